@@ -1,0 +1,96 @@
+//! The policy: raw serde structs mirroring the JSON document, and the compile step that turns
+//! them into an immutable, ready-to-run [`Policy`] (automata and regexes built once per VM).
+
+pub mod actions;
+pub mod detectors;
+mod error;
+pub mod raw;
+
+pub use actions::{Action, ActionTable};
+pub use error::ConfigError;
+pub use raw::{Mode, RawPolicy, UnknownEndpoints};
+
+use crate::detect::DetectorSet;
+use sha2::{Digest, Sha256};
+
+/// Default body cap: 10 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+
+/// A compiled policy. Built once in `on_configure`; shared read-only by every request.
+#[derive(Debug)]
+pub struct Policy {
+    /// `enforce` or `audit`.
+    pub mode: Mode,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: u64,
+    /// What happens to a POST to an endpoint we do not recognise.
+    pub unknown_endpoints: UnknownEndpoints,
+    /// The detectors.
+    pub detectors: DetectorSet,
+    /// The action for each rule.
+    pub actions: ActionTable,
+    /// Short digest of the policy document (first 16 hex digits of its SHA-256), for the record.
+    pub digest: String,
+}
+
+impl Policy {
+    /// Parses, validates and compiles a policy document. An empty document (or `{}`) is the
+    /// default policy: every built-in detector redacts, fail closed, 10 MiB cap.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, ConfigError> {
+        let raw = RawPolicy::parse(bytes)?;
+        Self::compile(&raw, bytes)
+    }
+
+    /// Compiles an already parsed document. `source` is hashed for the digest.
+    pub fn compile(raw: &RawPolicy, source: &[u8]) -> Result<Self, ConfigError> {
+        if raw.max_body_bytes == 0 {
+            return Err(ConfigError::new("max_body_bytes", "must be at least 1"));
+        }
+        let detectors = DetectorSet::compile(&raw.detectors)?;
+        let actions = ActionTable::compile(&raw.detectors, &detectors)?;
+        Ok(Self {
+            mode: raw.mode,
+            max_body_bytes: raw.max_body_bytes,
+            unknown_endpoints: raw.unknown_endpoints,
+            detectors,
+            actions,
+            digest: digest_hex(source),
+        })
+    }
+}
+
+fn digest_hex(source: &[u8]) -> String {
+    let d = Sha256::digest(source);
+    d.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_braces_are_the_default_policy() {
+        for src in [&b""[..], b"{}", b"  {}\n"] {
+            let p = Policy::from_json(src).unwrap();
+            assert_eq!(p.mode, Mode::Enforce);
+            assert_eq!(p.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+            assert!(!p.detectors.rules().is_empty());
+        }
+    }
+
+    #[test]
+    fn errors_name_the_path_and_hide_the_value() {
+        let cases: &[(&str, &str)] = &[
+            (r#"{"mode":"s3cr3t"}"#, "mode"),
+            (r#"{"max_body_bytes":"s3cr3t"}"#, "max_body_bytes"),
+            (r#"{"detectors":{"actions":{"email":"s3cr3t"}}}"#, "detectors.actions.email"),
+            (r#"{"colour":1}"#, "colour"),
+            (r#"{"max_body_bytes":0}"#, "max_body_bytes"),
+        ];
+        for (src, path) in cases {
+            let e = Policy::from_json(src.as_bytes()).unwrap_err();
+            assert_eq!(e.path(), *path, "{src}: {e}");
+            assert!(!e.to_string().contains("s3cr3t"), "{e}");
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! The policy document as written: serde structs, unknown fields rejected, defaults applied.
+
+use super::detectors::RawDetectors;
+use super::error::sanitize_serde_message;
+use super::{ConfigError, DEFAULT_MAX_BODY_BYTES};
+use serde::Deserialize;
+
+/// `enforce` applies decisions; `audit` records them (`would_deny`) and forwards unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Decisions are applied (the default).
+    #[default]
+    Enforce,
+    /// Decisions are logged as `would_deny` / `would_redact`; the request goes on unchanged.
+    Audit,
+}
+
+/// What a POST to an endpoint the filter does not recognise gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownEndpoints {
+    /// 403 `endpoint_not_allowed` (the default).
+    #[default]
+    Deny,
+    /// Inspected like any JSON body: every string is scanned.
+    Inspect,
+}
+
+/// The whole policy document.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawPolicy {
+    /// `enforce` (default) or `audit`.
+    pub mode: Mode,
+    /// Largest request body accepted (default 10 MiB).
+    pub max_body_bytes: u64,
+    /// `deny` (default) or `inspect`.
+    pub unknown_endpoints: UnknownEndpoints,
+    /// Detectors and their actions.
+    pub detectors: RawDetectors,
+}
+
+impl Default for RawPolicy {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Enforce,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            unknown_endpoints: UnknownEndpoints::Deny,
+            detectors: RawDetectors::default(),
+        }
+    }
+}
+
+impl RawPolicy {
+    /// Parses a policy document; empty input is `{}`. Errors name the JSON path.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ConfigError> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self::default());
+        }
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let parsed: Result<Self, _> = serde_path_to_error::deserialize(&mut de);
+        match parsed {
+            Ok(p) => {
+                de.end().map_err(|e| {
+                    ConfigError::new("", sanitize_serde_message(&e.to_string()))
+                })?;
+                Ok(p)
+            }
+            Err(e) => {
+                let path = e.path().to_string();
+                let path = if path == "." { String::new() } else { path };
+                Err(ConfigError::new(
+                    path,
+                    sanitize_serde_message(&e.inner().to_string()),
+                ))
+            }
+        }
+    }
+}

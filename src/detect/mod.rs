@@ -1,0 +1,88 @@
+//! The detector set: finds PII, secrets and customer terms in text, as rule ids and byte spans.
+//!
+//! A [`Finding`] never holds the matched text, only the rule that fired and where. The set is
+//! compiled once per VM from the policy's `detectors` section ([`DetectorSet::compile`]) and is
+//! immutable afterwards; per-request state lives in a caller-owned [`Scratch`].
+//!
+//! Contract every detector keeps:
+//! - spans are byte ranges into the text passed to [`DetectorSet::scan`], on `char` boundaries;
+//! - findings may overlap (the redactor merges them) and come in any order;
+//! - no input can panic, and time is linear in the text length for a fixed rule set.
+
+mod builtin;
+
+use crate::config::detectors::{ActionSpec, RawDetectors};
+use crate::config::ConfigError;
+
+/// Index of a rule in [`DetectorSet::rules`].
+pub type RuleIdx = u16;
+
+/// One match: which rule, and the byte span in the scanned text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Finding {
+    /// Where the match starts (byte offset, inclusive).
+    pub start: usize,
+    /// Where the match ends (byte offset, exclusive).
+    pub end: usize,
+    /// The rule that fired.
+    pub rule: RuleIdx,
+}
+
+/// What a rule is: its stable id, its category, and the label of its placeholder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleMeta {
+    /// Stable id, e.g. `email`, `payment_card`, `openai_api_key`.
+    pub id: Box<str>,
+    /// Category, e.g. `contact`, `financial`, `credential`, `custom`.
+    pub category: Box<str>,
+    /// Placeholder label, e.g. `EMAIL` for `[EMAIL]`.
+    pub label: Box<str>,
+    /// An action set on the rule itself (customer keyword lists and patterns).
+    pub action: Option<ActionSpec>,
+}
+
+/// Reusable per-request buffers for scanning.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    _private: (),
+}
+
+/// The compiled, immutable detector set.
+#[derive(Debug)]
+pub struct DetectorSet {
+    rules: Vec<RuleMeta>,
+    builtin: builtin::Builtin,
+}
+
+impl DetectorSet {
+    /// Compiles the built-in detectors (minus `disabled`) and the customer's keyword lists and
+    /// patterns. Errors name the JSON path of the bad field.
+    pub fn compile(cfg: &RawDetectors) -> Result<Self, ConfigError> {
+        let mut rules = Vec::new();
+        let builtin = builtin::Builtin::compile(cfg, &mut rules)?;
+        Ok(Self { rules, builtin })
+    }
+
+    /// Every rule, indexed by [`RuleIdx`].
+    pub fn rules(&self) -> &[RuleMeta] {
+        &self.rules
+    }
+
+    /// The metadata of one rule.
+    pub fn rule(&self, idx: RuleIdx) -> Option<&RuleMeta> {
+        self.rules.get(usize::from(idx))
+    }
+
+    /// Appends every finding in `text` to `out`.
+    pub fn scan(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<Finding>) {
+        let _ = scratch;
+        self.builtin.scan(text, out);
+    }
+
+    /// Appends findings for a JSON number token (`raw` is its literal text, `key` the member
+    /// name it sits under, if any): catches card numbers, SSNs and the like sent as numbers.
+    pub fn scan_number(&self, raw: &str, key: Option<&str>, out: &mut Vec<Finding>) {
+        let _ = key;
+        self.builtin.scan_number(raw, out);
+    }
+}

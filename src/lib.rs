@@ -1,0 +1,25 @@
+//! # openai-compliance-filter
+//!
+//! A compliance gateway for OpenAI API traffic, built as a proxy-wasm HTTP filter for Envoy.
+//!
+//! The crate is one host-independent core and one thin adapter:
+//! - [`config`] parses and compiles the policy once per VM;
+//! - [`json`] is a strict, span-preserving JSON parser (numbers, key order and whitespace of
+//!   the original body are never re-serialised);
+//! - [`openai`] recognises endpoints and walks exactly the text-bearing fields of each;
+//! - [`detect`] finds PII, secrets and customer terms as rule ids and byte spans;
+//! - [`redact`] merges findings and renders each action into one string;
+//! - [`pipeline`] runs size cap → parse → walk → detect → act → splice for one body;
+//! - `filter` (only on `wasm32`) is the adapter: the only module that touches `proxy_wasm`.
+//!
+//! The native CLI (`src/bin/cli.rs`) runs the very same core.
+
+pub mod config;
+pub mod detect;
+pub mod json;
+pub mod openai;
+pub mod pipeline;
+pub mod redact;
+
+#[cfg(target_arch = "wasm32")]
+mod filter;
