@@ -17,6 +17,7 @@
 pub mod audit;
 pub mod config;
 pub mod detect;
+pub mod exchange;
 pub mod json;
 pub mod openai;
 pub mod pipeline;

@@ -1,6 +1,11 @@
 //! Core pipeline tests: whole OpenAI request bodies in, the bytes that would go upstream out.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use openai_compliance_filter::config::Policy;
 use openai_compliance_filter::openai::classify;

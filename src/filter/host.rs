@@ -9,11 +9,9 @@ pub fn request_headers() -> Result<Vec<(String, Vec<u8>)>, Status> {
     hostcalls::get_map_bytes(MapType::HttpRequestHeaders)
 }
 
-/// One response header's value.
-pub fn response_header(name: &str) -> Option<Vec<u8>> {
-    hostcalls::get_map_value_bytes(MapType::HttpResponseHeaders, name)
-        .ok()
-        .flatten()
+/// Every response header pair, values as bytes.
+pub fn response_headers() -> Result<Vec<(String, Vec<u8>)>, Status> {
+    hostcalls::get_map_bytes(MapType::HttpResponseHeaders)
 }
 
 /// Sets (replaces) a request header.
