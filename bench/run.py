@@ -29,6 +29,7 @@ Stdlib only. Run `python3 bench/run.py --help`.
 import argparse
 import atexit
 import datetime
+import hashlib
 import http.client
 import json
 import os
@@ -60,6 +61,7 @@ CONFIGS = ["none", "buffer", "floor", "ours"]
 DEFAULT_HEADERS = ["Authorization: Bearer sk-proj-benchmarkkeybenchmarkkeybenchmarkkey"]
 
 CHILDREN = []
+WORKDIR = None  # kept on failure: Envoy configs and logs
 
 
 def log(*a):
@@ -426,6 +428,10 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # ---------------------------------------------------------------- report
 
 
+def sha256_short(path):
+    return "sha256 " + hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
 def median(xs):
     xs = [x for x in xs if x == x]
     return statistics.median(xs) if xs else float("nan")
@@ -513,7 +519,10 @@ def write_report(path, ctx):
     w(f"| Envoy | {ctx['envoy_version']} (`--concurrency 1`) |")
     w(f"| load | {ctx['wrk_version']}, 1 thread, {', '.join(map(str, a.conns))} connections, "
       f"{a.duration} s per run, {a.reps} repetition(s), median reported |")
-    w(f"| policy (ours) | `{a.policy_desc}` |")
+    w(f"| floor module | `bench/floor` ({ctx['wasm_sha']['floor']}) |")
+    if "ours" in cfgs:
+        w(f"| our module | `{a.ours}` ({ctx['wasm_sha']['ours']}) |")
+        w(f"| policy (ours) | `{a.policy_desc}` |")
     w(f"| repo commit | {ctx['commit']} |")
     w("")
     w("Configurations, each its own Envoy process in front of the same mock upstream:")
@@ -784,6 +793,8 @@ def main(argv):
         raise BenchError(f"unknown body name(s) in --bodies; known: {[b['name'] for b in all_bodies]}")
 
     workdir = Path(tempfile.mkdtemp(prefix="ocf-bench-"))
+    global WORKDIR
+    WORKDIR = workdir
     for b in all_bodies:
         b["file"] = workdir / f"{b['name']}.json"
         b["file"].write_bytes(b["body"])
@@ -835,6 +846,9 @@ def main(argv):
     wasm_sizes = {"floor (bench/floor)": FLOOR_WASM.stat().st_size}
     if "ours" in configs:
         wasm_sizes["ours (openai_compliance_filter.wasm)"] = args.ours.stat().st_size
+    wasm_sha = {"floor": sha256_short(FLOOR_WASM)}
+    if "ours" in configs:
+        wasm_sha["ours"] = sha256_short(args.ours)
     commit = tool_version(["git", "-C", str(args.repo), "rev-parse", "--short", "HEAD"])
     for f in failures:
         notes.append("FAILED: " + f)
@@ -852,6 +866,7 @@ def main(argv):
         "sizes": {b["name"]: len(b["body"]) for b in all_bodies},
         "memory": memory,
         "wasm_sizes": wasm_sizes,
+        "wasm_sha": wasm_sha,
         "core": core,
         "core_reason": core_reason,
         "notes": notes,
@@ -879,5 +894,7 @@ if __name__ == "__main__":
         sys.exit(main(sys.argv[1:]))
     except BenchError as e:
         log(f"bench: FAILED: {e}")
+        if WORKDIR:
+            log(f"bench: Envoy configs and logs kept in {WORKDIR}")
         kill_children()
         sys.exit(1)
