@@ -34,6 +34,7 @@ import http.client
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import statistics
@@ -62,6 +63,7 @@ DEFAULT_HEADERS = ["Authorization: Bearer sk-proj-benchmarkkeybenchmarkkeybenchm
 
 CHILDREN = []
 WORKDIR = None  # kept on failure: Envoy configs and logs
+UPSTREAM_PID = None
 
 
 def log(*a):
@@ -282,8 +284,12 @@ class Envoy:
             "--concurrency", "1",
             "--disable-hot-restart",
             "--admin-address-path", str(self.admin_file),
-            "-l", args.log_level,
+            "-l", "warn",
         ]
+        if args.audit_log:
+            # The filter's audit lines are info-level wasm logs: let Envoy write them, to
+            # /dev/null (a full run would write gigabytes), so their cost is counted.
+            cmd += ["--component-log-level", "wasm:info", "--log-path", "/dev/null"]
         self.proc = spawn(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log_file, "wb"))
         self.pid = self.proc.pid
         self.admin = None
@@ -397,11 +403,15 @@ def run_wrk(args, env, body, conns, seconds):
         "-s", str(BENCH / "wrk.lua"), url,
     ]
     wenv = dict(os.environ, BENCH_BODY=str(body["file"]), BENCH_HEADERS="\n".join(args.header))
+    up_before = cpu_ticks(UPSTREAM_PID) if UPSTREAM_PID else 0
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     before = cpu_ticks(env.pid)
     t0 = time.monotonic()
     r = subprocess.run(cmd, capture_output=True, text=True, env=wenv, timeout=seconds + 60)
     wall = time.monotonic() - t0
     after = cpu_ticks(env.pid)
+    ru2 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    up_after = cpu_ticks(UPSTREAM_PID) if UPSTREAM_PID else 0
     result = None
     for line in r.stdout.splitlines():
         if line.startswith("BENCH_RESULT "):
@@ -417,6 +427,9 @@ def run_wrk(args, env, body, conns, seconds):
         wall_s=wall,
         cpu_us_per_req=(ticks / CLK_TCK * 1e6 / n) if n else float("nan"),
         rps=n / (result["duration_us"] / 1e6) if result["duration_us"] else 0.0,
+        envoy_core=ticks / CLK_TCK / wall,
+        wrk_core=(ru2.ru_utime + ru2.ru_stime - ru.ru_utime - ru.ru_stime) / wall,
+        upstream_core=(up_after - up_before) / CLK_TCK / wall,
         errors=result["connect"] + result["read"] + result["write"] + result["timeout"],
     )
     return result
@@ -643,7 +656,9 @@ def write_report(path, ctx):
     w("")
     w("## Method")
     w("")
-    w(f"- Each configuration is its own Envoy (`--concurrency 1`, log level `{a.log_level}`) on "
+    w("- Each configuration is its own Envoy (`--concurrency 1`, log level `warn`"
+      + (", `wasm:info` to /dev/null so the audit lines are written" if a.audit_log
+         else ": the filter's info-level audit lines are dropped by the host") + ") on "
       "127.0.0.1, in front of `bench/upstream` (std-only Rust, thread per connection, fixed 200 "
       "JSON reply): a separate process, so only the Envoy under test is in the CPU figures.")
     w("- CPU: utime+stime of the Envoy PID from `/proc/<pid>/stat`, read just before and after "
@@ -658,6 +673,15 @@ def write_report(path, ctx):
       "(same body, same connections, same repetition).")
     w("- `ours MB/s per core` = body bytes / Envoy CPU per request with our filter: the rate one "
       "Envoy core moves bodies through it, Envoy's own work included.")
+    runs = [r for rs in R.values() for r in rs]
+    if runs:
+        def span(key):
+            xs = [r[key] * 100 for r in runs]
+            return f"{min(xs):.0f}-{max(xs):.0f}%"
+
+        w(f"- Harness load during the measured runs (share of one core): Envoy under test "
+          f"{span('envoy_core')}, wrk {span('wrk_core')}, mock upstream {span('upstream_core')} "
+          f"({m['nproc']} cores in all).")
     if ctx["notes"]:
         w("")
         w("## Flags")
@@ -717,7 +741,8 @@ def parse_args(argv):
     p.add_argument("--configs", help=f"comma-separated subset of {','.join(CONFIGS)}")
     p.add_argument("--header", action="append", help="extra request header 'Name: value' (default: a fake Authorization)")
     p.add_argument("--seed", type=int, default=7, help="body generator seed")
-    p.add_argument("--log-level", default="warn", help="Envoy log level (default warn: the filter's info-level audit lines are not written)")
+    p.add_argument("--audit-log", action="store_true", help="let Envoy write the filter's info-level audit lines (to /dev/null); default: Envoy logs at warn, so they are dropped by the host")
+    p.add_argument("--max-minutes", type=float, help="stop measuring (and fail) past this wall time (default 30; quick 5)")
     p.add_argument("--no-redaction-check", action="store_true", help="don't require ours to rewrite with-findings bodies (for policies that don't redact)")
     p.add_argument("--core", choices=["auto", "skip"], help="run bench_core if the repo has it (default auto; quick skip)")
     p.add_argument("--core-timeout", type=int, default=600)
@@ -728,6 +753,7 @@ def parse_args(argv):
     a.warmup = a.warmup if a.warmup is not None else (0 if q else 1)
     a.reps = a.reps or (1 if q else 3)
     a.conns = a.conns or ([16] if q else [2, 16])
+    a.max_minutes = a.max_minutes or (5 if q else 30)
     a.core = a.core or ("skip" if q else "auto")
     a.header = a.header or DEFAULT_HEADERS
     a.repo = a.repo.resolve()
@@ -804,6 +830,8 @@ def main(argv):
     log(f"{cells} measured runs of {args.duration}s, estimated {est / 60:.1f} min; work dir {workdir}")
 
     upstream, up_port = start_upstream()
+    global UPSTREAM_PID
+    UPSTREAM_PID = upstream.pid
     envoys = {c: Envoy(c, args, up_port, workdir) for c in configs}
     for e in envoys.values():
         e.wait_ready()
@@ -817,27 +845,37 @@ def main(argv):
 
     results = {}
     failures = []
-    for rep in range(args.reps):
-        for b in load_bodies:
-            if rep == 0 and args.warmup:
-                for c in configs:
-                    r = run_wrk(args, envoys[c], b, max(args.conns), args.warmup)
-                    if r["status"] or r["errors"] or not r["requests"]:
-                        failures.append(f"warm-up {c} / {b['name']}: {r['status']} non-2xx, {r['errors']} socket errors, {r['requests']} requests")
-            for conns in args.conns:
-                for c in configs:
-                    r = run_wrk(args, envoys[c], b, conns, args.duration)
-                    results.setdefault((c, b["name"], conns), []).append(r)
-                    flag = ""
-                    if r["status"] or r["errors"] or not r["requests"]:
-                        flag = "  <-- FAILED"
-                        failures.append(
-                            f"{c} / {b['name']} / c={conns} / rep {rep + 1}: {r['status']} non-2xx, "
-                            f"{r['errors']} socket errors, {r['requests']} requests"
-                        )
-                    log(f"rep {rep + 1} {b['name']:<24} c={conns:<2} {c:<6} "
-                        f"{r['rps']:9.0f} rps  {r['cpu_us_per_req']:9.1f} us/req  "
-                        f"p50 {r['p50_us'] / 1000:7.2f} ms  p99 {r['p99_us'] / 1000:7.2f} ms{flag}")
+    deadline = t_start + args.max_minutes * 60
+
+    def cells():
+        """(rep, body, conns, config, seconds, warm-up?) in run order."""
+        for rep in range(args.reps):
+            for b in load_bodies:
+                if rep == 0 and args.warmup:
+                    for c in configs:
+                        yield rep, b, max(args.conns), c, args.warmup, True
+                for conns in args.conns:
+                    for c in configs:
+                        yield rep, b, conns, c, args.duration, False
+
+    for rep, b, conns, c, seconds, warm in cells():
+        if time.monotonic() + seconds > deadline:
+            failures.append(f"stopped at {args.max_minutes} min (--max-minutes): figures are incomplete")
+            break
+        r = run_wrk(args, envoys[c], b, conns, seconds)
+        what = f"{c} / {b['name']} / c={conns} / " + ("warm-up" if warm else f"rep {rep + 1}")
+        bad = r["status"] or r["errors"] or not r["requests"]
+        if bad:
+            failures.append(
+                f"{what}: {r['status']} non-2xx, {r['errors']} socket errors, {r['requests']} requests"
+            )
+        if warm:
+            continue
+        results.setdefault((c, b["name"], conns), []).append(r)
+        log(f"rep {rep + 1} {b['name']:<24} c={conns:<2} {c:<6} "
+            f"{r['rps']:9.0f} rps  {r['cpu_us_per_req']:9.1f} us/req  "
+            f"p50 {r['p50_us'] / 1000:7.2f} ms  p99 {r['p99_us'] / 1000:7.2f} ms"
+            + ("  <-- FAILED" if bad else ""))
 
     memory = {c: wasm_vm_memory(e) for c, e in envoys.items()}
     kill_children()
@@ -882,7 +920,8 @@ def main(argv):
         },
         indent=1,
     ))
-    shutil.rmtree(workdir, ignore_errors=True)
+    if not failures:
+        shutil.rmtree(workdir, ignore_errors=True)
     log(f"wrote {args.out} ({(time.monotonic() - t_start) / 60:.1f} min)")
     if failures:
         raise BenchError(f"{len(failures)} run(s) had errors:\n  " + "\n  ".join(failures))
