@@ -611,8 +611,8 @@ def write_report(path, ctx):
       "VM's committed wasm linear memory (memory.size x 64 KiB, its high-water mark), read from "
       "the Envoy process's `/proc/<pid>/maps`: V8 reserves each 32-bit wasm memory as a whole-GiB "
       "region (8 GiB with guard pages) of which only the committed start is read-write. With "
-      "`--concurrency 1` Envoy runs one VM per thread that needs one (main + worker); the largest "
-      "is the worker's, the one that served the traffic. Envoy's resident memory (VmRSS) and the "
+      "`--concurrency 1` Envoy keeps 3 VMs per module (the one it loads the module into and "
+      "per-thread copies); the largest is the one that served the traffic. Envoy's resident memory (VmRSS) and the "
       "allocator's view from the admin `/memory` endpoint are shown for comparison with **none**.")
     w("")
     w("| config | wasm VMs | largest VM linear memory (MiB) | all VMs (MiB) | VmRSS (MiB) | /memory allocated (MiB) |")
