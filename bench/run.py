@@ -329,6 +329,15 @@ class Envoy:
             time.sleep(0.1)
         raise BenchError(f"envoy ({self.config}) not ready after {timeout}s:\n{self.log_tail()}")
 
+    def upstream_requests(self):
+        """Requests this Envoy has sent to the mock upstream (cluster.upstream.upstream_rq_total)."""
+        text = self.get("/stats?filter=%5Ecluster%5C.upstream%5C.upstream_rq_total%24")
+        for line in text.splitlines():
+            name, _, value = line.partition(":")
+            if name.strip() == "cluster.upstream.upstream_rq_total":
+                return int(value)
+        raise BenchError(f"envoy ({self.config}): no cluster.upstream.upstream_rq_total stat")
+
     def get(self, path):
         with urllib.request.urlopen(f"http://{self.admin}{path}", timeout=10) as r:
             return r.read().decode()
@@ -399,19 +408,23 @@ def sanity(envoys, body_set, args):
 def run_wrk(args, env, body, conns, seconds):
     url = f"http://127.0.0.1:{env.port}{body['path']}"
     cmd = [
-        args.wrk, "-t", "1", "-c", str(conns), "-d", f"{seconds}s", "--timeout", "10s",
+        args.wrk, "-t", "1", "-c", str(conns), "-d", f"{seconds}s", "--timeout", "30s",
         "-s", str(BENCH / "wrk.lua"), url,
     ]
     wenv = dict(os.environ, BENCH_BODY=str(body["file"]), BENCH_HEADERS="\n".join(args.header))
     up_before = cpu_ticks(UPSTREAM_PID) if UPSTREAM_PID else 0
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    forwarded_before = env.upstream_requests()
     before = cpu_ticks(env.pid)
     t0 = time.monotonic()
     r = subprocess.run(cmd, capture_output=True, text=True, env=wenv, timeout=seconds + 60)
     wall = time.monotonic() - t0
-    after = cpu_ticks(env.pid)
     ru2 = resource.getrusage(resource.RUSAGE_CHILDREN)
     up_after = cpu_ticks(UPSTREAM_PID) if UPSTREAM_PID else 0
+    # Requests still queued in Envoy when wrk stops are finished (and forwarded) after it:
+    # wait for Envoy to go idle, so their CPU is in this window and not in the next run's.
+    after = wait_idle(env.pid)
+    forwarded = env.upstream_requests() - forwarded_before
     result = None
     for line in r.stdout.splitlines():
         if line.startswith("BENCH_RESULT "):
@@ -422,10 +435,14 @@ def run_wrk(args, env, body, conns, seconds):
         raise BenchError(f"envoy ({env.config}) died under load:\n{env.log_tail()}")
     ticks = after - before
     n = result["requests"]
+    # The CPU window holds every request Envoy forwarded, including those wrk gave up on at
+    # the end (at most one per connection), so divide by what reached the upstream.
+    per = max(n, forwarded)
     result.update(
+        forwarded=forwarded,
         cpu_s=ticks / CLK_TCK,
         wall_s=wall,
-        cpu_us_per_req=(ticks / CLK_TCK * 1e6 / n) if n else float("nan"),
+        cpu_us_per_req=(ticks / CLK_TCK * 1e6 / per) if per else float("nan"),
         rps=n / (result["duration_us"] / 1e6) if result["duration_us"] else 0.0,
         envoy_core=ticks / CLK_TCK / wall,
         wrk_core=(ru2.ru_utime + ru2.ru_stime - ru.ru_utime - ru.ru_stime) / wall,
@@ -433,6 +450,21 @@ def run_wrk(args, env, body, conns, seconds):
         errors=result["connect"] + result["read"] + result["write"] + result["timeout"],
     )
     return result
+
+
+def wait_idle(pid, timeout=60):
+    """Waits until the process burns no CPU tick for 100 ms; returns its CPU ticks then."""
+    last = cpu_ticks(pid)
+    quiet_since = time.monotonic()
+    deadline = quiet_since + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = cpu_ticks(pid)
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+        elif time.monotonic() - quiet_since >= 0.1:
+            break
+    return last
 
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
