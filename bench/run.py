@@ -482,6 +482,18 @@ def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
+def fmt_ratio(x):
+    if x is None or x != x:
+        return "n/a"
+    if x >= 100:
+        return f"{x:,.0f}"
+    if x >= 10:
+        return f"{x:.1f}"
+    if x >= 0.1:
+        return f"{x:.2f}"
+    return f"{x:.2g}"
+
+
 def fmt(x, digits=0):
     if x is None or x != x:
         return "n/a"
@@ -602,7 +614,7 @@ def write_report(path, ctx):
     for c in a.conns:
         w(f"## {c} connections")
         w("")
-        w("### Envoy CPU per request (µs, utime+stime of the Envoy process / completed requests)")
+        w("### Envoy CPU per request (µs: utime+stime of the Envoy process / requests it forwarded)")
         w("")
         w("| body | " + " | ".join(cfgs) + " | floor/buffer | ours/buffer | ours/floor | ours MB/s per core |")
         w("|---|" + "---:|" * (len(cfgs) + 4))
@@ -611,10 +623,10 @@ def write_report(path, ctx):
             ours = cell("ours", b, c, "cpu_us_per_req")
             mbps = size / ours if ours == ours and ours else float("nan")
             w(f"| {b} | " + " | ".join(fmt(cell(g, b, c, "cpu_us_per_req"), 1) for g in cfgs)
-              + f" | {fmt(ratio('floor', 'buffer', b, c, 'cpu_us_per_req'), 2)}"
-              + f" | {fmt(ratio('ours', 'buffer', b, c, 'cpu_us_per_req'), 2)}"
-              + f" | {fmt(ratio('ours', 'floor', b, c, 'cpu_us_per_req'), 2)}"
-              + f" | {fmt(mbps, 0)} |")
+              + f" | {fmt_ratio(ratio('floor', 'buffer', b, c, 'cpu_us_per_req'))}"
+              + f" | {fmt_ratio(ratio('ours', 'buffer', b, c, 'cpu_us_per_req'))}"
+              + f" | {fmt_ratio(ratio('ours', 'floor', b, c, 'cpu_us_per_req'))}"
+              + f" | {fmt(mbps, 1 if mbps < 10 else 0)} |")
         w("")
         w("### Requests per second")
         w("")
@@ -622,8 +634,8 @@ def write_report(path, ctx):
         w("|---|" + "---:|" * (len(cfgs) + 2))
         for b in bnames:
             w(f"| {b} | " + " | ".join(fmt(cell(g, b, c, "rps"), 0) for g in cfgs)
-              + f" | {fmt(ratio('ours', 'buffer', b, c, 'rps'), 2)}"
-              + f" | {fmt(ratio('ours', 'floor', b, c, 'rps'), 2)} |")
+              + f" | {fmt_ratio(ratio('ours', 'buffer', b, c, 'rps'))}"
+              + f" | {fmt_ratio(ratio('ours', 'floor', b, c, 'rps'))} |")
         w("")
         w("### Latency p50 / p99 (ms, from wrk)")
         w("")
@@ -633,8 +645,8 @@ def write_report(path, ctx):
             w(f"| {b} | " + " | ".join(
                 f"{fmt(cell(g, b, c, 'p50_us') / 1000, 2)} / {fmt(cell(g, b, c, 'p99_us') / 1000, 2)}"
                 for g in cfgs)
-              + f" | {fmt(ratio('ours', 'buffer', b, c, 'p99_us'), 2)}"
-              + f" | {fmt(ratio('ours', 'floor', b, c, 'p99_us'), 2)} |")
+              + f" | {fmt_ratio(ratio('ours', 'buffer', b, c, 'p99_us'))}"
+              + f" | {fmt_ratio(ratio('ours', 'floor', b, c, 'p99_us'))} |")
         w("")
     w("## Wasm VM memory after the run")
     w("")
@@ -693,9 +705,12 @@ def write_report(path, ctx):
          else ": the filter's info-level audit lines are dropped by the host") + ") on "
       "127.0.0.1, in front of `bench/upstream` (std-only Rust, thread per connection, fixed 200 "
       "JSON reply): a separate process, so only the Envoy under test is in the CPU figures.")
-    w("- CPU: utime+stime of the Envoy PID from `/proc/<pid>/stat`, read just before and after "
-      "each wrk run, divided by the requests wrk completed (requests in flight when wrk stops "
-      "are not counted, a bias of at most connections/requests).")
+    w("- CPU: utime+stime of the Envoy PID from `/proc/<pid>/stat`, read just before each wrk run "
+      "and again once Envoy has gone idle after it (requests still queued when wrk stops are "
+      "finished then, and must not spill into the next configuration's run), divided by the "
+      "requests Envoy forwarded to the upstream in that window (`cluster.upstream.upstream_rq_total`; "
+      "it includes the few that wrk gave up on at the end, which Envoy processed all the same). "
+      "Requests/s and latency are wrk's: completed requests only.")
     w("- Load: wrk with a Lua script (`bench/wrk.lua`) that POSTs the body with "
       "`Content-Type: application/json` and an `Authorization` header; percentiles come from "
       "wrk's latency histogram in the script's `done` callback.")
