@@ -8,7 +8,9 @@ so a person trying the demo sees what reached "OpenAI" after redaction.
 Every request it receives is recorded verbatim (method, path, header pairs, raw body bytes) and
 exposed for tests:
 
-    GET  /__mock/requests   -> JSON list of {seq, method, path, headers, body_b64, body_text, body_len}
+    GET  /__mock/requests   -> JSON list of {seq, method, path, headers, complete, body_b64,
+                               body_text, body_len[, error]}; a request is listed as soon as
+                               its headers arrive (complete=false until its body is read)
     POST /__mock/reset      -> clears the list
     GET  /__mock/health     -> {"ok": true}
 
@@ -44,20 +46,33 @@ class Recorder:
         self._items: list[dict[str, Any]] = []
         self._seq = 0
 
-    def add(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> None:
+    def add(self, method: str, path: str, headers: list[tuple[str, str]]) -> dict[str, Any]:
+        """Records a request as soon as its headers arrive (`complete` False until the body is
+        read), so a request whose body never fully arrives is still visible to tests."""
         with self._lock:
             self._seq += 1
-            self._items.append(
-                {
-                    "seq": self._seq,
-                    "method": method,
-                    "path": path,
-                    "headers": [[k, v] for k, v in headers],
-                    "body_b64": base64.b64encode(body).decode("ascii"),
-                    "body_text": body.decode("utf-8", errors="replace"),
-                    "body_len": len(body),
-                }
-            )
+            item: dict[str, Any] = {
+                "seq": self._seq,
+                "method": method,
+                "path": path,
+                "headers": [[k, v] for k, v in headers],
+                "complete": False,
+                "body_b64": "",
+                "body_text": "",
+                "body_len": 0,
+            }
+            self._items.append(item)
+            return item
+
+    def finish(self, item: dict[str, Any], body: bytes | None, error: str | None = None) -> None:
+        with self._lock:
+            if body is not None:
+                item["body_b64"] = base64.b64encode(body).decode("ascii")
+                item["body_text"] = body.decode("utf-8", errors="replace")
+                item["body_len"] = len(body)
+                item["complete"] = True
+            if error:
+                item["error"] = error
 
     def snapshot(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -257,22 +272,30 @@ class Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         path = self.path.split("?", 1)[0]
+        control = path.startswith("/__mock/")
+        item = None if control else self.recorder.add(self.command, self.path,
+                                                      list(self.headers.items()))
         try:
             body = self._read_body()
         except OverflowError:
+            if item is not None:
+                self.recorder.finish(item, None, "body too large")
             self.close_connection = True
             self._send_json(413, error_body("Request too large.", "invalid_request_error", None))
             return
-        except ValueError:
+        except (ValueError, OSError) as e:
+            if item is not None:
+                self.recorder.finish(item, None, f"incomplete body: {type(e).__name__}")
             self.close_connection = True
-            self._send_json(400, error_body("Bad framing.", "invalid_request_error", None))
+            try:
+                self._send_json(400, error_body("Bad framing.", "invalid_request_error", None))
+            except OSError:
+                pass
             return
-
-        if path.startswith("/__mock/"):
+        if item is None:
             self._control(path)
             return
-
-        self.recorder.add(self.command, self.path, list(self.headers.items()), body)
+        self.recorder.finish(item, body)
 
         if self.command == "GET" and path == "/v1/models":
             self._send_json(200, {"object": "list", "data": [self._model(m) for m in MODELS]})

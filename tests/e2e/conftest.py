@@ -26,6 +26,7 @@ from values import ALWAYS_FORBIDDEN
 
 DEFAULT_WASM = REPO / "target" / "wasm32-wasip1" / "release" / "openai_compliance_filter.wasm"
 DEFAULT_ENVOY = REPO / ".venv" / "bin" / "envoy"
+POOL_SIZE = 3  # Envoys kept running between tests (one per policy); V8 VMs are not small
 
 
 
@@ -107,6 +108,11 @@ def start_envoy(
             env.start(expect_ready=expect_ready)
             if expect_ready:
                 _envoy_pool[key] = env
+                while len(_envoy_pool) > POOL_SIZE:  # oldest first (dicts keep insertion order)
+                    oldest = next(iter(_envoy_pool))
+                    if _envoy_pool[oldest] in used:
+                        break
+                    _envoy_pool.pop(oldest).stop()
             else:
                 fresh.append(env)
         used.append(env)

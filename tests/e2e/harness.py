@@ -288,7 +288,10 @@ class Envoy:
         return len(self.log_bytes())
 
     def log_tail(self, lines: int = 60) -> str:
-        return "\n".join(self.log_text().splitlines()[-lines:])
+        """The last lines of the log, without Envoy's start-up inventory (extension lists)."""
+        noise = ("server.cc:467]", "server.cc:547]", "server.cc:544]")
+        kept = [ln for ln in self.log_text().splitlines() if not any(n in ln for n in noise)]
+        return "\n".join(kept[-lines:])
 
     def audit_records(self, since: int = 0) -> list[dict[str, Any]]:
         """Every `ocf.audit {...}` record logged after byte offset `since`."""

@@ -129,3 +129,23 @@ def test_envoy_that_cannot_start_is_reported(start_envoy, envoy_bin, tmp_path, m
         assert "NOT_A_TYPE" in env.log_text()
     finally:
         env.stop()
+
+
+def test_mock_sees_headers_of_an_aborted_request(plain: Envoy, mock) -> None:
+    """Without a filter holding the headers, a client abort mid-body still reaches the upstream
+    as an incomplete request: this is what `mock.requests() == []` in the denial tests rules
+    out."""
+    from harness import wait_for
+
+    body = b'{"model":"gpt-4o-mini","messages":[{"role":"user","content":"abort me"}]}'
+    with socket.create_connection(("127.0.0.1", plain.port), timeout=30) as s:
+        s.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body[:20]
+        )
+        got = wait_for(lambda: mock.requests(), 30, "the mock to see the request headers")
+    assert got[0]["path"] == "/v1/chat/completions"
+    wait_for(lambda: mock.requests()[0].get("error"), 30, "the mock to see the abort")
+    assert mock.requests()[0]["complete"] is False
