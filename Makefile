@@ -51,4 +51,4 @@ lint:
 
 ## validate: `envoy --mode validate` on every Envoy bootstrap in envoy/ (loads the real wasm)
 validate: build venv
-	$(VPY) tests/validate_envoy.py --envoy $(ENVOY) --wasm $(WASM) envoy
+	$(VPY) tests/validate_envoy.py --envoy $(ENVOY) --wasm $(WASM) --policies envoy/policies envoy

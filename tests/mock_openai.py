@@ -196,7 +196,7 @@ class Handler(BaseHTTPRequestHandler):
     # ---- plumbing --------------------------------------------------------------------------
 
     def log_message(self, fmt: str, *args: Any) -> None:  # noqa: D401 - stdlib signature
-        if not self.quiet:
+        if not self.quiet and "/__mock/" not in getattr(self, "path", ""):
             sys.stderr.write("mock-openai: " + (fmt % args) + "\n")
 
     def _read_chunked(self) -> bytes:

@@ -59,6 +59,25 @@ def with_wasm(doc: dict, wasm: Path) -> dict:
     return doc
 
 
+def wasm_configurations(node: Any) -> Iterator[dict]:
+    """Every wasm plugin `configuration` mapping (the policy, a StringValue) in a config tree."""
+    if isinstance(node, dict):
+        if isinstance(node.get("vm_config"), dict) and isinstance(node.get("configuration"), dict):
+            yield node["configuration"]
+        for v in node.values():
+            yield from wasm_configurations(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from wasm_configurations(v)
+
+
+def with_policy(doc: dict, policy: str) -> dict:
+    """The bootstrap with every wasm plugin's policy replaced by `policy` (in place)."""
+    for conf in wasm_configurations(doc):
+        conf["value"] = policy
+    return doc
+
+
 def validate(envoy: str, doc: dict, wasm: Path, label: str) -> tuple[bool, str]:
     with tempfile.TemporaryDirectory(prefix="ocf-validate-") as tmp:
         path = Path(tmp) / "bootstrap.yaml"
@@ -77,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--envoy", required=True)
     ap.add_argument("--wasm", required=True, type=Path)
+    ap.add_argument("--policies", type=Path, help="also validate every *.json policy in this "
+                    "directory, each inside envoy/demo.yaml (Envoy runs the filter's on_configure)")
+    ap.add_argument("--template", type=Path, default=Path(__file__).parent.parent / "envoy" /
+                    "demo.yaml", help="bootstrap the policies are validated in")
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args(argv)
     if not args.wasm.is_file():
@@ -95,6 +118,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"FAILED   {f}\n{report}", file=sys.stderr)
         else:
             print(f"skipped  {f} (not an Envoy bootstrap)")
+    if args.policies:
+        template = yaml.safe_load(args.template.read_text())
+        for f in sorted(args.policies.glob("*.json")):
+            doc = with_policy(yaml.safe_load(yaml.safe_dump(template)), f.read_text())
+            ok, report = validate(args.envoy, doc, args.wasm, str(f))
+            checked += 1
+            if ok:
+                print(f"ok       {f} (policy, in {args.template})")
+            else:
+                failed += 1
+                print(f"FAILED   {f}\n{report}", file=sys.stderr)
     if checked == 0:
         print("no Envoy bootstrap found", file=sys.stderr)
         return 1
