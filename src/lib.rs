@@ -14,11 +14,14 @@
 //!
 //! The native CLI (`src/bin/cli.rs`) runs the very same core.
 
+pub mod audit;
 pub mod config;
 pub mod detect;
+pub mod exchange;
 pub mod json;
 pub mod openai;
 pub mod pipeline;
+pub mod policy;
 pub mod redact;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,412 @@
+//! One request body through the core: size cap → UTF-8 → strict parse → shape check → walk →
+//! detect → act → splice. The adapter's (and the CLI's) one entry into the core for a body.
+//!
+//! No findings: the original bytes are forwarded untouched. With findings, only the strings
+//! (or numbers) that hold them are re-encoded and spliced into the original bytes, so numbers,
+//! key order, whitespace and unknown fields reach the upstream exactly as the client sent them.
+//! JSON inside a string (tool arguments, tool results) is decoded, scanned, redacted and
+//! re-encoded, to a bounded nesting.
+
+use crate::config::{Action, ActionTable, Policy};
+use crate::detect::{Finding, RuleIdx, Scratch};
+use crate::json::{self, escape_into, JsonErrorKind, Limits, Span, Value};
+use crate::openai::facts::{self, Facts};
+use crate::openai::walker::{walk, TextSeg, Walk};
+use crate::openai::{ApiKind, Endpoint};
+use crate::policy::Reason;
+use crate::redact::{apply, merge, Piece, Renderer};
+
+/// JSON strings nested inside JSON strings are decoded at most this deep.
+const MAX_EMBEDDED_JSON: u8 = 2;
+/// Most merged findings redacted in one request; beyond, the request is refused (413).
+pub const MAX_FINDINGS: usize = 100_000;
+
+/// What to do with the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Forward the original bytes.
+    Forward,
+    /// Forward these bytes instead.
+    Rewrite(Vec<u8>),
+    /// Refuse the request.
+    Deny(Reason),
+}
+
+/// Counts of findings, by rule and by action. Never the values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindingCounts {
+    /// (rule, count), in rule order, rules with no finding left out.
+    pub by_rule: Vec<(RuleIdx, u32)>,
+    /// (action name, count).
+    pub by_action: Vec<(&'static str, u32)>,
+}
+
+impl FindingCounts {
+    /// Total number of findings.
+    pub fn total(&self) -> u32 {
+        self.by_rule.iter().map(|(_, n)| *n).sum()
+    }
+}
+
+/// The result for one body: the verdict and what the record needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BodyOutcome {
+    /// What to do (what `enforce` mode would do; the caller applies `audit` mode).
+    pub verdict: Option<Verdict>,
+    /// Findings.
+    pub counts: FindingCounts,
+    /// Facts read from the body (model, stream, store, ...).
+    pub facts: Facts,
+    /// `data:` URLs and base64 blobs that were not scanned.
+    pub opaque_blobs: u32,
+}
+
+impl BodyOutcome {
+    fn deny(reason: Reason) -> Self {
+        Self {
+            verdict: Some(Verdict::Deny(reason)),
+            ..Self::default()
+        }
+    }
+
+    /// The verdict (`Forward` if unset).
+    pub fn verdict(&self) -> &Verdict {
+        self.verdict.as_ref().unwrap_or(&Verdict::Forward)
+    }
+}
+
+/// Inspects one JSON request body for `endpoint` under `actions` (the policy's table, or a
+/// project's).
+pub fn inspect_body(
+    policy: &Policy,
+    actions: &ActionTable,
+    endpoint: &Endpoint,
+    body: &[u8],
+) -> BodyOutcome {
+    if body.len() as u64 > policy.max_body_bytes {
+        return BodyOutcome::deny(Reason::BodyTooLarge);
+    }
+    let Ok(src) = std::str::from_utf8(body) else {
+        return BodyOutcome::deny(Reason::InvalidJson);
+    };
+    let limits = Limits::default();
+    let root = match json::parse(src, &limits) {
+        Ok(v) => v,
+        Err(e) => return BodyOutcome::deny(json_reason(e.kind)),
+    };
+    if !shape_ok(src, &root, endpoint.kind) {
+        return BodyOutcome::deny(Reason::InvalidBody);
+    }
+    let mut outcome = BodyOutcome {
+        facts: facts::read(src, &root),
+        ..BodyOutcome::default()
+    };
+
+    let mut docs = Docs::default();
+    docs.add(src.to_string(), None, &root, 0, &limits);
+    outcome.opaque_blobs = docs.opaque_blobs;
+
+    // Scan all text as one stream; numbers one by one.
+    let stream = docs.stream();
+    let mut findings = Vec::new();
+    let mut scratch = Scratch::default();
+    policy
+        .detectors
+        .scan(&stream.text, &mut scratch, &mut findings);
+    let mut number_findings: Vec<(usize, usize, Finding)> = Vec::new();
+    for (d, doc) in docs.docs.iter().enumerate() {
+        for (n, num) in doc.walk.numbers.iter().enumerate() {
+            let key = num.key.map(|k| k.decode(&doc.text));
+            let mut found = Vec::new();
+            policy
+                .detectors
+                .scan_number(num.span.of(&doc.text), key.as_deref(), &mut found);
+            number_findings.extend(found.into_iter().map(|f| (d, n, f)));
+        }
+    }
+    if findings.is_empty() && number_findings.is_empty() {
+        outcome.verdict = Some(Verdict::Forward);
+        return outcome;
+    }
+
+    outcome.counts = count(
+        findings
+            .iter()
+            .chain(number_findings.iter().map(|(_, _, f)| f)),
+        actions,
+    );
+    let merged = merge(&mut findings, actions);
+    if merged.len() + number_findings.len() > MAX_FINDINGS {
+        outcome.verdict = Some(Verdict::Deny(Reason::TooManyFindings));
+        return outcome;
+    }
+    let blocked = merged.iter().any(|m| m.action == Action::Block)
+        || number_findings
+            .iter()
+            .any(|(_, _, f)| actions.get(f.rule) == Action::Block);
+    if blocked {
+        outcome.verdict = Some(Verdict::Deny(Reason::ContentBlocked));
+        return outcome;
+    }
+
+    // Render every replacement into per-string pieces.
+    let mut renderer = Renderer::new(policy.detectors.rules(), actions);
+    let mut pieces: Vec<Vec<Piece>> = vec![Vec::new(); stream.segs.len()];
+    for m in merged.iter().filter(|m| m.action != Action::Allow) {
+        let matched = stream.text.get(m.start..m.end).unwrap_or("");
+        let replacement = renderer.render(m.rule, m.action, matched);
+        let first = stream.segs.partition_point(|s| s.end <= m.start);
+        let mut text = Some(replacement);
+        for (i, seg) in stream.segs.iter().enumerate().skip(first) {
+            if seg.start >= m.end {
+                break;
+            }
+            let (s, e) = (m.start.max(seg.start), m.end.min(seg.end));
+            if s >= e {
+                continue;
+            }
+            if let Some(list) = pieces.get_mut(i) {
+                list.push(Piece {
+                    start: s - seg.start,
+                    end: e - seg.start,
+                    text: text.take().unwrap_or_default(),
+                });
+            }
+        }
+    }
+    let mut edits: Vec<Vec<(Span, String)>> = vec![Vec::new(); docs.docs.len()];
+    for (seg, list) in stream.segs.iter().zip(&pieces) {
+        if list.is_empty() {
+            continue;
+        }
+        let Some(doc) = docs.docs.get(seg.doc) else {
+            continue;
+        };
+        let decoded = seg.text.str.decode(&doc.text);
+        let mut encoded = String::new();
+        escape_into(&apply(&decoded, list), &mut encoded);
+        if let Some(e) = edits.get_mut(seg.doc) {
+            e.push((seg.text.str.span, encoded));
+        }
+    }
+    for (d, n, f) in &number_findings {
+        let action = actions.get(f.rule);
+        if action == Action::Allow {
+            continue;
+        }
+        let Some(num) = docs.docs.get(*d).and_then(|doc| doc.walk.numbers.get(*n)) else {
+            continue;
+        };
+        let raw = docs
+            .docs
+            .get(*d)
+            .map(|doc| num.span.of(&doc.text))
+            .unwrap_or("");
+        let mut encoded = String::from("\"");
+        escape_into(&renderer.render(f.rule, action, raw), &mut encoded);
+        encoded.push('"');
+        if let Some(e) = edits.get_mut(*d) {
+            e.push((num.span, encoded));
+        }
+    }
+    match docs.splice(edits) {
+        Some(bytes) => outcome.verdict = Some(Verdict::Rewrite(bytes)),
+        None => outcome.verdict = Some(Verdict::Forward),
+    }
+    outcome
+}
+
+fn json_reason(kind: JsonErrorKind) -> Reason {
+    match kind {
+        JsonErrorKind::TooDeep => Reason::JsonTooDeep,
+        JsonErrorKind::DuplicateKey => Reason::DuplicateJsonKey,
+        JsonErrorKind::Syntax | JsonErrorKind::LoneSurrogate | JsonErrorKind::TrailingData => {
+            Reason::InvalidJson
+        }
+    }
+}
+
+/// The top level is an object, and the field that carries the endpoint's text has a type the
+/// endpoint takes.
+fn shape_ok(src: &str, root: &Value, kind: ApiKind) -> bool {
+    if !matches!(root, Value::Object(_)) {
+        return false;
+    }
+    let text_or_list = |k: &str, required: bool| match root.get(src, k) {
+        None => !required,
+        Some(Value::String(_) | Value::Array(_)) => true,
+        Some(_) => false,
+    };
+    match kind {
+        ApiKind::ChatCompletions => matches!(root.get(src, "messages"), Some(Value::Array(_))),
+        ApiKind::Responses => text_or_list("input", false),
+        ApiKind::Completions => text_or_list("prompt", false),
+        ApiKind::Embeddings | ApiKind::Moderations => text_or_list("input", true),
+        _ => true,
+    }
+}
+
+fn count<'a>(findings: impl Iterator<Item = &'a Finding>, actions: &ActionTable) -> FindingCounts {
+    let mut by_rule: Vec<(RuleIdx, u32)> = Vec::new();
+    let mut by_action: Vec<(&'static str, u32)> = Vec::new();
+    let mut seen: Vec<&Finding> = findings.collect();
+    seen.sort_unstable();
+    seen.dedup();
+    for f in seen {
+        match by_rule.iter_mut().find(|(r, _)| *r == f.rule) {
+            Some((_, n)) => *n += 1,
+            None => by_rule.push((f.rule, 1)),
+        }
+        let a = actions.get(f.rule).as_str();
+        match by_action.iter_mut().find(|(x, _)| *x == a) {
+            Some((_, n)) => *n += 1,
+            None => by_action.push((a, 1)),
+        }
+    }
+    by_rule.sort_unstable();
+    by_action.sort_unstable();
+    FindingCounts { by_rule, by_action }
+}
+
+/// One JSON document: the body (index 0) or a JSON text found inside a string of a parent.
+struct Doc {
+    text: String,
+    /// (parent doc, span of the string in the parent that holds this document).
+    parent: Option<(usize, Span)>,
+    walk: Walk,
+    /// Indices into `walk.texts` that hold an embedded document (not scanned as text).
+    containers: Vec<usize>,
+}
+
+#[derive(Default)]
+struct Docs {
+    docs: Vec<Doc>,
+    opaque_blobs: u32,
+}
+
+/// A string's place in the scanned stream.
+struct StreamSeg {
+    doc: usize,
+    text: TextSeg,
+    start: usize,
+    end: usize,
+}
+
+struct Stream {
+    text: String,
+    segs: Vec<StreamSeg>,
+}
+
+impl Docs {
+    /// Adds a document and, recursively (bounded), the JSON documents inside its strings.
+    fn add(
+        &mut self,
+        text: String,
+        parent: Option<(usize, Span)>,
+        root: &Value,
+        nesting: u8,
+        limits: &Limits,
+    ) {
+        let mut w = Walk::default();
+        walk(&text, root, &mut w);
+        self.opaque_blobs = self.opaque_blobs.saturating_add(w.opaque_blobs);
+        let index = self.docs.len();
+        let mut embedded: Vec<(usize, String, Value)> = Vec::new();
+        if nesting < MAX_EMBEDDED_JSON {
+            for (i, seg) in w.texts.iter().enumerate() {
+                let decoded = seg.str.decode(&text);
+                let t = decoded.trim_start();
+                if !(t.starts_with('{') || t.starts_with('[')) {
+                    continue;
+                }
+                if let Ok(v) = json::parse(&decoded, limits) {
+                    embedded.push((i, decoded.into_owned(), v));
+                }
+            }
+        }
+        let containers = embedded.iter().map(|(i, _, _)| *i).collect();
+        let spans: Vec<Span> = embedded
+            .iter()
+            .filter_map(|(i, _, _)| w.texts.get(*i).map(|s| s.str.span))
+            .collect();
+        self.docs.push(Doc {
+            text,
+            parent,
+            walk: w,
+            containers,
+        });
+        for ((_, inner, v), span) in embedded.into_iter().zip(spans) {
+            self.add(inner, Some((index, span)), &v, nesting + 1, limits);
+        }
+    }
+
+    /// Every scannable string of every document, decoded and joined: parts of one group with
+    /// nothing between them, other strings with a newline.
+    fn stream(&self) -> Stream {
+        let mut text = String::new();
+        let mut segs = Vec::new();
+        let mut last_group: Option<(usize, u32)> = None;
+        for (d, doc) in self.docs.iter().enumerate() {
+            for (i, seg) in doc.walk.texts.iter().enumerate() {
+                if doc.containers.contains(&i) {
+                    continue;
+                }
+                if last_group.is_some() && last_group != Some((d, seg.group)) {
+                    text.push('\n');
+                }
+                last_group = Some((d, seg.group));
+                let start = text.len();
+                text.push_str(&seg.str.decode(&doc.text));
+                segs.push(StreamSeg {
+                    doc: d,
+                    text: *seg,
+                    start,
+                    end: text.len(),
+                });
+            }
+        }
+        Stream { text, segs }
+    }
+
+    /// Applies edits to every document, innermost first, and returns the new body (None when
+    /// there was nothing to change).
+    fn splice(&self, mut edits: Vec<Vec<(Span, String)>>) -> Option<Vec<u8>> {
+        if edits.iter().all(Vec::is_empty) {
+            return None;
+        }
+        let mut root_text = None;
+        for d in (0..self.docs.len()).rev() {
+            let list = edits.get_mut(d).map(std::mem::take).unwrap_or_default();
+            if list.is_empty() {
+                continue;
+            }
+            let doc = self.docs.get(d)?;
+            let new_text = splice_text(&doc.text, list);
+            match doc.parent {
+                Some((p, span)) => {
+                    let mut encoded = String::new();
+                    escape_into(&new_text, &mut encoded);
+                    edits.get_mut(p)?.push((span, encoded));
+                }
+                None => root_text = Some(new_text),
+            }
+        }
+        root_text.map(String::into_bytes)
+    }
+}
+
+fn splice_text(text: &str, mut edits: Vec<(Span, String)>) -> String {
+    edits.sort_by_key(|(s, _)| s.start);
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (span, new) in edits {
+        if span.start < last {
+            continue;
+        }
+        out.push_str(text.get(last..span.start).unwrap_or(""));
+        out.push_str(&new);
+        last = span.end;
+    }
+    out.push_str(text.get(last..).unwrap_or(""));
+    out
+}

@@ -1,1 +1,223 @@
-fn main() {}
+//! The command-line tool: runs the very same core as the filter, offline.
+//!
+//! ```text
+//! openai-compliance-filter redact   [--policy FILE] [--endpoint PATH] [--jsonl]   < body
+//! openai-compliance-filter check    [--policy FILE] [--method M] [--path P] [-H 'name: value']... < body
+//! openai-compliance-filter validate  --policy FILE
+//! ```
+
+use openai_compliance_filter::config::Policy;
+use openai_compliance_filter::exchange::{Exchange, Step};
+use openai_compliance_filter::openai::classify;
+use openai_compliance_filter::pipeline::{inspect_body, Verdict};
+use openai_compliance_filter::policy::error_body;
+use std::io::{self, BufRead, Read, Write};
+use std::process::ExitCode;
+use std::rc::Rc;
+
+const USAGE: &str = "usage:
+  openai-compliance-filter redact   [--policy FILE] [--endpoint PATH] [--jsonl]    < body
+      Reads one request body (or, with --jsonl, one body per line) on stdin and writes what
+      would go upstream. A blocked body prints the OpenAI-shaped error and exits 2 (with
+      --jsonl: the error object on its line, exit 0). --endpoint defaults to
+      /v1/chat/completions.
+  openai-compliance-filter check    [--policy FILE] [--method M] [--path P] [-H 'name: value']...  < body
+      Dry-runs a whole request (headers, then the body on stdin) and prints a JSON report:
+      the decision, the status, the body that would go upstream, and the audit record.
+      Exits 0 when the request would go upstream, 2 when refused.
+  openai-compliance-filter validate  --policy FILE
+      Parses and compiles a policy; prints its digest, or the error (exit 1).";
+
+struct Args {
+    cmd: String,
+    policy: Option<String>,
+    endpoint: String,
+    method: String,
+    path: Option<String>,
+    headers: Vec<(String, Vec<u8>)>,
+    jsonl: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut it = std::env::args().skip(1);
+    let cmd = it.next().ok_or("missing command")?;
+    let mut a = Args {
+        cmd,
+        policy: None,
+        endpoint: "/v1/chat/completions".into(),
+        method: "POST".into(),
+        path: None,
+        headers: Vec::new(),
+        jsonl: false,
+    };
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        match flag.as_str() {
+            "--policy" => a.policy = Some(value("--policy")?),
+            "--endpoint" => a.endpoint = value("--endpoint")?,
+            "--method" => a.method = value("--method")?,
+            "--path" => a.path = Some(value("--path")?),
+            "-H" | "--header" => {
+                let h = value("-H")?;
+                let (k, v) = h.split_once(':').ok_or("-H takes 'name: value'")?;
+                a.headers
+                    .push((k.trim().to_ascii_lowercase(), v.trim().as_bytes().to_vec()));
+            }
+            "--jsonl" => a.jsonl = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(a)
+}
+
+fn load_policy(path: Option<&str>) -> Result<Policy, String> {
+    let bytes = match path {
+        Some(p) => std::fs::read(p).map_err(|e| format!("cannot read {p}: {e}"))?,
+        None => Vec::new(),
+    };
+    Policy::from_json(&bytes).map_err(|e| e.to_string())
+}
+
+fn read_stdin() -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    io::stdin()
+        .read_to_end(&mut body)
+        .map_err(|e| format!("cannot read stdin: {e}"))?;
+    Ok(body)
+}
+
+fn redact(a: &Args) -> Result<ExitCode, String> {
+    let policy = load_policy(a.policy.as_deref())?;
+    let endpoint =
+        classify("POST", &a.endpoint).map_err(|r| format!("--endpoint: {}", r.code()))?;
+    let mut out = io::stdout().lock();
+    let write_err = |e: io::Error| format!("cannot write stdout: {e}");
+    if a.jsonl {
+        for line in io::stdin().lock().split(b'\n') {
+            let mut line = line.map_err(|e| format!("cannot read stdin: {e}"))?;
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            let o = inspect_body(&policy, &policy.actions, &endpoint, &line);
+            match o.verdict() {
+                Verdict::Forward => out.write_all(&line),
+                Verdict::Rewrite(b) => out.write_all(b),
+                Verdict::Deny(r) => out.write_all(error_body(*r).as_bytes()),
+            }
+            .and_then(|_| out.write_all(b"\n"))
+            .map_err(write_err)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let body = read_stdin()?;
+    let o = inspect_body(&policy, &policy.actions, &endpoint, &body);
+    match o.verdict() {
+        Verdict::Forward => out.write_all(&body).map_err(write_err)?,
+        Verdict::Rewrite(b) => out.write_all(b).map_err(write_err)?,
+        Verdict::Deny(r) => {
+            out.write_all(error_body(*r).as_bytes())
+                .and_then(|_| out.write_all(b"\n"))
+                .map_err(write_err)?;
+            return Ok(ExitCode::from(2));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(a: &Args) -> Result<ExitCode, String> {
+    let policy = Rc::new(load_policy(a.policy.as_deref())?);
+    let body = read_stdin()?;
+    let path = a.path.clone().unwrap_or_else(|| a.endpoint.clone());
+    let mut headers = vec![
+        (":method".to_string(), a.method.as_bytes().to_vec()),
+        (":path".to_string(), path.into_bytes()),
+    ];
+    if !a.headers.iter().any(|(k, _)| k == ":authority") {
+        headers.push((":authority".into(), b"api.openai.com".to_vec()));
+    }
+    if !body.is_empty() && !a.headers.iter().any(|(k, _)| k == "content-type") {
+        headers.push(("content-type".into(), b"application/json".to_vec()));
+    }
+    headers.extend(a.headers.iter().cloned());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let mut x = Exchange::new(Some(policy));
+    let mut step = x.on_request_headers(&headers, body.is_empty(), now);
+    if step == Step::Pause {
+        step = x.on_request_body(body.len(), true);
+    }
+    if let Step::ReadBody { .. } = step {
+        step = x.decide_body(&body);
+    }
+    let (forwarded, status, upstream_body) = match &step {
+        Step::Reply { status, body } => (false, Some(*status), serde_json::json!(body)),
+        Step::ReplaceBody { bytes, .. } => (
+            true,
+            None,
+            serde_json::json!(String::from_utf8_lossy(bytes)),
+        ),
+        _ => (
+            true,
+            None,
+            serde_json::json!(String::from_utf8_lossy(&body)),
+        ),
+    };
+    let record = x.finish(now);
+    let report = serde_json::json!({
+        "forwarded": forwarded,
+        "decision": record.decision,
+        "reason": record.reason,
+        "status": status,
+        "body": upstream_body,
+        "record": record,
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+    );
+    Ok(if forwarded {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn validate(a: &Args) -> Result<ExitCode, String> {
+    let path = a.policy.as_deref().ok_or("validate needs --policy FILE")?;
+    let p = load_policy(Some(path))?;
+    println!(
+        "ok: policy {} ({} rules)",
+        p.digest,
+        p.detectors.rules().len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("error: {e}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(64);
+        }
+    };
+    let result = match args.cmd.as_str() {
+        "redact" => redact(&args),
+        "check" => check(&args),
+        "validate" => validate(&args),
+        other => Err(format!("unknown command {other}\n{USAGE}")),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -83,7 +83,10 @@ mod tests {
         let cases: &[(&str, &str)] = &[
             (r#"{"mode":"s3cr3t"}"#, "mode"),
             (r#"{"max_body_bytes":"s3cr3t"}"#, "max_body_bytes"),
-            (r#"{"detectors":{"actions":{"email":"s3cr3t"}}}"#, "detectors.actions.email"),
+            (
+                r#"{"detectors":{"actions":{"email":"s3cr3t"}}}"#,
+                "detectors.actions.email",
+            ),
             (r#"{"colour":1}"#, "colour"),
             (r#"{"max_body_bytes":0}"#, "max_body_bytes"),
         ];

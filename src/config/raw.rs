@@ -62,9 +62,8 @@ impl RawPolicy {
         let parsed: Result<Self, _> = serde_path_to_error::deserialize(&mut de);
         match parsed {
             Ok(p) => {
-                de.end().map_err(|e| {
-                    ConfigError::new("", sanitize_serde_message(&e.to_string()))
-                })?;
+                de.end()
+                    .map_err(|e| ConfigError::new("", sanitize_serde_message(&e.to_string())))?;
                 Ok(p)
             }
             Err(e) => {

@@ -100,7 +100,10 @@ mod tests {
 
     #[test]
     fn decodes_every_escape() {
-        assert_eq!(decode_str(r#"a\"b\\c\/d\b\f\n\r\t"#), "a\"b\\c/d\u{8}\u{c}\n\r\t");
+        assert_eq!(
+            decode_str(r#"a\"b\\c\/d\b\f\n\r\t"#),
+            "a\"b\\c/d\u{8}\u{c}\n\r\t"
+        );
         assert_eq!(decode_str(r"\u0041\u00e9\u20AC"), "Aé€");
         assert_eq!(decode_str(r"\ud83d\ude00!"), "😀!");
         assert_eq!(decode_str(r"x\ud83dy"), "x\u{FFFD}y");

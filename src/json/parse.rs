@@ -155,7 +155,11 @@ impl<'a> Parser<'a> {
                 }
                 if (0xD800..0xDC00).contains(&cp) {
                     let pair = self.b.get(self.pos..self.pos + 2) == Some(b"\\u");
-                    let lo = if pair { hex4(self.src, self.pos + 2) } else { None };
+                    let lo = if pair {
+                        hex4(self.src, self.pos + 2)
+                    } else {
+                        None
+                    };
                     match lo {
                         Some(lo) if (0xDC00..0xE000).contains(&lo) => self.pos += 6,
                         _ => return Err(self.err(JsonErrorKind::LoneSurrogate)),
@@ -331,7 +335,9 @@ mod tests {
     fn spans_point_into_the_source() {
         let src = r#"{"model":"gpt-4o","n":1.50,"s":"a\nb"}"#;
         let v = p(src).unwrap();
-        let Value::Number(n) = v.get(src, "n").unwrap() else { panic!() };
+        let Value::Number(n) = v.get(src, "n").unwrap() else {
+            panic!()
+        };
         assert_eq!(n.of(src), "1.50");
         assert_eq!(v.get(src, "model").unwrap().as_str(src).unwrap(), "gpt-4o");
         assert_eq!(v.get(src, "s").unwrap().as_str(src).unwrap(), "a\nb");

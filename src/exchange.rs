@@ -1,0 +1,369 @@
+//! One request/response exchange as a host-independent state machine. The adapter feeds it
+//! what the host delivers (headers as byte pairs, body sizes, the body once, response headers
+//! and chunks) and carries out the [`Step`] it returns; all decisions live here, so they are
+//! tested natively without a proxy.
+
+use crate::audit::{rfc3339_millis, AuditRecord, Decision, SafeId};
+use crate::config::{Mode, Policy};
+use crate::openai::Endpoint;
+use crate::pipeline::{inspect_body, Verdict};
+use crate::policy::head::{self, HeaderPairs};
+use crate::policy::{error_body, Reason};
+use std::rc::Rc;
+
+/// What the adapter must do now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Let the request go on.
+    Continue,
+    /// Hold the request (more body to come).
+    Pause,
+    /// The whole body is buffered: read `size` bytes and call [`Exchange::decide_body`].
+    ReadBody {
+        /// Bytes to read from the start of the buffered body.
+        size: usize,
+    },
+    /// Replace the buffered body (of `size` bytes) with `bytes`, set `content-length`, go on.
+    ReplaceBody {
+        /// Bytes of the buffered body to replace.
+        size: usize,
+        /// The new body.
+        bytes: Vec<u8>,
+    },
+    /// Send this local reply; nothing goes upstream.
+    Reply {
+        /// HTTP status.
+        status: u16,
+        /// OpenAI-shaped JSON error body.
+        body: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Head,
+    Body,
+    Done,
+}
+
+/// One exchange.
+#[derive(Debug)]
+pub struct Exchange {
+    policy: Option<Rc<Policy>>,
+    stage: Stage,
+    record: AuditRecord,
+    start_ms: u64,
+    declared_len: Option<u64>,
+    endpoint: Option<Endpoint>,
+    body_size: usize,
+    denied: bool,
+}
+
+impl Exchange {
+    /// A new exchange under `policy` (`None`: the filter has no valid policy and refuses).
+    pub fn new(policy: Option<Rc<Policy>>) -> Self {
+        Self {
+            policy,
+            stage: Stage::Head,
+            record: AuditRecord::default(),
+            start_ms: 0,
+            declared_len: None,
+            endpoint: None,
+            body_size: 0,
+            denied: false,
+        }
+    }
+
+    fn audit_mode(&self) -> bool {
+        self.policy.as_ref().is_some_and(|p| p.mode == Mode::Audit)
+    }
+
+    /// Refuses (enforce) or records `would_deny` and goes on (audit).
+    fn deny(&mut self, reason: Reason) -> Step {
+        self.record.reason = Some(reason.code());
+        self.stage = Stage::Done;
+        if self.audit_mode() && reason != Reason::FilterUnavailable {
+            self.record.decision = Decision::WouldDeny;
+            return Step::Continue;
+        }
+        self.record.decision = Decision::Deny;
+        self.record.status = Some(reason.status());
+        self.record.bytes_out = 0;
+        self.denied = true;
+        Step::Reply {
+            status: reason.status(),
+            body: error_body(reason),
+        }
+    }
+
+    /// Request headers arrived (`end_of_stream`: no body follows).
+    pub fn on_request_headers(
+        &mut self,
+        headers: &HeaderPairs,
+        end_of_stream: bool,
+        now_ms: u64,
+    ) -> Step {
+        self.start_ms = now_ms;
+        self.record.ts = rfc3339_millis(now_ms);
+        self.record.version = crate::audit::VERSION;
+        let Some(policy) = self.policy.clone() else {
+            return self.deny(Reason::FilterUnavailable);
+        };
+        self.record.mode = match policy.mode {
+            Mode::Enforce => "enforce",
+            Mode::Audit => "audit",
+        };
+        self.record.policy = policy.digest.clone();
+        let one = |name: &str| {
+            head::single(headers, name)
+                .ok()
+                .flatten()
+                .map(|v| SafeId::new(v, &policy))
+        };
+        self.record.request_id = one("x-request-id");
+        self.record.method = one(":method");
+        self.record.project = one("openai-project");
+        self.record.organization = one("openai-organization");
+        match head::check(&policy, headers, !end_of_stream) {
+            Err(reason) => {
+                if let Some(e) = head::single(headers, ":path")
+                    .ok()
+                    .flatten()
+                    .and_then(|p| std::str::from_utf8(p).ok())
+                    .and_then(|p| crate::openai::classify("GET", p).ok())
+                {
+                    self.record.endpoint = e.route;
+                    self.record.api = e.kind.as_str();
+                }
+                self.deny(reason)
+            }
+            Ok(h) => {
+                self.record.endpoint = h.endpoint.route.clone();
+                self.record.api = h.endpoint.kind.as_str();
+                self.declared_len = h.declared_len;
+                self.endpoint = Some(h.endpoint);
+                if !h.inspect_body {
+                    self.stage = Stage::Done;
+                    return Step::Continue;
+                }
+                self.stage = Stage::Body;
+                if end_of_stream {
+                    // A body-bearing method with no body: inspect the empty body.
+                    return Step::ReadBody { size: 0 };
+                }
+                Step::Pause
+            }
+        }
+    }
+
+    /// Request body data: `buffered` bytes are held so far.
+    pub fn on_request_body(&mut self, buffered: usize, end_of_stream: bool) -> Step {
+        match self.stage {
+            Stage::Done if self.denied => return Step::Pause,
+            Stage::Done => return Step::Continue,
+            Stage::Head => return Step::Pause,
+            Stage::Body => {}
+        }
+        self.body_size = buffered;
+        let cap = self.policy.as_ref().map_or(0, |p| p.max_body_bytes);
+        if buffered as u64 > cap {
+            self.record.bytes_in = buffered as u64;
+            return self.deny(Reason::BodyTooLarge);
+        }
+        if !end_of_stream {
+            return Step::Pause;
+        }
+        Step::ReadBody { size: buffered }
+    }
+
+    /// Request trailers arrived: the body is complete (HTTP/2 with trailers never sends
+    /// `end_of_stream` with the body).
+    pub fn on_request_trailers(&mut self) -> Step {
+        match self.stage {
+            Stage::Body => Step::ReadBody {
+                size: self.body_size,
+            },
+            Stage::Done if !self.denied => Step::Continue,
+            _ => Step::Pause,
+        }
+    }
+
+    /// The whole body, as read after [`Step::ReadBody`]: decide.
+    pub fn decide_body(&mut self, body: &[u8]) -> Step {
+        let Some(policy) = self.policy.clone() else {
+            return self.deny(Reason::FilterUnavailable);
+        };
+        let size = self.body_size;
+        self.record.bytes_in = body.len() as u64;
+        if body.len() != size || self.declared_len.is_some_and(|n| n != size as u64) {
+            return self.deny(Reason::BodyLengthMismatch);
+        }
+        let Some(endpoint) = self.endpoint.as_ref() else {
+            return self.deny(Reason::FilterUnavailable);
+        };
+        let outcome = inspect_body(&policy, &policy.actions, endpoint, body);
+        self.record.set_findings(&outcome.counts, &policy);
+        self.record.opaque_blobs = outcome.opaque_blobs;
+        self.record.stream = outcome.facts.stream;
+        self.record.model = outcome
+            .facts
+            .model
+            .as_ref()
+            .map(|m| SafeId::new(m.as_bytes(), &policy));
+        self.record.bytes_out = size as u64;
+        match outcome.verdict() {
+            Verdict::Deny(reason) => self.deny(*reason),
+            Verdict::Forward => {
+                self.stage = Stage::Done;
+                Step::Continue
+            }
+            Verdict::Rewrite(bytes) => {
+                self.stage = Stage::Done;
+                if self.audit_mode() {
+                    self.record.decision = Decision::WouldRedact;
+                    return Step::Continue;
+                }
+                self.record.decision = Decision::Redact;
+                self.record.bytes_out = bytes.len() as u64;
+                Step::ReplaceBody {
+                    size,
+                    bytes: bytes.clone(),
+                }
+            }
+        }
+    }
+
+    /// The adapter could not carry out a step (a host call failed): refuse.
+    pub fn host_failed(&mut self) -> Step {
+        self.deny(Reason::FilterUnavailable)
+    }
+
+    /// Response headers arrived.
+    pub fn on_response_headers(&mut self, headers: &HeaderPairs) {
+        if let Some(status) = head::single(headers, ":status")
+            .ok()
+            .flatten()
+            .and_then(|s| std::str::from_utf8(s).ok())
+            .and_then(|s| s.parse().ok())
+        {
+            self.record.status = Some(status);
+        }
+    }
+
+    /// The exchange is over: the finished record.
+    pub fn finish(&mut self, now_ms: u64) -> &AuditRecord {
+        if self.start_ms > 0 {
+            self.record.duration_ms = Some(now_ms.saturating_sub(self.start_ms));
+        }
+        &self.record
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hdrs(pairs: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .collect()
+    }
+
+    fn exchange(policy: &str) -> Exchange {
+        Exchange::new(Some(Rc::new(Policy::from_json(policy.as_bytes()).unwrap())))
+    }
+
+    const CHAT: &[(&str, &str)] = &[
+        (":method", "POST"),
+        (":path", "/v1/chat/completions"),
+        ("content-type", "application/json"),
+    ];
+
+    #[test]
+    fn redacts_a_body_delivered_in_pieces() {
+        let mut x = exchange("{}");
+        assert_eq!(x.on_request_headers(&hdrs(CHAT), false, 1), Step::Pause);
+        assert_eq!(x.on_request_body(10, false), Step::Pause);
+        let body = br#"{"messages":[{"role":"user","content":"a@example.com"}]}"#;
+        assert_eq!(
+            x.on_request_body(body.len(), true),
+            Step::ReadBody { size: body.len() }
+        );
+        let Step::ReplaceBody { bytes, .. } = x.decide_body(body) else {
+            panic!()
+        };
+        assert!(String::from_utf8(bytes).unwrap().contains("[EMAIL]"));
+        let r = x.finish(5);
+        assert_eq!(r.decision, Decision::Redact);
+        assert_eq!(r.duration_ms, Some(4));
+    }
+
+    #[test]
+    fn trailers_complete_the_body() {
+        let mut x = exchange("{}");
+        x.on_request_headers(&hdrs(CHAT), false, 1);
+        assert_eq!(x.on_request_body(7, false), Step::Pause);
+        assert_eq!(x.on_request_trailers(), Step::ReadBody { size: 7 });
+    }
+
+    #[test]
+    fn chunked_body_over_the_cap_is_refused_while_streaming() {
+        let mut x = exchange(r#"{"max_body_bytes":100}"#);
+        x.on_request_headers(&hdrs(CHAT), false, 1);
+        let Step::Reply { status, .. } = x.on_request_body(101, false) else {
+            panic!()
+        };
+        assert_eq!(status, 413);
+        assert_eq!(x.on_request_body(200, true), Step::Pause);
+    }
+
+    #[test]
+    fn declared_length_must_match() {
+        let mut h = hdrs(CHAT);
+        h.extend(hdrs(&[("content-length", "50")]));
+        let mut x = exchange("{}");
+        x.on_request_headers(&h, false, 1);
+        x.on_request_body(40, true);
+        let Step::Reply { status, .. } = x.decide_body(&[b' '; 40]) else {
+            panic!()
+        };
+        assert_eq!(status, 503);
+    }
+
+    #[test]
+    fn audit_mode_forwards_and_records_would() {
+        let mut x = exchange(r#"{"mode":"audit"}"#);
+        let files = hdrs(&[(":method", "POST"), (":path", "/v1/files")]);
+        assert_eq!(x.on_request_headers(&files, false, 1), Step::Continue);
+        assert_eq!(x.finish(2).decision, Decision::WouldDeny);
+        let mut x = exchange(r#"{"mode":"audit"}"#);
+        x.on_request_headers(&hdrs(CHAT), false, 1);
+        let body = br#"{"messages":[{"role":"user","content":"a@example.com"}]}"#;
+        x.on_request_body(body.len(), true);
+        assert_eq!(x.decide_body(body), Step::Continue);
+        assert_eq!(x.finish(2).decision, Decision::WouldRedact);
+    }
+
+    #[test]
+    fn no_policy_refuses_everything() {
+        let mut x = Exchange::new(None);
+        let Step::Reply { status, .. } = x.on_request_headers(&hdrs(CHAT), true, 1) else {
+            panic!()
+        };
+        assert_eq!(status, 503);
+    }
+
+    #[test]
+    fn headers_only_post_is_inspected_as_an_empty_body() {
+        let mut x = exchange("{}");
+        assert_eq!(
+            x.on_request_headers(&hdrs(CHAT), true, 1),
+            Step::ReadBody { size: 0 }
+        );
+        let Step::Reply { status, .. } = x.decide_body(b"") else {
+            panic!()
+        };
+        assert_eq!(status, 400);
+    }
+}

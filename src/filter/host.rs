@@ -1,0 +1,56 @@
+//! Small wrappers over proxy-wasm host calls that return `Result`/`Option` instead of
+//! panicking, and read headers as bytes (the SDK's string getters panic on non-UTF-8 values).
+
+use proxy_wasm::hostcalls;
+use proxy_wasm::types::{BufferType, MapType, Status};
+
+/// Every request header pair, values as bytes.
+pub fn request_headers() -> Result<Vec<(String, Vec<u8>)>, Status> {
+    hostcalls::get_map_bytes(MapType::HttpRequestHeaders)
+}
+
+/// Every response header pair, values as bytes.
+pub fn response_headers() -> Result<Vec<(String, Vec<u8>)>, Status> {
+    hostcalls::get_map_bytes(MapType::HttpResponseHeaders)
+}
+
+/// Sets (replaces) a request header.
+pub fn set_request_header(name: &str, value: &[u8]) -> Result<(), Status> {
+    hostcalls::set_map_value_bytes(MapType::HttpRequestHeaders, name, Some(value))
+}
+
+/// The buffered request body, `size` bytes from the start.
+pub fn request_body(size: usize) -> Result<Vec<u8>, Status> {
+    Ok(hostcalls::get_buffer(BufferType::HttpRequestBody, 0, size)?.unwrap_or_default())
+}
+
+/// Replaces the first `size` bytes of the buffered request body with `bytes`.
+pub fn replace_request_body(size: usize, bytes: &[u8]) -> Result<(), Status> {
+    hostcalls::set_buffer(BufferType::HttpRequestBody, 0, size, bytes)
+}
+
+/// Sends a local JSON reply (the request goes no further).
+pub fn json_reply(status: u16, body: &str) -> Result<(), Status> {
+    hostcalls::send_http_response(
+        u32::from(status),
+        vec![("content-type", "application/json")],
+        Some(body.as_bytes()),
+    )
+}
+
+/// Milliseconds since the Unix epoch, by the host's clock (0 if unavailable).
+pub fn now_ms() -> u64 {
+    hostcalls::get_current_time()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// The plugin configuration bytes.
+pub fn plugin_configuration() -> Vec<u8> {
+    hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX)
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}

@@ -1,0 +1,199 @@
+//! The content walker: lists every string of a request body that can carry text, and every
+//! number, so that nothing the upstream reads goes unscanned.
+//!
+//! Every string is visited, including under keys the walker does not know (`metadata`,
+//! `user`, tool schemas, future API fields), except:
+//! - values of structural keys whose meaning the upstream parses (`model`, `role`, `type`,
+//!   ids): scanning cannot find text there and rewriting them would break the request;
+//! - `data:` URLs and long base64 blobs (images, audio, files), which are counted instead.
+//!
+//! Strings inside one `content` array (the parts of one message) share a group, so that the
+//! pipeline scans them as one text and finds a value split across two parts.
+
+use crate::json::{Span, Str, Value};
+
+/// Keys whose string values are identifiers or enums, never free text.
+const STRUCTURAL_KEYS: &[&str] = &[
+    "model",
+    "role",
+    "type",
+    "object",
+    "id",
+    "tool_call_id",
+    "call_id",
+    "previous_response_id",
+    "encoding_format",
+    "service_tier",
+    "reasoning_effort",
+    "effort",
+    "voice",
+    "status",
+    "detail",
+    "truncation",
+];
+
+/// Base64 blobs shorter than this are scanned as text.
+const BLOB_MIN_LEN: usize = 256;
+
+/// A string to scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextSeg {
+    /// The string token.
+    pub str: Str,
+    /// Strings with the same group are scanned as one text (parts of one message).
+    pub group: u32,
+}
+
+/// A number to scan, with the key it sits under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumSeg {
+    /// The number token.
+    pub span: Span,
+    /// The member name it is the value of (or the array's member name).
+    pub key: Option<Str>,
+}
+
+/// What the walk found.
+#[derive(Debug, Default, Clone)]
+pub struct Walk {
+    /// Strings to scan, in document order.
+    pub texts: Vec<TextSeg>,
+    /// Numbers to scan, in document order.
+    pub numbers: Vec<NumSeg>,
+    /// `data:` URLs and base64 blobs that were not scanned.
+    pub opaque_blobs: u32,
+}
+
+/// Walks a parsed document (recursion is bounded by the parser's depth limit).
+pub fn walk(src: &str, root: &Value, out: &mut Walk) {
+    let mut w = Walker {
+        src,
+        out,
+        next_group: 0,
+    };
+    w.visit(root, None, None);
+}
+
+struct Walker<'a, 'o> {
+    src: &'a str,
+    out: &'o mut Walk,
+    next_group: u32,
+}
+
+impl Walker<'_, '_> {
+    fn group(&mut self) -> u32 {
+        self.next_group = self.next_group.wrapping_add(1);
+        self.next_group
+    }
+
+    fn visit(&mut self, v: &Value, key: Option<Str>, group: Option<u32>) {
+        match v {
+            Value::String(s) => {
+                if let Some(k) = key {
+                    if STRUCTURAL_KEYS.iter().any(|sk| k.eq_str(self.src, sk)) {
+                        return;
+                    }
+                }
+                if is_opaque_blob(s.span.of(self.src)) {
+                    self.out.opaque_blobs = self.out.opaque_blobs.saturating_add(1);
+                    return;
+                }
+                let group = match group {
+                    Some(g) => g,
+                    None => self.group(),
+                };
+                self.out.texts.push(TextSeg { str: *s, group });
+            }
+            Value::Number(span) => self.out.numbers.push(NumSeg { span: *span, key }),
+            Value::Array(items) => {
+                let group = match (group, key) {
+                    (None, Some(k)) if k.eq_str(self.src, "content") => Some(self.group()),
+                    _ => group,
+                };
+                for item in items {
+                    self.visit(item, key, group);
+                }
+            }
+            Value::Object(members) => {
+                for m in members {
+                    self.visit(&m.value, Some(m.key), group);
+                }
+            }
+            Value::Null | Value::Bool(_) => {}
+        }
+    }
+}
+
+/// A `data:...;base64,` URL, or a long run of base64 characters with no spaces.
+fn is_opaque_blob(raw: &str) -> bool {
+    if raw.starts_with("data:") {
+        return raw
+            .get(..raw.find(',').unwrap_or(0))
+            .is_some_and(|h| h.ends_with(";base64"));
+    }
+    raw.len() >= BLOB_MIN_LEN
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+        && raw.bytes().any(|b| b.is_ascii_digit())
+        && raw.bytes().any(|b| b.is_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::{parse, Limits};
+
+    fn texts(src: &str) -> Vec<(String, u32)> {
+        let v = parse(src, &Limits::default()).unwrap();
+        let mut w = Walk::default();
+        walk(src, &v, &mut w);
+        w.texts
+            .iter()
+            .map(|t| (t.str.decode(src).into_owned(), t.group))
+            .collect()
+    }
+
+    #[test]
+    fn visits_text_and_unknown_fields_not_structure() {
+        let src = r#"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],
+            "metadata":{"note":"x"},"user":"u1","tools":[{"type":"function",
+            "function":{"name":"f","description":"d","parameters":{"type":"object"}}}]}"#;
+        let t: Vec<String> = texts(src).into_iter().map(|(s, _)| s).collect();
+        assert_eq!(t, ["hi", "x", "u1", "f", "d"]);
+    }
+
+    #[test]
+    fn parts_of_one_message_share_a_group() {
+        let src = r#"{"messages":[{"role":"user","content":[{"type":"text","text":"a"},
+            {"type":"text","text":"b"}]},{"role":"user","content":[{"type":"text","text":"c"}]}]}"#;
+        let t = texts(src);
+        assert_eq!(t.len(), 3);
+        assert_eq!(t[0].1, t[1].1);
+        assert_ne!(t[1].1, t[2].1);
+    }
+
+    #[test]
+    fn skips_data_urls_and_blobs_and_counts_them() {
+        let blob = "QUJD".repeat(100) + "9Z";
+        let src = format!(
+            r#"{{"a":"data:image/png;base64,iVBORw0KGgo=","b":"{blob}","c":"data:text/plain,hello"}}"#
+        );
+        let v = parse(&src, &Limits::default()).unwrap();
+        let mut w = Walk::default();
+        walk(&src, &v, &mut w);
+        assert_eq!(w.opaque_blobs, 2);
+        assert_eq!(w.texts.len(), 1);
+    }
+
+    #[test]
+    fn numbers_keep_their_key() {
+        let src = r#"{"ssn":123456789,"list":[1,2]}"#;
+        let v = parse(src, &Limits::default()).unwrap();
+        let mut w = Walk::default();
+        walk(src, &v, &mut w);
+        assert_eq!(w.numbers.len(), 3);
+        assert!(w.numbers[0].key.unwrap().eq_str(src, "ssn"));
+        assert!(w.numbers[2].key.unwrap().eq_str(src, "list"));
+    }
+}

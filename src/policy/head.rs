@@ -1,0 +1,212 @@
+//! Request-head checks before any body is read: endpoint, content type, content encoding and
+//! declared length. Pure functions over the header pairs as bytes.
+
+use super::Reason;
+use crate::config::{Policy, UnknownEndpoints};
+use crate::openai::{classify, Endpoint};
+
+/// The request head as the host gives it: every header pair, names lower-case, values as bytes.
+pub type HeaderPairs = [(String, Vec<u8>)];
+
+/// What the head says, once checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// The recognised endpoint.
+    pub endpoint: Endpoint,
+    /// `Content-Length`, if declared.
+    pub declared_len: Option<u64>,
+    /// True if a body will follow and must be inspected as JSON.
+    pub inspect_body: bool,
+}
+
+/// All values of header `name` (lower-case), in order.
+pub fn values<'a>(headers: &'a HeaderPairs, name: &'a str) -> impl Iterator<Item = &'a [u8]> {
+    headers
+        .iter()
+        .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_slice())
+}
+
+/// A header that must be sent at most once was sent twice (two lines; a comma list counts
+/// as one line here and is judged by the rule that reads the value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repeated;
+
+/// The one value of header `name`; `Err` if it is sent more than once.
+pub fn single<'a>(headers: &'a HeaderPairs, name: &'a str) -> Result<Option<&'a [u8]>, Repeated> {
+    let mut it = values(headers, name);
+    let first = it.next();
+    if it.next().is_some() {
+        return Err(Repeated);
+    }
+    Ok(first)
+}
+
+/// Checks the head. `has_body` is false when the headers end the stream.
+pub fn check(policy: &Policy, headers: &HeaderPairs, has_body: bool) -> Result<Head, Reason> {
+    let method = single(headers, ":method")
+        .map_err(|_| Reason::InvalidPath)?
+        .and_then(|m| std::str::from_utf8(m).ok())
+        .unwrap_or("");
+    let path = single(headers, ":path")
+        .map_err(|_| Reason::InvalidPath)?
+        .ok_or(Reason::InvalidPath)?;
+    let path = std::str::from_utf8(path).map_err(|_| Reason::InvalidPath)?;
+    let endpoint = classify(method, path)?;
+    let body_method = matches!(
+        method.to_ascii_uppercase().as_str(),
+        "POST" | "PUT" | "PATCH"
+    );
+    if !has_body && !body_method {
+        return Ok(Head {
+            endpoint,
+            declared_len: None,
+            inspect_body: false,
+        });
+    }
+    if !endpoint.inspects_json && policy.unknown_endpoints == UnknownEndpoints::Deny {
+        return Err(Reason::EndpointNotAllowed);
+    }
+    for enc in values(headers, "content-encoding") {
+        let identity = enc
+            .split(|b| *b == b',')
+            .all(|t| t.trim_ascii().eq_ignore_ascii_case(b"identity"));
+        if !identity {
+            return Err(Reason::UnsupportedContentEncoding);
+        }
+    }
+    let ct = single(headers, "content-type").map_err(|_| Reason::UnsupportedContentType)?;
+    if !is_json_utf8(ct.unwrap_or(b"")) {
+        return Err(Reason::UnsupportedContentType);
+    }
+    let declared_len = match single(headers, "content-length").map_err(|_| Reason::InvalidBody)? {
+        None => None,
+        Some(v) => Some(parse_len(v).ok_or(Reason::InvalidBody)?),
+    };
+    if declared_len.is_some_and(|n| n > policy.max_body_bytes) {
+        return Err(Reason::BodyTooLarge);
+    }
+    Ok(Head {
+        endpoint,
+        declared_len,
+        inspect_body: true,
+    })
+}
+
+fn parse_len(v: &[u8]) -> Option<u64> {
+    if v.is_empty() || v.len() > 19 || !v.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(v).ok()?.parse().ok()
+}
+
+/// `application/json`, optionally with one `charset=utf-8` parameter (case-insensitive,
+/// optionally quoted). Any other parameter, a repeated charset, or another type is refused.
+pub fn is_json_utf8(ct: &[u8]) -> bool {
+    let mut parts = ct.split(|b| *b == b';');
+    let mime = parts.next().unwrap_or(b"").trim_ascii();
+    if !mime.eq_ignore_ascii_case(b"application/json") {
+        return false;
+    }
+    let mut charset_seen = false;
+    for param in parts {
+        let param = param.trim_ascii();
+        if param.is_empty() {
+            continue;
+        }
+        let mut kv = param.splitn(2, |b| *b == b'=');
+        let k = kv.next().unwrap_or(b"").trim_ascii();
+        let v = kv.next().unwrap_or(b"").trim_ascii();
+        let v = v
+            .strip_prefix(b"\"")
+            .and_then(|x| x.strip_suffix(b"\""))
+            .unwrap_or(v);
+        if !k.eq_ignore_ascii_case(b"charset") || charset_seen {
+            return false;
+        }
+        charset_seen = true;
+        if !(v.eq_ignore_ascii_case(b"utf-8") || v.eq_ignore_ascii_case(b"utf8")) {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(pairs: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .collect()
+    }
+
+    fn post(extra: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+        let mut v = h(&[(":method", "POST"), (":path", "/v1/chat/completions")]);
+        v.extend(h(extra));
+        v
+    }
+
+    #[test]
+    fn content_types() {
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=UTF-8",
+            "application/json;charset=\"utf-8\"",
+        ] {
+            assert!(is_json_utf8(ok.as_bytes()), "{ok}");
+        }
+        for bad in [
+            "",
+            "text/plain",
+            "application/json; charset=latin1",
+            "application/json; charset=utf-8; charset=latin1",
+            "application/json; boundary=x",
+            "application/jsonx",
+            "multipart/form-data; boundary=x",
+        ] {
+            assert!(!is_json_utf8(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn head_checks() {
+        let p = Policy::from_json(br#"{"max_body_bytes":100}"#).unwrap();
+        let json = ("content-type", "application/json");
+        assert!(check(&p, &post(&[json, ("content-length", "10")]), true).is_ok());
+        let cases: &[(&[(&str, &str)], Reason)] = &[
+            (&[json, ("content-length", "101")], Reason::BodyTooLarge),
+            (
+                &[("content-type", "text/plain")],
+                Reason::UnsupportedContentType,
+            ),
+            (&[], Reason::UnsupportedContentType),
+            (&[json, json], Reason::UnsupportedContentType),
+            (
+                &[json, ("content-encoding", "gzip")],
+                Reason::UnsupportedContentEncoding,
+            ),
+            (
+                &[json, ("content-encoding", "identity, br")],
+                Reason::UnsupportedContentEncoding,
+            ),
+            (&[json, ("content-length", "1x")], Reason::InvalidBody),
+        ];
+        for (extra, reason) in cases {
+            assert_eq!(check(&p, &post(extra), true), Err(*reason), "{extra:?}");
+        }
+        let unknown = h(&[(":method", "POST"), (":path", "/v1/files"), json]);
+        assert_eq!(check(&p, &unknown, true), Err(Reason::EndpointNotAllowed));
+        let get = h(&[(":method", "GET"), (":path", "/v1/models")]);
+        assert!(!check(&p, &get, false).unwrap().inspect_body);
+        let get_with_body = h(&[(":method", "GET"), (":path", "/v1/models"), json]);
+        assert_eq!(
+            check(&p, &get_with_body, true),
+            Err(Reason::EndpointNotAllowed)
+        );
+        let bad_path = h(&[(":method", "GET"), (":path", "/v1/a%2Fb")]);
+        assert_eq!(check(&p, &bad_path, false), Err(Reason::InvalidPath));
+    }
+}

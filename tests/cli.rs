@@ -1,0 +1,135 @@
+//! The CLI runs the same core: redact (single and JSONL), check, validate.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn cli(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_openai-compliance-filter"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn policy_file(name: &str, json: &str) -> String {
+    let path = std::env::temp_dir().join(format!("ocf-cli-{}-{name}.json", std::process::id()));
+    std::fs::write(&path, json).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn redact_writes_the_upstream_body() {
+    let (code, out, _) = cli(
+        &["redact"],
+        r#"{"model":"gpt-4o","messages":[{"role":"user","content":"mail jane@example.com"}],"n":1E400}"#,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        r#"{"model":"gpt-4o","messages":[{"role":"user","content":"mail [EMAIL]"}],"n":1E400}"#
+    );
+}
+
+#[test]
+fn redact_takes_the_endpoint() {
+    let (code, out, _) = cli(
+        &["redact", "--endpoint", "/v1/embeddings"],
+        r#"{"model":"m","input":"jane@example.com"}"#,
+    );
+    assert_eq!(
+        (code, out.as_str()),
+        (0, r#"{"model":"m","input":"[EMAIL]"}"#)
+    );
+}
+
+#[test]
+fn blocked_body_prints_the_error_and_exits_2() {
+    let p = policy_file("block", r#"{"detectors":{"actions":{"email":"block"}}}"#);
+    let (code, out, _) = cli(
+        &["redact", "--policy", &p],
+        r#"{"messages":[{"role":"user","content":"jane@example.com"}]}"#,
+    );
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["error"]["code"], "content_blocked");
+    assert!(!out.contains("jane"));
+}
+
+#[test]
+fn jsonl_keeps_order_and_reports_each_line() {
+    let input = "{\"messages\":[{\"role\":\"user\",\"content\":\"a@example.com\"}]}\n{\"bad\n{\"messages\":[]}\n";
+    let (code, out, _) = cli(&["redact", "--jsonl"], input);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[0].contains("[EMAIL]"));
+    assert!(lines[1].contains("invalid_json"));
+    assert_eq!(lines[2], "{\"messages\":[]}");
+}
+
+#[test]
+fn check_runs_a_whole_request() {
+    let (code, out, _) = cli(
+        &[
+            "check",
+            "--path",
+            "/v1/chat/completions",
+            "-H",
+            "OpenAI-Project: proj_1",
+        ],
+        r#"{"messages":[{"role":"user","content":"a@example.com"}]}"#,
+    );
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["decision"], "redact");
+    assert_eq!(v["record"]["project"], "proj_1");
+    assert!(v["body"].as_str().unwrap().contains("[EMAIL]"));
+    assert!(!out.contains("a@example.com"));
+
+    let (code, out, _) = cli(&["check", "--path", "/v1/files"], "{}");
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], 403);
+    assert_eq!(v["reason"], "endpoint_not_allowed");
+}
+
+#[test]
+fn validate_names_the_bad_field_without_its_value() {
+    let p = policy_file("bad", r#"{"mode":"s3cr3t"}"#);
+    let (code, _, err) = cli(&["validate", "--policy", &p], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("invalid policy at `mode`"), "{err}");
+    assert!(!err.contains("s3cr3t"));
+    let p = policy_file("good", "{}");
+    let (code, out, _) = cli(&["validate", "--policy", &p], "");
+    assert_eq!(code, 0);
+    assert!(out.starts_with("ok: policy "));
+}
+
+#[test]
+fn bad_arguments_print_usage() {
+    let (code, _, err) = cli(&["redact", "--nope"], "");
+    assert_eq!(code, 64);
+    assert!(err.contains("usage:"));
+}

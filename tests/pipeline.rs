@@ -1,0 +1,237 @@
+//! Core pipeline tests: whole OpenAI request bodies in, the bytes that would go upstream out.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use openai_compliance_filter::config::Policy;
+use openai_compliance_filter::openai::classify;
+use openai_compliance_filter::pipeline::{inspect_body, Verdict};
+use openai_compliance_filter::policy::Reason;
+
+fn run_with(policy: &str, path: &str, body: &str) -> Verdict {
+    let p = Policy::from_json(policy.as_bytes()).unwrap();
+    let e = classify("POST", path).unwrap();
+    inspect_body(&p, &p.actions, &e, body.as_bytes())
+        .verdict()
+        .clone()
+}
+
+fn run(path: &str, body: &str) -> Verdict {
+    run_with("{}", path, body)
+}
+
+fn rewritten(path: &str, body: &str) -> String {
+    match run(path, body) {
+        Verdict::Rewrite(b) => String::from_utf8(b).unwrap(),
+        other => panic!("expected a rewrite, got {other:?}"),
+    }
+}
+
+const CHAT: &str = "/v1/chat/completions";
+
+#[test]
+fn clean_body_is_forwarded_untouched() {
+    let body = r#"{ "temperature": 1E400, "n": 18446744073709551617, "x": -0.0,
+        "zzz_unknown": {"b": [1, 2.50]}, "model": "gpt-4o",
+        "messages": [{"role": "user", "content": "What is 2+2? See v1.2.3 and 550e8400-e29b-41d4-a716-446655440000"}]}"#;
+    assert_eq!(run(CHAT, body), Verdict::Forward);
+}
+
+#[test]
+fn only_the_redacted_span_changes() {
+    let body = r#"{"z":1E400,"model":"gpt-4o","messages":[{"role":"user","content":"mail me at jane.doe@example.com now"}],"a":-0.0}"#;
+    let out = rewritten(CHAT, body);
+    assert_eq!(
+        out,
+        r#"{"z":1E400,"model":"gpt-4o","messages":[{"role":"user","content":"mail me at [EMAIL] now"}],"a":-0.0}"#
+    );
+}
+
+#[test]
+fn every_text_field_of_every_endpoint_is_redacted() {
+    let email = "jane.doe@example.com";
+    let cases: &[(&str, String)] = &[
+        (
+            CHAT,
+            format!(
+                r#"{{"model":"m","messages":[{{"role":"user","content":[{{"type":"text","text":"{email}"}}]}}]}}"#
+            ),
+        ),
+        (
+            CHAT,
+            format!(
+                r#"{{"model":"m","messages":[{{"role":"assistant","content":null,"tool_calls":[{{"id":"c1","type":"function","function":{{"name":"f","arguments":"{{\"to\":\"{email}\"}}"}}}}]}}]}}"#
+            ),
+        ),
+        (
+            CHAT,
+            format!(
+                r#"{{"model":"m","messages":[{{"role":"tool","tool_call_id":"c1","content":"{email}"}}]}}"#
+            ),
+        ),
+        (
+            "/v1/responses",
+            format!(r#"{{"model":"m","input":"{email}"}}"#),
+        ),
+        (
+            "/v1/responses",
+            format!(
+                r#"{{"model":"m","instructions":"{email}","input":[{{"role":"user","content":[{{"type":"input_text","text":"hi"}}]}}]}}"#
+            ),
+        ),
+        (
+            "/v1/responses",
+            format!(
+                r#"{{"model":"m","input":[{{"type":"function_call_output","call_id":"c","output":"{email}"}}]}}"#
+            ),
+        ),
+        (
+            "/v1/completions",
+            format!(r#"{{"model":"m","prompt":["a","{email}"]}}"#),
+        ),
+        (
+            "/v1/embeddings",
+            format!(r#"{{"model":"m","input":"{email}"}}"#),
+        ),
+        ("/v1/moderations", format!(r#"{{"input":["{email}"]}}"#)),
+        (
+            CHAT,
+            format!(
+                r#"{{"model":"m","messages":[],"metadata":{{"k":"{email}"}},"user":"{email}"}}"#
+            ),
+        ),
+    ];
+    for (path, body) in cases {
+        let out = rewritten(path, body);
+        assert!(!out.contains(email), "{path}: {out}");
+        assert!(out.contains("[EMAIL]"), "{path}: {out}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap();
+    }
+}
+
+#[test]
+fn escapes_are_decoded_and_the_whole_string_reencoded() {
+    let body =
+        r#"{"messages":[{"role":"user","content":"jane\u002edoe\u0040example.com \/ \"q\""}]}"#;
+    let out = rewritten(CHAT, body);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["messages"][0]["content"], "[EMAIL] / \"q\"");
+}
+
+#[test]
+fn a_card_split_across_two_parts_is_found() {
+    let body = r#"{"messages":[{"role":"user","content":[{"type":"text","text":"card 4111 1111"},{"type":"text","text":" 1111 1111 ok"}]}]}"#;
+    let out = rewritten(CHAT, body);
+    assert!(!out.contains("4111"), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["messages"][0]["content"][0]["text"], "card [CARD]");
+    assert_eq!(v["messages"][0]["content"][1]["text"], " ok");
+}
+
+#[test]
+fn json_inside_strings_is_redacted_and_stays_json() {
+    let body = r#"{"messages":[{"role":"tool","tool_call_id":"c","content":"{\"rows\":[{\"email\":\"a.b@example.org\",\"n\":1.50}]}"}]}"#;
+    let out = rewritten(CHAT, body);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let inner = v["messages"][0]["content"].as_str().unwrap();
+    assert_eq!(inner, r#"{"rows":[{"email":"[EMAIL]","n":1.50}]}"#);
+}
+
+#[test]
+fn card_numbers_sent_as_json_numbers_are_caught() {
+    let body = r#"{"messages":[],"metadata":{"card":4111111111111111,"qty":3}}"#;
+    let out = rewritten(CHAT, body);
+    assert_eq!(
+        out,
+        r#"{"messages":[],"metadata":{"card":"[CARD]","qty":3}}"#
+    );
+}
+
+#[test]
+fn block_action_denies() {
+    let v = run_with(
+        r#"{"detectors":{"actions":{"email":"block"}}}"#,
+        CHAT,
+        r#"{"messages":[{"role":"user","content":"x@example.com"}]}"#,
+    );
+    assert_eq!(v, Verdict::Deny(Reason::ContentBlocked));
+}
+
+#[test]
+fn allow_action_counts_without_changing() {
+    let p = Policy::from_json(br#"{"detectors":{"actions":{"contact":"allow"}}}"#).unwrap();
+    let e = classify("POST", CHAT).unwrap();
+    let o = inspect_body(
+        &p,
+        &p.actions,
+        &e,
+        br#"{"messages":[{"role":"user","content":"x@example.com"}]}"#,
+    );
+    assert_eq!(o.verdict(), &Verdict::Forward);
+    assert_eq!(o.counts.total(), 1);
+}
+
+#[test]
+fn malformed_bodies_are_refused_with_precise_reasons() {
+    let cases: &[(&[u8], Reason)] = &[
+        (b"", Reason::InvalidJson),
+        (b"{", Reason::InvalidJson),
+        (b"\xef\xbb\xbf{\"messages\":[]}", Reason::InvalidJson),
+        (b"{\"messages\":[]} trailing", Reason::InvalidJson),
+        (b"{\"messages\":[],}", Reason::InvalidJson),
+        (b"{\"messages\":[\"\xff\"]}", Reason::InvalidJson),
+        (
+            b"{\"messages\":[{\"content\":\"\\ud800\"}]}",
+            Reason::InvalidJson,
+        ),
+        (
+            b"{\"messages\":[],\"messages\":[]}",
+            Reason::DuplicateJsonKey,
+        ),
+        (b"[]", Reason::InvalidBody),
+        (b"{\"messages\":\"hi\"}", Reason::InvalidBody),
+        (b"{\"model\":\"m\"}", Reason::InvalidBody),
+    ];
+    let p = Policy::from_json(b"{}").unwrap();
+    let e = classify("POST", CHAT).unwrap();
+    for (body, reason) in cases {
+        let o = inspect_body(&p, &p.actions, &e, body);
+        assert_eq!(
+            o.verdict(),
+            &Verdict::Deny(*reason),
+            "{:?}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    let deep = format!(
+        "{{\"messages\":[],\"x\":{}{}}}",
+        "[".repeat(100),
+        "]".repeat(100)
+    );
+    let o = inspect_body(&p, &p.actions, &e, deep.as_bytes());
+    assert_eq!(o.verdict(), &Verdict::Deny(Reason::JsonTooDeep));
+}
+
+#[test]
+fn over_the_cap_is_refused() {
+    let v = run_with(r#"{"max_body_bytes":10}"#, CHAT, r#"{"messages":[]}"#);
+    assert_eq!(v, Verdict::Deny(Reason::BodyTooLarge));
+}
+
+#[test]
+fn facts_are_read() {
+    let p = Policy::from_json(b"{}").unwrap();
+    let e = classify("POST", "/v1/responses").unwrap();
+    let o = inspect_body(
+        &p,
+        &p.actions,
+        &e,
+        br#"{"model":"gpt-4.1","stream":true,"input":"hi"}"#,
+    );
+    assert_eq!(o.facts.model.as_deref(), Some("gpt-4.1"));
+    assert!(o.facts.stream);
+}
