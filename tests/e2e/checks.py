@@ -21,6 +21,18 @@ AUDIT_FIELDS = (
 )
 
 
+def assert_no_leaks(envoys: list, extra: Any = ()) -> None:
+    """No sensitive value appears anywhere in any Envoy's captured stdout/stderr."""
+    needles = list(ALWAYS_FORBIDDEN) + list(extra)
+    for env in envoys:
+        text = env.log_text()
+        for needle in needles:
+            assert needle not in text, (
+                f"a sensitive value ({len(needle)} chars, starts {needle[:3]!r}) "
+                f"appears in {env.log_path}"
+            )
+
+
 def assert_openai_error(status: int, headers: Any, body: bytes, want_status: int,
                         want_code: str, sent: bytes = b"") -> dict[str, Any]:
     """An OpenAI-shaped error reply with a fixed message that echoes nothing of the request."""

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from harness import REPO, Envoy, Mock, new_workdir, render_config
-from values import ALWAYS_FORBIDDEN
+from checks import assert_no_leaks
 
 DEFAULT_WASM = REPO / "target" / "wasm32-wasip1" / "release" / "openai_compliance_filter.wasm"
 DEFAULT_ENVOY = REPO / ".venv" / "bin" / "envoy"
@@ -138,18 +138,6 @@ def forbid(request: pytest.FixtureRequest) -> Callable[..., None]:
         extra.extend(v for v in values if v)
 
     return add
-
-
-def assert_no_leaks(envoys: list[Envoy], extra: list[str] = ()) -> None:
-    """No sensitive value appears anywhere in any Envoy's captured stdout/stderr."""
-    needles = list(ALWAYS_FORBIDDEN) + list(extra)
-    for env in envoys:
-        text = env.log_text()
-        for needle in needles:
-            assert needle not in text, (
-                f"a sensitive value ({len(needle)} chars, starts {needle[:3]!r}) "
-                f"appears in {env.log_path}"
-            )
 
 
 @pytest.fixture(autouse=True)

@@ -149,3 +149,16 @@ def test_mock_sees_headers_of_an_aborted_request(plain: Envoy, mock) -> None:
     assert got[0]["path"] == "/v1/chat/completions"
     wait_for(lambda: mock.requests()[0].get("error"), 30, "the mock to see the abort")
     assert mock.requests()[0]["complete"] is False
+
+
+def test_leak_check_catches_a_logged_value(tmp_path) -> None:
+    from checks import assert_no_leaks
+    from values import CARD_DIGITS, EMAIL
+
+    fake = Envoy("/bin/true", {}, tmp_path, name="leaky")
+    fake.log_path.write_text("[info][wasm] all good\n")
+    assert_no_leaks([fake])
+    for leaked in (EMAIL, CARD_DIGITS, API_KEY[:30], "custom-secret"):
+        fake.log_path.write_text(f"[info][wasm] oops {leaked} here\n")
+        with pytest.raises(AssertionError):
+            assert_no_leaks([fake], extra=["custom-secret"])
