@@ -73,6 +73,24 @@ def test_declared_length_over_cap_is_413(start_envoy, mock) -> None:
                   "body_too_large", body)
 
 
+def test_declared_length_over_cap_is_413_before_any_body(start_envoy, mock) -> None:
+    """The 413 comes from the headers alone: the client never sends a byte of body."""
+    envoy = start_envoy(SMALL_CAP)
+    mark = envoy.log_offset()
+    with socket.create_connection(("127.0.0.1", envoy.port), timeout=60) as s:
+        s.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n"
+            b"Content-Type: application/json\r\n"
+            + f"Authorization: Bearer {API_KEY}\r\n".encode()
+            + b"Content-Length: 5000000\r\n\r\n"
+        )
+        resp = http.client.HTTPResponse(s)
+        resp.begin()
+        data = resp.read()
+        hdrs = {k.lower(): v for k, v in resp.getheaders()}
+    assert_denied(envoy, mock, mark, resp.status, hdrs, data, 413, "body_too_large")
+
+
 def _send_chunked(envoy: Envoy, path: str, pieces: list[bytes],
                   headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
     """Sends a chunked body; the filter may answer (and close) before all of it is sent."""
