@@ -41,6 +41,7 @@ def test_clean_request_is_forwarded_byte_identical(envoy: Envoy, mock) -> None:
 
 
 def test_clean_chunked_request_is_forwarded_byte_identical(envoy: Envoy, mock) -> None:
+    mark = envoy.log_offset()
     conn = http.client.HTTPConnection("127.0.0.1", envoy.port, timeout=60)
     conn.putrequest("POST", "/v1/chat/completions")
     conn.putheader("Content-Type", "application/json")
@@ -57,6 +58,9 @@ def test_clean_chunked_request_is_forwarded_byte_identical(envoy: Envoy, mock) -
     assert resp.status == 200, data[:300]
     got = mock.requests()
     assert len(got) == 1 and got[0]["body"] == CLEAN_BODY
+    rec = only(envoy.wait_audit(mark))
+    assert_audit(rec, decision="allow", status=200, endpoint="/v1/chat/completions")
+    assert int(rec["bytes_in"]) == len(CLEAN_BODY)
 
 
 def test_get_models_passes(envoy: Envoy, mock) -> None:
