@@ -1,0 +1,54 @@
+# Build, lint, validate and test the openai-compliance-filter.
+# `make test` = host unit tests + the end-to-end suite through the real Envoy 1.40.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+
+CARGO       ?= cargo
+PYTHON      ?= python3
+VENV        := .venv
+VPY         := $(VENV)/bin/python
+ENVOY       := $(VENV)/bin/envoy
+WASM_TARGET := wasm32-wasip1
+WASM        := target/$(WASM_TARGET)/release/openai_compliance_filter.wasm
+MOCK_PORT   ?= 18080
+PYTEST_ARGS ?=
+
+.PHONY: build venv run test test-host test-e2e lint validate
+
+## build: the proxy-wasm module ($(WASM))
+build:
+	$(CARGO) build --release --lib --target $(WASM_TARGET)
+
+## venv: .venv with Envoy 1.40 and the test tools (only when missing or requirements changed)
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-test.txt
+	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	$(ENVOY) --version
+	touch $@
+
+## run: the local demo: mock OpenAI on 127.0.0.1:$(MOCK_PORT), Envoy on 127.0.0.1:10000
+run: build venv
+	$(VPY) tests/run_demo.py --mock-port $(MOCK_PORT) --envoy $(ENVOY) --config envoy/demo.yaml
+
+## test: host unit tests, then the end-to-end suite through Envoy (fails if either fails)
+test: test-host test-e2e
+
+test-host:
+	$(CARGO) test
+
+test-e2e: build venv
+	OCF_WASM=$(WASM) OCF_ENVOY=$(ENVOY) $(VPY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+## lint: rustfmt, clippy for host (all targets) and for the wasm library
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --lib --target $(WASM_TARGET) -- -D warnings
+
+## validate: `envoy --mode validate` on every Envoy bootstrap in envoy/ (loads the real wasm)
+validate: build venv
+	$(VPY) tests/validate_envoy.py --envoy $(ENVOY) --wasm $(WASM) --policies envoy/policies envoy
