@@ -15,7 +15,7 @@ WASM        := target/$(WASM_TARGET)/release/openai_compliance_filter.wasm
 MOCK_PORT   ?= 18080
 PYTEST_ARGS ?=
 
-.PHONY: build venv run test test-host test-e2e lint validate
+.PHONY: build venv run test test-host test-e2e lint validate bench bench-quick
 
 ## build: the proxy-wasm module ($(WASM))
 build:
@@ -35,7 +35,7 @@ run: build venv
 	$(VPY) tests/run_demo.py --mock-port $(MOCK_PORT) --envoy $(ENVOY) --config envoy/demo.yaml
 
 ## test: host unit tests, then the end-to-end suite through Envoy (fails if either fails)
-test: test-host test-e2e
+test: test-host test-e2e bench-quick
 
 test-host:
 	$(CARGO) test
@@ -52,3 +52,11 @@ lint:
 ## validate: `envoy --mode validate` on every Envoy bootstrap in envoy/ (loads the real wasm)
 validate: build venv
 	$(VPY) tests/validate_envoy.py --envoy $(ENVOY) --wasm $(WASM) --policies envoy/policies envoy
+
+## bench: Envoy CPU per request, rps, p50/p99: no filter, buffer filter, the floor, ours (~22 min); writes BENCHMARKS.md
+bench: build venv
+	$(PYTHON) bench/run.py --envoy $(ENVOY) --ours $(WASM) --out BENCHMARKS.md
+
+## bench-quick: the bench harness once at a tiny size (run by `make test` so it cannot rot)
+bench-quick: build venv
+	$(PYTHON) bench/run.py --quick --envoy $(ENVOY) --ours $(WASM)
