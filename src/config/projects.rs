@@ -525,3 +525,213 @@ fn plain_id(s: &str) -> bool {
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Action, Mode, Policy, Retention};
+
+    #[test]
+    fn no_projects_section_means_no_project_rules() {
+        let p = Policy::from_json(b"{}").unwrap();
+        assert!(p.register.projects.is_none());
+        assert_eq!(p.register.regions.len(), DEFAULT_REGIONS_LEN);
+        let eu = p.register.region_of_host("eu.api.openai.com").unwrap();
+        assert_eq!(eu.name, "eu");
+        let global = p.register.region_of_host("api.openai.com").unwrap();
+        assert_eq!(global.name, "global");
+    }
+
+    const DEFAULT_REGIONS_LEN: usize = super::DEFAULT_REGIONS.len();
+
+    #[test]
+    fn projects_compile_with_resolved_defaults() {
+        let p = Policy::from_json(
+            br#"{
+                "mode": "audit",
+                "max_body_bytes": 5000,
+                "regions": {"eu": ["EU.API.OPENAI.COM.", "eu-proxy.internal:8443"], "lab": ["lab.internal"]},
+                "projects": {
+                    "proj_a": {"mode": "enforce", "max_body_bytes": 100, "region": "lab",
+                               "retention": "zero", "data": {"contact": "allow", "payment_card": "block"}},
+                    "proj_b": {}
+                }
+            }"#,
+        )
+        .unwrap();
+        let reg = &p.register;
+        let projects = reg.projects.as_ref().unwrap();
+        let a = reg
+            .project(projects.resolve(Some("proj_a")).unwrap())
+            .unwrap();
+        let b = reg
+            .project(projects.resolve(Some("proj_b")).unwrap())
+            .unwrap();
+        assert_eq!(projects.resolve(Some("proj_c")), None);
+        assert_eq!(
+            (a.mode, a.max_body_bytes, a.retention),
+            (Mode::Enforce, 100, Retention::Zero)
+        );
+        assert_eq!(
+            (b.mode, b.max_body_bytes, b.retention),
+            (Mode::Audit, 5000, Retention::Standard)
+        );
+        assert_eq!(reg.region(a.region.unwrap()).unwrap().name, "lab");
+        let eu = reg.region_of_host("eu-proxy.internal:8443").unwrap();
+        assert_eq!(
+            eu.hosts,
+            vec!["eu.api.openai.com", "eu-proxy.internal:8443"]
+        );
+        assert!(b.actions.is_none());
+        let table = a.actions.as_ref().unwrap();
+        for (i, rule) in p.detectors.rules().iter().enumerate() {
+            let i = u16::try_from(i).unwrap();
+            match (&*rule.id, &*rule.category) {
+                (_, "contact") => assert_eq!(table.get(i), Action::Allow, "{}", rule.id),
+                ("payment_card", _) => assert_eq!(table.get(i), Action::Block),
+                _ => assert_eq!(table.get(i), p.actions.get(i), "{}", rule.id),
+            }
+        }
+    }
+
+    #[test]
+    fn rule_id_override_wins_over_category() {
+        let p = Policy::from_json(
+            br#"{"projects":{"x":{"data":{"contact":"allow","email":"block"}}}}"#,
+        )
+        .unwrap();
+        let reg = &p.register;
+        let x = reg
+            .project(reg.projects.as_ref().unwrap().resolve(Some("x")).unwrap())
+            .unwrap();
+        let t = x.actions.as_ref().unwrap();
+        for (i, rule) in p.detectors.rules().iter().enumerate() {
+            let i = u16::try_from(i).unwrap();
+            if &*rule.id == "email" {
+                assert_eq!(t.get(i), Action::Block);
+            } else if &*rule.category == "contact" {
+                assert_eq!(t.get(i), Action::Allow);
+            }
+        }
+    }
+
+    #[test]
+    fn errors_name_the_path_and_never_the_value() {
+        let cases: &[(&str, &str)] = &[
+            (
+                r#"{"projects":{"p":{"colour":"s3cr3t"}}}"#,
+                "projects.p.colour",
+            ),
+            (
+                r#"{"projects":{"p":{"region":"s3cr3t"}}}"#,
+                "projects.p.region",
+            ),
+            (
+                r#"{"projects":{"p":{"endpoints":["chat.completions","s3cr3t"]}}}"#,
+                "projects.p.endpoints[1]",
+            ),
+            (
+                r#"{"projects":{"p":{"endpoints":["/v1/s3cr3t*"]}}}"#,
+                "projects.p.endpoints[0]",
+            ),
+            (
+                r#"{"projects":{"p":{"models":["gpt*s3cr3t"]}}}"#,
+                "projects.p.models[0]",
+            ),
+            (
+                r#"{"projects":{"p":{"models":[""]}}}"#,
+                "projects.p.models[0]",
+            ),
+            (
+                r#"{"projects":{"p":{"callers":["s3cr3t"]}}}"#,
+                "projects.p.callers",
+            ),
+            (
+                r#"{"caller_header":"x-c","projects":{"p":{"callers":["a","s3cr3t*x"]}}}"#,
+                "projects.p.callers[1]",
+            ),
+            (
+                r#"{"projects":{"p":{"data":{"s3cr3t":"allow"}}}}"#,
+                "projects.p.data.s3cr3t",
+            ),
+            (
+                r#"{"projects":{"p":{"data":{"email":"s3cr3t"}}}}"#,
+                "projects.p.data.email",
+            ),
+            (
+                r#"{"projects":{"p":{"data":{"email":{"action":"mask","keep":99}}}}}"#,
+                "projects.p.data.email.keep",
+            ),
+            (
+                r#"{"projects":{"p":{"data":{"email":"hash"}}}}"#,
+                "projects.p.data.email",
+            ),
+            (
+                r#"{"projects":{"p":{"retention":"s3cr3t"}}}"#,
+                "projects.p.retention",
+            ),
+            (
+                r#"{"projects":{"p":{"missing_store":"s3cr3t"}}}"#,
+                "projects.p.missing_store",
+            ),
+            (r#"{"projects":{"p":{"mode":"s3cr3t"}}}"#, "projects.p.mode"),
+            (
+                r#"{"projects":{"p":{"max_body_bytes":0}}}"#,
+                "projects.p.max_body_bytes",
+            ),
+            (
+                r#"{"max_body_bytes":10,"projects":{"p":{"max_body_bytes":11}}}"#,
+                "projects.p.max_body_bytes",
+            ),
+            (
+                r#"{"projects":{"p":{"organization":"s3cr3t org"}}}"#,
+                "projects.p.organization",
+            ),
+            (r#"{"projects":{"p q":{}}}"#, "projects.p q"),
+            (r#"{"projects":["s3cr3t"]}"#, "projects"),
+            (r#"{"regions":{"EU":["eu.example"]}}"#, "regions.EU"),
+            (r#"{"regions":{"eu":[]}}"#, "regions.eu"),
+            (r#"{"regions":{"eu":["s3cr3t/path"]}}"#, "regions.eu[0]"),
+            (r#"{"regions":{"eu":"s3cr3t.example"}}"#, "regions.eu"),
+            (r#"{"caller_header":":authority"}"#, "caller_header"),
+            (r#"{"caller_header":"X-Caller"}"#, "caller_header"),
+            (r#"{"caller_header":"x_caller"}"#, "caller_header"),
+            (r#"{"caller_header":"openai-project"}"#, "caller_header"),
+            (r#"{"caller_header":"authorization"}"#, "caller_header"),
+            (r#"{"caller_header":""}"#, "caller_header"),
+            (r#"{"routing_header":"x y"}"#, "routing_header"),
+            (
+                r#"{"caller_header":"x-a","routing_header":"x-a"}"#,
+                "routing_header",
+            ),
+            (
+                r#"{"azure":{"deployments":{"d":"s3cr3t model"}}}"#,
+                "azure.deployments.d",
+            ),
+            (
+                r#"{"azure":{"deployments":{"s3cr3t/x":"gpt-4.1"}}}"#,
+                "azure.deployments.s3cr3t/x",
+            ),
+            (r#"{"azure":{"colour":1}}"#, "azure.colour"),
+        ];
+        for (src, path) in cases {
+            let e = Policy::from_json(src.as_bytes()).unwrap_err();
+            assert_eq!(e.path(), *path, "{src}: {e}");
+            let text = e.to_string().replace(path, "");
+            assert!(!text.contains("s3cr3t"), "{e}");
+        }
+    }
+
+    #[test]
+    fn good_register_sections_load() {
+        for src in [
+            r#"{"projects":{}}"#,
+            r#"{"projects":{"default":{}}}"#,
+            r#"{"caller_header":"x-ocf-caller","routing_header":"x-ocf-region"}"#,
+            r#"{"azure":{"deployments":{"ft":"ft:gpt-4o-mini:acme:v1:abc"}}}"#,
+            r#"{"projects":{"p":{"endpoints":["*","/v1/**","/openai/deployments/{deployment}/chat/completions"],"models":["*"]}}}"#,
+            r#"{"detectors":{"hash_key":"0123456789abcdef"},"projects":{"p":{"data":{"email":"hash"}}}}"#,
+        ] {
+            assert!(Policy::from_json(src.as_bytes()).is_ok(), "{src}");
+        }
+    }
+}
