@@ -8,7 +8,6 @@
     clippy::indexing_slicing
 )]
 
-use openai_compliance_filter::audit::Decision;
 use openai_compliance_filter::config::Policy;
 use openai_compliance_filter::exchange::{Exchange, Step};
 use std::rc::Rc;
