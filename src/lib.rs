@@ -23,6 +23,7 @@ pub mod openai;
 pub mod pipeline;
 pub mod policy;
 pub mod redact;
+pub mod usage;
 
 #[cfg(target_arch = "wasm32")]
 mod filter;

@@ -2,11 +2,13 @@
 //! them into an immutable, ready-to-run [`Policy`] (automata and regexes built once per VM).
 
 pub mod actions;
+pub mod audit;
 pub mod detectors;
 mod error;
 pub mod raw;
 
 pub use actions::{Action, ActionTable};
+pub use audit::{AuditConfig, AuditLogLevel};
 pub use error::ConfigError;
 pub use raw::{Mode, RawPolicy, UnknownEndpoints};
 
@@ -31,6 +33,8 @@ pub struct Policy {
     pub actions: ActionTable,
     /// Short digest of the policy document (first 16 hex digits of its SHA-256), for the record.
     pub digest: String,
+    /// The `audit` section (log level, fingerprint key, label cap).
+    pub audit: AuditConfig,
 }
 
 impl Policy {
@@ -55,6 +59,7 @@ impl Policy {
             detectors,
             actions,
             digest: digest_hex(source),
+            audit: AuditConfig::compile(&raw.audit, source)?,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! The policy document as written: serde structs, unknown fields rejected, defaults applied.
 
+use super::audit::RawAudit;
 use super::detectors::RawDetectors;
 use super::error::sanitize_serde_message;
 use super::{ConfigError, DEFAULT_MAX_BODY_BYTES};
@@ -39,6 +40,9 @@ pub struct RawPolicy {
     pub unknown_endpoints: UnknownEndpoints,
     /// Detectors and their actions.
     pub detectors: RawDetectors,
+    /// The audit record's sinks (log level, API-key fingerprint key, label cap).
+    #[serde(default)]
+    pub audit: RawAudit,
 }
 
 impl Default for RawPolicy {
@@ -48,6 +52,7 @@ impl Default for RawPolicy {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             unknown_endpoints: UnknownEndpoints::Deny,
             detectors: RawDetectors::default(),
+            audit: RawAudit::default(),
         }
     }
 }
