@@ -4,6 +4,8 @@
 use crate::config::Policy;
 use crate::detect::Scratch;
 use crate::pipeline::FindingCounts;
+use crate::policy::head::{self, HeaderPairs};
+use crate::usage::Usage;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -64,6 +66,19 @@ pub enum Decision {
     WouldDeny,
 }
 
+impl Decision {
+    /// The recorded name (also the `decision` metric label).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Redact => "redact",
+            Decision::Deny => "deny",
+            Decision::WouldRedact => "would_redact",
+            Decision::WouldDeny => "would_deny",
+        }
+    }
+}
+
 /// One access record.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AuditRecord {
@@ -105,6 +120,18 @@ pub struct AuditRecord {
     pub bytes_out: u64,
     /// Response status (the local reply's for a denial).
     pub status: Option<u16>,
+    /// OpenAI's request id (`x-request-id` response header of the upstream).
+    pub openai_request_id: Option<SafeId>,
+    /// The upstream host Envoy sent the request to (`address:port`).
+    pub upstream_host: Option<SafeId>,
+    /// Short keyed hash of the API key (`Authorization: Bearer` or Azure `api-key`).
+    pub key_fingerprint: Option<String>,
+    /// Token usage reported by the response (JSON or SSE); absent when unknown.
+    pub usage: Option<Usage>,
+    /// Response body bytes passed to the client.
+    pub response_bytes: u64,
+    /// Milliseconds from request headers to the first response byte (headers).
+    pub ttfb_ms: Option<u64>,
     /// Milliseconds from request headers to the end of the exchange.
     pub duration_ms: Option<u64>,
     /// Digest of the policy in force.
@@ -134,6 +161,26 @@ impl AuditRecord {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
     }
+}
+
+/// The API key the request carries: the token of `Authorization: Bearer <token>`, else the
+/// Azure `api-key` header. Only ever passed to [`crate::config::AuditConfig::fingerprint`].
+pub fn api_key(headers: &HeaderPairs) -> Option<&[u8]> {
+    if let Some(auth) = head::values(headers, "authorization").next() {
+        let auth = auth.trim_ascii();
+        let token = match auth.get(..6) {
+            Some(scheme) if scheme.eq_ignore_ascii_case(b"bearer") => auth.get(6..)?,
+            _ => auth,
+        };
+        let token = token.trim_ascii();
+        if !token.is_empty() {
+            return Some(token);
+        }
+    }
+    head::values(headers, "api-key")
+        .next()
+        .map(<[u8]>::trim_ascii)
+        .filter(|k| !k.is_empty())
 }
 
 /// Formats Unix milliseconds as RFC 3339 UTC (`2026-11-22T05:03:26.123Z`).
@@ -185,6 +232,22 @@ mod tests {
         assert_eq!(SafeId::new(&[b'a'; 129], &p).as_str(), "<invalid>");
         let key = b"sk-proj-abcdefghijklmnopqrstuvwxyz012345";
         assert_eq!(SafeId::new(key, &p).as_str(), "<redacted>");
+    }
+
+    #[test]
+    fn api_key_from_bearer_or_azure_header() {
+        let h = |k: &str, v: &str| vec![(k.to_string(), v.as_bytes().to_vec())];
+        assert_eq!(
+            api_key(&h("authorization", "Bearer sk-abc ")),
+            Some(&b"sk-abc"[..])
+        );
+        assert_eq!(
+            api_key(&h("authorization", "bearer sk-abc")),
+            Some(&b"sk-abc"[..])
+        );
+        assert_eq!(api_key(&h("api-key", " az123 ")), Some(&b"az123"[..]));
+        assert_eq!(api_key(&h("authorization", "Bearer  ")), None);
+        assert_eq!(api_key(&h("x-other", "sk-abc")), None);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod config;
 pub mod detect;
 pub mod exchange;
 pub mod json;
+pub mod metrics;
 pub mod openai;
 pub mod pipeline;
 pub mod policy;

@@ -96,11 +96,11 @@ struct JsonScan {
 
 impl JsonScan {
     fn is_object(&self, level: u32) -> bool {
-        level >= 1 && level <= TRACKED_LEVELS && self.objects & (1u64 << (level - 1)) != 0
+        (1..=TRACKED_LEVELS).contains(&level) && self.objects & (1u64 << (level - 1)) != 0
     }
 
     fn set_object(&mut self, level: u32, object: bool) {
-        if level >= 1 && level <= TRACKED_LEVELS {
+        if (1..=TRACKED_LEVELS).contains(&level) {
             let bit = 1u64 << (level - 1);
             if object {
                 self.objects |= bit;
@@ -350,6 +350,11 @@ impl UsageReader {
             Scan::Unknown
         };
         Self { scan }
+    }
+
+    /// Does this reader look at the body at all (JSON or SSE, not compressed)?
+    pub fn reads(&self) -> bool {
+        !matches!(self.scan, Scan::Unknown)
     }
 
     /// Feeds the next chunk of the body.
