@@ -157,6 +157,40 @@ impl AuditRecord {
         }
     }
 
+    /// Single fields for Envoy's access log, each set as its own filter-state property
+    /// (`%FILTER_STATE(wasm.<name>:PLAIN)%`): (property name, value). Absent values are left out.
+    pub fn access_log_fields(&self) -> Vec<(&'static str, String)> {
+        let id = |v: &Option<SafeId>| v.as_ref().map(|s| s.as_str().to_string());
+        let num = |v: Option<u64>| v.map(|n| n.to_string());
+        let usage = self.usage.unwrap_or_default();
+        [
+            ("ocf_decision", Some(self.decision.as_str().to_string())),
+            ("ocf_reason", self.reason.map(str::to_string)),
+            ("ocf_project", id(&self.project)),
+            ("ocf_model", id(&self.model)),
+            (
+                "ocf_api",
+                Some(self.api.to_string()).filter(|s| !s.is_empty()),
+            ),
+            (
+                "ocf_endpoint",
+                Some(self.endpoint.clone()).filter(|s| !s.is_empty()),
+            ),
+            ("ocf_openai_request_id", id(&self.openai_request_id)),
+            ("ocf_key_fingerprint", self.key_fingerprint.clone()),
+            ("ocf_prompt_tokens", num(usage.prompt_tokens)),
+            ("ocf_completion_tokens", num(usage.completion_tokens)),
+            ("ocf_total_tokens", num(usage.total_tokens)),
+            (
+                "ocf_policy",
+                Some(self.policy.clone()).filter(|s| !s.is_empty()),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
+    }
+
     /// The record as one JSON line (without the prefix).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
@@ -268,6 +302,12 @@ mod tests {
             &p,
         );
         let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        let fields = r.access_log_fields();
+        assert!(fields.contains(&("ocf_decision", "redact".to_string())));
+        assert!(fields.contains(&("ocf_api", "chat.completions".to_string())));
+        assert!(!fields
+            .iter()
+            .any(|(k, _)| *k == "ocf_reason" || *k == "ocf_total_tokens"));
         assert_eq!(v["decision"], "redact");
         assert_eq!(v["findings"]["email"], 2);
         assert_eq!(v["categories"]["contact"], 2);

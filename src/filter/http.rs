@@ -132,7 +132,13 @@ impl HttpContext for Http {
         if let Some(level) = self.log_level {
             host::log_line(level, &format!("{LOG_PREFIX}{json}"));
         }
-        if host::set_property(AUDIT_PROPERTY, json.as_bytes()).is_err() {
+        // Filter state set here is visible to the HCM's access loggers (they run after on_log;
+        // verified with Envoy 1.40).
+        let mut ok = host::set_property(AUDIT_PROPERTY, json.as_bytes()).is_ok();
+        for (name, value) in record.access_log_fields() {
+            ok &= host::set_property(name, value.as_bytes()).is_ok();
+        }
+        if !ok {
             log::debug!("openai-compliance-filter: could not set the audit filter state");
         }
         if let Some(m) = &self.metrics {
