@@ -269,6 +269,16 @@ mod tests {
     }
 
     #[test]
+    fn the_sidecar_config_has_every_tag_rule() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/envoy/sidecar-accesslog.yaml");
+        let yaml = std::fs::read_to_string(path).unwrap();
+        for (tag, re) in stats_tags() {
+            let line = format!("{{tag_name: {tag}, regex: '{re}'}}");
+            assert!(yaml.contains(&line), "missing in {path}: {line}");
+        }
+    }
+
+    #[test]
     fn project_and_model_values_are_capped() {
         let mut cap = LabelCap::new(2);
         assert_eq!(cap.bound("project", "a"), "a");

@@ -142,6 +142,29 @@ mod tests {
     }
 
     #[test]
+    fn the_section_is_wired_into_the_policy_with_paths() {
+        let p = crate::config::Policy::from_json(
+            br#"{"audit":{"log_level":"off","max_label_values":7}}"#,
+        )
+        .unwrap();
+        assert_eq!(p.audit.log_level, AuditLogLevel::Off);
+        assert_eq!(p.audit.max_label_values, 7);
+        let cases = [
+            (r#"{"audit":{"colour":1}}"#, "audit.colour"),
+            (r#"{"audit":{"log_level":"s3cr3t"}}"#, "audit.log_level"),
+            (
+                r#"{"audit":{"fingerprint_key":"s3cr3t"}}"#,
+                "audit.fingerprint_key",
+            ),
+        ];
+        for (src, path) in cases {
+            let e = crate::config::Policy::from_json(src.as_bytes()).unwrap_err();
+            assert_eq!(e.path(), path, "{src}");
+            assert!(!e.to_string().contains("s3cr3t"), "{e}");
+        }
+    }
+
+    #[test]
     fn bad_values_are_refused() {
         assert_eq!(
             compile(r#"{"fingerprint_key":"short"}"#)
