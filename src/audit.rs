@@ -4,6 +4,8 @@
 use crate::config::Policy;
 use crate::detect::Scratch;
 use crate::pipeline::FindingCounts;
+use crate::policy::head::{self, HeaderPairs};
+use crate::usage::Usage;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -64,6 +66,19 @@ pub enum Decision {
     WouldDeny,
 }
 
+impl Decision {
+    /// The recorded name (also the `decision` metric label).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Redact => "redact",
+            Decision::Deny => "deny",
+            Decision::WouldRedact => "would_redact",
+            Decision::WouldDeny => "would_deny",
+        }
+    }
+}
+
 /// One access record.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AuditRecord {
@@ -105,6 +120,18 @@ pub struct AuditRecord {
     pub bytes_out: u64,
     /// Response status (the local reply's for a denial).
     pub status: Option<u16>,
+    /// OpenAI's request id (`x-request-id` response header of the upstream).
+    pub openai_request_id: Option<SafeId>,
+    /// The upstream host Envoy sent the request to (`address:port`).
+    pub upstream_host: Option<SafeId>,
+    /// Short keyed hash of the API key (`Authorization: Bearer` or Azure `api-key`).
+    pub key_fingerprint: Option<String>,
+    /// Token usage reported by the response (JSON or SSE); absent when unknown.
+    pub usage: Option<Usage>,
+    /// Response body bytes passed to the client.
+    pub response_bytes: u64,
+    /// Milliseconds from request headers to the first response byte (headers).
+    pub ttfb_ms: Option<u64>,
     /// Milliseconds from request headers to the end of the exchange.
     pub duration_ms: Option<u64>,
     /// Digest of the policy in force.
@@ -134,10 +161,64 @@ impl AuditRecord {
         }
     }
 
+    /// Single fields for Envoy's access log, each set as its own filter-state property
+    /// (`%FILTER_STATE(wasm.<name>:PLAIN)%`): (property name, value). Absent values are left out.
+    pub fn access_log_fields(&self) -> Vec<(&'static str, String)> {
+        let id = |v: &Option<SafeId>| v.as_ref().map(|s| s.as_str().to_string());
+        let num = |v: Option<u64>| v.map(|n| n.to_string());
+        let usage = self.usage.unwrap_or_default();
+        [
+            ("ocf_decision", Some(self.decision.as_str().to_string())),
+            ("ocf_reason", self.reason.map(str::to_string)),
+            ("ocf_project", id(&self.project)),
+            ("ocf_model", id(&self.model)),
+            (
+                "ocf_api",
+                Some(self.api.to_string()).filter(|s| !s.is_empty()),
+            ),
+            (
+                "ocf_endpoint",
+                Some(self.endpoint.clone()).filter(|s| !s.is_empty()),
+            ),
+            ("ocf_openai_request_id", id(&self.openai_request_id)),
+            ("ocf_key_fingerprint", self.key_fingerprint.clone()),
+            ("ocf_prompt_tokens", num(usage.prompt_tokens)),
+            ("ocf_completion_tokens", num(usage.completion_tokens)),
+            ("ocf_total_tokens", num(usage.total_tokens)),
+            (
+                "ocf_policy",
+                Some(self.policy.clone()).filter(|s| !s.is_empty()),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
+    }
+
     /// The record as one JSON line (without the prefix).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
     }
+}
+
+/// The API key the request carries: the token of `Authorization: Bearer <token>`, else the
+/// Azure `api-key` header. Only ever passed to [`crate::config::AuditConfig::fingerprint`].
+pub fn api_key(headers: &HeaderPairs) -> Option<&[u8]> {
+    if let Some(auth) = head::values(headers, "authorization").next() {
+        let auth = auth.trim_ascii();
+        let token = match auth.get(..6) {
+            Some(scheme) if scheme.eq_ignore_ascii_case(b"bearer") => auth.get(6..)?,
+            _ => auth,
+        };
+        let token = token.trim_ascii();
+        if !token.is_empty() {
+            return Some(token);
+        }
+    }
+    head::values(headers, "api-key")
+        .next()
+        .map(<[u8]>::trim_ascii)
+        .filter(|k| !k.is_empty())
 }
 
 /// Formats Unix milliseconds as RFC 3339 UTC (`2026-11-22T05:03:26.123Z`).
@@ -192,6 +273,22 @@ mod tests {
     }
 
     #[test]
+    fn api_key_from_bearer_or_azure_header() {
+        let h = |k: &str, v: &str| vec![(k.to_string(), v.as_bytes().to_vec())];
+        assert_eq!(
+            api_key(&h("authorization", "Bearer sk-abc ")),
+            Some(&b"sk-abc"[..])
+        );
+        assert_eq!(
+            api_key(&h("authorization", "bearer sk-abc")),
+            Some(&b"sk-abc"[..])
+        );
+        assert_eq!(api_key(&h("api-key", " az123 ")), Some(&b"az123"[..]));
+        assert_eq!(api_key(&h("authorization", "Bearer  ")), None);
+        assert_eq!(api_key(&h("x-other", "sk-abc")), None);
+    }
+
+    #[test]
     fn record_serialises_without_content_fields() {
         let p = Policy::from_json(b"{}").unwrap();
         let mut r = AuditRecord {
@@ -209,6 +306,12 @@ mod tests {
             &p,
         );
         let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        let fields = r.access_log_fields();
+        assert!(fields.contains(&("ocf_decision", "redact".to_string())));
+        assert!(fields.contains(&("ocf_api", "chat.completions".to_string())));
+        assert!(!fields
+            .iter()
+            .any(|(k, _)| *k == "ocf_reason" || *k == "ocf_total_tokens"));
         assert_eq!(v["decision"], "redact");
         assert_eq!(v["findings"]["email"], 2);
         assert_eq!(v["categories"]["contact"], 2);

@@ -10,6 +10,7 @@ use crate::pipeline::{inspect_body, Verdict};
 use crate::policy::head::{self, HeaderPairs};
 use crate::policy::retention::{self, BodyChange};
 use crate::policy::{error_body, hygiene, project, Reason};
+use crate::usage::UsageReader;
 use std::rc::Rc;
 
 /// What the adapter must do now.
@@ -75,6 +76,14 @@ pub struct Exchange {
     project: Option<usize>,
     /// The model the Azure deployment in the path serves.
     deployment_model: Option<String>,
+    response: ResponseState,
+}
+
+/// What the response side keeps: the usage reader (bounded memory) and whether it runs.
+#[derive(Debug, Default)]
+struct ResponseState {
+    headers_seen: bool,
+    reader: Option<UsageReader>,
 }
 
 impl Exchange {
@@ -95,6 +104,7 @@ impl Exchange {
             max_body_bytes,
             project: None,
             deployment_model: None,
+            response: ResponseState::default(),
         }
     }
 
@@ -335,8 +345,29 @@ impl Exchange {
         self.deny(Reason::FilterUnavailable)
     }
 
-    /// Response headers arrived.
-    pub fn on_response_headers(&mut self, headers: &HeaderPairs) {
+    /// Records what the request headers say about provenance: the API-key fingerprint (never
+    /// the key). The adapter calls it with the same headers as [`Self::on_request_headers`].
+    pub fn note_request_headers(&mut self, headers: &HeaderPairs) {
+        if let (Some(policy), Some(key)) = (self.policy.as_ref(), crate::audit::api_key(headers)) {
+            self.record.key_fingerprint = Some(policy.audit.fingerprint(key));
+        }
+    }
+
+    /// The address of the upstream host Envoy chose (`ip:port`), when the host knows it.
+    pub fn note_upstream_host(&mut self, host: &[u8]) {
+        if let Some(policy) = self.policy.as_ref() {
+            self.record.upstream_host = Some(SafeId::new(host, policy));
+        }
+    }
+
+    /// Response headers arrived (the upstream's, or the filter's own local reply).
+    pub fn on_response_headers(&mut self, headers: &HeaderPairs, end_of_stream: bool, now_ms: u64) {
+        if std::mem::replace(&mut self.response.headers_seen, true) {
+            return;
+        }
+        if self.start_ms > 0 {
+            self.record.ttfb_ms = Some(now_ms.saturating_sub(self.start_ms));
+        }
         if let Some(status) = head::single(headers, ":status")
             .ok()
             .flatten()
@@ -345,10 +376,57 @@ impl Exchange {
         {
             self.record.status = Some(status);
         }
+        let Some(policy) = self.policy.as_ref() else {
+            return;
+        };
+        if !self.denied {
+            if let Ok(Some(id)) = head::single(headers, "x-request-id") {
+                self.record.openai_request_id = Some(SafeId::new(id, policy));
+            }
+        }
+        if !end_of_stream && !self.denied {
+            let one = |name| head::single(headers, name).ok().flatten();
+            self.response.reader = Some(UsageReader::new(
+                one("content-type"),
+                one("content-encoding"),
+            ));
+        }
     }
 
-    /// The exchange is over: the finished record.
+    /// Does the adapter need to hand over response body chunks (for usage)? When not, it
+    /// only reports their sizes with an empty chunk.
+    pub fn wants_response_body(&self) -> bool {
+        self.response
+            .reader
+            .as_ref()
+            .is_some_and(UsageReader::reads)
+    }
+
+    /// A response body chunk of `size` bytes passed on to the client (`chunk` holds its bytes
+    /// when [`Self::wants_response_body`], else is empty). The response always goes on
+    /// unchanged: a body that cannot be parsed only leaves the usage unknown.
+    pub fn on_response_body(&mut self, size: usize, chunk: &[u8], end_of_stream: bool) {
+        self.record.response_bytes = self.record.response_bytes.saturating_add(size as u64);
+        if let Some(reader) = self.response.reader.as_mut() {
+            reader.feed(chunk);
+            if end_of_stream {
+                self.finish_usage();
+            }
+        }
+    }
+
+    fn finish_usage(&mut self) {
+        if let Some(mut reader) = self.response.reader.take() {
+            if let Some(usage) = reader.finish() {
+                self.record.usage = Some(usage);
+            }
+        }
+    }
+
+    /// The exchange is over (or the record is wanted now): the finished record. Safe to call
+    /// more than once; the duration is measured at each call.
     pub fn finish(&mut self, now_ms: u64) -> &AuditRecord {
+        self.finish_usage();
         if self.start_ms > 0 {
             self.record.duration_ms = Some(now_ms.saturating_sub(self.start_ms));
         }
@@ -469,5 +547,127 @@ mod tests {
             panic!()
         };
         assert_eq!(status, 400);
+    }
+
+    fn forwarded_chat(policy: &str) -> Exchange {
+        let mut x = exchange(policy);
+        let mut h = hdrs(CHAT);
+        h.extend(hdrs(&[(
+            "authorization",
+            "Bearer sk-proj-secretsecretsecret",
+        )]));
+        x.note_request_headers(&h);
+        x.on_request_headers(&h, false, 10);
+        let body = br#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}"#;
+        x.on_request_body(body.len(), true);
+        assert_eq!(x.decide_body(body), Step::Continue);
+        x
+    }
+
+    #[test]
+    fn response_json_usage_status_ids_and_timings() {
+        let mut x = forwarded_chat("{}");
+        x.note_upstream_host(b"127.0.0.1:18080");
+        let resp = hdrs(&[
+            (":status", "200"),
+            ("content-type", "application/json"),
+            ("x-request-id", "req_abc123"),
+        ]);
+        x.on_response_headers(&resp, false, 25);
+        assert!(x.wants_response_body());
+        let body = br#"{"id":"c","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9}}"#;
+        let (a, b) = body.split_at(40);
+        x.on_response_body(a.len(), a, false);
+        x.on_response_body(b.len(), b, true);
+        let r = x.finish(30);
+        assert_eq!(r.status, Some(200));
+        assert_eq!(r.ttfb_ms, Some(15));
+        assert_eq!(r.duration_ms, Some(20));
+        assert_eq!(r.response_bytes, body.len() as u64);
+        assert_eq!(r.openai_request_id.as_ref().unwrap().as_str(), "req_abc123");
+        assert_eq!(
+            r.upstream_host.as_ref().unwrap().as_str(),
+            "127.0.0.1:18080"
+        );
+        let u = r.usage.unwrap();
+        assert_eq!(
+            (u.prompt_tokens, u.completion_tokens, u.total_tokens),
+            (Some(7), Some(2), Some(9))
+        );
+        let fp = r.key_fingerprint.clone().unwrap();
+        assert!(fp.starts_with("k1:") && !fp.contains("secret"));
+        let json = r.to_json();
+        assert!(!json.contains("sk-proj"), "{json}");
+    }
+
+    #[test]
+    fn fingerprint_key_from_the_policy_is_stable_across_policies() {
+        let one = r#"{"audit":{"fingerprint_key":"0123456789abcdef0123"}}"#;
+        let two = r#"{"mode":"audit","audit":{"fingerprint_key":"0123456789abcdef0123"}}"#;
+        let a = forwarded_chat(one).finish(11).key_fingerprint.clone();
+        let b = forwarded_chat(two).finish(11).key_fingerprint.clone();
+        assert!(a.is_some());
+        assert_eq!(a, b);
+        // Derived keys differ per policy document.
+        let c = forwarded_chat("{}").finish(11).key_fingerprint.clone();
+        let d = forwarded_chat(r#"{"mode":"enforce"}"#)
+            .finish(11)
+            .key_fingerprint
+            .clone();
+        assert_ne!(a, c);
+        assert_ne!(c, d);
+    }
+
+    #[test]
+    fn sse_usage_across_chunks_and_unparseable_responses() {
+        let mut x = forwarded_chat("{}");
+        let resp = hdrs(&[(":status", "200"), ("content-type", "text/event-stream")]);
+        x.on_response_headers(&resp, false, 12);
+        let sse = b"data: {\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":1,\"total_tokens\":5}}\n\ndata: [DONE]\n\n";
+        for c in sse.chunks(3) {
+            x.on_response_body(c.len(), c, false);
+        }
+        x.on_response_body(0, b"", true);
+        assert_eq!(x.finish(13).usage.unwrap().total_tokens, Some(5));
+
+        let mut x = forwarded_chat("{}");
+        let resp = hdrs(&[
+            (":status", "200"),
+            ("content-type", "application/json"),
+            ("content-encoding", "gzip"),
+        ]);
+        x.on_response_headers(&resp, false, 12);
+        assert!(!x.wants_response_body());
+        x.on_response_body(100, b"", true);
+        let r = x.finish(13);
+        assert_eq!(r.usage, None);
+        assert_eq!(r.response_bytes, 100);
+
+        let mut x = forwarded_chat("{}");
+        x.on_response_headers(&hdrs(&[(":status", "502")]), false, 12);
+        x.on_response_body(3, b"bad", false);
+        // No end of stream (reset): the record is still finished.
+        let r = x.finish(13);
+        assert_eq!((r.status, r.usage), (Some(502), None));
+    }
+
+    #[test]
+    fn local_reply_keeps_the_denial_and_reads_nothing() {
+        let mut x = exchange("{}");
+        x.on_request_headers(
+            &hdrs(&[(":method", "POST"), (":path", "/v1/files")]),
+            false,
+            1,
+        );
+        let resp = hdrs(&[
+            (":status", "403"),
+            ("content-type", "application/json"),
+            ("x-request-id", "req_x"),
+        ]);
+        x.on_response_headers(&resp, false, 2);
+        assert!(!x.wants_response_body());
+        let r = x.finish(3);
+        assert_eq!((r.decision, r.status), (Decision::Deny, Some(403)));
+        assert_eq!(r.openai_request_id, None);
     }
 }

@@ -19,10 +19,12 @@ pub mod config;
 pub mod detect;
 pub mod exchange;
 pub mod json;
+pub mod metrics;
 pub mod openai;
 pub mod pipeline;
 pub mod policy;
 pub mod redact;
+pub mod usage;
 
 #[cfg(target_arch = "wasm32")]
 mod filter;

@@ -2,12 +2,14 @@
 //! them into an immutable, ready-to-run [`Policy`] (automata and regexes built once per VM).
 
 pub mod actions;
+pub mod audit;
 pub mod detectors;
 mod error;
 pub mod projects;
 pub mod raw;
 
 pub use actions::{Action, ActionTable};
+pub use audit::{AuditConfig, AuditLogLevel};
 pub use error::ConfigError;
 pub use projects::{Project, Register, Retention};
 pub use raw::{Mode, RawPolicy, UnknownEndpoints};
@@ -35,6 +37,8 @@ pub struct Policy {
     pub register: Register,
     /// Short digest of the policy document (first 16 hex digits of its SHA-256), for the record.
     pub digest: String,
+    /// The `audit` section (log level, fingerprint key, label cap).
+    pub audit: AuditConfig,
 }
 
 impl Policy {
@@ -75,6 +79,7 @@ impl Policy {
             actions,
             register,
             digest: digest_hex(source),
+            audit: AuditConfig::compile(&raw.audit, source)?,
         })
     }
 }

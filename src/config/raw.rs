@@ -1,5 +1,6 @@
 //! The policy document as written: serde structs, unknown fields rejected, defaults applied.
 
+use super::audit::RawAudit;
 use super::detectors::RawDetectors;
 use super::error::sanitize_serde_message;
 use super::projects::{RawAzure, RawProject};
@@ -51,6 +52,9 @@ pub struct RawPolicy {
     pub caller_header: Option<String>,
     /// A header the filter sets to the request's region name, for Envoy's route.
     pub routing_header: Option<String>,
+    /// The audit record's sinks (log level, API-key fingerprint key, label cap).
+    #[serde(default)]
+    pub audit: RawAudit,
 }
 
 impl Default for RawPolicy {
@@ -65,6 +69,7 @@ impl Default for RawPolicy {
             azure: RawAzure::default(),
             caller_header: None,
             routing_header: None,
+            audit: RawAudit::default(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! panicking, and read headers as bytes (the SDK's string getters panic on non-UTF-8 values).
 
 use proxy_wasm::hostcalls;
-use proxy_wasm::types::{BufferType, MapType, Status};
+use proxy_wasm::types::{BufferType, LogLevel, MapType, MetricType, Status};
 
 /// Every request header pair, values as bytes.
 pub fn request_headers() -> Result<Vec<(String, Vec<u8>)>, Status> {
@@ -58,4 +58,36 @@ pub fn plugin_configuration() -> Vec<u8> {
         .ok()
         .flatten()
         .unwrap_or_default()
+}
+
+/// `size` bytes of the current response body chunk.
+pub fn response_body(size: usize) -> Result<Vec<u8>, Status> {
+    Ok(hostcalls::get_buffer(BufferType::HttpResponseBody, 0, size)?.unwrap_or_default())
+}
+
+/// A host property as bytes (`None` when unset or unavailable).
+pub fn property(path: &[&str]) -> Option<Vec<u8>> {
+    hostcalls::get_property(path.to_vec()).ok().flatten()
+}
+
+/// Sets a property in the stream's filter state (Envoy: `wasm.<name>`, readable by the access
+/// log as `%FILTER_STATE(wasm.<name>:PLAIN)%`).
+pub fn set_property(name: &str, value: &[u8]) -> Result<(), Status> {
+    hostcalls::set_property(vec![name], Some(value))
+}
+
+/// Writes one line to the host's log at `level`, bypassing the `log` crate's max level.
+pub fn log_line(level: LogLevel, line: &str) {
+    // Nothing useful can be done when logging itself fails.
+    let _ = hostcalls::log(level, line);
+}
+
+/// Defines a counter (once per VM per name).
+pub fn define_counter(name: &str) -> Result<u32, Status> {
+    hostcalls::define_metric(MetricType::Counter, name)
+}
+
+/// Adds `by` to a counter.
+pub fn increment(id: u32, by: u64) -> Result<(), Status> {
+    hostcalls::increment_metric(id, i64::try_from(by).unwrap_or(i64::MAX))
 }

@@ -1,24 +1,45 @@
 //! The HTTP context: carries out the [`Exchange`]'s steps with host calls. Headers are paused
 //! (`allow_on_headers_stop_iteration` lets the body arrive), the body is read once at the end
-//! of the stream (or in the trailers), and the audit record is logged at `on_log`.
+//! of the stream (or in the trailers). Response chunks always go on unchanged; only their
+//! sizes (and, for JSON and SSE, their bytes, for token usage) reach the core. At `on_log` the
+//! record is logged, put in the filter state and counted in the metrics.
 
 use super::host;
+use super::metrics::Sink;
 use crate::audit::LOG_PREFIX;
-use crate::config::Policy;
+use crate::config::{AuditLogLevel, Policy};
 use crate::exchange::{Exchange, Step};
 use proxy_wasm::traits::{Context, HttpContext};
-use proxy_wasm::types::Action;
+use proxy_wasm::types::{Action, LogLevel};
+use std::cell::RefCell;
 use std::rc::Rc;
+
+/// The filter-state property holding the record (`wasm.ocf_audit` in Envoy's access log).
+pub const AUDIT_PROPERTY: &str = "ocf_audit";
 
 /// One request.
 pub struct Http {
     exchange: Exchange,
+    log_level: Option<LogLevel>,
+    metrics: Option<Rc<RefCell<Sink>>>,
 }
 
 impl Http {
-    pub fn new(policy: Option<Rc<Policy>>) -> Self {
+    pub fn new(policy: Option<Rc<Policy>>, metrics: Option<Rc<RefCell<Sink>>>) -> Self {
+        let log_level = match policy
+            .as_ref()
+            .map_or(AuditLogLevel::Info, |p| p.audit.log_level)
+        {
+            AuditLogLevel::Off => None,
+            AuditLogLevel::Debug => Some(LogLevel::Debug),
+            AuditLogLevel::Info => Some(LogLevel::Info),
+            AuditLogLevel::Warn => Some(LogLevel::Warn),
+            AuditLogLevel::Error => Some(LogLevel::Error),
+        };
         Self {
             exchange: Exchange::new(policy),
+            log_level,
+            metrics,
         }
     }
 
@@ -70,6 +91,7 @@ impl HttpContext for Http {
     fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         let step = match host::request_headers() {
             Ok(headers) => {
+                self.exchange.note_request_headers(&headers);
                 self.exchange
                     .on_request_headers(&headers, end_of_stream, host::now_ms())
             }
@@ -88,15 +110,48 @@ impl HttpContext for Http {
         self.run(step)
     }
 
-    fn on_http_response_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+    fn on_http_response_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         if let Ok(headers) = host::response_headers() {
-            self.exchange.on_response_headers(&headers);
+            self.exchange
+                .on_response_headers(&headers, end_of_stream, host::now_ms());
         }
+        if let Some(addr) = host::property(&["upstream", "address"]) {
+            self.exchange.note_upstream_host(&addr);
+        }
+        Action::Continue
+    }
+
+    fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        // Never held, never changed: the chunk goes on whatever happens here.
+        let chunk = if self.exchange.wants_response_body() {
+            host::response_body(body_size).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        self.exchange
+            .on_response_body(body_size, &chunk, end_of_stream);
         Action::Continue
     }
 
     fn on_log(&mut self) {
         let record = self.exchange.finish(host::now_ms());
-        log::info!("{LOG_PREFIX}{}", record.to_json());
+        let json = record.to_json();
+        if let Some(level) = self.log_level {
+            host::log_line(level, &format!("{LOG_PREFIX}{json}"));
+        }
+        // Filter state set here is visible to the HCM's access loggers (they run after on_log;
+        // verified with Envoy 1.40).
+        let mut ok = host::set_property(AUDIT_PROPERTY, json.as_bytes()).is_ok();
+        for (name, value) in record.access_log_fields() {
+            ok &= host::set_property(name, value.as_bytes()).is_ok();
+        }
+        if !ok {
+            log::debug!("openai-compliance-filter: could not set the audit filter state");
+        }
+        if let Some(m) = &self.metrics {
+            if let Ok(mut sink) = m.try_borrow_mut() {
+                sink.record(record);
+            }
+        }
     }
 }

@@ -1,0 +1,180 @@
+//! The `audit` policy section: how the access record is emitted (log level, API-key
+//! fingerprint key, metric label cap), parsed and compiled once per VM.
+
+use super::ConfigError;
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+/// Most distinct values of one metric label (project, model) per VM; later ones are `other`.
+pub const DEFAULT_MAX_LABEL_VALUES: u32 = 100;
+
+/// The wasm log level of the `ocf.audit` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditLogLevel {
+    /// Not logged (filter state and metrics only).
+    Off,
+    /// Envoy must run with `--component-log-level wasm:debug` to print it.
+    Debug,
+    /// The default.
+    #[default]
+    Info,
+    /// Warning.
+    Warn,
+    /// Error.
+    Error,
+}
+
+/// `audit` as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawAudit {
+    /// Level of the `ocf.audit` log line (`info` by default; `off` disables the line).
+    pub log_level: AuditLogLevel,
+    /// HMAC key for the API-key fingerprint (at least 16 bytes). Absent: a key derived from the
+    /// policy document, so fingerprints change when the policy does.
+    pub fingerprint_key: Option<String>,
+    /// Most distinct project / model label values per VM (default 100, at most 10 000).
+    pub max_label_values: Option<u32>,
+}
+
+/// The compiled `audit` section.
+#[derive(Clone)]
+pub struct AuditConfig {
+    /// Level of the log line.
+    pub log_level: AuditLogLevel,
+    /// Most distinct values per metric label.
+    pub max_label_values: u32,
+    fingerprint_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for AuditConfig {
+    // The key is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditConfig")
+            .field("log_level", &self.log_level)
+            .field("max_label_values", &self.max_label_values)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuditConfig {
+    /// Compiles the section; `source` is the whole policy document (for the derived key).
+    pub fn compile(raw: &RawAudit, source: &[u8]) -> Result<Self, ConfigError> {
+        let fingerprint_key = match &raw.fingerprint_key {
+            Some(k) if k.len() < 16 => {
+                return Err(ConfigError::new(
+                    "audit.fingerprint_key",
+                    "must be at least 16 bytes",
+                ))
+            }
+            Some(k) => k.as_bytes().to_vec(),
+            None => {
+                let mut h = Sha256::new();
+                h.update(b"ocf-audit-fingerprint-key-v1\0");
+                h.update(source);
+                h.finalize().to_vec()
+            }
+        };
+        let max_label_values = raw.max_label_values.unwrap_or(DEFAULT_MAX_LABEL_VALUES);
+        if !(1..=10_000).contains(&max_label_values) {
+            return Err(ConfigError::new(
+                "audit.max_label_values",
+                "must be between 1 and 10000",
+            ));
+        }
+        Ok(Self {
+            log_level: raw.log_level,
+            max_label_values,
+            fingerprint_key,
+        })
+    }
+
+    /// The fingerprint of an API key: `k1:` and the first 16 hex digits of
+    /// HMAC-SHA256(fingerprint key, key). Never the key.
+    pub fn fingerprint(&self, api_key: &[u8]) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.fingerprint_key) else {
+            return "k1:unavailable".into();
+        };
+        mac.update(api_key);
+        let tag = mac.finalize().into_bytes();
+        let hex: String = tag.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!("k1:{hex}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compile(json: &str) -> Result<AuditConfig, ConfigError> {
+        let raw: RawAudit = serde_json::from_str(json).unwrap();
+        AuditConfig::compile(&raw, json.as_bytes())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = compile("{}").unwrap();
+        assert_eq!(c.log_level, AuditLogLevel::Info);
+        assert_eq!(c.max_label_values, DEFAULT_MAX_LABEL_VALUES);
+    }
+
+    #[test]
+    fn fingerprint_is_keyed_short_and_never_the_key() {
+        let a = compile(r#"{"fingerprint_key":"0123456789abcdef"}"#).unwrap();
+        let b = compile(r#"{"fingerprint_key":"0123456789abcdeX"}"#).unwrap();
+        let key = b"sk-proj-abcdefghijklmnopqrstuvwxyz";
+        let fa = a.fingerprint(key);
+        assert_eq!(fa.len(), 3 + 16);
+        assert!(fa.starts_with("k1:"));
+        assert_eq!(fa, a.fingerprint(key));
+        assert_ne!(fa, b.fingerprint(key));
+        assert_ne!(fa, a.fingerprint(b"sk-proj-other"));
+        assert!(!format!("{a:?}").contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn derived_key_depends_on_the_policy() {
+        let a = compile("{}").unwrap();
+        let b = compile(r#"{"log_level":"info"}"#).unwrap();
+        assert_ne!(a.fingerprint(b"k"), b.fingerprint(b"k"));
+    }
+
+    #[test]
+    fn the_section_is_wired_into_the_policy_with_paths() {
+        let p = crate::config::Policy::from_json(
+            br#"{"audit":{"log_level":"off","max_label_values":7}}"#,
+        )
+        .unwrap();
+        assert_eq!(p.audit.log_level, AuditLogLevel::Off);
+        assert_eq!(p.audit.max_label_values, 7);
+        let cases = [
+            (r#"{"audit":{"colour":1}}"#, "audit.colour"),
+            (r#"{"audit":{"log_level":"s3cr3t"}}"#, "audit.log_level"),
+            (
+                r#"{"audit":{"fingerprint_key":"s3cr3t"}}"#,
+                "audit.fingerprint_key",
+            ),
+        ];
+        for (src, path) in cases {
+            let e = crate::config::Policy::from_json(src.as_bytes()).unwrap_err();
+            assert_eq!(e.path(), path, "{src}");
+            assert!(!e.to_string().contains("s3cr3t"), "{e}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        assert_eq!(
+            compile(r#"{"fingerprint_key":"short"}"#)
+                .unwrap_err()
+                .path(),
+            "audit.fingerprint_key"
+        );
+        assert_eq!(
+            compile(r#"{"max_label_values":0}"#).unwrap_err().path(),
+            "audit.max_label_values"
+        );
+    }
+}
