@@ -64,6 +64,8 @@ pub enum Decision {
     WouldRedact,
     /// Audit mode: would have been refused; forwarded unchanged.
     WouldDeny,
+    /// The client went away before the request was decided: nothing was sent upstream.
+    Aborted,
 }
 
 impl Decision {
@@ -73,6 +75,7 @@ impl Decision {
             Decision::Allow => "allow",
             Decision::Redact => "redact",
             Decision::Deny => "deny",
+            Decision::Aborted => "aborted",
             Decision::WouldRedact => "would_redact",
             Decision::WouldDeny => "would_deny",
         }

@@ -426,6 +426,13 @@ impl Exchange {
     /// The exchange is over (or the record is wanted now): the finished record. Safe to call
     /// more than once; the duration is measured at each call.
     pub fn finish(&mut self, now_ms: u64) -> &AuditRecord {
+        if self.stage == Stage::Body {
+            // The stream ended while the request was held: nothing went upstream.
+            self.record.decision = Decision::Aborted;
+            self.record.reason = Some("client_abort");
+            self.record.bytes_in = self.body_size as u64;
+            self.record.bytes_out = 0;
+        }
         self.finish_usage();
         if self.start_ms > 0 {
             self.record.duration_ms = Some(now_ms.saturating_sub(self.start_ms));
@@ -479,6 +486,19 @@ mod tests {
         let r = x.finish(5);
         assert_eq!(r.decision, Decision::Redact);
         assert_eq!(r.duration_ms, Some(4));
+    }
+
+    #[test]
+    fn a_request_abandoned_while_held_is_recorded_as_aborted() {
+        let mut x = exchange("{}");
+        x.on_request_headers(&hdrs(CHAT), false, 1);
+        x.on_request_body(10, false);
+        let r = x.finish(2);
+        assert_eq!(r.decision, Decision::Aborted);
+        assert_eq!(
+            (r.reason, r.bytes_in, r.bytes_out),
+            (Some("client_abort"), 10, 0)
+        );
     }
 
     #[test]

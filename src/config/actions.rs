@@ -38,7 +38,8 @@ impl Action {
         }
     }
 
-    fn from_spec(spec: &ActionSpec, path: &str) -> Result<Self, ConfigError> {
+    /// Resolves an action as written; `path` names it in errors.
+    pub(crate) fn from_spec(spec: &ActionSpec, path: &str) -> Result<Self, ConfigError> {
         Ok(match spec.kind() {
             ActionKind::Redact => Action::Redact,
             ActionKind::Mask => {

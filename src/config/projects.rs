@@ -3,7 +3,7 @@
 //! [`Register`] (patterns parsed, hosts canonicalised, per-project action tables built once).
 
 use super::actions::{Action, ActionTable};
-use super::detectors::{ActionKind, ActionSpec};
+use super::detectors::ActionSpec;
 use super::raw::Mode;
 use super::ConfigError;
 use crate::detect::DetectorSet;
@@ -385,7 +385,7 @@ fn project_actions(
         if !known {
             return Err(ConfigError::new(at, "names no rule id and no category"));
         }
-        let action = action_of(spec, &at)?;
+        let action = Action::from_spec(spec, &at)?;
         if action == Action::Hash && cx.actions.hash_key().is_none() {
             return Err(ConfigError::new(at, "`hash` needs `detectors.hash_key`"));
         }
@@ -401,26 +401,6 @@ fn project_actions(
         }
     }
     Ok(cx.actions.with_overrides(overrides))
-}
-
-fn action_of(spec: &ActionSpec, path: &str) -> Result<Action, ConfigError> {
-    Ok(match spec.kind() {
-        ActionKind::Redact => Action::Redact,
-        ActionKind::Mask => {
-            let keep = spec.keep();
-            if keep > 32 {
-                return Err(ConfigError::new(
-                    format!("{path}.keep"),
-                    "must be at most 32",
-                ));
-            }
-            Action::Mask { keep }
-        }
-        ActionKind::Hash => Action::Hash,
-        ActionKind::Pseudonymize => Action::Pseudonymize,
-        ActionKind::Block => Action::Block,
-        ActionKind::Allow => Action::Allow,
-    })
 }
 
 fn compile_regions(raw: &BTreeMap<String, Vec<String>>) -> Result<Vec<Region>, ConfigError> {

@@ -191,7 +191,7 @@ def test_client_abort_mid_body_sends_nothing_upstream(envoy: Envoy, mock) -> Non
     # One record per request, aborted ones included; once it is logged the exchange is over.
     rec = only(envoy.wait_audit(mark))
     assert mock.requests() == [], "a partial body reached the upstream"
-    # Nothing was forwarded and no response was sent. (The decision of an aborted request is not
-    # in the contract; today it is logged as "allow" with status null.)
+    # Nothing was forwarded and no response was sent; the record says why.
+    assert rec["decision"] == "aborted" and rec["reason"] == "client_abort", rec
     assert int(rec["bytes_out"]) == 0, rec
     assert rec["status"] in (None, 0, 499), rec
