@@ -314,11 +314,10 @@ impl Docs {
         let mut embedded: Vec<(usize, String, Value)> = Vec::new();
         if nesting < MAX_EMBEDDED_JSON {
             for (i, seg) in w.texts.iter().enumerate() {
-                let decoded = seg.str.decode(&text);
-                let t = decoded.trim_start();
-                if !(t.starts_with('{') || t.starts_with('[')) {
+                if !may_hold_json(seg.str.span.of(&text)) {
                     continue;
                 }
+                let decoded = seg.str.decode(&text);
                 if let Ok(v) = json::parse(&decoded, limits) {
                     embedded.push((i, decoded.into_owned(), v));
                 }
@@ -392,6 +391,21 @@ impl Docs {
             }
         }
         root_text.map(String::into_bytes)
+    }
+}
+
+/// Whether the raw contents of a string start, after whitespace (raw or escaped), with `{` or
+/// `[`: only those are parsed as embedded JSON. (A string that hides its brace behind a `\u`
+/// escape is still scanned as text.)
+fn may_hold_json(raw: &str) -> bool {
+    let mut b = raw.as_bytes();
+    loop {
+        match b {
+            [b' ' | b'\t' | b'\n' | b'\r', rest @ ..] => b = rest,
+            [b'\\', b'n' | b'r' | b't', rest @ ..] => b = rest,
+            [b'{' | b'[', ..] => return true,
+            _ => return false,
+        }
     }
 }
 

@@ -1,62 +1,70 @@
 //! JSON string escapes: decoding raw string contents and encoding text back into them.
 
-/// Decodes the raw contents of a JSON string that the parser accepted. Malformed escapes
-/// (which the parser rejects) decode to U+FFFD rather than panicking.
+/// Decodes the raw contents of a JSON string that the parser accepted. Runs without escapes
+/// are copied whole. Malformed escapes (which the parser rejects) decode to U+FFFD rather than
+/// panicking.
 pub fn decode_str(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        let Some((i, e)) = chars.next() else {
-            out.push('\u{FFFD}');
-            break;
-        };
-        match e {
-            '"' => out.push('"'),
-            '\\' => out.push('\\'),
-            '/' => out.push('/'),
-            'b' => out.push('\u{08}'),
-            'f' => out.push('\u{0C}'),
-            'n' => out.push('\n'),
-            'r' => out.push('\r'),
-            't' => out.push('\t'),
-            'u' => {
-                let hi = hex4(raw, i + 1);
-                for _ in 0..4 {
-                    chars.next();
-                }
-                let Some(hi) = hi else {
-                    out.push('\u{FFFD}');
-                    continue;
-                };
-                if (0xD800..0xDC00).contains(&hi) {
-                    // Expect `\uDC00`-`\uDFFF` next.
-                    let lo = if raw.get(i + 5..i + 7) == Some("\\u") {
-                        hex4(raw, i + 7).filter(|lo| (0xDC00..0xE000).contains(lo))
-                    } else {
-                        None
-                    };
-                    match lo {
-                        Some(lo) => {
-                            for _ in 0..6 {
-                                chars.next();
-                            }
-                            let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                            out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
-                        }
-                        None => out.push('\u{FFFD}'),
-                    }
-                } else {
-                    out.push(char::from_u32(hi).unwrap_or('\u{FFFD}'));
-                }
-            }
-            _ => out.push('\u{FFFD}'),
-        }
+    let mut rest = raw;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(rest.get(..i).unwrap_or(""));
+        let esc = rest.get(i..).unwrap_or("");
+        let used = decode_escape(esc, &mut out);
+        rest = esc.get(used..).unwrap_or("");
     }
+    out.push_str(rest);
     out
+}
+
+/// Decodes the escape at the start of `esc` (which starts with a backslash) into `out`;
+/// returns how many bytes it used.
+fn decode_escape(esc: &str, out: &mut String) -> usize {
+    let simple = match esc.as_bytes().get(1) {
+        Some(b'"') => '"',
+        Some(b'\\') => '\\',
+        Some(b'/') => '/',
+        Some(b'b') => '\u{08}',
+        Some(b'f') => '\u{0C}',
+        Some(b'n') => '\n',
+        Some(b'r') => '\r',
+        Some(b't') => '\t',
+        Some(b'u') => {
+            let Some(hi) = hex4(esc, 2) else {
+                out.push('\u{FFFD}');
+                return 2;
+            };
+            if (0xD800..0xDC00).contains(&hi) {
+                let lo = if esc.get(6..8) == Some("\\u") {
+                    hex4(esc, 8).filter(|lo| (0xDC00..0xE000).contains(lo))
+                } else {
+                    None
+                };
+                return match lo {
+                    Some(lo) => {
+                        let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                        out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
+                        12
+                    }
+                    None => {
+                        out.push('\u{FFFD}');
+                        6
+                    }
+                };
+            }
+            out.push(char::from_u32(hi).unwrap_or('\u{FFFD}'));
+            return 6;
+        }
+        Some(_) => {
+            out.push('\u{FFFD}');
+            return 2;
+        }
+        None => {
+            out.push('\u{FFFD}');
+            return 1;
+        }
+    };
+    out.push(simple);
+    2
 }
 
 /// Reads four hex digits at byte offset `at`.
