@@ -1,11 +1,11 @@
-//! The anchor automaton: one Aho-Corasick pass (ASCII case-insensitive, overlapping) over every
+//! The anchor automaton: one Aho-Corasick pass (ASCII case-insensitive, leftmost-longest) over every
 //! literal that can start or introduce a finding, each mapped to the handlers it triggers.
 
 use super::custom::Patterns;
 use super::providers::{KEYWORD_KEYS, PREFIX_KEYS};
 use super::rules::Ids;
 use crate::config::ConfigError;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// What an anchor hit asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,9 +143,31 @@ impl Anchors {
         if lits.is_empty() {
             return Ok(Self { ac: None, kinds });
         }
+        // The search is leftmost-longest: a literal that is a prefix of a longer one at the
+        // same position would be hidden, so the longer one carries its handlers too.
+        let mut merged = kinds.clone();
+        for (i, long) in lits.iter().enumerate() {
+            for (j, short) in lits.iter().enumerate() {
+                if i != j && short.len() < long.len() && long.starts_with(short) {
+                    if let (Some(dst), Some(src)) = (merged.get_mut(i), kinds.get(j)) {
+                        for a in src {
+                            if !dst.contains(a) {
+                                dst.push(*a);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let kinds = merged;
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(if lits.len() <= 2000 {
+                AhoCorasickKind::DFA
+            } else {
+                AhoCorasickKind::ContiguousNFA
+            }))
             .build(&lits)
             .map_err(|_| ConfigError::new("detectors", "too many anchors to compile"))?;
         Ok(Self {
@@ -154,15 +176,18 @@ impl Anchors {
         })
     }
 
-    /// Every anchor hit as (pattern index, start, end), overlapping.
+    /// Every anchor hit as (pattern index, start, end), leftmost-longest. (`try_find_iter`
+    /// cannot fail for an unanchored search on an automaton built for it; an error ends the
+    /// iteration instead of panicking.)
     pub(crate) fn iter<'a>(
         &'a self,
         text: &'a str,
     ) -> impl Iterator<Item = (usize, usize, usize)> + 'a {
-        self.ac.iter().flat_map(move |ac| {
-            ac.find_overlapping_iter(text)
-                .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
-        })
+        self.ac
+            .iter()
+            .filter_map(move |ac| ac.try_find_iter(aho_corasick::Input::new(text)).ok())
+            .flatten()
+            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
     }
 
     /// The handlers of one pattern.

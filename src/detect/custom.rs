@@ -4,13 +4,42 @@
 //! literal prefix found by the anchor automaton; patterns without a literal prefix run over
 //! the whole text (documented: their cost grows with their number).
 
-use super::lex::{step, SEED};
+use super::lex::{finish, step, SEED};
 use super::text::{at, before, is_word};
 use super::{Finding, RuleIdx};
 use crate::config::detectors::RawDetectors;
 use crate::config::ConfigError;
 use regex_lite::{Regex, RegexBuilder};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The keys are already mixed hashes: use them as they are.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type TermMap = HashMap<u64, Vec<u32>, BuildHasherDefault<IdentityHasher>>;
+
+/// The two filter bits of a hash, in one 64-bit word (one memory access).
+#[inline(always)]
+fn filter_bits(h: u64, mask: u64) -> (usize, u64) {
+    let word = ((h >> 12) & mask) as usize;
+    let bits = (1u64 << (h & 63)) | (1u64 << ((h >> 6) & 63));
+    (word, bits)
+}
 
 /// Bytes after a prefix that an anchored pattern may span.
 pub(crate) const PATTERN_WINDOW: usize = 256;
@@ -20,14 +49,16 @@ pub(crate) const PATTERN_WINDOW: usize = 256;
 pub(crate) struct Keywords {
     bits: Vec<u64>,
     mask: u64,
-    by_first_word: HashMap<u64, Vec<u32>>,
+    by_first_word: TermMap,
     terms: Vec<(Box<[u8]>, RuleIdx)>,
 }
 
 fn first_word_hash(term: &[u8]) -> u64 {
-    term.iter()
-        .take_while(|&&b| is_word(b))
-        .fold(SEED, |h, &b| step(h, b))
+    finish(
+        term.iter()
+            .take_while(|&&b| is_word(b))
+            .fold(SEED, |h, &b| step(h, b)),
+    )
 }
 
 impl Keywords {
@@ -74,15 +105,17 @@ impl Keywords {
         }
         terms.sort();
         terms.dedup();
-        let nbits = (terms.len() * 16).next_power_of_two().clamp(1024, 1 << 26);
-        let mut bits = vec![0u64; nbits / 64];
-        let mask = (nbits - 1) as u64;
-        let mut by_first_word: HashMap<u64, Vec<u32>> = HashMap::with_capacity(terms.len());
+        // About 32 bits per term: ~1% of words pass the filter by chance.
+        let nwords = (terms.len() / 2).next_power_of_two().clamp(16, 1 << 21);
+        let mut bits = vec![0u64; nwords];
+        let mask = (nwords - 1) as u64;
+        let mut by_first_word = TermMap::default();
+        by_first_word.reserve(terms.len());
         for (k, (term, _)) in terms.iter().enumerate() {
             let h = first_word_hash(term);
-            let bit = (h >> 7) & mask;
-            if let Some(w) = bits.get_mut((bit / 64) as usize) {
-                *w |= 1 << (bit % 64);
+            let (w, b) = filter_bits(h, mask);
+            if let Some(slot) = bits.get_mut(w) {
+                *slot |= b;
             }
             by_first_word.entry(h).or_default().push(k as u32);
         }
@@ -97,10 +130,8 @@ impl Keywords {
     /// Whether a word with hash `h` may start a term (one memory probe).
     #[inline(always)]
     pub(crate) fn maybe(&self, h: u64) -> bool {
-        let bit = (h >> 7) & self.mask;
-        self.bits
-            .get((bit / 64) as usize)
-            .is_some_and(|w| w & (1 << (bit % 64)) != 0)
+        let (w, b) = filter_bits(h, self.mask);
+        self.bits.get(w).is_some_and(|x| x & b == b)
     }
 
     /// Confirms the terms whose first word hashes to `h` at the word `[ws, we)`.

@@ -29,15 +29,22 @@ const fn class_table() -> [u8; 256] {
 
 static CLASS: [u8; 256] = class_table();
 
-/// FNV-1a seed and prime for word hashes.
-pub(crate) const SEED: u64 = 0xcbf2_9ce4_8422_2325;
-/// FNV-1a prime.
-pub(crate) const PRIME: u64 = 0x0000_0100_0000_01b3;
+/// Seed of a word hash.
+pub(crate) const SEED: u64 = 0;
 
-/// Hash step over a case-folded byte (ASCII lower case).
+/// Hash step over a case-folded byte: rotate and xor (a short dependency chain; the word hash
+/// is mixed once at the end by [`finish`]). `b | 0x20` folds ASCII letters and leaves digits
+/// and `_` distinct; it can only merge strings that verification then tells apart.
 #[inline(always)]
 pub(crate) fn step(h: u64, b: u8) -> u64 {
-    (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(PRIME)
+    h.rotate_left(5) ^ u64::from(b | 0x20)
+}
+
+/// Final mix of a word hash.
+#[inline(always)]
+pub(crate) fn finish(h: u64) -> u64 {
+    let h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h ^ (h >> 29)
 }
 
 /// Runs the word loop over `t`.
@@ -90,6 +97,7 @@ fn end_word<const KW: bool>(
 ) {
     if KW {
         if let Some(kw) = kw {
+            let h = finish(h);
             if kw.maybe(h) {
                 kw.verify(t, ws, we, h, out);
             }

@@ -1,14 +1,25 @@
 //! The normalised view of a non-ASCII text: invisible characters (zero-width, soft hyphen,
 //! BiDi controls, variation selectors, tags) removed; full-width ASCII, non-ASCII decimal
-//! digits, Unicode spaces and dashes folded to ASCII. Each view byte remembers the span of the
-//! original character it came from, so findings map back onto the original text.
+//! digits, Unicode spaces and dashes folded to ASCII. Unchanged runs are copied in bulk and
+//! recorded as one segment each, so the offset map stays small and findings map back onto
+//! the original text by binary search.
+
+/// One piece of the view: `len` view bytes starting at `view`, produced by the original
+/// bytes `orig..orig_end`. Identity segments have `len == orig_end - orig`; a folded
+/// character is a segment of its own.
+#[derive(Debug, Clone, Copy)]
+struct Seg {
+    view: u32,
+    orig: u32,
+    orig_end: u32,
+    identity: bool,
+}
 
 /// A reusable view buffer.
 #[derive(Debug, Default)]
 pub(crate) struct View {
     text: String,
-    starts: Vec<u32>,
-    ends: Vec<u32>,
+    segs: Vec<Seg>,
 }
 
 enum Fold {
@@ -62,36 +73,59 @@ fn fold(c: char) -> Fold {
 }
 
 impl View {
-    /// Builds the view of `text`. Returns false (and builds nothing useful) when the view
-    /// would equal the text, or the text is too long for 32-bit offsets.
+    /// Builds the view of `text`. Returns false when the view would equal the text (nothing
+    /// to fold) or the text is too long for 32-bit offsets.
     pub(crate) fn build(&mut self, text: &str) -> bool {
         self.text.clear();
-        self.starts.clear();
-        self.ends.clear();
+        self.segs.clear();
         if u32::try_from(text.len()).is_err() {
             return false;
         }
         let mut changed = false;
+        // Start of the pending identity run in the original.
+        let mut run = 0usize;
         for (i, c) in text.char_indices() {
-            let end = i + c.len_utf8();
-            let out = match fold(c) {
-                Fold::Keep => c,
-                Fold::Drop => {
-                    changed = true;
-                    continue;
-                }
-                Fold::To(m) => {
-                    changed = true;
-                    m
-                }
+            if c.is_ascii() {
+                continue;
+            }
+            let to = match fold(c) {
+                Fold::Keep => continue,
+                Fold::Drop => None,
+                Fold::To(m) => Some(m),
             };
-            self.text.push(out);
-            for _ in 0..out.len_utf8() {
-                self.starts.push(i as u32);
-                self.ends.push(end as u32);
+            changed = true;
+            self.flush(text, run, i);
+            let end = i + c.len_utf8();
+            if let Some(m) = to {
+                self.segs.push(Seg {
+                    view: self.text.len() as u32,
+                    orig: i as u32,
+                    orig_end: end as u32,
+                    identity: false,
+                });
+                self.text.push(m);
+            }
+            run = end;
+        }
+        if !changed {
+            return false;
+        }
+        self.flush(text, run, text.len());
+        true
+    }
+
+    fn flush(&mut self, text: &str, from: usize, to: usize) {
+        if to > from {
+            if let Some(part) = text.get(from..to) {
+                self.segs.push(Seg {
+                    view: self.text.len() as u32,
+                    orig: from as u32,
+                    orig_end: to as u32,
+                    identity: true,
+                });
+                self.text.push_str(part);
             }
         }
-        changed
     }
 
     /// The view text.
@@ -99,13 +133,50 @@ impl View {
         &self.text
     }
 
+    fn seg_of(&self, pos: usize) -> Option<&Seg> {
+        let i = self.segs.partition_point(|s| s.view as usize <= pos);
+        self.segs.get(i.checked_sub(1)?)
+    }
+
     /// Maps a view span back to the original text.
     pub(crate) fn map_back(&self, start: usize, end: usize) -> Option<(usize, usize)> {
         if end <= start {
             return None;
         }
-        let s = *self.starts.get(start)? as usize;
-        let e = *self.ends.get(end - 1)? as usize;
+        let a = self.seg_of(start)?;
+        let s = if a.identity {
+            a.orig as usize + (start - a.view as usize)
+        } else {
+            a.orig as usize
+        };
+        let b = self.seg_of(end - 1)?;
+        let e = if b.identity {
+            b.orig as usize + (end - b.view as usize)
+        } else {
+            b.orig_end as usize
+        };
         (e > s).then_some((s, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::View;
+
+    #[test]
+    fn folds_and_maps_back() {
+        let text = "card ４１１１\u{200B}1111 ١٢ x";
+        let mut v = View::default();
+        assert!(v.build(text));
+        assert_eq!(v.as_str(), "card 41111111 12 x");
+        // "41111111" in the view covers the full-width digits and the zero-width space.
+        let s = v.as_str().find("4111").unwrap();
+        let (a, b) = v.map_back(s, s + 8).unwrap();
+        assert_eq!(&text[a..b], "４１１１\u{200B}1111");
+        let s = v.as_str().find("12").unwrap();
+        let (a, b) = v.map_back(s, s + 2).unwrap();
+        assert_eq!(&text[a..b], "١٢");
+        assert!(!v.build("plain ascii"));
+        assert!(!v.build("café"));
     }
 }
