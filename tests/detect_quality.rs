@@ -75,7 +75,7 @@ fn evaluate(set: &DetectorSet, samples: &[Sample]) -> (BTreeMap<String, Stat>, V
 #[test]
 fn precision_and_recall_per_detector() {
     let set = detectors();
-    let samples = corpus::generate(0x5EED_0001, 12_000, true);
+    let samples = corpus::generate(0x5EED_0001, 20_000, true);
     let (stats, misses) = evaluate(&set, &samples);
     println!(
         "{:<28} {:>8} {:>8} {:>9} {:>9}",

@@ -999,7 +999,11 @@ pub fn covered_rules() -> Vec<&'static str> {
 /// One positive sentence for a randomly chosen detector (provider keys as one group).
 fn positive(r: &mut Rng, s: &mut Sample, with_custom: bool) {
     let kinds = if with_custom { 22 } else { 20 };
-    let k = r.below(kinds);
+    // Provider keys (77 rules) get extra weight so each one has a real sample.
+    let k = match r.below(kinds + 8) {
+        k if k >= kinds => 19,
+        k => k,
+    };
     let mut digits_only = false;
     match k {
         0 => {
@@ -1167,6 +1171,7 @@ fn positive(r: &mut Rng, s: &mut Sample, with_custom: bool) {
         }
     }
     if r.chance(0.15) && k != 16 && k < 20 {
+        // (PEM blocks and customer terms keep their exact form.)
         evade(r, s, digits_only);
     }
     s.say(" ");
