@@ -8,8 +8,33 @@
 //! - spans are byte ranges into the text passed to [`DetectorSet::scan`], on `char` boundaries;
 //! - findings may overlap (the redactor merges them) and come in any order;
 //! - no input can panic, and time is linear in the text length for a fixed rule set.
+//!
+//! Design (see `docs/detectors.md`): two linear passes find candidates, cheap validators
+//! confirm them, and nothing runs a regex over the whole text.
+//! 1. an Aho-Corasick automaton over every literal anchor (`@`, key prefixes, `://`, `eyJ`,
+//!    `-----BEGIN `, context keywords, customer pattern prefixes);
+//! 2. a byte-class word loop that hands words containing digits to the numeric classifiers
+//!    and, when customer keywords exist, checks each word's hash against a bit filter.
+//!
+//! Text containing non-ASCII is scanned through a normalised view (invisible characters
+//! removed, full-width and other compatibility digits and letters folded) whose spans are
+//! mapped back onto the original text.
 
-mod builtin;
+mod anchors;
+mod checksum;
+#[doc(hidden)]
+pub mod corpus;
+mod custom;
+mod dob;
+mod ids;
+mod lex;
+mod number;
+mod numeric;
+mod providers;
+mod rules;
+mod secrets;
+mod text;
+mod view;
 
 use crate::config::detectors::{ActionSpec, RawDetectors};
 use crate::config::ConfigError;
@@ -41,17 +66,18 @@ pub struct RuleMeta {
     pub action: Option<ActionSpec>,
 }
 
-/// Reusable per-request buffers for scanning.
+/// Reusable per-request buffers for scanning (the normalised view and its offset maps).
 #[derive(Debug, Default)]
 pub struct Scratch {
-    _private: (),
+    view: view::View,
+    tmp: Vec<Finding>,
 }
 
 /// The compiled, immutable detector set.
 #[derive(Debug)]
 pub struct DetectorSet {
     rules: Vec<RuleMeta>,
-    builtin: builtin::Builtin,
+    engine: rules::Engine,
 }
 
 impl DetectorSet {
@@ -59,8 +85,8 @@ impl DetectorSet {
     /// patterns. Errors name the JSON path of the bad field.
     pub fn compile(cfg: &RawDetectors) -> Result<Self, ConfigError> {
         let mut rules = Vec::new();
-        let builtin = builtin::Builtin::compile(cfg, &mut rules)?;
-        Ok(Self { rules, builtin })
+        let engine = rules::Engine::compile(cfg, &mut rules)?;
+        Ok(Self { rules, engine })
     }
 
     /// Every rule, indexed by [`RuleIdx`].
@@ -75,14 +101,31 @@ impl DetectorSet {
 
     /// Appends every finding in `text` to `out`.
     pub fn scan(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<Finding>) {
-        let _ = scratch;
-        self.builtin.scan(text, out);
+        let base = out.len();
+        if text.is_ascii() || !scratch.view.build(text) {
+            self.engine.scan(text, out);
+        } else {
+            scratch.tmp.clear();
+            self.engine.scan(scratch.view.as_str(), &mut scratch.tmp);
+            for f in scratch.tmp.drain(..) {
+                if let Some((start, end)) = scratch.view.map_back(f.start, f.end) {
+                    out.push(Finding {
+                        start,
+                        end,
+                        rule: f.rule,
+                    });
+                }
+            }
+        }
+        self.engine.tidy(text, out, base);
     }
 
     /// Appends findings for a JSON number token (`raw` is its literal text, `key` the member
     /// name it sits under, if any): catches card numbers, SSNs and the like sent as numbers.
     pub fn scan_number(&self, raw: &str, key: Option<&str>, out: &mut Vec<Finding>) {
-        let _ = key;
-        self.builtin.scan_number(raw, out);
+        self.engine.scan_number(raw, key, out);
     }
 }
+
+#[cfg(test)]
+mod tests;

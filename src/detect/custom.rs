@@ -1,0 +1,344 @@
+//! Customer rules. Keyword lists: case-insensitive (ASCII), whole-word terms indexed by the
+//! hash of their first word, behind a one-probe bit filter, so scanning costs the same per
+//! byte for one term or a million. Patterns: regex-lite, run only on a bounded window after a
+//! literal prefix found by the anchor automaton; patterns without a literal prefix run over
+//! the whole text (documented: their cost grows with their number).
+
+use super::lex::{finish, step, SEED};
+use super::text::{at, before, is_word};
+use super::{Finding, RuleIdx};
+use crate::config::detectors::RawDetectors;
+use crate::config::ConfigError;
+use regex_lite::{Regex, RegexBuilder};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The keys are already mixed hashes: use them as they are.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type TermMap = HashMap<u64, Vec<u32>, BuildHasherDefault<IdentityHasher>>;
+
+/// The two filter bits of a hash, in one 64-bit word (one memory access).
+#[inline(always)]
+fn filter_bits(h: u64, mask: u64) -> (usize, u64) {
+    let word = ((h >> 12) & mask) as usize;
+    let bits = (1u64 << (h & 63)) | (1u64 << ((h >> 6) & 63));
+    (word, bits)
+}
+
+/// Bytes after a prefix that an anchored pattern may span.
+pub(crate) const PATTERN_WINDOW: usize = 256;
+
+/// The keyword index.
+#[derive(Debug)]
+pub(crate) struct Keywords {
+    bits: Vec<u64>,
+    mask: u64,
+    by_first_word: TermMap,
+    terms: Vec<(Box<[u8]>, RuleIdx)>,
+}
+
+fn first_word_hash(term: &[u8]) -> u64 {
+    finish(
+        term.iter()
+            .take_while(|&&b| is_word(b))
+            .fold(SEED, |h, &b| step(h, b)),
+    )
+}
+
+impl Keywords {
+    /// Builds the index from the enabled lists: (index in `cfg.keywords`, rule).
+    pub(crate) fn compile(
+        cfg: &RawDetectors,
+        lists: &[(usize, RuleIdx)],
+    ) -> Result<Option<Self>, ConfigError> {
+        // Every list is validated, enabled or not.
+        for (i, list) in cfg.keywords.iter().enumerate() {
+            if list.terms.is_empty() {
+                return Err(ConfigError::new(
+                    format!("detectors.keywords[{i}].terms"),
+                    "must not be empty",
+                ));
+            }
+            for (j, term) in list.terms.iter().enumerate() {
+                let b = term.trim().as_bytes();
+                let ok = !b.is_empty()
+                    && b.len() <= 256
+                    && b.first().is_some_and(|&c| is_word(c))
+                    && b.last().is_some_and(|&c| is_word(c))
+                    && !term.contains('\n');
+                if !ok {
+                    return Err(ConfigError::new(
+                        format!("detectors.keywords[{i}].terms[{j}]"),
+                        "must be 1 to 256 bytes on one line, starting and ending with a letter, digit or `_`",
+                    ));
+                }
+            }
+        }
+        if lists.is_empty() {
+            return Ok(None);
+        }
+        let mut terms: Vec<(Box<[u8]>, RuleIdx)> = Vec::new();
+        for &(i, rule) in lists {
+            let Some(list) = cfg.keywords.get(i) else {
+                continue;
+            };
+            for term in &list.terms {
+                let low = term.trim().as_bytes().to_ascii_lowercase();
+                terms.push((low.into_boxed_slice(), rule));
+            }
+        }
+        terms.sort();
+        terms.dedup();
+        // About 32 bits per term: ~1% of words pass the filter by chance.
+        let nwords = (terms.len() / 2).next_power_of_two().clamp(16, 1 << 21);
+        let mut bits = vec![0u64; nwords];
+        let mask = (nwords - 1) as u64;
+        let mut by_first_word = TermMap::default();
+        by_first_word.reserve(terms.len());
+        for (k, (term, _)) in terms.iter().enumerate() {
+            let h = first_word_hash(term);
+            let (w, b) = filter_bits(h, mask);
+            if let Some(slot) = bits.get_mut(w) {
+                *slot |= b;
+            }
+            by_first_word.entry(h).or_default().push(k as u32);
+        }
+        Ok(Some(Self {
+            bits,
+            mask,
+            by_first_word,
+            terms,
+        }))
+    }
+
+    /// Whether a word with hash `h` may start a term (one memory probe).
+    #[inline(always)]
+    pub(crate) fn maybe(&self, h: u64) -> bool {
+        let (w, b) = filter_bits(h, self.mask);
+        self.bits.get(w).is_some_and(|x| x & b == b)
+    }
+
+    /// Confirms the terms whose first word hashes to `h` at the word `[ws, we)`.
+    pub(crate) fn verify(&self, t: &[u8], ws: usize, we: usize, h: u64, out: &mut Vec<Finding>) {
+        let Some(cands) = self.by_first_word.get(&h) else {
+            return;
+        };
+        for &k in cands {
+            let Some((term, rule)) = self.terms.get(k as usize) else {
+                continue;
+            };
+            let end = ws + term.len();
+            if end < we {
+                continue;
+            }
+            let Some(hay) = t.get(ws..end) else {
+                continue;
+            };
+            if hay.eq_ignore_ascii_case(term) && !is_word(at(t, end)) && !is_word(before(t, ws)) {
+                out.push(Finding {
+                    start: ws,
+                    end,
+                    rule: *rule,
+                });
+            }
+        }
+    }
+}
+
+/// One compiled customer pattern.
+#[derive(Debug)]
+struct Pattern {
+    regex: Regex,
+    rule: RuleIdx,
+    prefix: Option<Vec<u8>>,
+}
+
+/// The customer patterns.
+#[derive(Debug, Default)]
+pub(crate) struct Patterns {
+    list: Vec<Pattern>,
+}
+
+/// The literal every match of `re` starts with (at least two bytes), if the pattern makes
+/// that easy to see: an optional `(?i)` and `\b` or `^`, then plain characters up to the first
+/// meta-character. A top-level `|` means no prefix.
+pub(crate) fn literal_prefix(re: &str) -> Option<Vec<u8>> {
+    let mut s = re.as_bytes();
+    if let Some(rest) = s.strip_prefix(b"(?i)") {
+        s = rest;
+    }
+    if let Some(rest) = s.strip_prefix(b"\\b") {
+        s = rest;
+    } else if let Some(rest) = s.strip_prefix(b"^") {
+        s = rest;
+    }
+    // Any top-level alternation defeats a single prefix.
+    let mut depth = 0i32;
+    let mut esc = false;
+    let mut class = false;
+    for &b in s {
+        if esc {
+            esc = false;
+            continue;
+        }
+        match b {
+            b'\\' => esc = true,
+            b'[' if !class => class = true,
+            b']' if class => class = false,
+            b'(' if !class => depth += 1,
+            b')' if !class => depth -= 1,
+            b'|' if !class && depth == 0 => return None,
+            _ => {}
+        }
+    }
+    let mut lit = Vec::new();
+    let mut i = 0;
+    while let Some(&b) = s.get(i) {
+        let (c, len) = if b == b'\\' {
+            match s.get(i + 1) {
+                Some(&n) if n.is_ascii_punctuation() => (n, 2),
+                _ => break,
+            }
+        } else if b.is_ascii_alphanumeric() || b"-_:@#=/ %!,;'\"<>~&".contains(&b) {
+            (b, 1)
+        } else {
+            break;
+        };
+        // A quantifier after this character makes it optional (or repeated).
+        if matches!(s.get(i + len), Some(b'?' | b'*' | b'{')) {
+            break;
+        }
+        lit.push(c);
+        i += len;
+        if matches!(s.get(i), Some(b'+')) {
+            break;
+        }
+    }
+    (lit.len() >= 2).then_some(lit)
+}
+
+impl Patterns {
+    /// Compiles the enabled patterns: (index in `cfg.patterns`, rule). Every pattern is
+    /// validated, enabled or not.
+    pub(crate) fn compile(
+        cfg: &RawDetectors,
+        enabled: &[(usize, RuleIdx)],
+    ) -> Result<Self, ConfigError> {
+        let mut compiled = Vec::new();
+        for (i, p) in cfg.patterns.iter().enumerate() {
+            let path = format!("detectors.patterns[{i}].regex");
+            let regex = RegexBuilder::new(&p.regex)
+                .size_limit(1 << 20)
+                .nest_limit(64)
+                .build()
+                .map_err(|_| ConfigError::new(path.clone(), "invalid regex"))?;
+            if regex.is_match("") {
+                return Err(ConfigError::new(path, "must not match the empty string"));
+            }
+            compiled.push(Some(regex));
+        }
+        let mut list = Vec::new();
+        for &(i, rule) in enabled {
+            let (Some(p), Some(slot)) = (cfg.patterns.get(i), compiled.get_mut(i)) else {
+                continue;
+            };
+            let Some(regex) = slot.take() else { continue };
+            list.push(Pattern {
+                regex,
+                rule,
+                prefix: literal_prefix(&p.regex),
+            });
+        }
+        Ok(Self { list })
+    }
+
+    /// The literal prefixes to add to the anchor automaton: (pattern index, literal).
+    pub(crate) fn anchor_literals(&self) -> impl Iterator<Item = (u32, &[u8])> {
+        self.list
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.prefix.as_deref().map(|l| (i as u32, l)))
+    }
+
+    /// Runs pattern `i` on the window after its prefix found at `start`.
+    pub(crate) fn scan_anchored(&self, i: u32, text: &str, start: usize, out: &mut Vec<Finding>) {
+        let Some(p) = self.list.get(i as usize) else {
+            return;
+        };
+        let mut end = (start + PATTERN_WINDOW).min(text.len());
+        while end > start && !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        if !text.is_char_boundary(start) {
+            return;
+        }
+        let Some(hay) = text.get(..end) else { return };
+        if let Some(m) = p.regex.find_at(hay, start) {
+            if m.start() == start && m.end() > m.start() {
+                out.push(Finding {
+                    start,
+                    end: m.end(),
+                    rule: p.rule,
+                });
+            }
+        }
+    }
+
+    /// Runs the patterns without a literal prefix over the whole text.
+    pub(crate) fn scan_unanchored(&self, text: &str, out: &mut Vec<Finding>) {
+        for p in self.list.iter().filter(|p| p.prefix.is_none()) {
+            for m in p.regex.find_iter(text) {
+                if m.end() > m.start() {
+                    out.push(Finding {
+                        start: m.start(),
+                        end: m.end(),
+                        rule: p.rule,
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::literal_prefix;
+
+    #[test]
+    fn literal_prefixes() {
+        let cases: &[(&str, Option<&str>)] = &[
+            (r"EMP-\d{6}", Some("EMP-")),
+            (r"\bPRJ[0-9]{4}\b", Some("PRJ")),
+            (r"(?i)acme-\d+", Some("acme-")),
+            (r"ab?c", None),
+            (r"abc?d", Some("ab")),
+            (r"foo|bar", None),
+            (r"[A-Z]{3}-\d+", None),
+            (r"x\.y\d", Some("x.y")),
+            (r"ticket#(\d+|x)", Some("ticket#")),
+        ];
+        for (re, want) in cases {
+            assert_eq!(
+                literal_prefix(re).as_deref(),
+                want.map(str::as_bytes),
+                "{re}"
+            );
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! Unit tests of the detector set through its public API: table-driven positives and hard
+//! negatives, evasion views, JSON numbers, config errors, and random input never panicking.
+
+use super::corpus::Rng;
+use super::{DetectorSet, Finding, Scratch};
+use crate::config::detectors::RawDetectors;
+
+fn set(json: &str) -> DetectorSet {
+    let cfg: RawDetectors = serde_json::from_str(json).unwrap();
+    DetectorSet::compile(&cfg).unwrap()
+}
+
+fn found(set: &DetectorSet, text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    set.scan(text, &mut Scratch::default(), &mut out);
+    out.iter()
+        .map(|f: &Finding| {
+            (
+                set.rule(f.rule).unwrap().id.to_string(),
+                text[f.start..f.end].to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn positives_table() {
+    let s = set("{}");
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "mail me: jane.doe@example.co.uk.",
+            "email",
+            "jane.doe@example.co.uk",
+        ),
+        ("call (415) 555-2671 now", "phone_number", "(415) 555-2671"),
+        ("ring +44 20 7946 0958", "phone_number", "+44 20 7946 0958"),
+        ("Ruf an: 030 12345678", "phone_number", "030 12345678"),
+        ("appelle 06 12 34 56 78", "phone_number", "06 12 34 56 78"),
+        (
+            "card 4111-1111-1111-1111 ok",
+            "payment_card",
+            "4111-1111-1111-1111",
+        ),
+        (
+            "amex 3782 822463 10005",
+            "payment_card",
+            "3782 822463 10005",
+        ),
+        (
+            "IBAN DE89 3704 0044 0532 0130 00",
+            "iban",
+            "DE89 3704 0044 0532 0130 00",
+        ),
+        ("ssn 536-22-5921", "us_ssn", "536-22-5921"),
+        ("my SSN: 536225921", "us_ssn", "536225921"),
+        ("host 192.168.10.4 down", "ip_address", "192.168.10.4"),
+        (
+            "v6 2001:db8::8a2e:370:7334 up",
+            "ip_address",
+            "2001:db8::8a2e:370:7334",
+        ),
+        ("DOB: 1985-03-12", "date_of_birth", "1985-03-12"),
+        ("am 12. März 1985 geboren", "date_of_birth", "12. März 1985"),
+        ("née le 3 août 1990", "date_of_birth", "3 août 1990"),
+        ("NINO AB 12 34 56 C", "uk_nino", "AB 12 34 56 C"),
+        ("BSN 111222333", "nl_bsn", "111222333"),
+        ("DNI 12345678Z", "es_dni", "12345678Z"),
+        (
+            "CF RSSMRA85T10A562S",
+            "it_codice_fiscale",
+            "RSSMRA85T10A562S",
+        ),
+        ("PESEL 44051401359", "pl_pesel", "44051401359"),
+        (
+            "NIR 2 55 08 14 168 025 38",
+            "fr_nir",
+            "2 55 08 14 168 025 38",
+        ),
+        ("Steuer-ID 86095742719", "de_steuer_id", "86095742719"),
+        ("Aadhaar 2341 2341 2346", "in_aadhaar", "2341 2341 2346"),
+        (
+            "key sk-proj-abc123def456ghi789jkl012mno345",
+            "openai_api_key",
+            "sk-proj-abc123def456ghi789jkl012mno345",
+        ),
+        (
+            "AKIAIOSFODNN7EXAMPLE",
+            "aws_access_key_id",
+            "AKIAIOSFODNN7EXAMPLE",
+        ),
+        (
+            "ghp_1234567890abcdefghijABCDEFGHIJ123456",
+            "github_token",
+            "ghp_1234567890abcdefghijABCDEFGHIJ123456",
+        ),
+        (
+            "postgres://app:S3cr3t!x@db.example.com/x",
+            "url_credentials",
+            "app:S3cr3t!x",
+        ),
+        (
+            "password = \"Zx9!kQ2#vL7m\"",
+            "generic_secret",
+            "Zx9!kQ2#vL7m",
+        ),
+    ];
+    for (text, rule, value) in cases {
+        let got = found(&s, text);
+        assert!(
+            got.iter().any(|(r, v)| r == rule && v == value),
+            "{text:?}: want {rule} {value:?}, got {got:?}"
+        );
+    }
+}
+
+#[test]
+fn hard_negatives_table() {
+    let s = set("{}");
+    let cases: &[&str] = &[
+        "id 123e4567-e89b-12d3-a456-426614174000",
+        "commit 9fceb02d0ae598e95dc970b74767f19372d61af8",
+        "at 2024-06-10T12:34:56Z and 12:30:45",
+        "meeting 15/01/2024 or 2024-01-15",
+        "upgrade to version 1.2.3.4 or v10.0.19041.1",
+        "ISBN 978-3-16-148410-0 and 0-306-40615-2",
+        "declined 4111 1111 1111 1112",
+        "order #123456789 and order number 7734201956",
+        "model gpt-4o-2024-08-06 and claude-3-5-sonnet-20241022",
+        "12 * 34 = 408 and 1234 + 5678 = 6912",
+        "ping @maria or admin@localhost",
+        "the password must be long; token count: 4096",
+        "stubborn 1985",
+        "std::vector<int> a; b::c",
+    ];
+    for text in cases {
+        let got = found(&s, text);
+        assert!(got.is_empty(), "{text:?}: {got:?}");
+    }
+}
+
+#[test]
+fn evasions_map_back_to_the_original_span() {
+    let s = set("{}");
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "card ４１１１ １１１１ １１１１ １１１１!",
+            "payment_card",
+            "４１１１ １１１１ １１１１ １１１１",
+        ),
+        (
+            "card 4111\u{200B}1111\u{00AD}11111111 end",
+            "payment_card",
+            "4111\u{200B}1111\u{00AD}11111111",
+        ),
+        ("ssn ٥٣٦-٢٢-٥٩٢١.", "us_ssn", "٥٣٦-٢٢-٥٩٢١"),
+        (
+            "key sk-\u{200D}proj-abc123def456ghi789jkl012mno345 x",
+            "openai_api_key",
+            "sk-\u{200D}proj-abc123def456ghi789jkl012mno345",
+        ),
+        (
+            "mail ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ now",
+            "email",
+            "ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+        ),
+        ("ip 10.\u{202E}0.0.7 é", "ip_address", "10.\u{202E}0.0.7"),
+    ];
+    for (text, rule, value) in cases {
+        let got = found(&s, text);
+        assert!(
+            got.iter().any(|(r, v)| r == rule && v == value),
+            "{text:?}: want {rule} {value:?}, got {got:?}"
+        );
+    }
+}
+
+#[test]
+fn json_numbers() {
+    let s = set("{}");
+    let id = |raw: &str, key: Option<&str>| {
+        let mut out = Vec::new();
+        s.scan_number(raw, key, &mut out);
+        out.iter()
+            .map(|f| {
+                assert_eq!((f.start, f.end), (0, raw.len()));
+                s.rule(f.rule).unwrap().id.to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(id("4111111111111111", None), ["payment_card"]);
+    assert_eq!(id("536225921", Some("ssn")), ["us_ssn"]);
+    assert!(id("536225921", Some("count")).is_empty());
+    assert_eq!(id("4155552671", Some("phone")), ["phone_number"]);
+    assert_eq!(id("44051401359", Some("pesel")), ["pl_pesel"]);
+    assert_eq!(id("234123412346", Some("aadhaar_no")), ["in_aadhaar"]);
+    assert!(id("1E400", Some("ssn")).is_empty());
+    assert!(id("-0.0", None).is_empty());
+    assert!(id("4111111111111112", None).is_empty());
+}
+
+#[test]
+fn customer_keywords_and_patterns() {
+    let s = set(
+        r#"{"keywords":[{"id":"codenames","category":"secret_project","terms":["Project Falcon","Müller","acme-x"]}],
+            "patterns":[{"id":"emp","regex":"EMP-[0-9]{6}\\b"},{"id":"ticket","regex":"[A-Z]{3}-[0-9]{5}"}]}"#,
+    );
+    let got = found(
+        &s,
+        "PROJECT FALCON and project falconry, Herr Müller, ACME-X, emp-123456 EMP-654321 ABC-12345",
+    );
+    let want = [
+        ("codenames", "PROJECT FALCON"),
+        ("codenames", "Müller"),
+        ("codenames", "ACME-X"),
+        ("emp", "EMP-654321"),
+        ("ticket", "ABC-12345"),
+    ];
+    for (r, v) in want {
+        assert!(got.iter().any(|g| g.0 == r && g.1 == v), "{r} {v}: {got:?}");
+    }
+    assert!(!got.iter().any(|g| g.1.contains("falconry")), "{got:?}");
+    assert!(!got.iter().any(|g| g.1 == "emp-123456"), "{got:?}");
+    let meta = s.rules().iter().find(|r| &*r.id == "codenames").unwrap();
+    assert_eq!(&*meta.category, "secret_project");
+}
+
+#[test]
+fn minimal_rule_ids_stay() {
+    let s = set("{}");
+    for id in ["email", "payment_card", "openai_api_key"] {
+        assert!(s.rules().iter().any(|r| &*r.id == id), "{id}");
+    }
+    let provider_keys = s
+        .rules()
+        .iter()
+        .filter(|r| &*r.category == "credential")
+        .count();
+    assert!(provider_keys >= 64, "{provider_keys}");
+}
+
+#[test]
+fn disabled_rules_and_categories() {
+    let s = set(r#"{"disabled":["email","government_id"]}"#);
+    assert!(!s
+        .rules()
+        .iter()
+        .any(|r| &*r.id == "email" || &*r.category == "government_id"));
+    assert!(found(&s, "a@b.example.com ssn 536-22-5921").is_empty());
+}
+
+#[test]
+fn config_errors_name_the_path_never_the_value() {
+    let cases: &[(&str, &str)] = &[
+        (r#"{"disabled":["s3cr3t"]}"#, "detectors.disabled[0]"),
+        (
+            r#"{"keywords":[{"id":"a","terms":["x"]},{"id":"a","terms":["y"]}]}"#,
+            "detectors.keywords[1].id",
+        ),
+        (
+            r#"{"keywords":[{"id":"email","terms":["x"]}]}"#,
+            "detectors.keywords[0].id",
+        ),
+        (
+            r#"{"keywords":[{"id":"Bad-Id","terms":["x"]}]}"#,
+            "detectors.keywords[0].id",
+        ),
+        (
+            r#"{"keywords":[{"id":"k","terms":[]}]}"#,
+            "detectors.keywords[0].terms",
+        ),
+        (
+            r#"{"keywords":[{"id":"k","terms":["ok","  "]}]}"#,
+            "detectors.keywords[0].terms[1]",
+        ),
+        (
+            r#"{"patterns":[{"id":"a","regex":"a+"},{"id":"b","regex":"b+"},{"id":"c","regex":"(s3cr3t"}]}"#,
+            "detectors.patterns[2].regex",
+        ),
+        (
+            r#"{"patterns":[{"id":"e","regex":"x*"}]}"#,
+            "detectors.patterns[0].regex",
+        ),
+        (
+            r#"{"patterns":[{"id":"p","regex":"p+"}],"keywords":[{"id":"p","terms":["x"]}]}"#,
+            "detectors.patterns[0].id",
+        ),
+    ];
+    for (json, path) in cases {
+        let cfg: RawDetectors = serde_json::from_str(json).unwrap();
+        let e = DetectorSet::compile(&cfg).unwrap_err();
+        assert_eq!(e.path(), *path, "{json}: {e}");
+        assert!(!e.to_string().contains("s3cr3t"), "{e}");
+    }
+}
+
+#[test]
+fn hundred_thousand_keywords_compile_and_match() {
+    let mut r = Rng::new(3);
+    let terms: Vec<String> = (0..100_000)
+        .map(|i| format!("term{i}x{}", r.below(1000)))
+        .collect();
+    let cfg = RawDetectors {
+        keywords: vec![crate::config::detectors::RawKeywordList {
+            id: "many".into(),
+            category: None,
+            terms: terms.clone(),
+            action: None,
+        }],
+        ..RawDetectors::default()
+    };
+    let s = DetectorSet::compile(&cfg).unwrap();
+    let text = format!(
+        "we discussed {} and {} today",
+        terms[42],
+        terms[99_999].to_uppercase()
+    );
+    let got = found(&s, &text);
+    assert_eq!(got.iter().filter(|g| g.0 == "many").count(), 2, "{got:?}");
+}
+
+#[test]
+fn random_input_never_panics_and_spans_are_char_boundaries() {
+    let s = set(
+        r#"{"keywords":[{"id":"k","terms":["é", "ab cd", "x1"]}],"patterns":[{"id":"p","regex":"(?i)ab[^z]{0,300}"}]}"#,
+    );
+    let mut r = Rng::new(99);
+    let alphabet: Vec<&str> = vec![
+        "a",
+        "Z",
+        "0",
+        "9",
+        " ",
+        "-",
+        ".",
+        "@",
+        ":",
+        "/",
+        "+",
+        "(",
+        ")",
+        "_",
+        "=",
+        "\"",
+        "\n",
+        "sk-",
+        "eyJ",
+        "AKIA",
+        "-----BEGIN ",
+        "://",
+        "password=",
+        "DOB ",
+        "geboren",
+        "é",
+        "\u{200B}",
+        "４",
+        "١",
+        "\u{FEFF}",
+        "💳",
+        "Q~",
+        ":AA",
+        "ab",
+    ];
+    let mut scratch = Scratch::default();
+    let mut out = Vec::new();
+    for _ in 0..3000 {
+        let n = r.below(80);
+        let text: String = (0..n).map(|_| *r.pick(&alphabet)).collect();
+        out.clear();
+        s.scan(&text, &mut scratch, &mut out);
+        for f in &out {
+            assert!(f.start < f.end && f.end <= text.len(), "{text:?} {f:?}");
+            assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
+        }
+        // Random bytes as a lossy string.
+        let bytes: Vec<u8> = (0..r.below(64)).map(|_| r.next_u64() as u8).collect();
+        let lossy = String::from_utf8_lossy(&bytes);
+        out.clear();
+        s.scan(&lossy, &mut scratch, &mut out);
+        for f in &out {
+            assert!(lossy.is_char_boundary(f.start) && lossy.is_char_boundary(f.end));
+        }
+        s.scan_number(&text, Some(&text), &mut out);
+    }
+}

@@ -1,0 +1,122 @@
+//! Small byte helpers shared by detectors (boundaries, context look-behind) and the email
+//! detector, which is anchored on `@`.
+
+use super::rules::Engine;
+use super::{Finding, RuleIdx};
+
+/// The byte at `i`, or 0 outside the text.
+#[inline]
+pub(crate) fn at(t: &[u8], i: usize) -> u8 {
+    t.get(i).copied().unwrap_or(0)
+}
+
+/// The byte before `i`, or 0 at the start.
+#[inline]
+pub(crate) fn before(t: &[u8], i: usize) -> u8 {
+    if i == 0 {
+        0
+    } else {
+        at(t, i - 1)
+    }
+}
+
+/// ASCII alphanumeric or `_` or any non-ASCII byte (part of a word).
+#[inline]
+pub(crate) fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// Pushes a finding when the rule is enabled.
+#[inline]
+pub(crate) fn push(out: &mut Vec<Finding>, rule: Option<RuleIdx>, start: usize, end: usize) {
+    if let Some(rule) = rule {
+        if end > start {
+            out.push(Finding { start, end, rule });
+        }
+    }
+}
+
+/// Whether one of `keywords` (lower case ASCII) occurs in the `window` bytes before `pos`, on
+/// the same line.
+pub(crate) fn context_before(t: &[u8], pos: usize, keywords: &[&str], window: usize) -> bool {
+    let from = pos.saturating_sub(window);
+    let Some(w) = t.get(from..pos) else {
+        return false;
+    };
+    let w = match w.iter().rposition(|&b| b == b'\n') {
+        Some(nl) => w.get(nl + 1..).unwrap_or(&[]),
+        None => w,
+    };
+    let mut buf = [0u8; 96];
+    let n = w.len().min(buf.len());
+    let src = w.get(w.len() - n..).unwrap_or(&[]);
+    for (d, s) in buf.iter_mut().zip(src) {
+        *d = s.to_ascii_lowercase();
+    }
+    let hay = buf.get(..n).unwrap_or(&[]);
+    // A keyword counts only at the start of a word ("ver" is not in "server").
+    keywords.iter().any(|k| {
+        hay.windows(k.len()).enumerate().any(|(i, x)| {
+            x == k.as_bytes() && (i == 0 || !hay.get(i - 1).is_some_and(u8::is_ascii_alphabetic))
+        })
+    })
+}
+
+fn local_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"._%+-'".contains(&b)
+}
+
+fn domain_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
+}
+
+/// An email address around the `@` at `at_pos`.
+pub(crate) fn email(e: &Engine, t: &[u8], at_pos: usize, out: &mut Vec<Finding>) {
+    // Local part: walk left.
+    let mut s = at_pos;
+    while s > 0 && at_pos - s < 64 && local_char(before(t, s)) {
+        s -= 1;
+    }
+    while s < at_pos && matches!(at(t, s), b'.' | b'\'' | b'-' | b'+') {
+        s += 1;
+    }
+    if s == at_pos || before(t, at_pos) == b'.' {
+        return;
+    }
+    // `scheme://user:pass@host` is not an email (url_credentials covers it).
+    let mut k = s;
+    while k > 0 && s - k < 256 && !before(t, k).is_ascii_whitespace() {
+        k -= 1;
+        if t.get(k..k + 3) == Some(b"://") {
+            return;
+        }
+    }
+    // Domain: walk right.
+    let mut end = at_pos + 1;
+    while end < t.len() && end - at_pos < 255 && domain_char(at(t, end)) {
+        end += 1;
+    }
+    while end > at_pos + 1 && matches!(at(t, end - 1), b'.' | b'-') {
+        end -= 1;
+    }
+    let Some(domain) = t.get(at_pos + 1..end) else {
+        return;
+    };
+    let mut labels = domain.split(|&b| b == b'.');
+    let mut count = 0;
+    let mut last: &[u8] = &[];
+    for l in &mut labels {
+        if l.is_empty() || l.first() == Some(&b'-') || l.last() == Some(&b'-') || l.len() > 63 {
+            return;
+        }
+        count += 1;
+        last = l;
+    }
+    if count < 2 || last.len() < 2 || !last.iter().all(u8::is_ascii_alphabetic) {
+        return;
+    }
+    if is_word(at(t, end)) && at(t, end) < 0x80 {
+        return;
+    }
+    push(out, e.ids.email, s, end);
+}
