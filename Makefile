@@ -15,7 +15,7 @@ WASM        := target/$(WASM_TARGET)/release/openai_compliance_filter.wasm
 MOCK_PORT   ?= 18080
 PYTEST_ARGS ?=
 
-.PHONY: build venv run test test-host test-e2e lint validate bench bench-quick
+.PHONY: build venv run test test-host test-e2e lint validate bench bench-quick bench-core
 
 ## build: the proxy-wasm module ($(WASM))
 build:
@@ -60,3 +60,7 @@ bench: build venv
 ## bench-quick: the bench harness once at a tiny size (run by `make test` so it cannot rot)
 bench-quick: build venv
 	$(PYTHON) bench/run.py --quick --envoy $(ENVOY) --ours $(WASM)
+
+## bench-core: the core's native MB/s with every detector on; 10 vs 200 rules; 0 vs 100 000 keywords
+bench-core:
+	$(CARGO) run --release --bin bench_core

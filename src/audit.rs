@@ -22,14 +22,20 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub struct SafeId(String);
 
 impl SafeId {
-    /// Checks `value` and keeps it only if it is a plain identifier that no detector flags.
-    pub fn new(value: &[u8], policy: &Policy) -> Self {
+    /// `value` if it has the shape of a plain identifier (at most 128 of `[A-Za-z0-9._:/-]`).
+    fn plain(value: &[u8]) -> Option<&str> {
         let plain = !value.is_empty()
             && value.len() <= 128
             && value.iter().all(|b| {
                 b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'/' | b'-')
             });
-        let Some(text) = std::str::from_utf8(value).ok().filter(|_| plain) else {
+        std::str::from_utf8(value).ok().filter(|_| plain)
+    }
+
+    /// A value the client sent (a header, the body's `model`): kept only if it is a plain
+    /// identifier that no detector flags.
+    pub fn new(value: &[u8], policy: &Policy) -> Self {
+        let Some(text) = Self::plain(value) else {
             return Self("<invalid>".into());
         };
         let mut found = Vec::new();
@@ -40,6 +46,15 @@ impl SafeId {
             Self(text.to_string())
         } else {
             Self("<redacted>".into())
+        }
+    }
+
+    /// A value the proxy itself supplies (the upstream address Envoy connected to): checked
+    /// for shape only, since an IP address there is infrastructure, not content.
+    pub fn from_proxy(value: &[u8]) -> Self {
+        match Self::plain(value) {
+            Some(text) => Self(text.to_string()),
+            None => Self("<invalid>".into()),
         }
     }
 

@@ -355,9 +355,7 @@ impl Exchange {
 
     /// The address of the upstream host Envoy chose (`ip:port`), when the host knows it.
     pub fn note_upstream_host(&mut self, host: &[u8]) {
-        if let Some(policy) = self.policy.as_ref() {
-            self.record.upstream_host = Some(SafeId::new(host, policy));
-        }
+        self.record.upstream_host = Some(SafeId::from_proxy(host));
     }
 
     /// Response headers arrived (the upstream's, or the filter's own local reply).
