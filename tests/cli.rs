@@ -115,6 +115,42 @@ fn check_runs_a_whole_request() {
 }
 
 #[test]
+fn check_dry_runs_the_example_register() {
+    let register = concat!(env!("CARGO_MANIFEST_DIR"), "/envoy/policies/register.json");
+    let eu = [
+        "check",
+        "--policy",
+        register,
+        "--path",
+        "/v1/responses",
+        "-H",
+        "OpenAI-Project: proj_support_eu",
+        "-H",
+        "OpenAI-Organization: org-acme",
+        "-H",
+        "x-ocf-caller: spiffe://cluster.local/ns/support/sa/bot",
+    ];
+    let body = r#"{"model":"gpt-4.1-mini","input":"Customer jane@example.com"}"#;
+    let mut args = eu.to_vec();
+    args.extend(["-H", ":authority: eu.api.openai.com"]);
+    let (code, out, _) = cli(&args, body);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["record"]["region"], "eu");
+    assert_eq!(v["request_headers_set"]["x-ocf-region"], "eu");
+    // Zero retention: `store: false` is injected, the address is allowed for support.
+    let upstream: serde_json::Value = serde_json::from_str(v["body"].as_str().unwrap()).unwrap();
+    assert_eq!(upstream["store"], false);
+
+    let mut args = eu.to_vec();
+    args.extend(["-H", ":authority: api.openai.com"]);
+    let (code, out, _) = cli(&args, body);
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["reason"], "region_not_allowed");
+}
+
+#[test]
 fn validate_names_the_bad_field_without_its_value() {
     let p = policy_file("bad", r#"{"mode":"s3cr3t"}"#);
     let (code, _, err) = cli(&["validate", "--policy", &p], "");

@@ -59,9 +59,18 @@ fn parse_args() -> Result<Args, String> {
             "--path" => a.path = Some(value("--path")?),
             "-H" | "--header" => {
                 let h = value("-H")?;
-                let (k, v) = h.split_once(':').ok_or("-H takes 'name: value'")?;
+                // Pseudo-headers (`:authority: host`) start with the separator itself.
+                let (pseudo, rest) = match h.strip_prefix(':') {
+                    Some(rest) => (":", rest),
+                    None => ("", h.as_str()),
+                };
+                let (k, v) = rest.split_once(':').ok_or("-H takes 'name: value'")?;
+                let k = format!("{pseudo}{k}");
                 a.headers
                     .push((k.trim().to_ascii_lowercase(), v.trim().as_bytes().to_vec()));
+                if k.trim().is_empty() || k.trim() == ":" {
+                    return Err("-H takes 'name: value'".into());
+                }
             }
             "--jsonl" => a.jsonl = true,
             "-h" | "--help" => return Err(String::new()),
@@ -145,14 +154,25 @@ fn check(a: &Args) -> Result<ExitCode, String> {
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
     let mut x = Exchange::new(Some(policy));
+    // Carry out the steps as the adapter does: header edits, then the body once.
+    let mut header_edits = serde_json::Map::new();
+    let mut body_delivered = false;
     let mut step = x.on_request_headers(&headers, body.is_empty(), now);
-    if step == Step::Pause {
-        step = x.on_request_body(body.len(), true);
-    }
-    if let Step::ReadBody { .. } = step {
-        step = x.decide_body(&body);
-    }
-    let (forwarded, status, upstream_body) = match &step {
+    let last = loop {
+        step = match step {
+            Step::SetRequestHeader { name, value, then } => {
+                header_edits.insert(name, serde_json::json!(value));
+                *then
+            }
+            Step::Pause if !body_delivered => {
+                body_delivered = true;
+                x.on_request_body(body.len(), true)
+            }
+            Step::ReadBody { .. } => x.decide_body(&body),
+            other => break other,
+        };
+    };
+    let (forwarded, status, upstream_body) = match &last {
         Step::Reply { status, body } => (false, Some(*status), serde_json::json!(body)),
         Step::ReplaceBody { bytes, .. } => (
             true,
@@ -171,13 +191,12 @@ fn check(a: &Args) -> Result<ExitCode, String> {
         "decision": record.decision,
         "reason": record.reason,
         "status": status,
+        "request_headers_set": header_edits,
         "body": upstream_body,
         "record": record,
     });
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-    );
+    let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    print_line(&text)?;
     Ok(if forwarded {
         ExitCode::SUCCESS
     } else {
@@ -188,12 +207,20 @@ fn check(a: &Args) -> Result<ExitCode, String> {
 fn validate(a: &Args) -> Result<ExitCode, String> {
     let path = a.policy.as_deref().ok_or("validate needs --policy FILE")?;
     let p = load_policy(Some(path))?;
-    println!(
+    print_line(&format!(
         "ok: policy {} ({} rules)",
         p.digest,
         p.detectors.rules().len()
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes one line to stdout; an error (a closed pipe, say) is returned, never a panic.
+fn print_line(text: &str) -> Result<(), String> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.write_all(b"\n"))
+        .map_err(|e| format!("cannot write stdout: {e}"))
 }
 
 fn main() -> ExitCode {
