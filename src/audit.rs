@@ -111,6 +111,10 @@ pub struct AuditRecord {
     pub policy: String,
     /// Filter version.
     pub version: &'static str,
+    /// The caller, from the header the policy names in `caller_header` (never another).
+    pub caller: Option<SafeId>,
+    /// The residency region the request was routed to (a region name from the policy).
+    pub region: Option<SafeId>,
 }
 
 impl AuditRecord {

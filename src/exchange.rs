@@ -8,7 +8,8 @@ use crate::config::{Mode, Policy};
 use crate::openai::Endpoint;
 use crate::pipeline::{inspect_body, Verdict};
 use crate::policy::head::{self, HeaderPairs};
-use crate::policy::{error_body, Reason};
+use crate::policy::retention::{self, BodyChange};
+use crate::policy::{error_body, hygiene, project, Reason};
 use std::rc::Rc;
 
 /// What the adapter must do now.
@@ -29,6 +30,15 @@ pub enum Step {
         size: usize,
         /// The new body.
         bytes: Vec<u8>,
+    },
+    /// Set (`Some`) or remove (`None`) a request header, then carry out `then`.
+    SetRequestHeader {
+        /// Lower-case header name.
+        name: String,
+        /// The value; `None` removes the header.
+        value: Option<String>,
+        /// The step to carry out next.
+        then: Box<Step>,
     },
     /// Send this local reply; nothing goes upstream.
     Reply {
@@ -57,11 +67,21 @@ pub struct Exchange {
     endpoint: Option<Endpoint>,
     body_size: usize,
     denied: bool,
+    /// The mode in force: the project's, else the policy's.
+    mode: Mode,
+    /// The body cap in force: the project's, else the policy's.
+    max_body_bytes: u64,
+    /// The project (index into the register) once resolved.
+    project: Option<usize>,
+    /// The model the Azure deployment in the path serves.
+    deployment_model: Option<String>,
 }
 
 impl Exchange {
     /// A new exchange under `policy` (`None`: the filter has no valid policy and refuses).
     pub fn new(policy: Option<Rc<Policy>>) -> Self {
+        let policy_mode = policy.as_ref().map_or(Mode::Enforce, |p| p.mode);
+        let max_body_bytes = policy.as_ref().map_or(0, |p| p.max_body_bytes);
         Self {
             policy,
             stage: Stage::Head,
@@ -71,11 +91,15 @@ impl Exchange {
             endpoint: None,
             body_size: 0,
             denied: false,
+            mode: policy_mode,
+            max_body_bytes,
+            project: None,
+            deployment_model: None,
         }
     }
 
     fn audit_mode(&self) -> bool {
-        self.policy.as_ref().is_some_and(|p| p.mode == Mode::Audit)
+        self.policy.is_some() && self.mode == Mode::Audit
     }
 
     /// Refuses (enforce) or records `would_deny` and goes on (audit).
@@ -109,10 +133,7 @@ impl Exchange {
         let Some(policy) = self.policy.clone() else {
             return self.deny(Reason::FilterUnavailable);
         };
-        self.record.mode = match policy.mode {
-            Mode::Enforce => "enforce",
-            Mode::Audit => "audit",
-        };
+        self.record.mode = mode_name(policy.mode);
         self.record.policy = policy.digest.clone();
         let one = |name: &str| {
             head::single(headers, name)
@@ -122,38 +143,96 @@ impl Exchange {
         };
         self.record.request_id = one("x-request-id");
         self.record.method = one(":method");
-        self.record.project = one("openai-project");
-        self.record.organization = one("openai-organization");
-        match head::check(&policy, headers, !end_of_stream) {
-            Err(reason) => {
-                if let Some(e) = head::single(headers, ":path")
-                    .ok()
-                    .flatten()
-                    .and_then(|p| std::str::from_utf8(p).ok())
-                    .and_then(|p| crate::openai::classify("GET", p).ok())
-                {
-                    self.record.endpoint = e.route;
-                    self.record.api = e.kind.as_str();
-                }
-                self.deny(reason)
+        self.record.project = one(hygiene::PROJECT);
+        self.record.organization = one(hygiene::ORGANIZATION);
+        let (step, route) = self.head(&policy, headers, end_of_stream);
+        match (&policy.register.routing_header, step) {
+            (_, reply @ Step::Reply { .. }) | (None, reply) => reply,
+            (Some(name), step) => Step::SetRequestHeader {
+                name: name.clone(),
+                value: route,
+                then: Box::new(step),
+            },
+        }
+    }
+
+    /// The head phase: header hygiene, target, project rules, content checks. Returns the
+    /// step and the region the request goes to (for the routing header).
+    fn head(
+        &mut self,
+        policy: &Policy,
+        headers: &HeaderPairs,
+        end_of_stream: bool,
+    ) -> (Step, Option<String>) {
+        let target = head::target(headers);
+        if let Ok(t) = &target {
+            self.record.endpoint = t.endpoint.route.clone();
+            self.record.api = t.endpoint.kind.as_str();
+        }
+        let register = &policy.register;
+        let checked = match hygiene::read(headers, register) {
+            Ok(h) => h,
+            Err(reason) => return (self.deny(reason), None),
+        };
+        self.record.caller = checked.caller.map(|c| SafeId::new(c.as_bytes(), policy));
+        let target = match target {
+            Ok(t) => t,
+            Err(reason) => return (self.deny(reason), None),
+        };
+        let index = match project::resolve(register, &checked) {
+            Ok(i) => i,
+            Err(reason) => return (self.deny(reason), None),
+        };
+        let rules = index.and_then(|i| register.project(i));
+        // The request goes to the project's region if its host is one of that region's,
+        // else to the region its host belongs to.
+        let authority = checked.authority.as_deref();
+        let route = rules
+            .and_then(|p| p.region)
+            .and_then(|i| register.region(i))
+            .filter(|r| authority.is_some_and(|a| r.hosts.iter().any(|h| h == a)))
+            .or_else(|| authority.and_then(|a| register.region_of_host(a)))
+            .map(|r| r.name.clone());
+        self.record.region = route.as_ref().map(|r| SafeId::new(r.as_bytes(), policy));
+        self.deployment_model =
+            project::deployment_model(register, &target.endpoint).map(String::from);
+        self.record.model = self
+            .deployment_model
+            .as_ref()
+            .map(|m| SafeId::new(m.as_bytes(), policy));
+        if let Some(p) = rules {
+            self.project = index;
+            self.mode = p.mode;
+            self.max_body_bytes = p.max_body_bytes;
+            self.record.mode = mode_name(p.mode);
+            if let Err(reason) = project::check(register, p, &checked, &target.endpoint) {
+                return (self.deny(reason), route);
             }
+        }
+        let step = match head::check_target(
+            policy,
+            target,
+            headers,
+            !end_of_stream,
+            self.max_body_bytes,
+        ) {
+            Err(reason) => self.deny(reason),
             Ok(h) => {
-                self.record.endpoint = h.endpoint.route.clone();
-                self.record.api = h.endpoint.kind.as_str();
                 self.declared_len = h.declared_len;
                 self.endpoint = Some(h.endpoint);
                 if !h.inspect_body {
                     self.stage = Stage::Done;
-                    return Step::Continue;
+                    return (Step::Continue, route);
                 }
                 self.stage = Stage::Body;
                 if end_of_stream {
                     // A body-bearing method with no body: inspect the empty body.
-                    return Step::ReadBody { size: 0 };
+                    return (Step::ReadBody { size: 0 }, route);
                 }
                 Step::Pause
             }
-        }
+        };
+        (step, route)
     }
 
     /// Request body data: `buffered` bytes are held so far.
@@ -165,8 +244,7 @@ impl Exchange {
             Stage::Body => {}
         }
         self.body_size = buffered;
-        let cap = self.policy.as_ref().map_or(0, |p| p.max_body_bytes);
-        if buffered as u64 > cap {
+        if buffered as u64 > self.max_body_bytes {
             self.record.bytes_in = buffered as u64;
             return self.deny(Reason::BodyTooLarge);
         }
@@ -201,36 +279,55 @@ impl Exchange {
         let Some(endpoint) = self.endpoint.as_ref() else {
             return self.deny(Reason::FilterUnavailable);
         };
-        let outcome = inspect_body(&policy, &policy.actions, endpoint, body);
+        let rules = self.project.and_then(|i| policy.register.project(i));
+        let actions = rules
+            .and_then(|p| p.actions.as_ref())
+            .unwrap_or(&policy.actions);
+        let outcome = inspect_body(&policy, actions, endpoint, body);
+        let change = match (outcome.verdict(), rules) {
+            (Verdict::Deny(_), _) | (_, None) => Ok(BodyChange::None),
+            (_, Some(p)) => retention::check_body(
+                p,
+                endpoint,
+                &outcome.facts,
+                self.deployment_model.as_deref(),
+                outcome.opaque_blobs,
+            ),
+        };
         self.record.set_findings(&outcome.counts, &policy);
         self.record.opaque_blobs = outcome.opaque_blobs;
         self.record.stream = outcome.facts.stream;
-        self.record.model = outcome
-            .facts
-            .model
-            .as_ref()
-            .map(|m| SafeId::new(m.as_bytes(), &policy));
-        self.record.bytes_out = size as u64;
-        match outcome.verdict() {
-            Verdict::Deny(reason) => self.deny(*reason),
-            Verdict::Forward => {
-                self.stage = Stage::Done;
-                Step::Continue
-            }
-            Verdict::Rewrite(bytes) => {
-                self.stage = Stage::Done;
-                if self.audit_mode() {
-                    self.record.decision = Decision::WouldRedact;
-                    return Step::Continue;
-                }
-                self.record.decision = Decision::Redact;
-                self.record.bytes_out = bytes.len() as u64;
-                Step::ReplaceBody {
-                    size,
-                    bytes: bytes.clone(),
-                }
-            }
+        if let Some(m) = &outcome.facts.model {
+            self.record.model = Some(SafeId::new(m.as_bytes(), &policy));
         }
+        self.record.bytes_out = size as u64;
+        let rewritten = match (outcome.verdict(), change) {
+            (Verdict::Deny(reason), _) => return self.deny(*reason),
+            (_, Err(reason)) => return self.deny(reason),
+            (Verdict::Forward, Ok(BodyChange::None)) => None,
+            (Verdict::Rewrite(bytes), Ok(BodyChange::None)) => Some(bytes.clone()),
+            (verdict, Ok(BodyChange::InjectStoreFalse)) => {
+                let base = match verdict {
+                    Verdict::Rewrite(bytes) => bytes.as_slice(),
+                    _ => body,
+                };
+                match retention::inject_store_false(base) {
+                    Some(bytes) => Some(bytes),
+                    None => return self.deny(Reason::InvalidBody),
+                }
+            }
+        };
+        self.stage = Stage::Done;
+        let Some(bytes) = rewritten else {
+            return Step::Continue;
+        };
+        if self.audit_mode() {
+            self.record.decision = Decision::WouldRedact;
+            return Step::Continue;
+        }
+        self.record.decision = Decision::Redact;
+        self.record.bytes_out = bytes.len() as u64;
+        Step::ReplaceBody { size, bytes }
     }
 
     /// The adapter could not carry out a step (a host call failed): refuse.
@@ -256,6 +353,13 @@ impl Exchange {
             self.record.duration_ms = Some(now_ms.saturating_sub(self.start_ms));
         }
         &self.record
+    }
+}
+
+fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Enforce => "enforce",
+        Mode::Audit => "audit",
     }
 }
 

@@ -4,10 +4,12 @@
 pub mod actions;
 pub mod detectors;
 mod error;
+pub mod projects;
 pub mod raw;
 
 pub use actions::{Action, ActionTable};
 pub use error::ConfigError;
+pub use projects::{Project, Register, Retention};
 pub use raw::{Mode, RawPolicy, UnknownEndpoints};
 
 use crate::detect::DetectorSet;
@@ -29,6 +31,8 @@ pub struct Policy {
     pub detectors: DetectorSet,
     /// The action for each rule.
     pub actions: ActionTable,
+    /// The compliance register (projects, regions, callers, Azure deployments).
+    pub register: Register,
     /// Short digest of the policy document (first 16 hex digits of its SHA-256), for the record.
     pub digest: String,
 }
@@ -48,12 +52,28 @@ impl Policy {
         }
         let detectors = DetectorSet::compile(&raw.detectors)?;
         let actions = ActionTable::compile(&raw.detectors, &detectors)?;
+        let register = projects::compile(
+            &projects::Sections {
+                projects: raw.projects.as_ref(),
+                regions: &raw.regions,
+                azure: &raw.azure,
+                caller_header: raw.caller_header.as_deref(),
+                routing_header: raw.routing_header.as_deref(),
+            },
+            &projects::Context {
+                detectors: &detectors,
+                actions: &actions,
+                max_body_bytes: raw.max_body_bytes,
+                mode: raw.mode,
+            },
+        )?;
         Ok(Self {
             mode: raw.mode,
             max_body_bytes: raw.max_body_bytes,
             unknown_endpoints: raw.unknown_endpoints,
             detectors,
             actions,
+            register,
             digest: digest_hex(source),
         })
     }

@@ -2,8 +2,10 @@
 
 use super::detectors::RawDetectors;
 use super::error::sanitize_serde_message;
+use super::projects::{RawAzure, RawProject};
 use super::{ConfigError, DEFAULT_MAX_BODY_BYTES};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// `enforce` applies decisions; `audit` records them (`would_deny`) and forwards unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -39,6 +41,16 @@ pub struct RawPolicy {
     pub unknown_endpoints: UnknownEndpoints,
     /// Detectors and their actions.
     pub detectors: RawDetectors,
+    /// The compliance register: rules per `OpenAI-Project` (absent: no project rules).
+    pub projects: Option<BTreeMap<String, RawProject>>,
+    /// Region name → hosts, merged over OpenAI's published regional hosts.
+    pub regions: BTreeMap<String, Vec<String>>,
+    /// Azure OpenAI: deployment → model.
+    pub azure: RawAzure,
+    /// The header the mesh sets to identify the caller (never trusted unless named here).
+    pub caller_header: Option<String>,
+    /// A header the filter sets to the request's region name, for Envoy's route.
+    pub routing_header: Option<String>,
 }
 
 impl Default for RawPolicy {
@@ -48,6 +60,11 @@ impl Default for RawPolicy {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             unknown_endpoints: UnknownEndpoints::Deny,
             detectors: RawDetectors::default(),
+            projects: None,
+            regions: BTreeMap::new(),
+            azure: RawAzure::default(),
+            caller_header: None,
+            routing_header: None,
         }
     }
 }

@@ -19,6 +19,11 @@ pub fn set_request_header(name: &str, value: &[u8]) -> Result<(), Status> {
     hostcalls::set_map_value_bytes(MapType::HttpRequestHeaders, name, Some(value))
 }
 
+/// Sets (`Some`) or removes (`None`) a request header.
+pub fn edit_request_header(name: &str, value: Option<&[u8]>) -> Result<(), Status> {
+    hostcalls::set_map_value_bytes(MapType::HttpRequestHeaders, name, value)
+}
+
 /// The buffered request body, `size` bytes from the start.
 pub fn request_body(size: usize) -> Result<Vec<u8>, Status> {
     Ok(hostcalls::get_buffer(BufferType::HttpRequestBody, 0, size)?.unwrap_or_default())

@@ -47,6 +47,13 @@ impl Http {
                 }
                 Action::Continue
             }
+            Step::SetRequestHeader { name, value, then } => {
+                if host::edit_request_header(&name, value.as_deref().map(str::as_bytes)).is_err() {
+                    let next = self.exchange.host_failed();
+                    return self.run(next);
+                }
+                self.run(*then)
+            }
             Step::Reply { status, body } => {
                 if host::json_reply(status, &body).is_err() {
                     log::error!("openai-compliance-filter: local reply failed");

@@ -1,6 +1,7 @@
 //! Endpoint recognition from method and path: normalises the path (query, `//`, `/./`,
 //! trailing `/`, percent-escapes), refuses paths that cannot be normalised safely, and names
-//! the API with ids in the path replaced by `{id}`.
+//! the API with ids in the path replaced by `{id}`. Knows OpenAI's `/v1/...` and Azure
+//! OpenAI's `/openai/deployments/{deployment}/...`, `/openai/v1/...` and `/openai/responses`.
 
 use crate::policy::Reason;
 
@@ -52,6 +53,31 @@ pub enum ApiKind {
 }
 
 impl ApiKind {
+    /// Every kind, in declaration order.
+    pub const ALL: &'static [ApiKind] = &[
+        ApiKind::ChatCompletions,
+        ApiKind::Responses,
+        ApiKind::Completions,
+        ApiKind::Embeddings,
+        ApiKind::Moderations,
+        ApiKind::Images,
+        ApiKind::AudioTranscriptions,
+        ApiKind::AudioTranslations,
+        ApiKind::AudioSpeech,
+        ApiKind::Files,
+        ApiKind::Uploads,
+        ApiKind::Batches,
+        ApiKind::VectorStores,
+        ApiKind::Assistants,
+        ApiKind::Threads,
+        ApiKind::Conversations,
+        ApiKind::FineTuning,
+        ApiKind::Containers,
+        ApiKind::Models,
+        ApiKind::Realtime,
+        ApiKind::Unknown,
+    ];
+
     /// Stable name for records and metrics.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -91,6 +117,9 @@ pub struct Endpoint {
     /// True when the request body is a JSON document whose text the filter inspects for this
     /// method: POST to a create endpoint of the content-bearing APIs.
     pub inspects_json: bool,
+    /// The Azure OpenAI deployment named in the path (`/openai/deployments/{deployment}/...`).
+    /// Customer-chosen: never logged; the route says `{deployment}` instead.
+    pub deployment: Option<String>,
 }
 
 /// Path segments that are literal names, not ids, after the resource.
@@ -177,63 +206,118 @@ pub fn normalize_path(raw: &str) -> Result<String, Reason> {
 pub fn classify(method: &str, raw_path: &str) -> Result<Endpoint, Reason> {
     let path = normalize_path(raw_path)?;
     let segs: Vec<&str> = path.split('/').skip(1).collect();
-    let (kind, rest) = match segs.as_slice() {
-        ["v1", "chat", "completions", rest @ ..] => (ApiKind::ChatCompletions, rest),
-        ["v1", "responses", rest @ ..] => (ApiKind::Responses, rest),
-        ["v1", "completions", rest @ ..] => (ApiKind::Completions, rest),
-        ["v1", "embeddings", rest @ ..] => (ApiKind::Embeddings, rest),
-        ["v1", "moderations", rest @ ..] => (ApiKind::Moderations, rest),
-        ["v1", "images", rest @ ..] => (ApiKind::Images, rest),
-        ["v1", "audio", "transcriptions", rest @ ..] => (ApiKind::AudioTranscriptions, rest),
-        ["v1", "audio", "translations", rest @ ..] => (ApiKind::AudioTranslations, rest),
-        ["v1", "audio", "speech", rest @ ..] => (ApiKind::AudioSpeech, rest),
-        ["v1", "files", rest @ ..] => (ApiKind::Files, rest),
-        ["v1", "uploads", rest @ ..] => (ApiKind::Uploads, rest),
-        ["v1", "batches", rest @ ..] => (ApiKind::Batches, rest),
-        ["v1", "vector_stores", rest @ ..] => (ApiKind::VectorStores, rest),
-        ["v1", "assistants", rest @ ..] => (ApiKind::Assistants, rest),
-        ["v1", "threads", rest @ ..] => (ApiKind::Threads, rest),
-        ["v1", "conversations", rest @ ..] => (ApiKind::Conversations, rest),
-        ["v1", "fine_tuning", rest @ ..] => (ApiKind::FineTuning, rest),
-        ["v1", "containers", rest @ ..] => (ApiKind::Containers, rest),
-        ["v1", "models", rest @ ..] => (ApiKind::Models, rest),
-        ["v1", "realtime", rest @ ..] => (ApiKind::Realtime, rest),
-        _ => (ApiKind::Unknown, &[][..]),
+    match segs.as_slice() {
+        ["openai", "deployments", deployment, op @ ..] => {
+            Ok(azure_deployment(method, deployment, op))
+        }
+        ["openai", "v1", rest @ ..] => Ok(openai_v1(method, "/openai", rest)),
+        ["openai", "responses", rest @ ..] => {
+            let mut segs = vec!["responses"];
+            segs.extend_from_slice(rest);
+            let mut e = openai_v1(method, "", &segs);
+            e.route = e.route.replacen("/v1/", "/openai/", 1);
+            Ok(e)
+        }
+        ["v1", rest @ ..] => Ok(openai_v1(method, "", rest)),
+        _ => Ok(unknown()),
+    }
+}
+
+fn unknown() -> Endpoint {
+    Endpoint {
+        kind: ApiKind::Unknown,
+        route: "/{unknown}".to_string(),
+        inspects_json: false,
+        deployment: None,
+    }
+}
+
+/// `/v1/<rest>` (or Azure's `/openai/v1/<rest>`, with `prefix` = `/openai`).
+fn openai_v1(method: &str, prefix: &str, rest: &[&str]) -> Endpoint {
+    let (kind, rest) = match rest {
+        ["chat", "completions", rest @ ..] => (ApiKind::ChatCompletions, rest),
+        ["responses", rest @ ..] => (ApiKind::Responses, rest),
+        ["completions", rest @ ..] => (ApiKind::Completions, rest),
+        ["embeddings", rest @ ..] => (ApiKind::Embeddings, rest),
+        ["moderations", rest @ ..] => (ApiKind::Moderations, rest),
+        ["images", rest @ ..] => (ApiKind::Images, rest),
+        ["audio", "transcriptions", rest @ ..] => (ApiKind::AudioTranscriptions, rest),
+        ["audio", "translations", rest @ ..] => (ApiKind::AudioTranslations, rest),
+        ["audio", "speech", rest @ ..] => (ApiKind::AudioSpeech, rest),
+        ["files", rest @ ..] => (ApiKind::Files, rest),
+        ["uploads", rest @ ..] => (ApiKind::Uploads, rest),
+        ["batches", rest @ ..] => (ApiKind::Batches, rest),
+        ["vector_stores", rest @ ..] => (ApiKind::VectorStores, rest),
+        ["assistants", rest @ ..] => (ApiKind::Assistants, rest),
+        ["threads", rest @ ..] => (ApiKind::Threads, rest),
+        ["conversations", rest @ ..] => (ApiKind::Conversations, rest),
+        ["fine_tuning", rest @ ..] => (ApiKind::FineTuning, rest),
+        ["containers", rest @ ..] => (ApiKind::Containers, rest),
+        ["models", rest @ ..] => (ApiKind::Models, rest),
+        ["realtime", rest @ ..] => (ApiKind::Realtime, rest),
+        _ => return unknown(),
     };
-    let route = if kind == ApiKind::Unknown {
-        "/{unknown}".to_string()
-    } else {
-        let prefix_len = segs.len() - rest.len();
-        let mut route = String::new();
-        for s in segs.iter().take(prefix_len) {
-            route.push('/');
+    let fixed = rest_len_prefix(kind);
+    let mut route = format!("{prefix}/v1/{fixed}");
+    for s in rest {
+        route.push('/');
+        if LITERAL_SEGMENTS.contains(s) {
             route.push_str(s);
+        } else {
+            route.push_str("{id}");
         }
-        for s in rest {
-            route.push('/');
-            if LITERAL_SEGMENTS.contains(s) {
-                route.push_str(s);
-            } else {
-                route.push_str("{id}");
-            }
-        }
-        route
-    };
+    }
     let create = rest.is_empty() && method.eq_ignore_ascii_case("POST");
-    let inspects_json = create
-        && matches!(
-            kind,
-            ApiKind::ChatCompletions
-                | ApiKind::Responses
-                | ApiKind::Completions
-                | ApiKind::Embeddings
-                | ApiKind::Moderations
-        );
-    Ok(Endpoint {
+    Endpoint {
         kind,
         route,
-        inspects_json,
-    })
+        inspects_json: create && inspected(kind),
+        deployment: None,
+    }
+}
+
+/// The fixed path of an API under `/v1/`.
+fn rest_len_prefix(kind: ApiKind) -> &'static str {
+    match kind {
+        ApiKind::ChatCompletions => "chat/completions",
+        ApiKind::AudioTranscriptions => "audio/transcriptions",
+        ApiKind::AudioTranslations => "audio/translations",
+        ApiKind::AudioSpeech => "audio/speech",
+        other => other.as_str(),
+    }
+}
+
+/// `/openai/deployments/{deployment}/<operation>` (Azure OpenAI).
+fn azure_deployment(method: &str, deployment: &str, op: &[&str]) -> Endpoint {
+    let (kind, op_path) = match op {
+        ["chat", "completions"] => (ApiKind::ChatCompletions, "chat/completions"),
+        ["completions"] => (ApiKind::Completions, "completions"),
+        ["embeddings"] => (ApiKind::Embeddings, "embeddings"),
+        ["audio", "transcriptions"] => (ApiKind::AudioTranscriptions, "audio/transcriptions"),
+        ["audio", "translations"] => (ApiKind::AudioTranslations, "audio/translations"),
+        ["audio", "speech"] => (ApiKind::AudioSpeech, "audio/speech"),
+        ["images", "generations"] => (ApiKind::Images, "images/generations"),
+        ["images", "edits"] => (ApiKind::Images, "images/edits"),
+        _ => return unknown(),
+    };
+    Endpoint {
+        kind,
+        route: format!("/openai/deployments/{{deployment}}/{op_path}"),
+        inspects_json: method.eq_ignore_ascii_case("POST") && inspected(kind),
+        deployment: Some(deployment.to_string()),
+    }
+}
+
+/// APIs whose create request is a JSON body the filter inspects.
+fn inspected(kind: ApiKind) -> bool {
+    matches!(
+        kind,
+        ApiKind::ChatCompletions
+            | ApiKind::Responses
+            | ApiKind::Completions
+            | ApiKind::Embeddings
+            | ApiKind::Moderations
+    )
 }
 
 #[cfg(test)]
@@ -283,5 +367,147 @@ mod tests {
         assert_eq!(e.kind, ApiKind::Unknown);
         let e = classify("post", "/v1/embeddings").unwrap();
         assert!(e.inspects_json);
+    }
+
+    #[test]
+    fn azure_shapes() {
+        type Case<'a> = (&'a str, &'a str, ApiKind, &'a str, Option<&'a str>, bool);
+        let cases: &[Case<'_>] = &[
+            (
+                "POST",
+                "/openai/deployments/gpt4o-eu/chat/completions?api-version=2024-10-21",
+                ApiKind::ChatCompletions,
+                "/openai/deployments/{deployment}/chat/completions",
+                Some("gpt4o-eu"),
+                true,
+            ),
+            (
+                "POST",
+                "/openai/deployments/emb/embeddings?api-version=2024-10-21",
+                ApiKind::Embeddings,
+                "/openai/deployments/{deployment}/embeddings",
+                Some("emb"),
+                true,
+            ),
+            (
+                "POST",
+                "/openai/deployments/d/completions",
+                ApiKind::Completions,
+                "/openai/deployments/{deployment}/completions",
+                Some("d"),
+                true,
+            ),
+            (
+                "POST",
+                "/openai/deployments/w/audio/transcriptions",
+                ApiKind::AudioTranscriptions,
+                "/openai/deployments/{deployment}/audio/transcriptions",
+                Some("w"),
+                false,
+            ),
+            (
+                "POST",
+                "/openai/deployments/tts/audio/speech",
+                ApiKind::AudioSpeech,
+                "/openai/deployments/{deployment}/audio/speech",
+                Some("tts"),
+                false,
+            ),
+            (
+                "POST",
+                "/openai/deployments/img/images/generations",
+                ApiKind::Images,
+                "/openai/deployments/{deployment}/images/generations",
+                Some("img"),
+                false,
+            ),
+            (
+                "POST",
+                "/openai/deployments/d/unknown/op",
+                ApiKind::Unknown,
+                "/{unknown}",
+                None,
+                false,
+            ),
+            (
+                "POST",
+                "/openai/deployments/d",
+                ApiKind::Unknown,
+                "/{unknown}",
+                None,
+                false,
+            ),
+            (
+                "POST",
+                "/openai/v1/chat/completions",
+                ApiKind::ChatCompletions,
+                "/openai/v1/chat/completions",
+                None,
+                true,
+            ),
+            (
+                "POST",
+                "/openai/v1/responses?api-version=preview",
+                ApiKind::Responses,
+                "/openai/v1/responses",
+                None,
+                true,
+            ),
+            (
+                "GET",
+                "/openai/v1/responses/resp_1",
+                ApiKind::Responses,
+                "/openai/v1/responses/{id}",
+                None,
+                false,
+            ),
+            (
+                "POST",
+                "/openai/v1/files",
+                ApiKind::Files,
+                "/openai/v1/files",
+                None,
+                false,
+            ),
+            (
+                "POST",
+                "/openai/responses?api-version=2025-03-01-preview",
+                ApiKind::Responses,
+                "/openai/responses",
+                None,
+                true,
+            ),
+            (
+                "GET",
+                "/openai/responses/resp_1",
+                ApiKind::Responses,
+                "/openai/responses/{id}",
+                None,
+                false,
+            ),
+            (
+                "POST",
+                "/openai/other",
+                ApiKind::Unknown,
+                "/{unknown}",
+                None,
+                false,
+            ),
+            (
+                "GET",
+                "/v1/audio/speech",
+                ApiKind::AudioSpeech,
+                "/v1/audio/speech",
+                None,
+                false,
+            ),
+        ];
+        for (method, path, kind, route, dep, inspects) in cases {
+            let e = classify(method, path).unwrap();
+            assert_eq!(e.kind, *kind, "{path}");
+            assert_eq!(e.route, *route, "{path}");
+            assert_eq!(e.deployment.as_deref(), *dep, "{path}");
+            assert_eq!(e.inspects_json, *inspects, "{path}");
+        }
     }
 }

@@ -42,8 +42,17 @@ pub fn single<'a>(headers: &'a HeaderPairs, name: &'a str) -> Result<Option<&'a 
     Ok(first)
 }
 
-/// Checks the head. `has_body` is false when the headers end the stream.
-pub fn check(policy: &Policy, headers: &HeaderPairs, has_body: bool) -> Result<Head, Reason> {
+/// The request target: method and recognised endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// `:method` as sent (empty if absent or not UTF-8).
+    pub method: String,
+    /// The recognised endpoint.
+    pub endpoint: Endpoint,
+}
+
+/// Reads `:method` and `:path` and recognises the endpoint.
+pub fn target(headers: &HeaderPairs) -> Result<Target, Reason> {
     let method = single(headers, ":method")
         .map_err(|_| Reason::InvalidPath)?
         .and_then(|m| std::str::from_utf8(m).ok())
@@ -52,7 +61,33 @@ pub fn check(policy: &Policy, headers: &HeaderPairs, has_body: bool) -> Result<H
         .map_err(|_| Reason::InvalidPath)?
         .ok_or(Reason::InvalidPath)?;
     let path = std::str::from_utf8(path).map_err(|_| Reason::InvalidPath)?;
-    let endpoint = classify(method, path)?;
+    Ok(Target {
+        method: method.to_string(),
+        endpoint: classify(method, path)?,
+    })
+}
+
+/// Checks the head. `has_body` is false when the headers end the stream.
+pub fn check(policy: &Policy, headers: &HeaderPairs, has_body: bool) -> Result<Head, Reason> {
+    check_target(
+        policy,
+        target(headers)?,
+        headers,
+        has_body,
+        policy.max_body_bytes,
+    )
+}
+
+/// Checks the head of a request whose target is known, under body cap `max_body_bytes`
+/// (the project's, or the policy's).
+pub fn check_target(
+    policy: &Policy,
+    target: Target,
+    headers: &HeaderPairs,
+    has_body: bool,
+    max_body_bytes: u64,
+) -> Result<Head, Reason> {
+    let Target { method, endpoint } = target;
     let body_method = matches!(
         method.to_ascii_uppercase().as_str(),
         "POST" | "PUT" | "PATCH"
@@ -83,7 +118,7 @@ pub fn check(policy: &Policy, headers: &HeaderPairs, has_body: bool) -> Result<H
         None => None,
         Some(v) => Some(parse_len(v).ok_or(Reason::InvalidBody)?),
     };
-    if declared_len.is_some_and(|n| n > policy.max_body_bytes) {
+    if declared_len.is_some_and(|n| n > max_body_bytes) {
         return Err(Reason::BodyTooLarge);
     }
     Ok(Head {

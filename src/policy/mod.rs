@@ -2,6 +2,11 @@
 //! the body pipeline and the header rules.
 
 pub mod head;
+pub mod host;
+pub mod hygiene;
+pub mod patterns;
+pub mod project;
 mod reason;
+pub mod retention;
 
 pub use reason::{error_body, Denial, Reason};

@@ -30,6 +30,24 @@ pub enum Reason {
     BodyLengthMismatch,
     /// The filter has no usable policy (never happens once configured).
     FilterUnavailable,
+    /// The `OpenAI-Project` is not in the register and there is no `default` entry.
+    ProjectNotAllowed,
+    /// The `OpenAI-Organization` is not the one the project must use.
+    OrganizationNotAllowed,
+    /// The caller (the mesh-set caller header) may not use the project.
+    CallerNotAllowed,
+    /// The request's host is not one of the project's region's hosts.
+    RegionNotAllowed,
+    /// The model (or the Azure deployment's model) is not allowed for the project.
+    ModelNotAllowed,
+    /// The request would leave data stored upstream under a zero-retention project.
+    RetentionViolation,
+    /// Payloads the filter cannot scan (`data:` URLs, base64) under a `hipaa` project.
+    UnscannableContent,
+    /// A policy header sent twice (two lines, or one line with a comma list).
+    DuplicateHeader,
+    /// A policy header whose value is not visible ASCII, or a lookalike header name.
+    InvalidHeader,
 }
 
 impl Reason {
@@ -49,6 +67,15 @@ impl Reason {
             Reason::InvalidPath => "invalid_path",
             Reason::BodyLengthMismatch => "body_length_mismatch",
             Reason::FilterUnavailable => "filter_unavailable",
+            Reason::ProjectNotAllowed => "project_not_allowed",
+            Reason::OrganizationNotAllowed => "organization_not_allowed",
+            Reason::CallerNotAllowed => "caller_not_allowed",
+            Reason::RegionNotAllowed => "region_not_allowed",
+            Reason::ModelNotAllowed => "model_not_allowed",
+            Reason::RetentionViolation => "retention_violation",
+            Reason::UnscannableContent => "unscannable_content",
+            Reason::DuplicateHeader => "duplicate_header",
+            Reason::InvalidHeader => "invalid_header",
         }
     }
 
@@ -59,10 +86,20 @@ impl Reason {
             | Reason::JsonTooDeep
             | Reason::DuplicateJsonKey
             | Reason::InvalidBody
-            | Reason::InvalidPath => 400,
+            | Reason::InvalidPath
+            | Reason::DuplicateHeader
+            | Reason::InvalidHeader => 400,
             Reason::BodyTooLarge | Reason::TooManyFindings => 413,
             Reason::UnsupportedContentType | Reason::UnsupportedContentEncoding => 415,
-            Reason::ContentBlocked | Reason::EndpointNotAllowed => 403,
+            Reason::ContentBlocked
+            | Reason::EndpointNotAllowed
+            | Reason::ProjectNotAllowed
+            | Reason::OrganizationNotAllowed
+            | Reason::CallerNotAllowed
+            | Reason::RegionNotAllowed
+            | Reason::ModelNotAllowed
+            | Reason::RetentionViolation
+            | Reason::UnscannableContent => 403,
             Reason::BodyLengthMismatch | Reason::FilterUnavailable => 503,
         }
     }
@@ -83,6 +120,15 @@ impl Reason {
             Reason::InvalidPath => "The request path is not allowed by the compliance filter.",
             Reason::BodyLengthMismatch => "The request body did not match its declared length.",
             Reason::FilterUnavailable => "The compliance filter is not available.",
+            Reason::ProjectNotAllowed => "This project is not allowed by the compliance policy.",
+            Reason::OrganizationNotAllowed => "This organization is not allowed for this project by the compliance policy.",
+            Reason::CallerNotAllowed => "This caller is not allowed to use this project by the compliance policy.",
+            Reason::RegionNotAllowed => "This host is not in the data residency region of this project.",
+            Reason::ModelNotAllowed => "This model is not allowed for this project by the compliance policy.",
+            Reason::RetentionViolation => "This request would store data that the project's retention policy does not allow to be stored.",
+            Reason::UnscannableContent => "The request contains encoded payloads that the compliance filter cannot inspect, which this project does not allow.",
+            Reason::DuplicateHeader => "A header that the compliance policy reads was sent more than once.",
+            Reason::InvalidHeader => "A header that the compliance policy reads has an invalid name or value.",
         }
     }
 
@@ -135,5 +181,37 @@ mod tests {
         assert!(v["error"]["message"].as_str().unwrap().len() > 10);
         assert_eq!(Reason::ContentBlocked.error_type(), "policy_violation");
         assert_eq!(Reason::BodyLengthMismatch.status(), 503);
+    }
+
+    #[test]
+    fn register_codes_are_stable_and_never_echo() {
+        let cases: &[(Reason, u16, &str)] = &[
+            (Reason::ProjectNotAllowed, 403, "project_not_allowed"),
+            (
+                Reason::OrganizationNotAllowed,
+                403,
+                "organization_not_allowed",
+            ),
+            (Reason::CallerNotAllowed, 403, "caller_not_allowed"),
+            (Reason::RegionNotAllowed, 403, "region_not_allowed"),
+            (Reason::ModelNotAllowed, 403, "model_not_allowed"),
+            (Reason::RetentionViolation, 403, "retention_violation"),
+            (Reason::UnscannableContent, 403, "unscannable_content"),
+            (Reason::EndpointNotAllowed, 403, "endpoint_not_allowed"),
+            (Reason::DuplicateHeader, 400, "duplicate_header"),
+            (Reason::InvalidHeader, 400, "invalid_header"),
+        ];
+        for (r, status, code) in cases {
+            assert_eq!((r.status(), r.code()), (*status, *code));
+            let v: serde_json::Value = serde_json::from_str(&error_body(*r)).unwrap();
+            assert_eq!(v["error"]["code"], *code);
+            let want = if *status == 403 {
+                "policy_violation"
+            } else {
+                "invalid_request_error"
+            };
+            assert_eq!(v["error"]["type"], want);
+            assert!(v["error"]["param"].is_null());
+        }
     }
 }
