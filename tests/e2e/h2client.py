@@ -182,6 +182,7 @@ class H2Conn:
         abort_after: int = 0,
         authority: str = "api.openai.com",
         scheme: str = "http",
+        end_stream: bool = True,
         read_response: bool = True,
     ) -> H2Response:
         """Runs one stream.
@@ -194,6 +195,9 @@ class H2Conn:
         - `trailers`: sent after the body with END_STREAM; the DATA frames never carry it.
         - `abort="rst"` or `"close"`: after `abort_after` body bytes, send RST_STREAM(CANCEL)
           or close the socket, and return without reading a response.
+        - `end_stream=False`: never end the request stream (no END_STREAM on any frame, no
+          trailers); send the body, then just read the response (a server that decides from
+          the headers alone answers anyway).
         - If the server answers or resets while the body is still going out, sending stops and
           the response is read to its end (a complete early reply is kept).
         """
@@ -206,7 +210,7 @@ class H2Conn:
             (b":authority", _b(authority)),
             (b":path", _b(path)),
         ] + [(_b(k), _b(v)) for k, v in (headers or [])]
-        end_on_headers = not body and not trailers and abort is None
+        end_on_headers = not body and not trailers and abort is None and end_stream
         self.conn.send_headers(sid, hdrs, end_stream=end_on_headers)
         self._flush()
 
@@ -224,7 +228,8 @@ class H2Conn:
             if size <= 0:
                 self._pump(0.5)  # wait for WINDOW_UPDATE (or an early reply)
                 continue
-            last = offset + size >= len(body) and not trailers and abort is None
+            last = (offset + size >= len(body) and not trailers and abort is None
+                    and end_stream)
             try:
                 self.conn.send_data(sid, body[offset:offset + size], end_stream=last)
             except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):
@@ -245,7 +250,7 @@ class H2Conn:
             else:
                 raise ValueError(f"unknown abort mode {abort!r}")
             return resp
-        if self._stream_open_for_sending(sid) and not end_on_headers:
+        if self._stream_open_for_sending(sid) and not end_on_headers and end_stream:
             try:
                 if trailers:
                     self.conn.send_headers(sid, [(_b(k), _b(v)) for k, v in trailers],
