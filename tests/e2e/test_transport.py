@@ -14,15 +14,19 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 import h2.errors
 import pytest
 
 from checks import assert_audit, assert_openai_error, assert_redacted_upstream, only
 from h2client import H2Conn, h2_request
-from harness import Envoy, wait_for
-from transport import (ALL, H1, H1_CHUNKED, H2, H2_STREAM, Reply, raw_h1, send, vm_memory)
+from harness import REPO, WASM_FILTER, Envoy, new_workdir, render_config
+from transport import (ALL, H1, H1_CHUNKED, H2, H2_STREAM, Reply, raw_h1, send, trapping_wasm,
+                       vm_memory)
 from values import API_KEY, EMAIL, SENSITIVE_TEXT
 
 CHAT = "/v1/chat/completions"
@@ -483,3 +487,132 @@ def test_blocked_content_on_a_path_variant_is_403(start_envoy, mock, path) -> No
     mark = envoy.log_offset()
     r = send(envoy.port, H2, "POST", path, JSON_HEADERS, body)
     assert_denied(envoy, mock, mark, r, 403, "content_blocked", body)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fail closed: a filter that cannot run never lets traffic through
+
+
+def _wasm_plugins(node: Any, out: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        if node.get("name") == WASM_FILTER and isinstance(node.get("typed_config"), dict):
+            out.append(node["typed_config"].get("config", {}))
+        for v in node.values():
+            _wasm_plugins(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _wasm_plugins(v, out)
+    return out
+
+
+ENVOY_YAMLS = sorted((REPO / "envoy").glob("*.yaml"))
+
+
+def test_every_envoy_yaml_with_the_wasm_filter_fails_closed() -> None:
+    """Every Envoy wasm filter in envoy/*.yaml (bootstraps, Istio EnvoyFilter patches, any file
+    added later) fails closed and holds the headers; the Istio WasmPlugin fails closed too."""
+    seen = 0
+    for path in ENVOY_YAMLS:
+        for doc in yaml.safe_load_all(path.read_text()):
+            for plugin in _wasm_plugins(doc, []):
+                seen += 1
+                assert plugin.get("failure_policy") == "FAIL_CLOSED", path.name
+                assert plugin.get("allow_on_headers_stop_iteration") is True, path.name
+                assert plugin["vm_config"]["runtime"] == "envoy.wasm.runtime.v8", path.name
+            if isinstance(doc, dict) and doc.get("kind") == "WasmPlugin":
+                seen += 1
+                assert doc["spec"].get("failStrategy") == "FAIL_CLOSE", path.name
+    assert seen >= len(ENVOY_YAMLS) - 1, f"only {seen} wasm filters found in {len(ENVOY_YAMLS)} files"
+
+
+def _start_with_wasm(envoy_bin: str, workroot: Path, mock, wasm: Path, name: str) -> Envoy:
+    cfg = render_config(upstream_port=mock.port, wasm=wasm, policy="{}")
+    return Envoy(envoy_bin, cfg, new_workdir(workroot, name + "-"), name=name)
+
+
+def test_vm_that_traps_on_traffic_refuses_every_request(envoy_bin, workroot, mock) -> None:
+    """Envoy starts (the module loads and configures), then the VM traps in the request-headers
+    callback. With FAIL_CLOSED that request and every later one get Envoy's 503 and nothing
+    reaches the upstream: a dead VM never turns into a pass-through."""
+    wasm = workroot / "trap-on-headers.wasm"
+    wasm.write_bytes(trapping_wasm("proxy_on_request_headers"))
+    env = _start_with_wasm(envoy_bin, workroot, mock, wasm, "trap")
+    try:
+        env.start()
+        for transport in (H1, H2, H1_CHUNKED, H2_STREAM, H1):
+            r = send(env.port, transport, "POST", CHAT, JSON_HEADERS, chat(SENSITIVE_TEXT))
+            assert r.status == 503, (transport, r.status, r.body[:200])
+            assert EMAIL.encode() not in r.body
+        r = send(env.port, H1, "GET", "/v1/models", [AUTH])
+        assert r.status == 503, r.status
+        assert mock.requests() == [], "traffic passed a wasm VM that had trapped"
+        assert "proxy_on_request_headers failed" in env.log_text()
+        assert env.running
+    finally:
+        env.stop()
+
+
+@pytest.mark.parametrize("module", ["trap-in-configure", "not-wasm", "empty-file"])
+def test_module_that_cannot_start_keeps_envoy_from_serving(envoy_bin, workroot, mock,
+                                                           module) -> None:
+    """A module whose on_configure traps, or a file that is not wasm: with a static listener
+    Envoy exits before it ever listens (checked: it never got ready and exited non-zero)."""
+    wasm = workroot / f"{module}.wasm"
+    wasm.write_bytes({"trap-in-configure": trapping_wasm("proxy_on_configure"),
+                      "not-wasm": b"\x00asm but not really a module",
+                      "empty-file": b""}[module])
+    env = _start_with_wasm(envoy_bin, workroot, mock, wasm, module)
+    try:
+        env.start(expect_ready=False)
+        assert not env.running and env.exit_code not in (None, 0), env.log_tail()
+        assert env.port == 0  # never listened
+        assert "fail closed failed to load" in env.log_text() or \
+            "Unable to create Wasm" in env.log_text(), env.log_tail()
+        assert mock.requests() == []
+    finally:
+        env.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# Memory: large bodies must not leave the VM growing
+
+
+def _big_chat(size: int, tag: int) -> bytes:
+    # Text with findings sprinkled through it, so the redaction path (a second buffer of the
+    # body's size) is exercised, not only the scan.
+    # One email per ~64 KiB: ~130 findings per body, well under the redactor's limit.
+    filler = f"note {tag} about the order, padding text here. " * 1300
+    block = filler + f" write to {EMAIL} "
+    return chat(block * (size // len(block)))
+
+
+def test_vm_memory_plateaus_after_large_bodies(start_envoy, mock, forbid) -> None:
+    """Linear memory cannot shrink in wasm; it must stop growing. Five 8 MiB bodies warm the VM
+    up; five more (and then many small ones) must not grow it by more than 1 MiB."""
+    envoy = start_envoy({"max_body_bytes": 10 * 1024 * 1024})
+    big = [_big_chat(8 * 1024 * 1024, i) for i in range(10)]
+    assert all(8_000_000 < len(b) < 10 * 1024 * 1024 for b in big)
+
+    def post_big(body: bytes) -> None:
+        r = send(envoy.port, H1, "POST", CHAT, JSON_HEADERS, body, chunk=1 << 20)
+        assert r.status == 200, (r.status, r.body[:200])
+        mock.reset()  # the mock keeps bodies; do not let it hold 80 MiB
+
+    start = vm_memory(envoy)
+    for b in big[:5]:
+        post_big(b)
+    warm = vm_memory(envoy)
+    for b in big[5:]:
+        post_big(b)
+    after_big = vm_memory(envoy)
+    for i in range(200):
+        r = send(envoy.port, H1 if i % 2 else H2, "POST", CHAT, JSON_HEADERS,
+                 chat(f"small {i} {SENSITIVE_TEXT}"))
+        assert r.status == 200
+    mock.reset()
+    after_small = vm_memory(envoy)
+    print(f"VM linear memory: start {start >> 20} MiB, after 5 large {warm >> 20} MiB, "
+          f"after 10 large {after_big >> 20} MiB, after 200 small {after_small >> 20} MiB")
+    assert warm > start, "the large bodies did not reach the VM (nothing to measure)"
+    assert after_big - warm <= 1 << 20, (start, warm, after_big)
+    assert after_small - warm <= 1 << 20, (start, warm, after_small)

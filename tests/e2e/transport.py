@@ -141,3 +141,73 @@ def vm_memory(envoy: Any) -> int:
     mems = wasm_linear_memories(envoy_pid(envoy))
     assert mems, "no wasm linear memory found in /proc/<envoy>/maps"
     return mems[0]
+
+
+# ---- a proxy-wasm module that traps -------------------------------------------------------
+
+
+def _leb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _section(sid: int, payload: bytes) -> bytes:
+    return bytes([sid]) + _leb(len(payload)) + payload
+
+
+def _vec(items: list[bytes]) -> bytes:
+    return _leb(len(items)) + b"".join(items)
+
+
+def trapping_wasm(trap_in: str = "proxy_on_request_headers") -> bytes:
+    """A minimal proxy-wasm (ABI 0.2.1) module, assembled here byte by byte, that loads and
+    configures fine but executes `unreachable` in the callback `trap_in`: a VM that dies on
+    traffic after Envoy has started. Every other callback does nothing and succeeds."""
+    i32 = 0x7F
+    types = [
+        b"\x60\x00\x00",  # 0: () -> ()
+        b"\x60\x02" + bytes([i32, i32]) + b"\x00",  # 1: (i32, i32) -> ()
+        b"\x60\x02" + bytes([i32, i32]) + b"\x01" + bytes([i32]),  # 2: (i32, i32) -> i32
+        b"\x60\x03" + bytes([i32, i32, i32]) + b"\x01" + bytes([i32]),  # 3: (i32 x3) -> i32
+        b"\x60\x01" + bytes([i32]) + b"\x01" + bytes([i32]),  # 4: (i32) -> i32
+        b"\x60\x01" + bytes([i32]) + b"\x00",  # 5: (i32) -> ()
+    ]
+    ok_i32 = b"\x41\x01"  # i32.const 1 (true / Continue=0 is not needed: traps or true)
+    cont = b"\x41\x00"  # i32.const 0 (Action::Continue)
+    funcs = [  # (export name, type index, body instructions)
+        ("proxy_abi_version_0_2_1", 0, b""),
+        ("proxy_on_context_create", 1, b""),
+        ("proxy_on_vm_start", 2, ok_i32),
+        ("proxy_on_configure", 2, ok_i32),
+        ("proxy_on_request_headers", 3, cont),
+        ("proxy_on_request_body", 3, cont),
+        ("proxy_on_response_headers", 3, cont),
+        ("proxy_on_memory_allocate", 4, b"\x41\x80\x08"),  # i32.const 1024
+        ("proxy_on_done", 4, ok_i32),
+        ("proxy_on_delete", 5, b""),
+        ("proxy_on_log", 5, b""),
+    ]
+    assert trap_in in {name for name, _, _ in funcs}
+    code = []
+    for name, _, body in funcs:
+        instrs = b"\x00" if name == trap_in else body  # 0x00 = unreachable
+        fn = b"\x00" + instrs + b"\x0b"  # no locals, instructions, end
+        code.append(_leb(len(fn)) + fn)
+    exports = [_leb(len(n)) + n.encode() + b"\x00" + _leb(i) for i, (n, _, _) in
+               enumerate(funcs)]
+    exports.append(b"\x06memory\x02\x00")
+    return (
+        b"\x00asm\x01\x00\x00\x00"
+        + _section(1, _vec(types))
+        + _section(3, _vec([_leb(t) for _, t, _ in funcs]))
+        + _section(5, _vec([b"\x00\x02"]))  # one memory, min 2 pages
+        + _section(7, _vec(exports))
+        + _section(10, _vec(code))
+    )
