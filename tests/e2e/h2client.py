@@ -266,9 +266,9 @@ class H2Conn:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"timed out waiting for the response on stream {sid}")
             self._pump(0.5)
-        # A reset right after END_STREAM may follow in the same read; collect it if queued.
+        # A reset right after END_STREAM may already be queued: collect it without waiting.
         if resp.ended and resp.reset_code is None:
-            self._pump(0.05)
+            self._pump(0)
         return resp
 
     def ping_ok(self) -> bool:
