@@ -31,6 +31,7 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import queue
 import random
 import socket
 import subprocess
@@ -414,26 +415,37 @@ def main(argv: list[str] | None = None) -> int:
             p.start()
         marks = {"warm-up": total // 10, "middle": total // 2}
         last_print = t0
-        while any(p.is_alive() for p in procs):
+        agg = {"errors": 0, "mismatches": 0, "sent": 0, "error_samples": [], "denied_ids": []}
+        collected = 0
+        # Drain results while waiting: a worker cannot exit before its queued result is read.
+        while collected < len(procs):
+            try:
+                c = results.get(timeout=0.2)
+            except queue.Empty:
+                c = None
+            if c is not None:
+                collected += 1
+                for k in agg:
+                    agg[k] += c[k]
             done = progress.value
             for name, at in list(marks.items()):
                 if done >= at:
                     mem[name] = vm_mem()
                     del marks[name]
-            if time.time() - last_print > 15:
-                last_print = time.time()
-                print(f"  {done}/{total} in {last_print - t0:.0f}s "
-                      f"({done / (last_print - t0):.0f}/s), VM {vm_mem() / 2**20:.1f} MiB",
-                      flush=True)
-            time.sleep(0.2)
+            now = time.time()
+            if now - last_print > 15:
+                last_print = now
+                print(f"  {done}/{total} in {now - t0:.0f}s ({done / (now - t0):.0f}/s), "
+                      f"VM {vm_mem() / 2**20:.1f} MiB", flush=True)
+            if now > deadline + 120 or (c is None and not any(p.is_alive() for p in procs)
+                                        and results.empty()):
+                failures.append("client workers did not report back")
+                break
         elapsed = time.time() - t0
-        agg = {"errors": 0, "mismatches": 0, "sent": 0, "error_samples": [], "denied_ids": []}
-        for _ in procs:
-            c = results.get(timeout=60)
-            for k in agg:
-                agg[k] += c[k]
         for p in procs:
-            p.join()
+            p.join(timeout=30)
+            if p.is_alive():
+                p.terminate()
         mem["end"] = vm_mem()
         for name in list(marks):
             mem[name] = mem["end"]
