@@ -1,68 +1,44 @@
-"""The same contract over HTTP/2 (h2c prior knowledge; the listener's codec is AUTO), with curl
-as the client (it ships nghttp2 on Debian). The upstream leg stays HTTP/1.1."""
+"""The same contract over HTTP/2 (h2c prior knowledge; the listener's codec is AUTO), with the
+frame-level client in h2client.py. The upstream leg stays HTTP/1.1.
+
+An early reply (413 while the upload is still going) arrives complete and is then followed by
+RST_STREAM(NO_ERROR) for the rest of the upload (RFC 9113, 8.1): the client keeps the reply, so
+these tests assert the full error body every time, with no tolerance for a dropped reply."""
 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
+import h2.errors
 import pytest
 
 from checks import assert_audit, assert_openai_error, assert_redacted_upstream, only
+from h2client import H2Response, h2_request
 from harness import Envoy
 from values import API_KEY, SENSITIVE_TEXT
 
-
-@pytest.fixture(scope="module")
-def curl() -> str:
-    path = shutil.which("curl")
-    if not path:
-        pytest.fail("curl is required for the HTTP/2 tests (apt-get install curl)")
-    features = subprocess.run([path, "-V"], capture_output=True, text=True).stdout
-    if "HTTP2" not in features:
-        pytest.fail("this curl has no HTTP/2 support (needs nghttp2)")
-    return path
+H2_HEADERS = [("content-type", "application/json"), ("authorization", f"Bearer {API_KEY}")]
 
 
-def h2_post(curl: str, envoy: Envoy, path: str, body: bytes,
-            unknown_length: bool = False,
-            early_reply: bool = False) -> tuple[int, dict[str, str], bytes] | None:
-    """POST over h2c; `unknown_length` streams stdin with no content-length (DATA frames only).
-
-    `early_reply`: the filter answers before the upload ends. Envoy then sends the complete
-    response followed by RST_STREAM(NO_ERROR) for the rest of the upload (RFC 9113, 8.1), and
-    curl 7.88 sometimes drops the already-received response and exits 92 ("stream error in
-    the framing layer"). Returns None in that one case, so the caller asserts the rest (audit
-    record, nothing upstream) from the server side."""
-    send = ["-T", "-"] if unknown_length else ["--data-binary", "@-"]
-    proc = subprocess.run(
-        [curl, "-sS", "--http2-prior-knowledge", "-D", "-", "-X", "POST",
-         "-H", "Content-Type: application/json", "-H", f"Authorization: Bearer {API_KEY}",
-         *send, envoy.base_url + path],
-        input=body, capture_output=True, timeout=60,
-    )
-    if early_reply and proc.returncode in (52, 92) and not proc.stdout.endswith(b"}"):
-        return None
-    assert proc.returncode == 0 or (early_reply and proc.returncode == 92), \
-        proc.stderr.decode(errors="replace")
-    head, _, payload = proc.stdout.partition(b"\r\n\r\n")
-    lines = head.decode().split("\r\n")
-    assert lines[0].startswith("HTTP/2 "), lines[0]
-    status = int(lines[0].split()[1])
-    headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
-    return status, headers, payload
+def chat(content: str) -> bytes:
+    return json.dumps({"model": "gpt-4o-mini",
+                       "messages": [{"role": "user", "content": content}]}).encode()
 
 
-def test_h2_chat_is_redacted(curl: str, envoy: Envoy, mock) -> None:
-    body = json.dumps({"model": "gpt-4o-mini",
-                       "messages": [{"role": "user", "content": SENSITIVE_TEXT}]}).encode()
+def h2_post(envoy: Envoy, path: str, body: bytes, declare_length: bool = True,
+            **kw) -> H2Response:
+    headers = list(H2_HEADERS)
+    if declare_length:
+        headers.append(("content-length", str(len(body))))
+    return h2_request(envoy.port, "POST", path, headers, body, **kw)
+
+
+def test_h2_chat_is_redacted(envoy: Envoy, mock) -> None:
+    body = chat(SENSITIVE_TEXT)
     mark = envoy.log_offset()
-    reply = h2_post(curl, envoy, "/v1/chat/completions", body)
-    assert reply is not None
-    status, _, payload = reply
-    assert status == 200, payload[:300]
-    reply = json.loads(payload)["choices"][0]["message"]["content"]
+    r = h2_post(envoy, "/v1/chat/completions", body)
+    assert r.complete and r.status == 200, (r.status, r.body[:300])
+    reply = json.loads(r.body)["choices"][0]["message"]["content"]
     assert "[EMAIL]" in reply and "[CARD]" in reply
     (req,) = mock.requests()
     assert_redacted_upstream(req["body"])
@@ -70,28 +46,46 @@ def test_h2_chat_is_redacted(curl: str, envoy: Envoy, mock) -> None:
     assert_audit(rec, decision="redact", status=200)
 
 
-def test_h2_streamed_body_without_length_is_redacted(curl: str, envoy: Envoy, mock) -> None:
-    body = json.dumps({"model": "gpt-4o-mini",
-                       "messages": [{"role": "user", "content": SENSITIVE_TEXT}]}).encode()
+def test_h2_streamed_body_without_length_is_redacted(envoy: Envoy, mock) -> None:
+    body = chat(SENSITIVE_TEXT)
     mark = envoy.log_offset()
-    reply = h2_post(curl, envoy, "/v1/chat/completions", body, unknown_length=True)
-    assert reply is not None
-    status, _, payload = reply
-    assert status == 200, payload[:300]
+    r = h2_post(envoy, "/v1/chat/completions", body, declare_length=False, chunk=7)
+    assert r.complete and r.status == 200, (r.status, r.body[:300])
     (req,) = mock.requests()
     assert_redacted_upstream(req["body"])
     assert_audit(only(envoy.wait_audit(mark)), decision="redact", status=200)
 
 
-@pytest.mark.parametrize("unknown_length", [False, True], ids=["declared", "streamed"])
-def test_h2_body_over_cap_is_413(curl: str, start_envoy, mock, unknown_length: bool) -> None:
+@pytest.mark.parametrize("declare_length", [True, False], ids=["declared", "streamed"])
+def test_h2_body_over_cap_is_413(start_envoy, mock, declare_length: bool) -> None:
     envoy = start_envoy({"max_body_bytes": 1024})
-    body = json.dumps({"model": "gpt-4o-mini",
-                       "messages": [{"role": "user", "content": "pad " * 1000}]}).encode()
+    body = chat("pad " * 1000)
     mark = envoy.log_offset()
-    reply = h2_post(curl, envoy, "/v1/chat/completions", body, unknown_length, early_reply=True)
-    if reply is not None:
-        assert_openai_error(*reply, 413, "body_too_large", body)
+    r = h2_post(envoy, "/v1/chat/completions", body, declare_length, chunk=512)
+    assert r.complete, r
+    assert_openai_error(r.status, r.headers, r.body, 413, "body_too_large", body)
+    # The early reply ends the stream; the rest of the upload is refused with NO_ERROR (or the
+    # upload had already finished, in which case there is nothing to reset).
+    assert r.reset_code in (None, h2.errors.ErrorCodes.NO_ERROR), r.reset_code
+    if declare_length:
+        # Decided from the headers: at most what was in flight before the reply came back.
+        assert r.sent_body_bytes < len(body) or r.reset_code is None
     rec = only(envoy.wait_audit(mark))
     assert_audit(rec, decision="deny", status=413, reason="body_too_large")
     assert mock.requests() == []
+
+
+def test_h2_sse_reply_streams_back(envoy: Envoy, mock) -> None:
+    body = json.dumps({"model": "gpt-4o-mini", "stream": True,
+                       "stream_options": {"include_usage": True},
+                       "messages": [{"role": "user", "content": SENSITIVE_TEXT}]}).encode()
+    mark = envoy.log_offset()
+    r = h2_post(envoy, "/v1/chat/completions", body)
+    assert r.complete and r.status == 200, (r.status, r.body[:300])
+    assert r.headers["content-type"].startswith("text/event-stream")
+    text = r.body.decode()
+    assert text.rstrip().endswith("data: [DONE]")
+    assert "[EMAIL]" in text and "jane" not in text
+    (req,) = mock.requests()
+    assert_redacted_upstream(req["body"])
+    assert_audit(only(envoy.wait_audit(mark)), decision="redact", status=200)
