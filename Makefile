@@ -15,7 +15,7 @@ WASM        := target/$(WASM_TARGET)/release/openai_compliance_filter.wasm
 MOCK_PORT   ?= 18080
 PYTEST_ARGS ?=
 
-.PHONY: build venv run test test-host test-e2e lint validate bench bench-quick bench-core
+.PHONY: build venv run test test-host test-e2e lint validate bench bench-quick bench-core soak soak-quick
 
 ## build: the proxy-wasm module ($(WASM))
 build:
@@ -35,7 +35,7 @@ run: build venv
 	$(VPY) tests/run_demo.py --mock-port $(MOCK_PORT) --envoy $(ENVOY) --config envoy/demo.yaml
 
 ## test: host unit tests, then the end-to-end suite through Envoy (fails if either fails)
-test: test-host test-e2e bench-quick
+test: test-host test-e2e bench-quick soak-quick
 
 test-host:
 	$(CARGO) test
@@ -64,3 +64,12 @@ bench-quick: build venv
 ## bench-core: the core's native MB/s with every detector on; 10 vs 200 rules; 0 vs 100 000 keywords
 bench-core:
 	$(CARGO) run --release --bin bench_core
+
+## soak: 100 000 mixed requests through Envoy: errors, upstream bodies, VM memory (SOAK_ARGS=--quick for 2 000)
+soak: build venv
+	$(CARGO) build --release --bin openai-compliance-filter
+	$(VPY) scripts/soak.py --envoy $(ENVOY) --wasm $(WASM) --cli target/release/openai-compliance-filter $(SOAK_ARGS)
+
+## soak-quick: the soak at 2 000 requests (run by `make test` so it cannot rot)
+soak-quick:
+	$(MAKE) soak SOAK_ARGS=--quick
