@@ -169,3 +169,45 @@ fn bad_arguments_print_usage() {
     assert_eq!(code, 64);
     assert!(err.contains("usage:"));
 }
+
+#[test]
+fn redact_removes_an_example_of_every_detector() {
+    use openai_compliance_filter::detect::corpus;
+    let policy = policy_file(
+        "custom",
+        &format!(r#"{{"detectors": {}}}"#, corpus::CUSTOM_RULES_JSON),
+    );
+    // One labelled sample per rule (the whole sample: some rules need their context, such
+    // as an AWS secret key near its key id), each in a chat body, through `redact --jsonl`.
+    let mut examples: std::collections::BTreeMap<&str, (String, String)> = Default::default();
+    for s in corpus::generate(7, 4_000, true) {
+        for e in &s.expected {
+            examples
+                .entry(e.rule)
+                .or_insert_with(|| (s.text.clone(), s.text[e.start..e.end].to_string()));
+        }
+    }
+    for rule in corpus::covered_rules() {
+        assert!(examples.contains_key(rule), "no example for {rule}");
+    }
+    let lines: Vec<String> = examples
+        .values()
+        .map(|(text, _)| {
+            serde_json::json!({"model": "gpt-4o", "messages": [{"role": "user", "content": text}]})
+                .to_string()
+        })
+        .collect();
+    let (code, out, err) = cli(
+        &["redact", "--jsonl", "--policy", &policy],
+        &lines.join("\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    let outs: Vec<&str> = out.lines().collect();
+    assert_eq!(outs.len(), examples.len());
+    for ((rule, (_, value)), line) in examples.iter().zip(outs) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let content = v["messages"][0]["content"].as_str().unwrap_or_default();
+        assert!(!content.contains(value.as_str()), "{rule} survived");
+        assert!(content.contains('['), "{rule}: no placeholder");
+    }
+}
