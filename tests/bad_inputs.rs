@@ -424,7 +424,10 @@ fn evasion_invisible_characters_inside_values() {
             Verdict::Rewrite(out) => {
                 let out = String::from_utf8(out).unwrap();
                 let c = content_of(&out);
-                if c.contains("1111") || c.contains("example") || c.contains("klmnop") {
+                if ["1111", "jane", "example", "klmnop"]
+                    .iter()
+                    .any(|s| c.contains(s))
+                {
                     missed.push(format!("{v:?} partly: {c:?}"));
                 }
             }
