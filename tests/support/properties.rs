@@ -137,6 +137,12 @@ pub fn check_body(policy: &Policy, ep: &Endpoint, body: &[u8], idempotent: bool)
                 "rewritten body fails the strict parser: {parsed:?}"
             );
             let again = inspect_body(policy, &policy.actions, ep, new);
+            if again.verdict() == &Verdict::Deny(Reason::BodyTooLarge) {
+                // Placeholders may be longer than the values (`[EMAIL:hmac12]` for `a@b.io`):
+                // under a tiny `max_body_bytes` the rewrite can outgrow the cap. Not idempotence.
+                assert!(body.len() as u64 <= policy.max_body_bytes);
+                return;
+            }
             assert_eq!(
                 again.facts, out.facts,
                 "redaction changed model/stream/store/state fields"
