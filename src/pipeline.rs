@@ -347,7 +347,9 @@ impl Docs {
         let mut last_group: Option<(usize, u32)> = None;
         for (d, doc) in self.docs.iter().enumerate() {
             for (i, seg) in doc.walk.texts.iter().enumerate() {
-                if doc.containers.contains(&i) {
+                // `containers` is sorted (pushed in text order): a linear `contains` here made
+                // a body of many small JSON-in-string values quadratic.
+                if doc.containers.binary_search(&i).is_ok() {
                     continue;
                 }
                 if last_group.is_some() && last_group != Some((d, seg.group)) {

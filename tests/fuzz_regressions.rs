@@ -1,0 +1,198 @@
+//! Replays every checked-in fuzz seed and crash through the same property functions the
+//! cargo-fuzz targets use (`tests/support/properties.rs`), on stable `cargo test`.
+//!
+//! - `fuzz/corpus/pipeline_bytes/seed-*` and `fuzz/regressions/pipeline/*`: first byte picks
+//!   the endpoint, the rest is the body (crashes of the structured target are checked in here
+//!   as the body it rendered);
+//! - `fuzz/corpus/policy_bytes/seed-*` and `fuzz/regressions/policy/*`: policy documents;
+//! - exchange crashes are written out below as scripts.
+//!
+//! The structured targets' own seeds are `arbitrary` byte strings; they are replayed by
+//! `scripts/fuzz.sh smoke` (nightly), since decoding them needs the fuzz crate.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[path = "support/properties.rs"]
+mod properties;
+
+use properties::ExchangeScript;
+use std::path::{Path, PathBuf};
+
+fn files(dir: &str, prefix: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix) && !n.starts_with('.'))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn pipeline_seeds_and_crashes_hold_every_property() {
+    let policy = properties::default_policy();
+    let seeds = files("fuzz/corpus/pipeline_bytes", "seed-");
+    let crashes = files("fuzz/regressions/pipeline", "");
+    assert!(seeds.len() >= 20, "seed corpus went missing");
+    assert!(!crashes.is_empty(), "regressions went missing");
+    for f in seeds.iter().chain(&crashes) {
+        let data = std::fs::read(f).unwrap();
+        let r = std::panic::catch_unwind(|| properties::check_bytes(&policy, &data));
+        assert!(r.is_ok(), "{}", f.display());
+    }
+}
+
+#[test]
+fn policy_seeds_and_crashes_hold_every_property() {
+    let seeds = files("fuzz/corpus/policy_bytes", "seed-");
+    assert!(seeds.len() >= 10, "seed corpus went missing");
+    let crashes = files("fuzz/regressions/policy", "");
+    for f in seeds.iter().chain(&crashes) {
+        let data = std::fs::read(f).unwrap();
+        let r = std::panic::catch_unwind(|| properties::check_policy(&data, None));
+        assert!(r.is_ok(), "{}", f.display());
+    }
+}
+
+fn h(pairs: &[(&str, &[u8])]) -> Vec<(String, Vec<u8>)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_vec()))
+        .collect()
+}
+
+const CHAT_BODY: &[u8] =
+    br#"{"model":"gpt-4o","messages":[{"role":"user","content":"mail jane.doe@example.com"}]}"#;
+
+fn chat(extra: &[(&str, &[u8])]) -> Vec<(String, Vec<u8>)> {
+    let mut v = h(&[
+        (":method", b"POST"),
+        (":path", b"/v1/chat/completions"),
+        ("content-type", b"application/json"),
+    ]);
+    v.extend(h(extra));
+    v
+}
+
+#[test]
+fn exchange_scripts_hold_every_property() {
+    let n = CHAT_BODY.len();
+    let scripts = vec![
+        // Non-UTF-8 values in every header the exchange reads.
+        ExchangeScript {
+            headers: h(&[
+                (":method", b"P\xffST"),
+                (":path", b"/v1/\xc3\x28"),
+                ("content-type", b"application/json\xff"),
+                ("openai-project", b"\xfe\xff"),
+                ("x-request-id", b"\x80"),
+            ]),
+            body: CHAT_BODY.to_vec(),
+            body_events: vec![(n, true)],
+            ..ExchangeScript::default()
+        },
+        ExchangeScript {
+            headers: chat(&[("openai-project", b"\xff"), ("x-request-id", b"\xc0\xaf")]),
+            body: CHAT_BODY.to_vec(),
+            body_events: vec![(n, true)],
+            response_headers: h(&[(":status", b"2\xff0")]),
+            ..ExchangeScript::default()
+        },
+        // Duplicates: two content types, two paths, two methods, two lengths.
+        ExchangeScript {
+            headers: chat(&[("Content-Type", b"application/json")]),
+            body: CHAT_BODY.to_vec(),
+            body_events: vec![(n, true), (n, true)],
+            ..ExchangeScript::default()
+        },
+        ExchangeScript {
+            headers: chat(&[(":path", b"/v1/files"), (":method", b"GET")]),
+            body: CHAT_BODY.to_vec(),
+            body_events: vec![(n, true)],
+            ..ExchangeScript::default()
+        },
+        ExchangeScript {
+            headers: chat(&[("content-length", b"10"), ("content-length", b"10")]),
+            body: CHAT_BODY.to_vec(),
+            body_events: vec![(n, true)],
+            ..ExchangeScript::default()
+        },
+        // A declared length that does not match; a host that returns fewer bytes than it said.
+        ExchangeScript {
+            headers: chat(&[("content-length", b"5")]),
+            body: CHAT_BODY.to_vec(),
+            body_events: vec![(n, true)],
+            ..ExchangeScript::default()
+        },
+        ExchangeScript {
+            headers: chat(&[]),
+            body: CHAT_BODY.to_vec(),
+            body_events: vec![(n + 100, true)],
+            ..ExchangeScript::default()
+        },
+        // Body events after a local reply, shrinking sizes, trailers, an oversized body.
+        ExchangeScript {
+            policy: br#"{"max_body_bytes":16}"#.to_vec(),
+            headers: chat(&[]),
+            body: CHAT_BODY.to_vec(),
+            body_events: vec![(10, false), (n, false), (3, true), (n, true)],
+            trailers: true,
+            ..ExchangeScript::default()
+        },
+        ExchangeScript {
+            headers: chat(&[]),
+            body: CHAT_BODY.to_vec(),
+            body_events: vec![(n, false)],
+            trailers: true,
+            ..ExchangeScript::default()
+        },
+        // Audit mode, no policy, headers-only POST, stacked and odd encodings.
+        ExchangeScript {
+            policy: br#"{"mode":"audit"}"#.to_vec(),
+            headers: chat(&[("content-encoding", b"gzip, identity")]),
+            body: CHAT_BODY.to_vec(),
+            body_events: vec![(n, true)],
+            ..ExchangeScript::default()
+        },
+        ExchangeScript {
+            policy: b"not json".to_vec(),
+            headers: chat(&[]),
+            body: CHAT_BODY.to_vec(),
+            body_events: vec![(n, true)],
+            ..ExchangeScript::default()
+        },
+        ExchangeScript {
+            headers: chat(&[("content-encoding", b"identity, \xff")]),
+            headers_end: true,
+            ..ExchangeScript::default()
+        },
+        // Header names the host should have lower-cased, or never sends.
+        ExchangeScript {
+            headers: h(&[
+                (":METHOD", b"POST"),
+                (":Path", b"/v1/chat/completions"),
+                ("", b""),
+                ("\u{e9}", b"\xff"),
+            ]),
+            body: CHAT_BODY.to_vec(),
+            body_events: vec![(n, true)],
+            ..ExchangeScript::default()
+        },
+    ];
+    for (i, s) in scripts.iter().enumerate() {
+        let r = std::panic::catch_unwind(|| properties::check_exchange(s));
+        assert!(r.is_ok(), "script {i}: {s:?}");
+    }
+}

@@ -1,0 +1,360 @@
+//! Fuzz properties of the core, shared by the cargo-fuzz targets (`fuzz/`) and the stable
+//! regression tests (`tests/fuzz_regressions.rs`): every function panics (assert) when a
+//! property breaks, so a fuzzer reports it as a crash and a test as a failure.
+//!
+//! Properties:
+//! - no input panics the pipeline, the policy compiler or the exchange;
+//! - our strict parser never accepts what `serde_json` rejects, and the rewritten body is JSON
+//!   (for both parsers) with the same facts (model, store, stream) as the input;
+//! - a body with no findings is forwarded byte-identical (`Verdict::Forward`);
+//! - redaction is idempotent: under the default policy the rewritten body has no findings;
+//! - a denial carries one of the fixed error bodies (`policy::error_body(reason)`), never input.
+
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use openai_compliance_filter::config::Policy;
+use openai_compliance_filter::detect::Scratch;
+use openai_compliance_filter::exchange::{Exchange, Step};
+use openai_compliance_filter::json::{self, Limits};
+use openai_compliance_filter::openai::walker::{walk, Walk};
+use openai_compliance_filter::openai::{classify, Endpoint};
+use openai_compliance_filter::pipeline::{inspect_body, Verdict};
+use openai_compliance_filter::policy::{error_body, Reason};
+use std::rc::Rc;
+
+/// Every reason, for checking that a reply is one of the fixed error bodies.
+pub const ALL_REASONS: &[Reason] = &[
+    Reason::InvalidJson,
+    Reason::JsonTooDeep,
+    Reason::DuplicateJsonKey,
+    Reason::InvalidBody,
+    Reason::BodyTooLarge,
+    Reason::UnsupportedContentType,
+    Reason::UnsupportedContentEncoding,
+    Reason::ContentBlocked,
+    Reason::TooManyFindings,
+    Reason::EndpointNotAllowed,
+    Reason::InvalidPath,
+    Reason::BodyLengthMismatch,
+    Reason::FilterUnavailable,
+];
+
+/// The endpoints the byte-level target picks from with its first byte.
+pub const ENDPOINTS: &[&str] = &[
+    "/v1/chat/completions",
+    "/v1/responses",
+    "/v1/completions",
+    "/v1/embeddings",
+    "/v1/moderations",
+    "/v1/some_future_api",
+];
+
+/// The default policy, but unknown endpoints are inspected (every detector redacts).
+pub const INSPECT_ALL_POLICY: &[u8] = br#"{"unknown_endpoints":"inspect"}"#;
+
+/// A compiled policy per call is slow for a fuzzer; targets keep one in a `OnceLock`-like
+/// static of their own and pass it in. This builds it.
+pub fn default_policy() -> Policy {
+    Policy::from_json(INSPECT_ALL_POLICY).unwrap_or_else(|e| panic!("default policy: {e}"))
+}
+
+/// The endpoint chosen by a selector byte.
+pub fn endpoint(selector: u8) -> Endpoint {
+    let path = ENDPOINTS
+        .get(usize::from(selector) % ENDPOINTS.len())
+        .copied()
+        .unwrap_or("/v1/chat/completions");
+    classify("POST", path).unwrap_or_else(|r| panic!("classify {path}: {r:?}"))
+}
+
+/// Byte-level target: first byte picks the endpoint, the rest is the body.
+pub fn check_bytes(policy: &Policy, data: &[u8]) {
+    let Some((&sel, body)) = data.split_first() else {
+        return;
+    };
+    check_body(policy, &endpoint(sel), body, true);
+}
+
+/// True if `serde_json` accepts `b` as one JSON document (syntax only: numbers are not
+/// converted, so `1E400` is fine, as for the upstream).
+pub fn serde_accepts(b: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok()
+}
+
+fn is_json_reason(r: Reason) -> bool {
+    matches!(
+        r,
+        Reason::InvalidJson | Reason::JsonTooDeep | Reason::DuplicateJsonKey
+    )
+}
+
+/// The pipeline properties for one body. `idempotent`: the policy only redacts (no `allow`,
+/// `mask`, ... actions), so the rewritten body must have no findings left.
+pub fn check_body(policy: &Policy, ep: &Endpoint, body: &[u8], idempotent: bool) {
+    let out = inspect_body(policy, &policy.actions, ep, body);
+    match out.verdict() {
+        Verdict::Deny(r) => {
+            let reply = error_body(*r);
+            assert!(ALL_REASONS.contains(r));
+            let v: serde_json::Value = serde_json::from_str(&reply).unwrap_or_default();
+            assert_eq!(v["error"]["code"], r.code(), "error body of {r:?}");
+            if !is_json_reason(*r) && *r != Reason::BodyTooLarge {
+                // The body passed the strict parser: it must be JSON for the upstream too.
+                assert!(serde_accepts(body), "strict parser accepted non-JSON");
+            }
+        }
+        Verdict::Forward => {
+            assert!(serde_accepts(body), "forwarded a body serde_json rejects");
+            if idempotent {
+                assert_eq!(
+                    out.counts.total(),
+                    0,
+                    "findings under a redact-only policy, but forwarded unchanged"
+                );
+            }
+        }
+        Verdict::Rewrite(new) => {
+            assert!(serde_accepts(body), "rewrote a body serde_json rejects");
+            assert!(
+                out.counts.total() > 0,
+                "rewrite without findings: a clean body must pass byte-identical"
+            );
+            if idempotent {
+                // (Under other policies `mask` with a large `keep` may leave a value as is.)
+                assert_ne!(new.as_slice(), body, "rewrite that changes nothing");
+            }
+            assert!(serde_accepts(new), "rewritten body is not JSON");
+            let src = std::str::from_utf8(new).unwrap_or_else(|_| panic!("rewrite not UTF-8"));
+            let parsed = json::parse(src, &Limits::default());
+            assert!(
+                parsed.is_ok(),
+                "rewritten body fails the strict parser: {parsed:?}"
+            );
+            let again = inspect_body(policy, &policy.actions, ep, new);
+            if again.verdict() == &Verdict::Deny(Reason::BodyTooLarge) {
+                // Placeholders may be longer than the values (`[EMAIL:hmac12]` for `a@b.io`):
+                // under a tiny `max_body_bytes` the rewrite can outgrow the cap. Not idempotence.
+                assert!(body.len() as u64 <= policy.max_body_bytes);
+                return;
+            }
+            assert_eq!(
+                again.facts, out.facts,
+                "redaction changed model/stream/store/state fields"
+            );
+            if idempotent && !only_boundary_quirks(policy, new) {
+                assert_eq!(
+                    again.verdict(),
+                    &Verdict::Forward,
+                    "redaction is not idempotent: the rewritten body still has findings"
+                );
+                assert_eq!(again.counts.total(), 0, "findings left after redaction");
+            }
+        }
+    }
+}
+
+/// Scope of the idempotence property (detector quirk, reported to the lead; remove when the
+/// built-in patterns stop depending on `\b` and on their first candidate): `payment_card` is
+/// `\b[0-9](?:[ -]?[0-9]){12,18}\b` validated by Luhn *after* the match, and
+/// `openai_api_key` starts with `\b`. So a card glued to a word character
+/// (`jane@example.com4111111111111111`), or followed by a stray digit (`4111 1111 1111 1111 2`,
+/// a 17-digit candidate that fails Luhn and hides the 16-digit card inside it) is missed; once
+/// the neighbour is redacted to `[EMAIL]`, the `]` is a boundary (or the stray digit is gone)
+/// and a second pass finds the card. The assertion is skipped only when every finding of the
+/// second pass, in the text the pipeline scans (strings of one message joined, as the pipeline
+/// does), touches a placeholder: at most one separator (` `, `-`) between them.
+pub fn only_boundary_quirks(policy: &Policy, body: &[u8]) -> bool {
+    let Ok(src) = std::str::from_utf8(body) else {
+        return false;
+    };
+    let mut streams = Vec::new();
+    collect_streams(src, 0, &mut streams);
+    let mut any = false;
+    for text in &streams {
+        let mut found = Vec::new();
+        policy
+            .detectors
+            .scan(text, &mut Scratch::default(), &mut found);
+        for f in found {
+            any = true;
+            if !touches_placeholder(policy, text, f.start, f.end) {
+                return false;
+            }
+        }
+    }
+    any
+}
+
+fn collect_streams(src: &str, nesting: u8, out: &mut Vec<String>) {
+    let Ok(root) = json::parse(src, &Limits::default()) else {
+        return;
+    };
+    let mut w = Walk::default();
+    walk(src, &root, &mut w);
+    let mut text = String::new();
+    let mut last = None;
+    for seg in &w.texts {
+        let decoded = seg.str.decode(src);
+        let t = decoded.trim_start();
+        if nesting < 2
+            && (t.starts_with('{') || t.starts_with('['))
+            && json::parse(&decoded, &Limits::default()).is_ok()
+        {
+            collect_streams(&decoded, nesting + 1, out);
+            continue;
+        }
+        if last.is_some() && last != Some(seg.group) {
+            text.push('\n');
+        }
+        last = Some(seg.group);
+        text.push_str(&decoded);
+    }
+    out.push(text);
+}
+
+fn touches_placeholder(policy: &Policy, text: &str, start: usize, end: usize) -> bool {
+    let before = text.get(..start).unwrap_or("");
+    let before = before.strip_suffix([' ', '-']).unwrap_or(before);
+    let after = text.get(end..).unwrap_or("");
+    let after = after.strip_prefix([' ', '-']).unwrap_or(after);
+    policy.detectors.rules().iter().any(|r| {
+        let ph = format!("[{}", r.label);
+        let closes = before.ends_with(']')
+            && before
+                .rfind('[')
+                .and_then(|i| before.get(i..))
+                .is_some_and(|p| p.starts_with(&ph));
+        closes || after.starts_with(&ph)
+    })
+}
+
+/// The no-findings property on its own: a body the pipeline finds nothing in goes out
+/// byte-identical.
+pub fn clean_is_forwarded(policy: &Policy, ep: &Endpoint, body: &[u8]) -> bool {
+    let out = inspect_body(policy, &policy.actions, ep, body);
+    out.counts.total() != 0 || !matches!(out.verdict(), Verdict::Rewrite(_))
+}
+
+/// Policy parsing and compilation: never panics; an error names a path and never a value
+/// (`canary` is a string the caller put in values only); a compiled policy runs the samples.
+pub fn check_policy(bytes: &[u8], canary: Option<&str>) {
+    match Policy::from_json(bytes) {
+        Err(e) => {
+            let s = e.to_string();
+            assert!(s.starts_with("invalid policy at `"), "error format: {s}");
+            if let Some(c) = canary {
+                assert!(!s.contains(c), "policy error echoes a value");
+            }
+        }
+        Ok(p) => {
+            for (i, body) in SAMPLE_BODIES.iter().enumerate() {
+                let ep = endpoint(i as u8);
+                check_body(&p, &ep, body.as_bytes(), false);
+            }
+        }
+    }
+}
+
+/// Small bodies every compiled policy is run against.
+pub const SAMPLE_BODIES: &[&str] = &[
+    r#"{"model":"gpt-4o","messages":[{"role":"user","content":"mail jane.doe@example.com card 4111 1111 1111 1111 key sk-proj-abcdefghijklmnopqrstuvwx"}]}"#,
+    r#"{"model":"gpt-4.1","input":[{"role":"user","content":[{"type":"input_text","text":"Acme Corp project Falcon, ssn 123-45-6789"}]}],"store":false}"#,
+    r#"{"model":"gpt-3.5-turbo-instruct","prompt":["a@b.io","x"],"max_tokens":5}"#,
+    r#"{"model":"text-embedding-3-small","input":"4111111111111111"}"#,
+    r#"{"input":["nothing here"]}"#,
+    r#"{"any":{"thing":["s3cr3t", 4111111111111111]}}"#,
+];
+
+/// One scripted exchange: what the host delivers, in order.
+#[derive(Debug, Clone, Default)]
+pub struct ExchangeScript {
+    /// Policy document (empty: default).
+    pub policy: Vec<u8>,
+    /// Request header pairs as the host gives them (names lower-case by the host; the script
+    /// may break that), values as raw bytes.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// `end_of_stream` with the headers.
+    pub headers_end: bool,
+    /// Body callbacks: (bytes buffered so far, end_of_stream).
+    pub body_events: Vec<(usize, bool)>,
+    /// Trailers after the body events.
+    pub trailers: bool,
+    /// The body bytes the host returns when asked (shorter or longer than asked: a lying host).
+    pub body: Vec<u8>,
+    /// Response headers.
+    pub response_headers: Vec<(String, Vec<u8>)>,
+}
+
+fn check_step(step: &Step) {
+    match step {
+        Step::Reply { status, body } => {
+            let r = ALL_REASONS
+                .iter()
+                .find(|r| error_body(**r) == *body)
+                .unwrap_or_else(|| panic!("reply is not a fixed error body"));
+            assert_eq!(*status, r.status(), "status of {r:?}");
+        }
+        Step::ReplaceBody { bytes, .. } => {
+            assert!(serde_accepts(bytes), "replacement body is not JSON");
+        }
+        Step::Continue | Step::Pause | Step::ReadBody { .. } => {}
+    }
+}
+
+/// Runs a script through [`Exchange`] the way the adapter does, checking every step.
+pub fn check_exchange(s: &ExchangeScript) {
+    let policy = Policy::from_json(&s.policy).ok().map(Rc::new);
+    let mut x = Exchange::new(policy);
+    let mut now = 1_700_000_000_000u64;
+    let mut step = x.on_request_headers(&s.headers, s.headers_end, now);
+    check_step(&step);
+    let mut replied = matches!(step, Step::Reply { .. });
+    let mut events = s.body_events.iter();
+    loop {
+        if let Step::ReadBody { size } = step {
+            let body = s.body.get(..size).unwrap_or(&s.body);
+            step = x.decide_body(body);
+            check_step(&step);
+            replied |= matches!(step, Step::Reply { .. });
+            if let Step::ReplaceBody { size: n, .. } = &step {
+                assert_eq!(*n, size, "replaces a different number of bytes than read");
+            }
+            continue;
+        }
+        let Some(&(buffered, eos)) = events.next() else {
+            break;
+        };
+        now += 1;
+        step = x.on_request_body(buffered, eos);
+        check_step(&step);
+        if replied {
+            assert!(
+                matches!(step, Step::Pause | Step::Continue),
+                "a step after the local reply: {step:?}"
+            );
+        }
+        replied |= matches!(step, Step::Reply { .. });
+    }
+    if s.trailers {
+        let step = x.on_request_trailers();
+        check_step(&step);
+        if let Step::ReadBody { size } = step {
+            let body = s.body.get(..size).unwrap_or(&s.body);
+            check_step(&x.decide_body(body));
+        }
+    }
+    x.on_response_headers(&s.response_headers);
+    let record = x.finish(now + 5);
+    let line = serde_json::to_string(record).unwrap_or_default();
+    assert!(line.starts_with('{'), "audit record does not serialise");
+    assert!(
+        !line.contains('@'),
+        "audit record holds an e-mail-like value"
+    );
+}
