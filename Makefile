@@ -15,7 +15,7 @@ WASM        := target/$(WASM_TARGET)/release/openai_compliance_filter.wasm
 MOCK_PORT   ?= 18080
 PYTEST_ARGS ?=
 
-.PHONY: build venv run test test-host test-e2e lint validate bench bench-quick bench-core soak soak-quick
+.PHONY: build venv run test test-host test-e2e lint validate bench bench-quick bench-core soak soak-quick fuzz fuzz-smoke
 
 ## build: the proxy-wasm module ($(WASM))
 build:
@@ -73,3 +73,11 @@ soak: build venv
 ## soak-quick: the soak at 2 000 requests (run by `make test` so it cannot rot)
 soak-quick:
 	$(MAKE) soak SOAK_ARGS=--quick
+
+## fuzz: every cargo-fuzz target for FUZZ_SECONDS each (default 60; the issue asks for 600), one worker
+fuzz:
+	scripts/fuzz.sh
+
+## fuzz-smoke: every fuzz target for FUZZ_SMOKE_SECONDS each (default 15); run by CI
+fuzz-smoke:
+	scripts/fuzz.sh smoke

@@ -119,8 +119,11 @@ impl<'p> Renderer<'p> {
 }
 
 /// Masks every letter and digit with `*` except the last `keep` of them; separators stay.
+/// At most half of the letters and digits ever stay visible, so a short value (`a@b.io`) is
+/// never shown whole.
 pub fn mask(matched: &str, keep: usize) -> String {
     let total = matched.chars().filter(|c| c.is_alphanumeric()).count();
+    let keep = keep.min(total / 2);
     let mut seen = 0usize;
     matched
         .chars()
@@ -190,7 +193,9 @@ mod tests {
     #[test]
     fn mask_keeps_the_tail_and_separators() {
         assert_eq!(mask("4111 1111 1111 1234", 4), "**** **** **** 1234");
-        assert_eq!(mask("ab", 4), "ab");
+        assert_eq!(mask("ab", 4), "*b");
+        assert_eq!(mask("a@b.io", 4), "*@*.io");
+        assert_eq!(mask("123-45-6789", 4), "***-**-6789");
         assert_eq!(mask("secret", 0), "******");
     }
 

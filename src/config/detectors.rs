@@ -24,7 +24,7 @@ pub enum ActionKind {
 /// An action as written: either a bare name (`"redact"`) or an object
 /// (`{"action": "mask", "keep": 4}`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, deny_unknown_fields)]
 pub enum ActionSpec {
     /// `"redact"`, `"mask"` (keeps 4), `"hash"`, ...
     Name(ActionKind),

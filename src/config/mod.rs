@@ -114,6 +114,10 @@ mod tests {
             ),
             (r#"{"colour":1}"#, "colour"),
             (r#"{"max_body_bytes":0}"#, "max_body_bytes"),
+            (
+                r#"{"detectors":{"actions":{"email":{"action":"mask","keetrap":9}}}}"#,
+                "detectors.actions.email",
+            ),
         ];
         for (src, path) in cases {
             let e = Policy::from_json(src.as_bytes()).unwrap_err();

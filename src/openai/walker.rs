@@ -32,6 +32,17 @@ const STRUCTURAL_KEYS: &[&str] = &[
     "truncation",
 ];
 
+/// Keys whose string values are conversation text: consecutive ones are scanned as one flow
+/// (joined by a space), so a value split across two messages is found.
+const FLOW_KEYS: &[&str] = &[
+    "content",
+    "text",
+    "input",
+    "prompt",
+    "instructions",
+    "output",
+];
+
 /// Base64 blobs shorter than this are scanned as text.
 const BLOB_MIN_LEN: usize = 256;
 
@@ -42,6 +53,9 @@ pub struct TextSeg {
     pub str: Str,
     /// Strings with the same group are scanned as one text (parts of one message).
     pub group: u32,
+    /// Conversation text (under `content`, `text`, `input`, `prompt`, `instructions`,
+    /// `output`): consecutive flow strings are scanned as one text, separated by a space.
+    pub flow: bool,
 }
 
 /// A number to scan, with the key it sits under.
@@ -102,7 +116,12 @@ impl Walker<'_, '_> {
                     Some(g) => g,
                     None => self.group(),
                 };
-                self.out.texts.push(TextSeg { str: *s, group });
+                let flow = key.is_some_and(|k| FLOW_KEYS.iter().any(|f| k.eq_str(self.src, f)));
+                self.out.texts.push(TextSeg {
+                    str: *s,
+                    group,
+                    flow,
+                });
             }
             Value::Number(span) => self.out.numbers.push(NumSeg { span: *span, key }),
             Value::Array(items) => {
@@ -161,6 +180,16 @@ mod tests {
             "function":{"name":"f","description":"d","parameters":{"type":"object"}}}]}"#;
         let t: Vec<String> = texts(src).into_iter().map(|(s, _)| s).collect();
         assert_eq!(t, ["hi", "x", "u1", "f", "d"]);
+    }
+
+    #[test]
+    fn conversation_text_is_flow_and_other_strings_are_not() {
+        let src = r#"{"messages":[{"role":"user","content":"a"},{"role":"user","content":[{"type":"text","text":"b"}]}],"metadata":{"k":"c"},"user":"d"}"#;
+        let v = parse(src, &Limits::default()).unwrap();
+        let mut w = Walk::default();
+        walk(src, &v, &mut w);
+        let flows: Vec<bool> = w.texts.iter().map(|t| t.flow).collect();
+        assert_eq!(flows, [true, true, false, false]);
     }
 
     #[test]

@@ -51,6 +51,32 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason, for tests and tables that must cover them all (add a new variant here).
+    pub const ALL: &[Reason] = &[
+        Reason::InvalidJson,
+        Reason::JsonTooDeep,
+        Reason::DuplicateJsonKey,
+        Reason::InvalidBody,
+        Reason::BodyTooLarge,
+        Reason::UnsupportedContentType,
+        Reason::UnsupportedContentEncoding,
+        Reason::ContentBlocked,
+        Reason::TooManyFindings,
+        Reason::EndpointNotAllowed,
+        Reason::InvalidPath,
+        Reason::BodyLengthMismatch,
+        Reason::FilterUnavailable,
+        Reason::ProjectNotAllowed,
+        Reason::OrganizationNotAllowed,
+        Reason::CallerNotAllowed,
+        Reason::RegionNotAllowed,
+        Reason::ModelNotAllowed,
+        Reason::RetentionViolation,
+        Reason::UnscannableContent,
+        Reason::DuplicateHeader,
+        Reason::InvalidHeader,
+    ];
+
     /// The stable code, as in the error body, the record and metrics.
     pub fn code(self) -> &'static str {
         match self {

@@ -29,21 +29,7 @@ use openai_compliance_filter::policy::{error_body, Reason};
 use std::rc::Rc;
 
 /// Every reason, for checking that a reply is one of the fixed error bodies.
-pub const ALL_REASONS: &[Reason] = &[
-    Reason::InvalidJson,
-    Reason::JsonTooDeep,
-    Reason::DuplicateJsonKey,
-    Reason::InvalidBody,
-    Reason::BodyTooLarge,
-    Reason::UnsupportedContentType,
-    Reason::UnsupportedContentEncoding,
-    Reason::ContentBlocked,
-    Reason::TooManyFindings,
-    Reason::EndpointNotAllowed,
-    Reason::InvalidPath,
-    Reason::BodyLengthMismatch,
-    Reason::FilterUnavailable,
-];
+pub const ALL_REASONS: &[Reason] = Reason::ALL;
 
 /// The endpoints the byte-level target picks from with its first byte.
 pub const ENDPOINTS: &[&str] = &[
@@ -303,7 +289,28 @@ fn check_step(step: &Step) {
         Step::ReplaceBody { bytes, .. } => {
             assert!(serde_accepts(bytes), "replacement body is not JSON");
         }
+        Step::SetRequestHeader { name, value, then } => {
+            assert!(
+                !name.is_empty() && !name.starts_with(':'),
+                "sets a bad header name"
+            );
+            if let Some(v) = value {
+                assert!(
+                    v.bytes().all(|b| (0x20..0x7f).contains(&b)),
+                    "sets a bad header value"
+                );
+            }
+            check_step(then);
+        }
         Step::Continue | Step::Pause | Step::ReadBody { .. } => {}
+    }
+}
+
+/// The step after any header edits (the adapter carries those out, then the step they wrap).
+fn after_header_edits(step: Step) -> Step {
+    match step {
+        Step::SetRequestHeader { then, .. } => after_header_edits(*then),
+        other => other,
     }
 }
 
@@ -312,8 +319,9 @@ pub fn check_exchange(s: &ExchangeScript) {
     let policy = Policy::from_json(&s.policy).ok().map(Rc::new);
     let mut x = Exchange::new(policy);
     let mut now = 1_700_000_000_000u64;
-    let mut step = x.on_request_headers(&s.headers, s.headers_end, now);
+    let step = x.on_request_headers(&s.headers, s.headers_end, now);
     check_step(&step);
+    let mut step = after_header_edits(step);
     let mut replied = matches!(step, Step::Reply { .. });
     let mut events = s.body_events.iter();
     loop {
@@ -349,7 +357,7 @@ pub fn check_exchange(s: &ExchangeScript) {
             check_step(&x.decide_body(body));
         }
     }
-    x.on_response_headers(&s.response_headers);
+    x.on_response_headers(&s.response_headers, false, now + 2);
     let record = x.finish(now + 5);
     let line = serde_json::to_string(record).unwrap_or_default();
     assert!(line.starts_with('{'), "audit record does not serialise");
