@@ -311,13 +311,15 @@ impl Exchange {
             self.record.model = Some(SafeId::new(m.as_bytes(), &policy));
         }
         self.record.bytes_out = size as u64;
-        let rewritten = match (outcome.verdict(), change) {
-            (Verdict::Deny(reason), _) => return self.deny(*reason),
+        // Moved out, not cloned: a rewritten body is as large as the request.
+        let verdict = outcome.verdict.unwrap_or(Verdict::Forward);
+        let rewritten = match (verdict, change) {
+            (Verdict::Deny(reason), _) => return self.deny(reason),
             (_, Err(reason)) => return self.deny(reason),
             (Verdict::Forward, Ok(BodyChange::None)) => None,
-            (Verdict::Rewrite(bytes), Ok(BodyChange::None)) => Some(bytes.clone()),
+            (Verdict::Rewrite(bytes), Ok(BodyChange::None)) => Some(bytes),
             (verdict, Ok(BodyChange::InjectStoreFalse)) => {
-                let base = match verdict {
+                let base = match &verdict {
                     Verdict::Rewrite(bytes) => bytes.as_slice(),
                     _ => body,
                 };
