@@ -100,7 +100,7 @@ pub(crate) fn tri_key(a: u8, b: u8, c: u8) -> usize {
 pub(crate) struct Anchors {
     lits: Vec<Lit>,
     /// One bit per trigram key that starts a letter-initial literal.
-    tri_bits: Vec<u64>,
+    tri_bits: Box<[u64; TRI_BITS / 64]>,
     /// (trigram key, literal), sorted.
     tri: Vec<(u16, u16)>,
     /// Literals looked up at their first byte (not letter-initial, or shorter than two), by
@@ -200,7 +200,7 @@ impl Anchors {
                 kinds,
             })
             .collect();
-        let mut tri_bits = vec![0u64; TRI_BITS / 64];
+        let mut tri_bits = Box::new([0u64; TRI_BITS / 64]);
         let mut tri: Vec<(u16, u16)> = Vec::new();
         let mut other: Vec<Vec<u16>> = vec![Vec::new(); 256];
         let mut other_first = vec![false; 256];
@@ -265,6 +265,17 @@ impl Anchors {
             custom,
             custom_kinds,
         })
+    }
+
+    /// Whether the trigram table has the letter-initial trigram at `p` (the text has a
+    /// letter at `p`).
+    #[inline(always)]
+    pub(crate) fn tri_hit(&self, t: &[u8], p: usize) -> bool {
+        let key = tri_key(at(t, p), at(t, p + 1), at(t, p + 2));
+        // key < 2^15, so the lookup never misses (and the bound check folds away).
+        self.tri_bits
+            .get(key >> 6)
+            .is_some_and(|w| w & (1u64 << (key & 63)) != 0)
     }
 
     /// Whether a literal may start at `p` (one bit probe for a letter, one table read for

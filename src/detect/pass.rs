@@ -65,9 +65,17 @@ pub(crate) fn run<const DIGITS: bool>(e: &Engine, text: &str, out: &mut Vec<Find
         carry = (l >> 56) & 0x80;
         let mut m = starts | (!l & !spaces(x) & HI);
         while m != 0 {
-            let k = (m.trailing_zeros() / 8) as usize;
-            at_pos::<DIGITS>(e, text, i + k, &mut st, out);
-            m &= m - 1;
+            let bit = m & m.wrapping_neg();
+            let p = i + (m.trailing_zeros() / 8) as usize;
+            m ^= bit;
+            if starts & bit != 0 {
+                // A letter-run start: most words stop at the trigram probe.
+                if e.anchors.tri_hit(t, p) {
+                    anchor(e, text, p, &mut st, out);
+                }
+            } else {
+                other::<DIGITS>(e, text, p, &mut st, out);
+            }
         }
         i += 8;
     }
@@ -79,14 +87,19 @@ pub(crate) fn run<const DIGITS: bool>(e: &Engine, text: &str, out: &mut Vec<Find
             b != b' '
         };
         if interesting {
-            at_pos::<DIGITS>(e, text, i, &mut st, out);
+            if b.is_ascii_alphabetic() {
+                anchor(e, text, i, &mut st, out);
+            } else {
+                other::<DIGITS>(e, text, i, &mut st, out);
+            }
         }
         i += 1;
     }
 }
 
-#[inline(always)]
-fn at_pos<const DIGITS: bool>(
+/// A byte other than a letter or a space.
+#[inline(never)]
+fn other<const DIGITS: bool>(
     e: &Engine,
     text: &str,
     p: usize,
@@ -95,10 +108,6 @@ fn at_pos<const DIGITS: bool>(
 ) {
     let t = text.as_bytes();
     let b = at(t, p);
-    if b.is_ascii_alphabetic() {
-        anchor(e, text, p, st, out);
-        return;
-    }
     if b.is_ascii_digit() {
         if DIGITS {
             digits(e, t, p, st, out);
@@ -115,7 +124,7 @@ fn at_pos<const DIGITS: bool>(
 }
 
 /// A possible anchor at `p`.
-#[inline(always)]
+#[inline(never)]
 fn anchor(e: &Engine, text: &str, p: usize, st: &mut State, out: &mut Vec<Finding>) {
     let t = text.as_bytes();
     if p < st.hidden_until || !e.anchors.may_start(t, p) {
