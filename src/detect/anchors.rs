@@ -1,9 +1,18 @@
-//! The anchor automaton: one Aho-Corasick pass (ASCII case-insensitive, leftmost-longest) over every
-//! literal that can start or introduce a finding, each mapped to the handlers it triggers.
+//! The anchor index: every literal that can start or introduce a finding, looked up per
+//! position instead of by an automaton stepping over every byte. Literals starting with an
+//! ASCII letter are found at the start of a letter run through a table of their first three
+//! case-folded bytes (one bit probe per word); the few others (`@`, `://`, `:AA`,
+//! `-----BEGIN `, `.atlasv1.`) at their first byte. Customer pattern prefixes, which can be
+//! anything, keep an Aho-Corasick automaton of their own (built only when there are some).
+//!
+//! Matching keeps the semantics of a leftmost-longest search: at a position the longest
+//! literal wins and carries the handlers of the literals that are prefixes of it, and a match
+//! hides the positions it covers.
 
 use super::custom::Patterns;
 use super::providers::{KEYWORD_KEYS, PREFIX_KEYS};
 use super::rules::Ids;
+use super::text::at;
 use crate::config::ConfigError;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
@@ -69,11 +78,42 @@ pub(crate) const DOB_KEYWORDS: &[&str] = &[
     "date de naissance",
 ];
 
-/// The compiled automaton and what each pattern triggers.
+/// One built-in literal (lower case) and the handlers a match runs: its own and those of
+/// every literal that is a prefix of it.
+#[derive(Debug)]
+struct Lit {
+    bytes: Box<[u8]>,
+    kinds: Vec<Anchor>,
+}
+
+/// Bits of the trigram table (three 5-bit case-folded bytes).
+const TRI_BITS: usize = 1 << 15;
+
+/// The trigram key of three bytes: their low five bits (ASCII letters fold to 1..=26).
+#[inline(always)]
+pub(crate) fn tri_key(a: u8, b: u8, c: u8) -> usize {
+    (usize::from(a & 31) << 10) | (usize::from(b & 31) << 5) | usize::from(c & 31)
+}
+
+/// The compiled index.
 #[derive(Debug)]
 pub(crate) struct Anchors {
-    ac: Option<AhoCorasick>,
-    kinds: Vec<Vec<Anchor>>,
+    lits: Vec<Lit>,
+    /// One bit per trigram key that starts a letter-initial literal.
+    tri_bits: Box<[u64; TRI_BITS / 64]>,
+    /// (trigram key, literal), sorted.
+    tri: Vec<(u16, u16)>,
+    /// Literals looked up at their first byte (not letter-initial, or shorter than two), by
+    /// lower-cased first byte.
+    other: Vec<Vec<u16>>,
+    /// Whether a byte starts one of `other` (indexed by the byte itself).
+    other_first: Vec<bool>,
+    /// One bit per (first byte, lower-cased second byte) pair that may start one of `other`.
+    other_pairs: Vec<u64>,
+    /// Whether generic secrets are on (looked for at each `:` and `=`).
+    pub(crate) generic: bool,
+    custom: Option<AhoCorasick>,
+    custom_kinds: Vec<Vec<Anchor>>,
 }
 
 impl Anchors {
@@ -137,14 +177,7 @@ impl Anchors {
                 add(kw.as_bytes(), Anchor::Dob);
             }
         }
-        for (i, lit) in patterns.anchor_literals() {
-            add(lit, Anchor::Custom(i));
-        }
-        if lits.is_empty() {
-            return Ok(Self { ac: None, kinds });
-        }
-        // The search is leftmost-longest: a literal that is a prefix of a longer one at the
-        // same position would be hidden, so the longer one carries its handlers too.
+        // A longest match carries the handlers of the literals that are prefixes of it.
         let mut merged = kinds.clone();
         for (i, long) in lits.iter().enumerate() {
             for (j, short) in lits.iter().enumerate() {
@@ -159,39 +192,239 @@ impl Anchors {
                 }
             }
         }
-        let kinds = merged;
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(if lits.len() <= 2000 {
-                AhoCorasickKind::DFA
-            } else {
-                AhoCorasickKind::ContiguousNFA
-            }))
-            .build(&lits)
-            .map_err(|_| ConfigError::new("detectors", "too many anchors to compile"))?;
+        let lits: Vec<Lit> = lits
+            .into_iter()
+            .zip(merged)
+            .map(|(bytes, kinds)| Lit {
+                bytes: bytes.into_boxed_slice(),
+                kinds,
+            })
+            .collect();
+        let mut tri_bits = Box::new([0u64; TRI_BITS / 64]);
+        let mut tri: Vec<(u16, u16)> = Vec::new();
+        let mut other: Vec<Vec<u16>> = vec![Vec::new(); 256];
+        let mut other_first = vec![false; 256];
+        let mut other_pairs = vec![0u64; 65536 / 64];
+        for (i, lit) in lits.iter().enumerate() {
+            let i = i as u16;
+            match *lit.bytes {
+                [a, b, c, ..] if a.is_ascii_alphabetic() => {
+                    tri.push((tri_key(a, b, c) as u16, i));
+                }
+                // Two bytes: any third byte (or none).
+                [a, b] if a.is_ascii_alphabetic() => {
+                    for c in 0..32u8 {
+                        tri.push((tri_key(a, b, c) as u16, i));
+                    }
+                }
+                [a, ..] => {
+                    if let Some(list) = other.get_mut(usize::from(a)) {
+                        list.push(i);
+                    }
+                    let seconds: Vec<u8> = match lit.bytes.get(1) {
+                        Some(&b) => vec![b, b.to_ascii_uppercase()],
+                        None => (0..=255).collect(),
+                    };
+                    for c in [a, a.to_ascii_uppercase()] {
+                        for &d in &seconds {
+                            let k = (usize::from(c) << 8) | usize::from(d.to_ascii_lowercase());
+                            if let Some(w) = other_pairs.get_mut(k / 64) {
+                                *w |= 1u64 << (k % 64);
+                            }
+                        }
+                    }
+                    for c in [a, a.to_ascii_uppercase()] {
+                        if let Some(f) = other_first.get_mut(usize::from(c)) {
+                            *f = true;
+                        }
+                    }
+                }
+                [] => {}
+            }
+        }
+        tri.sort_unstable();
+        for &(k, _) in &tri {
+            if let Some(w) = tri_bits.get_mut(usize::from(k) / 64) {
+                *w |= 1u64 << (k % 64);
+            }
+        }
+
+        let custom_lits: Vec<(u32, Vec<u8>)> = patterns
+            .anchor_literals()
+            .map(|(i, l)| (i, l.to_ascii_lowercase()))
+            .collect();
+        let (custom, custom_kinds) = compile_custom(&custom_lits)?;
         Ok(Self {
-            ac: Some(ac),
-            kinds,
+            lits,
+            tri_bits,
+            tri,
+            other,
+            other_first,
+            other_pairs,
+            generic: ids.generic.is_some(),
+            custom,
+            custom_kinds,
         })
     }
 
-    /// Every anchor hit as (pattern index, start, end), leftmost-longest. (`try_find_iter`
-    /// cannot fail for an unanchored search on an automaton built for it; an error ends the
-    /// iteration instead of panicking.)
-    pub(crate) fn iter<'a>(
+    /// Whether the trigram table has the letter-initial trigram at `p` (the text has a
+    /// letter at `p`).
+    #[inline(always)]
+    pub(crate) fn tri_hit(&self, t: &[u8], p: usize) -> bool {
+        let key = tri_key(at(t, p), at(t, p + 1), at(t, p + 2));
+        // key < 2^15, so the lookup never misses (and the bound check folds away).
+        self.tri_bits
+            .get(key >> 6)
+            .is_some_and(|w| w & (1u64 << (key & 63)) != 0)
+    }
+
+    /// Whether a literal may start at `p` (one bit probe for a letter, one table read for
+    /// any other byte): the fast filter before [`Anchors::longest_at`].
+    #[inline(always)]
+    pub(crate) fn may_start(&self, t: &[u8], p: usize) -> bool {
+        let b0 = at(t, p);
+        if b0.is_ascii_alphabetic() {
+            let key = tri_key(b0, at(t, p + 1), at(t, p + 2));
+            let hit = self
+                .tri_bits
+                .get(key / 64)
+                .is_some_and(|w| w & (1u64 << (key % 64)) != 0);
+            if hit {
+                return true;
+            }
+        }
+        if !self.starts_other(b0) {
+            return false;
+        }
+        let k = (usize::from(b0) << 8) | usize::from(at(t, p + 1).to_ascii_lowercase());
+        self.other_pairs
+            .get(k / 64)
+            .is_some_and(|w| w & (1u64 << (k % 64)) != 0)
+    }
+
+    /// The longest built-in literal at `p` (case-insensitive): (literal, end).
+    #[inline(never)]
+    pub(crate) fn longest_at(&self, t: &[u8], p: usize) -> Option<(usize, usize)> {
+        let b0 = at(t, p);
+        let b1 = at(t, p + 1).to_ascii_lowercase();
+        let mut best: Option<(usize, usize)> = None;
+        let mut consider = |li: usize| {
+            let Some(lit) = self.lits.get(li) else {
+                return;
+            };
+            let n = lit.bytes.len();
+            if best.is_some_and(|(_, e)| e >= p + n) || (n > 1 && lit.bytes.get(1) != Some(&b1)) {
+                return;
+            }
+            if t.get(p..p + n)
+                .is_some_and(|w| w.eq_ignore_ascii_case(&lit.bytes))
+            {
+                best = Some((li, p + n));
+            }
+        };
+        if b0.is_ascii_alphabetic() {
+            let key = tri_key(b0, b1, at(t, p + 2)) as u16;
+            let from = self.tri.partition_point(|e| e.0 < key);
+            for &(k, li) in self.tri.get(from..).unwrap_or(&[]) {
+                if k != key {
+                    break;
+                }
+                consider(usize::from(li));
+            }
+        }
+        if let Some(list) = self.other.get(usize::from(b0.to_ascii_lowercase())) {
+            for &li in list {
+                consider(usize::from(li));
+            }
+        }
+        best
+    }
+
+    /// Whether a byte (lower-cased) starts a literal that is not found at letter-run starts.
+    #[inline(always)]
+    pub(crate) fn starts_other(&self, b: u8) -> bool {
+        self.other_first
+            .get(usize::from(b))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The handlers of a literal.
+    pub(crate) fn kinds(&self, lit: usize) -> &[Anchor] {
+        self.lits
+            .get(lit)
+            .map(|l| l.kinds.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// Every customer-prefix hit as (handlers, start, end), leftmost-longest.
+    /// (`try_find_iter` cannot fail for an unanchored search on an automaton built for it; an
+    /// error ends the iteration instead of panicking.)
+    pub(crate) fn custom_iter<'a>(
         &'a self,
         text: &'a str,
-    ) -> impl Iterator<Item = (usize, usize, usize)> + 'a {
-        self.ac
+    ) -> impl Iterator<Item = (&'a [Anchor], usize, usize)> + 'a {
+        self.custom
             .iter()
             .filter_map(move |ac| ac.try_find_iter(aho_corasick::Input::new(text)).ok())
             .flatten()
-            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+            .map(|m| {
+                let k = self
+                    .custom_kinds
+                    .get(m.pattern().as_usize())
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                (k, m.start(), m.end())
+            })
     }
+}
 
-    /// The handlers of one pattern.
-    pub(crate) fn kinds(&self, pattern: usize) -> &[Anchor] {
-        self.kinds.get(pattern).map(Vec::as_slice).unwrap_or(&[])
+type CustomAc = (Option<AhoCorasick>, Vec<Vec<Anchor>>);
+
+/// The automaton over customer pattern prefixes (none without anchored patterns).
+fn compile_custom(custom: &[(u32, Vec<u8>)]) -> Result<CustomAc, ConfigError> {
+    let mut lits: Vec<&[u8]> = Vec::new();
+    let mut kinds: Vec<Vec<Anchor>> = Vec::new();
+    for (i, l) in custom {
+        let a = Anchor::Custom(*i);
+        match lits.iter().position(|x| *x == l.as_slice()) {
+            Some(j) => {
+                if let Some(k) = kinds.get_mut(j) {
+                    k.push(a);
+                }
+            }
+            None => {
+                lits.push(l);
+                kinds.push(vec![a]);
+            }
+        }
     }
+    if lits.is_empty() {
+        return Ok((None, kinds));
+    }
+    let mut merged = kinds.clone();
+    for (i, long) in lits.iter().enumerate() {
+        for (j, short) in lits.iter().enumerate() {
+            if i != j && short.len() < long.len() && long.starts_with(short) {
+                if let (Some(dst), Some(src)) = (merged.get_mut(i), kinds.get(j)) {
+                    for a in src {
+                        if !dst.contains(a) {
+                            dst.push(*a);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let ac = AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(if lits.len() <= 2000 {
+            AhoCorasickKind::DFA
+        } else {
+            AhoCorasickKind::ContiguousNFA
+        }))
+        .build(&lits)
+        .map_err(|_| ConfigError::new("detectors", "too many anchors to compile"))?;
+    Ok((Some(ac), merged))
 }

@@ -47,13 +47,9 @@ pub(crate) fn finish(h: u64) -> u64 {
     h ^ (h >> 29)
 }
 
-/// Runs the word loop over `t`.
-pub(crate) fn words<const KW: bool>(
-    e: &Engine,
-    kw: Option<&Keywords>,
-    t: &[u8],
-    out: &mut Vec<Finding>,
-) {
+/// Runs the word loop over `t` (used when customer keywords exist; the numeric classifiers
+/// run here then, and the anchor pass skips them).
+pub(crate) fn words(e: &Engine, kw: &Keywords, t: &[u8], out: &mut Vec<Finding>) {
     let mut done = 0usize;
     let mut in_word = false;
     let mut ws = 0usize;
@@ -68,25 +64,23 @@ pub(crate) fn words<const KW: bool>(
                 h = SEED;
                 acc = 0;
             }
-            if KW {
-                h = step(h, b);
-            }
+            h = step(h, b);
             acc |= c;
         } else if in_word {
             in_word = false;
-            end_word::<KW>(e, kw, t, ws, i, h, acc, &mut done, out);
+            end_word(e, kw, t, ws, i, h, acc, &mut done, out);
         }
     }
     if in_word {
-        end_word::<KW>(e, kw, t, ws, t.len(), h, acc, &mut done, out);
+        end_word(e, kw, t, ws, t.len(), h, acc, &mut done, out);
     }
 }
 
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn end_word<const KW: bool>(
+fn end_word(
     e: &Engine,
-    kw: Option<&Keywords>,
+    kw: &Keywords,
     t: &[u8],
     ws: usize,
     we: usize,
@@ -95,13 +89,9 @@ fn end_word<const KW: bool>(
     done: &mut usize,
     out: &mut Vec<Finding>,
 ) {
-    if KW {
-        if let Some(kw) = kw {
-            let h = finish(h);
-            if kw.maybe(h) {
-                kw.verify(t, ws, we, h, out);
-            }
-        }
+    let h = finish(h);
+    if kw.maybe(h) {
+        kw.verify(t, ws, we, h, out);
     }
     if acc & DIGIT != 0 && ws >= *done {
         *done = super::numeric::on_word(e, t, ws, we, out);

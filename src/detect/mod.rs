@@ -30,6 +30,7 @@ mod ids;
 mod lex;
 mod number;
 mod numeric;
+mod pass;
 mod providers;
 mod rules;
 mod secrets;

@@ -273,19 +273,29 @@ impl Engine {
     /// Scans one (already normalised) text.
     pub(crate) fn scan(&self, text: &str, out: &mut Vec<Finding>) {
         let t = text.as_bytes();
-        for m in self.anchors.iter(text) {
-            for &a in self.anchors.kinds(m.0) {
-                self.on_anchor(a, text, m.1, m.2, out);
-            }
-        }
         match &self.keywords {
-            Some(kw) => super::lex::words::<true>(self, Some(kw), t, out),
-            None => super::lex::words::<false>(self, None, t, out),
+            Some(kw) => {
+                super::pass::run::<false>(self, text, out);
+                super::lex::words(self, kw, t, out);
+            }
+            None => super::pass::run::<true>(self, text, out),
+        }
+        for (kinds, start, end) in self.anchors.custom_iter(text) {
+            for &a in kinds {
+                self.on_anchor(a, text, start, end, out);
+            }
         }
         self.patterns.scan_unanchored(text, out);
     }
 
-    fn on_anchor(&self, a: Anchor, text: &str, start: usize, end: usize, out: &mut Vec<Finding>) {
+    pub(crate) fn on_anchor(
+        &self,
+        a: Anchor,
+        text: &str,
+        start: usize,
+        end: usize,
+        out: &mut Vec<Finding>,
+    ) {
         let t = text.as_bytes();
         match a {
             Anchor::Email => super::text::email(self, t, start, out),
