@@ -7,6 +7,8 @@
 //! JSON inside a string (tool arguments, tool results) is decoded, scanned, redacted and
 //! re-encoded, to a bounded nesting.
 
+use std::borrow::Cow;
+
 use crate::config::{Action, ActionTable, Policy};
 use crate::detect::{Finding, RuleIdx, Scratch};
 use crate::json::{self, escape_into, JsonErrorKind, Limits, Span, Value};
@@ -103,7 +105,7 @@ pub fn inspect_body(
     };
 
     let mut docs = Docs::default();
-    docs.add(src.to_string(), None, &root, 0, &limits);
+    docs.add(Cow::Borrowed(src), None, &root, 0, &limits);
     outcome.opaque_blobs = docs.opaque_blobs;
 
     // Scan all text as one stream; numbers one by one.
@@ -269,8 +271,9 @@ fn count<'a>(findings: impl Iterator<Item = &'a Finding>, actions: &ActionTable)
 }
 
 /// One JSON document: the body (index 0) or a JSON text found inside a string of a parent.
-struct Doc {
-    text: String,
+struct Doc<'a> {
+    /// The body itself (borrowed) or a JSON text decoded from a string of a parent.
+    text: Cow<'a, str>,
     /// (parent doc, span of the string in the parent that holds this document).
     parent: Option<(usize, Span)>,
     walk: Walk,
@@ -279,8 +282,8 @@ struct Doc {
 }
 
 #[derive(Default)]
-struct Docs {
-    docs: Vec<Doc>,
+struct Docs<'a> {
+    docs: Vec<Doc<'a>>,
     opaque_blobs: u32,
 }
 
@@ -297,11 +300,11 @@ struct Stream {
     segs: Vec<StreamSeg>,
 }
 
-impl Docs {
+impl<'a> Docs<'a> {
     /// Adds a document and, recursively (bounded), the JSON documents inside its strings.
     fn add(
         &mut self,
-        text: String,
+        text: Cow<'a, str>,
         parent: Option<(usize, Span)>,
         root: &Value,
         nesting: u8,
@@ -335,7 +338,13 @@ impl Docs {
             containers,
         });
         for ((_, inner, v), span) in embedded.into_iter().zip(spans) {
-            self.add(inner, Some((index, span)), &v, nesting + 1, limits);
+            self.add(
+                Cow::Owned(inner),
+                Some((index, span)),
+                &v,
+                nesting + 1,
+                limits,
+            );
         }
     }
 
@@ -344,7 +353,7 @@ impl Docs {
     fn stream(&self) -> Stream {
         let mut text = String::new();
         let mut segs = Vec::new();
-        let mut last_group: Option<(usize, u32)> = None;
+        let mut last: Option<(usize, u32, bool)> = None;
         for (d, doc) in self.docs.iter().enumerate() {
             for (i, seg) in doc.walk.texts.iter().enumerate() {
                 // `containers` is sorted (pushed in text order): a linear `contains` here made
@@ -352,12 +361,18 @@ impl Docs {
                 if doc.containers.binary_search(&i).is_ok() {
                     continue;
                 }
-                if last_group.is_some() && last_group != Some((d, seg.group)) {
-                    text.push('\n');
+                // Parts of one message: nothing between them. Conversation text of different
+                // messages: a space, so a value split across two messages is found. Anything
+                // else: a newline, which no detector matches across.
+                match last {
+                    Some((ld, lg, _)) if (ld, lg) == (d, seg.group) => {}
+                    Some((_, _, true)) if seg.flow => text.push(' '),
+                    Some(_) => text.push('\n'),
+                    None => {}
                 }
-                last_group = Some((d, seg.group));
+                last = Some((d, seg.group, seg.flow));
                 let start = text.len();
-                text.push_str(&seg.str.decode(&doc.text));
+                seg.str.decode_into(&doc.text, &mut text);
                 segs.push(StreamSeg {
                     doc: d,
                     text: *seg,

@@ -201,6 +201,73 @@ fn group(t: &[u8], s: usize) -> Group {
     g
 }
 
+/// Group sizes a card is written in: one run, 4-6-5 / 4-6-4 (Amex, Diners), or fours with a
+/// shorter last group.
+fn card_shape(sizes: &[u8]) -> bool {
+    match sizes {
+        [_] | [4, 6, 5] | [4, 6, 4] => true,
+        _ => sizes
+            .iter()
+            .enumerate()
+            .all(|(i, &s)| s == 4 || (i + 1 == sizes.len() && (1..=4).contains(&s))),
+    }
+}
+
+/// The byte span of the longest contiguous run of groups (not the whole) that is a card.
+fn card_in_groups(g: &Group) -> Option<(usize, usize)> {
+    let sizes = g.sizes();
+    let mut offsets = [0usize; MAX_GROUPS + 1];
+    for (i, &sz) in sizes.iter().enumerate() {
+        let prev = offsets.get(i).copied().unwrap_or(0);
+        if let Some(o) = offsets.get_mut(i + 1) {
+            *o = prev + usize::from(sz);
+        }
+    }
+    let mut best: Option<(usize, usize, usize)> = None;
+    for a in 0..g.ng {
+        for b in (a + 1)..=g.ng {
+            if (a, b) == (0, g.ng) {
+                continue;
+            }
+            let (da, db) = (offsets.get(a).copied()?, offsets.get(b).copied()?);
+            let digits = g.digits().get(da..db)?;
+            let len = db - da;
+            if !(13..=19).contains(&len) || best.is_some_and(|(l, _, _)| l >= len) {
+                continue;
+            }
+            if card_shape(sizes.get(a..b)?) && ids::card(digits) {
+                let start = g.ends.get(a)? - usize::from(*sizes.get(a)?);
+                best = Some((len, start, *g.ends.get(b - 1)?));
+            }
+        }
+    }
+    best.map(|(_, s, e)| (s, e))
+}
+
+/// A 13-19 digit run glued to letters inside an alphanumeric word (`x4111…`, `com4111…`):
+/// the byte span of the first that is a card. A word of hex digits only is a hash or an id,
+/// where a Luhn-valid run is chance, and is left alone.
+fn card_in_word(w: &[u8], s: usize) -> Option<(usize, usize)> {
+    if w.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let mut i = 0;
+    while i < w.len() {
+        if !w.get(i)?.is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while w.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if (13..=19).contains(&(i - start)) && ids::card(w.get(start..i)?) {
+            return Some((s + start, s + i));
+        }
+    }
+    None
+}
+
 fn is_date(g: &Group) -> bool {
     if g.ng != 3 || !g.uniform_sep(b"-/.") {
         return false;
@@ -239,21 +306,15 @@ fn classify(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) {
             return;
         }
     }
-    // Payment card.
-    if (13..=19).contains(&d.len()) && !g.plus && !g.paren {
-        let shape = match sizes {
-            [_] => true,
-            [4, 6, 5] | [4, 6, 4] => g.uniform_sep(b" -"),
-            _ => {
-                g.uniform_sep(b" -")
-                    && sizes
-                        .iter()
-                        .enumerate()
-                        .all(|(i, &s)| s == 4 || (i + 1 == sizes.len() && (1..=4).contains(&s)))
-            }
-        };
-        if shape && ids::card(d) {
+    // Payment card: the whole run, else a contiguous run of its groups (a stray digit group
+    // before or after a card must not hide it: `1 4111 1111 1111 1111`).
+    if !g.plus && !g.paren && g.uniform_sep(b" -") {
+        if (13..=19).contains(&d.len()) && card_shape(sizes) && ids::card(d) {
             push(out, ids.card, g.start, g.end);
+            return;
+        }
+        if let Some((start, end)) = card_in_groups(g) {
+            push(out, ids.card, start, end);
             return;
         }
     }
@@ -473,6 +534,12 @@ fn alnum_word(
         if let Some(end) = iban(t, s) {
             push(out, ids.iban, s, end);
             return end;
+        }
+    }
+    if ids.card.is_some() {
+        if let Some((cs, ce)) = card_in_word(w, s) {
+            push(out, ids.card, cs, ce);
+            return we;
         }
     }
     match w.len() {

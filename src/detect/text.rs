@@ -112,10 +112,20 @@ pub(crate) fn email(e: &Engine, t: &[u8], at_pos: usize, out: &mut Vec<Finding>)
         count += 1;
         last = l;
     }
+    // A top-level domain glued to a long digit run (`example.com4111111111111111`: a card or
+    // phone pasted right after the address) ends where its letters end, so neither value
+    // hides the other.
+    let alpha = last.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let glued = last.len() - alpha;
+    let glued_digits = alpha >= 2 && glued >= 6 && last.iter().skip(alpha).all(u8::is_ascii_digit);
+    if glued_digits {
+        end -= glued;
+        last = last.get(..alpha).unwrap_or(&[]);
+    }
     if count < 2 || last.len() < 2 || !last.iter().all(u8::is_ascii_alphabetic) {
         return;
     }
-    if is_word(at(t, end)) && at(t, end) < 0x80 {
+    if !glued_digits && is_word(at(t, end)) && at(t, end) < 0x80 {
         return;
     }
     push(out, e.ids.email, s, end);

@@ -5,15 +5,20 @@
 /// panicking.
 pub fn decode_str(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
+    decode_into(raw, &mut out);
+    out
+}
+
+/// Appends the decoded raw contents of a JSON string to `out` (see [`decode_str`]).
+pub fn decode_into(raw: &str, out: &mut String) {
     let mut rest = raw;
     while let Some(i) = rest.find('\\') {
         out.push_str(rest.get(..i).unwrap_or(""));
         let esc = rest.get(i..).unwrap_or("");
-        let used = decode_escape(esc, &mut out);
+        let used = decode_escape(esc, out);
         rest = esc.get(used..).unwrap_or("");
     }
     out.push_str(rest);
-    out
 }
 
 /// Decodes the escape at the start of `esc` (which starts with a backslash) into `out`;

@@ -11,7 +11,7 @@
 mod escape;
 mod parse;
 
-pub use escape::{decode_str, escape_into};
+pub use escape::{decode_into, decode_str, escape_into};
 pub use parse::parse;
 
 use std::borrow::Cow;
@@ -50,6 +50,16 @@ impl Str {
             Cow::Owned(decode_str(raw))
         } else {
             Cow::Borrowed(raw)
+        }
+    }
+
+    /// Appends the decoded value to `out`.
+    pub fn decode_into(&self, src: &str, out: &mut String) {
+        let raw = self.span.of(src);
+        if self.escaped {
+            decode_into(raw, out);
+        } else {
+            out.push_str(raw);
         }
     }
 

@@ -19,10 +19,8 @@
 )]
 
 use openai_compliance_filter::config::Policy;
-use openai_compliance_filter::detect::Scratch;
 use openai_compliance_filter::exchange::{Exchange, Step};
 use openai_compliance_filter::json::{self, Limits};
-use openai_compliance_filter::openai::walker::{walk, Walk};
 use openai_compliance_filter::openai::{classify, Endpoint};
 use openai_compliance_filter::pipeline::{inspect_body, Verdict};
 use openai_compliance_filter::policy::{error_body, Reason};
@@ -133,7 +131,7 @@ pub fn check_body(policy: &Policy, ep: &Endpoint, body: &[u8], idempotent: bool)
                 again.facts, out.facts,
                 "redaction changed model/stream/store/state fields"
             );
-            if idempotent && !only_boundary_quirks(policy, new) {
+            if idempotent {
                 assert_eq!(
                     again.verdict(),
                     &Verdict::Forward,
@@ -143,81 +141,6 @@ pub fn check_body(policy: &Policy, ep: &Endpoint, body: &[u8], idempotent: bool)
             }
         }
     }
-}
-
-/// Scope of the idempotence property (detector quirk, reported to the lead; remove when the
-/// built-in patterns stop depending on `\b` and on their first candidate): `payment_card` is
-/// `\b[0-9](?:[ -]?[0-9]){12,18}\b` validated by Luhn *after* the match, and
-/// `openai_api_key` starts with `\b`. So a card glued to a word character
-/// (`jane@example.com4111111111111111`), or followed by a stray digit (`4111 1111 1111 1111 2`,
-/// a 17-digit candidate that fails Luhn and hides the 16-digit card inside it) is missed; once
-/// the neighbour is redacted to `[EMAIL]`, the `]` is a boundary (or the stray digit is gone)
-/// and a second pass finds the card. The assertion is skipped only when every finding of the
-/// second pass, in the text the pipeline scans (strings of one message joined, as the pipeline
-/// does), touches a placeholder: at most one separator (` `, `-`) between them.
-pub fn only_boundary_quirks(policy: &Policy, body: &[u8]) -> bool {
-    let Ok(src) = std::str::from_utf8(body) else {
-        return false;
-    };
-    let mut streams = Vec::new();
-    collect_streams(src, 0, &mut streams);
-    let mut any = false;
-    for text in &streams {
-        let mut found = Vec::new();
-        policy
-            .detectors
-            .scan(text, &mut Scratch::default(), &mut found);
-        for f in found {
-            any = true;
-            if !touches_placeholder(policy, text, f.start, f.end) {
-                return false;
-            }
-        }
-    }
-    any
-}
-
-fn collect_streams(src: &str, nesting: u8, out: &mut Vec<String>) {
-    let Ok(root) = json::parse(src, &Limits::default()) else {
-        return;
-    };
-    let mut w = Walk::default();
-    walk(src, &root, &mut w);
-    let mut text = String::new();
-    let mut last = None;
-    for seg in &w.texts {
-        let decoded = seg.str.decode(src);
-        let t = decoded.trim_start();
-        if nesting < 2
-            && (t.starts_with('{') || t.starts_with('['))
-            && json::parse(&decoded, &Limits::default()).is_ok()
-        {
-            collect_streams(&decoded, nesting + 1, out);
-            continue;
-        }
-        if last.is_some() && last != Some(seg.group) {
-            text.push('\n');
-        }
-        last = Some(seg.group);
-        text.push_str(&decoded);
-    }
-    out.push(text);
-}
-
-fn touches_placeholder(policy: &Policy, text: &str, start: usize, end: usize) -> bool {
-    let before = text.get(..start).unwrap_or("");
-    let before = before.strip_suffix([' ', '-']).unwrap_or(before);
-    let after = text.get(end..).unwrap_or("");
-    let after = after.strip_prefix([' ', '-']).unwrap_or(after);
-    policy.detectors.rules().iter().any(|r| {
-        let ph = format!("[{}", r.label);
-        let closes = before.ends_with(']')
-            && before
-                .rfind('[')
-                .and_then(|i| before.get(i..))
-                .is_some_and(|p| p.starts_with(&ph));
-        closes || after.starts_with(&ph)
-    })
 }
 
 /// The no-findings property on its own: a body the pipeline finds nothing in goes out
