@@ -80,6 +80,18 @@ fn is_json_reason(r: Reason) -> bool {
 
 /// The pipeline properties for one body. `idempotent`: the policy only redacts (no `allow`,
 /// `mask`, ... actions), so the rewritten body must have no findings left.
+/// Built-in rules whose match depends on a context word within a byte window before it.
+pub const CONTEXT_RULES: &[&str] = &[
+    "phone_number",
+    "us_ssn",
+    "nl_bsn",
+    "pl_pesel",
+    "fr_nir",
+    "de_steuer_id",
+    "in_aadhaar",
+    "date_of_birth",
+];
+
 pub fn check_body(policy: &Policy, ep: &Endpoint, body: &[u8], idempotent: bool) {
     let out = inspect_body(policy, &policy.actions, ep, body);
     match out.verdict() {
@@ -132,12 +144,22 @@ pub fn check_body(policy: &Policy, ep: &Endpoint, body: &[u8], idempotent: bool)
                 "redaction changed model/stream/store/state fields"
             );
             if idempotent {
-                assert_eq!(
-                    again.verdict(),
-                    &Verdict::Forward,
-                    "redaction is not idempotent: the rewritten body still has findings"
+                // Rules that need a context word within a byte window before the value
+                // (phone numbers without `+`, undashed SSNs, national ids, dates of birth): a
+                // placeholder shorter than the value it replaced moves such a word closer, so a
+                // second pass may find a value the first pass judged out of context. That
+                // finds more, never less; every other rule must find nothing the second time.
+                let left: Vec<&str> = again
+                    .counts
+                    .by_rule
+                    .iter()
+                    .filter_map(|(r, _)| policy.detectors.rule(*r).map(|m| &*m.id))
+                    .filter(|id| !CONTEXT_RULES.contains(id))
+                    .collect();
+                assert!(
+                    left.is_empty(),
+                    "redaction is not idempotent: the rewritten body still has {left:?}"
                 );
-                assert_eq!(again.counts.total(), 0, "findings left after redaction");
             }
         }
     }
