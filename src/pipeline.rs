@@ -186,7 +186,7 @@ pub fn inspect_body(
         };
         let decoded = seg.text.str.decode(&doc.text);
         let mut encoded = String::new();
-        escape_fast(&apply(&decoded, list), &mut encoded);
+        escape_into(&apply(&decoded, list), &mut encoded);
         if let Some(e) = edits.get_mut(seg.doc) {
             e.push((seg.text.str.span, encoded));
         }
@@ -401,7 +401,7 @@ impl<'a> Docs<'a> {
             match doc.parent {
                 Some((p, span)) => {
                     let mut encoded = String::new();
-                    escape_fast(&new_text, &mut encoded);
+                    escape_into(&new_text, &mut encoded);
                     edits.get_mut(p)?.push((span, encoded));
                 }
                 None => root_text = Some(new_text),
@@ -440,79 +440,4 @@ fn splice_text(text: &str, mut edits: Vec<(Span, String)>) -> String {
     }
     out.push_str(text.get(last..).unwrap_or(""));
     out
-}
-
-/// [`escape_into`], with runs of bytes that need no escape copied whole (found eight at a
-/// time); the output is the same.
-fn escape_fast(s: &str, out: &mut String) {
-    out.reserve(s.len());
-    let b = s.as_bytes();
-    let mut last = 0;
-    let mut i = 0;
-    loop {
-        i = skip_plain(b, i);
-        if i >= b.len() {
-            break;
-        }
-        out.push_str(s.get(last..i).unwrap_or(""));
-        // One special byte (ASCII, so `i..i + 1` is a char boundary).
-        escape_into(s.get(i..i + 1).unwrap_or(""), out);
-        i += 1;
-        last = i;
-    }
-    out.push_str(s.get(last..).unwrap_or(""));
-}
-
-/// The position of the first byte at or after `i` that JSON must escape (`"`, `\\`, or a
-/// control character), or the length.
-fn skip_plain(b: &[u8], mut i: usize) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let x = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or([0; 8]));
-        let quote = x ^ (LO * u64::from(b'"'));
-        let backslash = x ^ (LO * u64::from(b'\\'));
-        let special = (quote.wrapping_sub(LO) & !quote)
-            | (backslash.wrapping_sub(LO) & !backslash)
-            | (x.wrapping_sub(LO * 0x20) & !x);
-        if special & HI != 0 {
-            break;
-        }
-        i += 8;
-    }
-    while let Some(&c) = b.get(i) {
-        if c == b'"' || c == b'\\' || c < 0x20 {
-            break;
-        }
-        i += 1;
-    }
-    i
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escape_fast_matches_escape_into() {
-        let mut cases: Vec<String> = vec![
-            String::new(),
-            "plain text that needs nothing".into(),
-            "quote\" back\\ nl\n tab\t ctl\u{1}\u{1f} é 😀 </script>".into(),
-            "\"\"\"\\\\\n\n\r\u{8}\u{c}".into(),
-        ];
-        for pos in 0..20 {
-            for special in ['"', '\\', '\n', '\u{0}', '\u{1f}', 'é'] {
-                let mut s: String = "abcdefghijklmnopqrst".into();
-                s.insert(pos, special);
-                cases.push(s);
-            }
-        }
-        for s in &cases {
-            let (mut a, mut b) = (String::new(), String::new());
-            escape_into(s, &mut a);
-            escape_fast(s, &mut b);
-            assert_eq!(a, b, "{s:?}");
-        }
-    }
 }

@@ -81,30 +81,62 @@ pub(super) fn hex4(raw: &str, at: usize) -> Option<u32> {
     u32::from_str_radix(s, 16).ok()
 }
 
-/// Appends `s` as the contents of a JSON string (without quotes): `"`, `\` and control
-/// characters are escaped; everything else, non-ASCII included, is written as is.
+/// Appends `s` as the contents of a JSON string (without quotes): `"`, `\\` and control
+/// characters are escaped; everything else, non-ASCII included, is written as is. Runs that
+/// need no escape are copied whole (found eight bytes at a time).
 pub fn escape_into(s: &str, out: &mut String) {
+    out.reserve(s.len());
+    let b = s.as_bytes();
     let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0x08 => Some("\\b"),
-            0x0C => Some("\\f"),
-            0..=0x1F => None,
-            _ => continue,
+    let mut i = 0;
+    loop {
+        i = skip_plain(b, i);
+        let Some(&c) = b.get(i) else {
+            break;
         };
         out.push_str(s.get(last..i).unwrap_or(""));
-        match esc {
-            Some(e) => out.push_str(e),
-            None => out.push_str(&format!("\\u{:04x}", b)),
+        match c {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0C => out.push_str("\\f"),
+            _ => out.push_str(&format!("\\u{:04x}", c)),
         }
-        last = i + 1;
+        i += 1;
+        last = i;
     }
     out.push_str(s.get(last..).unwrap_or(""));
+}
+
+/// The position of the first byte at or after `i` that needs attention inside a JSON string
+/// (`"`, `\\` or a control character), or the length; eight bytes at a time.
+pub(super) fn skip_plain(b: &[u8], mut i: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or([0; 8]));
+        let quote = x ^ (LO * u64::from(b'"'));
+        let backslash = x ^ (LO * u64::from(b'\\'));
+        // A byte is zero in `quote`/`backslash` where it matched; `x` has a byte below 0x20
+        // where `x - 0x20..` borrows into a byte whose top bit was clear.
+        let special = (quote.wrapping_sub(LO) & !quote)
+            | (backslash.wrapping_sub(LO) & !backslash)
+            | (x.wrapping_sub(LO * 0x20) & !x);
+        if special & HI != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
 }
 
 #[cfg(test)]
@@ -121,6 +153,37 @@ mod tests {
         assert_eq!(decode_str(r"\ud83d\ude00!"), "😀!");
         assert_eq!(decode_str(r"x\ud83dy"), "x\u{FFFD}y");
         assert_eq!(decode_str("\\"), "\u{FFFD}");
+    }
+
+    #[test]
+    fn skip_plain_stops_at_every_special_byte_in_every_position() {
+        for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+            for pos in 0..20 {
+                let mut v = vec![b'a'; 20];
+                v[pos] = special;
+                assert_eq!(skip_plain(&v, 0), pos, "{special:#x} at {pos}");
+            }
+        }
+        let mut v = "é€😀 plain".repeat(5).into_bytes();
+        let n = v.len();
+        assert_eq!(skip_plain(&v, 0), n);
+        v.push(b'"');
+        assert_eq!(skip_plain(&v, 3), n);
+    }
+
+    #[test]
+    fn escape_round_trips_with_specials_at_every_position() {
+        for pos in 0..20 {
+            for special in ['"', '\\', '\n', '\u{0}', '\u{1f}', 'é', '😀'] {
+                let mut s: String = "abcdefghijklmnopqrst".into();
+                s.insert(pos, special);
+                let mut out = String::new();
+                escape_into(&s, &mut out);
+                assert_eq!(decode_str(&out), s);
+                let v: String = serde_json::from_str(&format!("\"{out}\"")).unwrap();
+                assert_eq!(v, s);
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The recursive-descent parser (recursion bounded by [`Limits::max_depth`]).
 
-use super::escape::hex4;
+use super::escape::{hex4, skip_plain};
 use super::{JsonError, JsonErrorKind, Limits, Member, Span, Str, Value};
 use std::borrow::Cow;
 
@@ -236,34 +236,6 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Skips bytes that need no attention inside a string (anything but `"`, `\\` and control
-/// characters), eight at a time, and returns the position of the first one that does.
-fn skip_plain(b: &[u8], mut i: usize) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let x = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or([0; 8]));
-        let quote = x ^ (LO * u64::from(b'"'));
-        let backslash = x ^ (LO * u64::from(b'\\'));
-        // A byte is zero in `quote`/`backslash` where it matched; `x` has a byte below 0x20
-        // where `x - 0x20..` borrows into a byte whose top bit was clear.
-        let special = (quote.wrapping_sub(LO) & !quote)
-            | (backslash.wrapping_sub(LO) & !backslash)
-            | (x.wrapping_sub(LO * 0x20) & !x);
-        if special & HI != 0 {
-            break;
-        }
-        i += 8;
-    }
-    while let Some(&c) = b.get(i) {
-        if c == b'"' || c == b'\\' || c < 0x20 {
-            break;
-        }
-        i += 1;
-    }
-    i
-}
-
 fn has_duplicate_keys(src: &str, members: &[Member]) -> bool {
     if members.len() < 2 {
         return false;
@@ -341,22 +313,6 @@ mod tests {
         }
         s.push_str("\"k3\":0}");
         assert_eq!(p(&s).err(), Some(JsonErrorKind::DuplicateKey));
-    }
-
-    #[test]
-    fn skip_plain_stops_at_every_special_byte_in_every_position() {
-        for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
-            for pos in 0..20 {
-                let mut v = vec![b'a'; 20];
-                v[pos] = special;
-                assert_eq!(skip_plain(&v, 0), pos, "{special:#x} at {pos}");
-            }
-        }
-        let mut v = "é€😀 plain".repeat(5).into_bytes();
-        let n = v.len();
-        assert_eq!(skip_plain(&v, 0), n);
-        v.push(b'"');
-        assert_eq!(skip_plain(&v, 3), n);
     }
 
     #[test]
