@@ -436,7 +436,8 @@ pub(crate) fn generic(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut V
                 b',' | b';' | b'"' | b'\'' | b'`' | b')' | b'}' | b']' | b'<' | b'>' | b'&'
             )
         {
-            j += 1;
+            // A placeholder inside the value is taken whole (its `]` does not end the value).
+            j += redactor_placeholder_len(t, j).unwrap_or(1);
         }
         // A sentence-ending period is not part of the value.
         while j > vs && matches!(at(t, j - 1), b'.' | b':') {
@@ -444,8 +445,15 @@ pub(crate) fn generic(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut V
         }
         (vs, j)
     };
-    let v = t.get(vs..ve).unwrap_or(&[]);
-    if v.len() < 8 || v.len() > 256 || v.iter().any(|&b| b == b' ' || b >= 0x80) || placeholder(v) {
+    let raw = t.get(vs..ve).unwrap_or(&[]);
+    if raw.len() > 256 || raw.iter().any(|&b| b == b' ' || b >= 0x80) || placeholder(raw) {
+        return;
+    }
+    // Our own placeholders (`[EMAIL]`, `[IP_2]`, `[CARD:3f2a…]`) are judged as absent, so a
+    // redacted value cannot make its neighbours look like a secret on a second pass.
+    let kept = without_placeholders(raw);
+    let v = kept.as_slice();
+    if v.len() < 8 {
         return;
     }
     let classes = [
@@ -463,6 +471,46 @@ pub(crate) fn generic(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut V
     if classes >= 2 && has_digit_or_symbol && entropy(v) >= 3.0 {
         push(out, e.ids.generic, vs, ve);
     }
+}
+
+/// The length of a placeholder the redactor writes at `v[i..]`: `[` two or more of
+/// `A-Z0-9_`, optionally `:hex`, then `]` (`[EMAIL]`, `[IP_2]`, `[CARD:3f2a9c1b7d40]`).
+fn redactor_placeholder_len(v: &[u8], i: usize) -> Option<usize> {
+    if v.get(i) != Some(&b'[') {
+        return None;
+    }
+    let mut j = i + 1;
+    while v
+        .get(j)
+        .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+    {
+        j += 1;
+    }
+    if j - i <= 2 {
+        return None;
+    }
+    if v.get(j) == Some(&b':') {
+        j += 1;
+        while v.get(j).is_some_and(u8::is_ascii_hexdigit) {
+            j += 1;
+        }
+    }
+    (v.get(j) == Some(&b']')).then_some(j + 1 - i)
+}
+
+/// `v` without the placeholders the redactor writes.
+fn without_placeholders(v: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while let Some(&b) = v.get(i) {
+        if let Some(n) = redactor_placeholder_len(v, i) {
+            i += n;
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
 }
 
 /// Telegram bot token `123456789:AA…` (anchor `:AA`).
