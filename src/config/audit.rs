@@ -26,6 +26,21 @@ pub enum AuditLogLevel {
     Error,
 }
 
+/// What the filter puts in Envoy's filter state at the end of each request (each value is one
+/// host call and one filter-state object in Envoy, so the default is the record alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterState {
+    /// Nothing (the log line and metrics only).
+    Off,
+    /// `wasm.ocf_audit`: the whole record as JSON (the default).
+    #[default]
+    Record,
+    /// The record and each access-log field (`wasm.ocf_decision`, `wasm.ocf_project`, ...),
+    /// for Envoy `json_format` access logs.
+    Fields,
+}
+
 /// `audit` as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -37,6 +52,8 @@ pub struct RawAudit {
     pub fingerprint_key: Option<String>,
     /// Most distinct project / model label values per VM (default 100, at most 10 000).
     pub max_label_values: Option<u32>,
+    /// What goes into Envoy's filter state: `record` (default), `fields`, `off`.
+    pub filter_state: FilterState,
 }
 
 /// The compiled `audit` section.
@@ -46,6 +63,8 @@ pub struct AuditConfig {
     pub log_level: AuditLogLevel,
     /// Most distinct values per metric label.
     pub max_label_values: u32,
+    /// What goes into Envoy's filter state.
+    pub filter_state: FilterState,
     fingerprint_key: Vec<u8>,
 }
 
@@ -87,6 +106,7 @@ impl AuditConfig {
         Ok(Self {
             log_level: raw.log_level,
             max_label_values,
+            filter_state: raw.filter_state,
             fingerprint_key,
         })
     }
@@ -149,8 +169,16 @@ mod tests {
         .unwrap();
         assert_eq!(p.audit.log_level, AuditLogLevel::Off);
         assert_eq!(p.audit.max_label_values, 7);
+        assert_eq!(p.audit.filter_state, FilterState::Record);
+        let p =
+            crate::config::Policy::from_json(br#"{"audit":{"filter_state":"fields"}}"#).unwrap();
+        assert_eq!(p.audit.filter_state, FilterState::Fields);
         let cases = [
             (r#"{"audit":{"colour":1}}"#, "audit.colour"),
+            (
+                r#"{"audit":{"filter_state":"s3cr3t"}}"#,
+                "audit.filter_state",
+            ),
             (r#"{"audit":{"log_level":"s3cr3t"}}"#, "audit.log_level"),
             (
                 r#"{"audit":{"fingerprint_key":"s3cr3t"}}"#,

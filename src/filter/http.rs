@@ -7,7 +7,7 @@
 use super::host;
 use super::metrics::Sink;
 use crate::audit::LOG_PREFIX;
-use crate::config::{AuditLogLevel, Policy};
+use crate::config::{AuditLogLevel, FilterState, Policy};
 use crate::exchange::{Exchange, Step};
 use proxy_wasm::traits::{Context, HttpContext};
 use proxy_wasm::types::{Action, LogLevel};
@@ -21,6 +21,7 @@ pub const AUDIT_PROPERTY: &str = "ocf_audit";
 pub struct Http {
     exchange: Exchange,
     log_level: Option<LogLevel>,
+    filter_state: FilterState,
     metrics: Option<Rc<RefCell<Sink>>>,
 }
 
@@ -36,9 +37,13 @@ impl Http {
             AuditLogLevel::Warn => Some(LogLevel::Warn),
             AuditLogLevel::Error => Some(LogLevel::Error),
         };
+        let filter_state = policy
+            .as_ref()
+            .map_or(FilterState::Record, |p| p.audit.filter_state);
         Self {
             exchange: Exchange::new(policy),
             log_level,
+            filter_state,
             metrics,
         }
     }
@@ -143,9 +148,14 @@ impl HttpContext for Http {
         }
         // Filter state set here is visible to the HCM's access loggers (they run after on_log;
         // verified with Envoy 1.40).
-        let mut ok = host::set_property(AUDIT_PROPERTY, json.as_bytes()).is_ok();
-        for (name, value) in record.access_log_fields() {
-            ok &= host::set_property(name, value.as_bytes()).is_ok();
+        let mut ok = true;
+        if self.filter_state != FilterState::Off {
+            ok &= host::set_property(AUDIT_PROPERTY, json.as_bytes()).is_ok();
+        }
+        if self.filter_state == FilterState::Fields {
+            for (name, value) in record.access_log_fields() {
+                ok &= host::set_property(name, value.as_bytes()).is_ok();
+            }
         }
         if !ok {
             log::debug!("openai-compliance-filter: could not set the audit filter state");

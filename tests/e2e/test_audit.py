@@ -57,9 +57,10 @@ DETECTORS = {
 ENFORCE = {
     "mode": "enforce",
     "detectors": DETECTORS,
-    "audit": {"fingerprint_key": FINGERPRINT_KEY, "log_level": "info"},
+    "audit": {"fingerprint_key": FINGERPRINT_KEY, "log_level": "info", "filter_state": "fields"},
 }
-AUDIT = {"mode": "audit", "detectors": DETECTORS}
+# The stdout sink of sidecar-accesslog.yaml reads single fields: `filter_state: fields`.
+AUDIT = {"mode": "audit", "detectors": DETECTORS, "audit": {"filter_state": "fields"}}
 
 RECORD_FIELDS = {
     "ts": str, "request_id": (str, type(None)), "method": str, "endpoint": str, "api": str,
