@@ -171,7 +171,7 @@ pub fn check_body(policy: &Policy, ep: &Endpoint, body: &[u8], idempotent: bool)
 /// the first pass judged as a whole (a 100-character run is no 59-76 character token; after
 /// `[PROVIDER_KEY]` replaced part of it, the rest may be). Such a second-pass finding touches a
 /// placeholder; the assertion is skipped only when every second-pass finding does (at most
-/// one separator, ` ` or `-`, between them), in the text the pipeline scans.
+/// one separator, a space or ASCII punctuation, between them), in the text the pipeline scans.
 pub fn only_boundary_quirks(policy: &Policy, body: &[u8]) -> bool {
     let Ok(src) = std::str::from_utf8(body) else {
         return false;
@@ -222,10 +222,14 @@ fn collect_streams(src: &str, nesting: u8, out: &mut Vec<String>) {
 }
 
 fn touches_placeholder(policy: &Policy, text: &str, start: usize, end: usize) -> bool {
+    // One separator between the finding and the placeholder: a space or ASCII punctuation
+    // (`9:::[PHONE]`: the `9::` before it became a valid IPv6 address once the number after
+    // it was redacted).
+    let sep = |c: char| c == ' ' || (c.is_ascii_punctuation() && c != '[' && c != ']');
     let before = text.get(..start).unwrap_or("");
-    let before = before.strip_suffix([' ', '-']).unwrap_or(before);
+    let before = before.strip_suffix(sep).unwrap_or(before);
     let after = text.get(end..).unwrap_or("");
-    let after = after.strip_prefix([' ', '-']).unwrap_or(after);
+    let after = after.strip_prefix(sep).unwrap_or(after);
     policy.detectors.rules().iter().any(|r| {
         let ph = format!("[{}", r.label);
         let closes = before.ends_with(']')
