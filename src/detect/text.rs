@@ -72,9 +72,11 @@ fn domain_char(b: u8) -> bool {
 
 /// An email address around the `@` at `at_pos`.
 pub(crate) fn email(e: &Engine, t: &[u8], at_pos: usize, out: &mut Vec<Finding>) {
-    // Local part: walk left.
+    // Local part: walk left to the start of the run (bounded), even past RFC 5321's 64 bytes:
+    // an address glued to a token before it (`...sk-proj-…jane@x.io`) is redacted with the
+    // whole token, never leaving a fragment of it behind.
     let mut s = at_pos;
-    while s > 0 && at_pos - s < 64 && local_char(before(t, s)) {
+    while s > 0 && at_pos - s < 256 && local_char(before(t, s)) {
         s -= 1;
     }
     while s < at_pos && matches!(at(t, s), b'.' | b'\'' | b'-' | b'+') {

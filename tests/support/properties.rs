@@ -226,10 +226,22 @@ fn touches_placeholder(policy: &Policy, text: &str, start: usize, end: usize) ->
     // (`9:::[PHONE]`: the `9::` before it became a valid IPv6 address once the number after
     // it was redacted).
     let sep = |c: char| c == ' ' || (c.is_ascii_punctuation() && c != '[' && c != ']');
-    let before = text.get(..start).unwrap_or("");
-    let before = before.strip_suffix(sep).unwrap_or(before);
-    let after = text.get(end..).unwrap_or("");
-    let after = after.strip_prefix(sep).unwrap_or(after);
+    // Invisible characters (zero-width, word joiner, soft hyphen, BiDi marks), which detection
+    // ignores, separate nothing.
+    let invisible = |c: char| {
+        matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    };
+    let before = text.get(..start).unwrap_or("").trim_end_matches(invisible);
+    let before = before
+        .strip_suffix(sep)
+        .unwrap_or(before)
+        .trim_end_matches(invisible);
+    let after = text.get(end..).unwrap_or("").trim_start_matches(invisible);
+    let after = after
+        .strip_prefix(sep)
+        .unwrap_or(after)
+        .trim_start_matches(invisible);
     policy.detectors.rules().iter().any(|r| {
         let ph = format!("[{}", r.label);
         let closes = before.ends_with(']')
