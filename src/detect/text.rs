@@ -71,6 +71,38 @@ fn domain_char(b: u8) -> bool {
 }
 
 /// An email address around the `@` at `at_pos`.
+/// Whether `t[at_pos + 1..end]` (trailing `.`/`-` dropped) is a domain: two or more labels
+/// without leading or trailing `-`, the last alphabetic and at least two letters. A last label
+/// glued to a run of six or more digits (`example.com4111111111111111`: a card or phone pasted
+/// right after the address) ends where its letters end, so neither value hides the other.
+/// Returns the domain's end and whether it cut such digits off.
+fn domain_end(t: &[u8], at_pos: usize, mut end: usize) -> Option<(usize, bool)> {
+    while end > at_pos + 1 && matches!(at(t, end - 1), b'.' | b'-') {
+        end -= 1;
+    }
+    let domain = t.get(at_pos + 1..end)?;
+    let mut count = 0;
+    let mut last: &[u8] = &[];
+    for l in domain.split(|&b| b == b'.') {
+        if l.is_empty() || l.first() == Some(&b'-') || l.last() == Some(&b'-') || l.len() > 63 {
+            return None;
+        }
+        count += 1;
+        last = l;
+    }
+    let alpha = last.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let glued = last.len() - alpha;
+    let glued_digits = alpha >= 2 && glued >= 6 && last.iter().skip(alpha).all(u8::is_ascii_digit);
+    if glued_digits {
+        end -= glued;
+        last = last.get(..alpha).unwrap_or(&[]);
+    }
+    if count < 2 || last.len() < 2 || !last.iter().all(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    Some((end, glued_digits))
+}
+
 pub(crate) fn email(e: &Engine, t: &[u8], at_pos: usize, out: &mut Vec<Finding>) {
     // Local part: walk left to the start of the run (bounded), even past RFC 5321's 64 bytes:
     // an address glued to a token before it (`...sk-proj-…jane@x.io`) is redacted with the
@@ -98,35 +130,21 @@ pub(crate) fn email(e: &Engine, t: &[u8], at_pos: usize, out: &mut Vec<Finding>)
     while end < t.len() && end - at_pos < 255 && domain_char(at(t, end)) {
         end += 1;
     }
-    while end > at_pos + 1 && matches!(at(t, end - 1), b'.' | b'-') {
-        end -= 1;
-    }
-    let Some(domain) = t.get(at_pos + 1..end) else {
-        return;
-    };
-    let mut labels = domain.split(|&b| b == b'.');
-    let mut count = 0;
-    let mut last: &[u8] = &[];
-    for l in &mut labels {
-        if l.is_empty() || l.first() == Some(&b'-') || l.last() == Some(&b'-') || l.len() > 63 {
-            return;
+    // The longest prefix of the run that is a domain, ending at the run's end or before a
+    // `-` or `.` (`a@b.io---sk-proj-…` is the address `a@b.io` and then something else).
+    let mut cand = end;
+    let (end, glued_digits) = loop {
+        if let Some(found) = domain_end(t, at_pos, cand) {
+            break found;
         }
-        count += 1;
-        last = l;
-    }
-    // A top-level domain glued to a long digit run (`example.com4111111111111111`: a card or
-    // phone pasted right after the address) ends where its letters end, so neither value
-    // hides the other.
-    let alpha = last.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    let glued = last.len() - alpha;
-    let glued_digits = alpha >= 2 && glued >= 6 && last.iter().skip(alpha).all(u8::is_ascii_digit);
-    if glued_digits {
-        end -= glued;
-        last = last.get(..alpha).unwrap_or(&[]);
-    }
-    if count < 2 || last.len() < 2 || !last.iter().all(u8::is_ascii_alphabetic) {
-        return;
-    }
+        match (at_pos + 2..cand)
+            .rev()
+            .find(|&i| matches!(at(t, i), b'-' | b'.'))
+        {
+            Some(i) => cand = i,
+            None => return,
+        }
+    };
     if !glued_digits && is_word(at(t, end)) && at(t, end) < 0x80 {
         return;
     }
