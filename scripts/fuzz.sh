@@ -31,6 +31,7 @@ if (($#)); then
     targets=("$@")
 fi
 
+mkdir -p work   # logs (and long runs' corpora) live here; absent in a fresh clone
 cargo +nightly fuzz build -O
 for t in "${targets[@]}"; do
     # Long runs grow fuzz/work/<target>; the smoke starts from the checked-in seeds only.
