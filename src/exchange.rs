@@ -151,6 +151,10 @@ impl Exchange {
                 .flatten()
                 .map(|v| SafeId::new(v, &policy))
         };
+        // Provenance: a keyed fingerprint of the API key, never the key.
+        if let Some(key) = crate::audit::api_key(headers) {
+            self.record.key_fingerprint = Some(policy.audit.fingerprint(key));
+        }
         self.record.request_id = one("x-request-id");
         self.record.method = one(":method");
         self.record.project = one(hygiene::PROJECT);
@@ -345,14 +349,6 @@ impl Exchange {
     /// The adapter could not carry out a step (a host call failed): refuse.
     pub fn host_failed(&mut self) -> Step {
         self.deny(Reason::FilterUnavailable)
-    }
-
-    /// Records what the request headers say about provenance: the API-key fingerprint (never
-    /// the key). The adapter calls it with the same headers as [`Self::on_request_headers`].
-    pub fn note_request_headers(&mut self, headers: &HeaderPairs) {
-        if let (Some(policy), Some(key)) = (self.policy.as_ref(), crate::audit::api_key(headers)) {
-            self.record.key_fingerprint = Some(policy.audit.fingerprint(key));
-        }
     }
 
     /// The address of the upstream host Envoy chose (`ip:port`), when the host knows it.
@@ -576,7 +572,6 @@ mod tests {
             "authorization",
             "Bearer sk-proj-secretsecretsecret",
         )]));
-        x.note_request_headers(&h);
         x.on_request_headers(&h, false, 10);
         let body = br#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}"#;
         x.on_request_body(body.len(), true);

@@ -98,7 +98,6 @@ impl HttpContext for Http {
     fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
         let step = match host::request_headers() {
             Ok(headers) => {
-                self.exchange.note_request_headers(&headers);
                 self.exchange
                     .on_request_headers(&headers, end_of_stream, host::now_ms())
             }
