@@ -53,6 +53,30 @@ pub enum ApiKind {
 }
 
 impl ApiKind {
+    /// APIs whose create request is a JSON body of text the filter inspects.
+    pub fn has_inspected_json_body(self) -> bool {
+        matches!(
+            self,
+            ApiKind::ChatCompletions
+                | ApiKind::Responses
+                | ApiKind::Completions
+                | ApiKind::Embeddings
+                | ApiKind::Moderations
+        )
+    }
+
+    /// APIs whose create request names a model.
+    pub fn takes_model(self) -> bool {
+        self.has_inspected_json_body()
+            || matches!(
+                self,
+                ApiKind::Images
+                    | ApiKind::AudioTranscriptions
+                    | ApiKind::AudioTranslations
+                    | ApiKind::AudioSpeech
+            )
+    }
+
     /// Every kind, in declaration order.
     pub const ALL: &'static [ApiKind] = &[
         ApiKind::ChatCompletions,
@@ -271,7 +295,7 @@ fn openai_v1(method: &str, prefix: &str, rest: &[&str]) -> Endpoint {
     Endpoint {
         kind,
         route,
-        inspects_json: create && inspected(kind),
+        inspects_json: create && kind.has_inspected_json_body(),
         deployment: None,
     }
 }
@@ -303,21 +327,9 @@ fn azure_deployment(method: &str, deployment: &str, op: &[&str]) -> Endpoint {
     Endpoint {
         kind,
         route: format!("/openai/deployments/{{deployment}}/{op_path}"),
-        inspects_json: method.eq_ignore_ascii_case("POST") && inspected(kind),
+        inspects_json: method.eq_ignore_ascii_case("POST") && kind.has_inspected_json_body(),
         deployment: Some(deployment.to_string()),
     }
-}
-
-/// APIs whose create request is a JSON body the filter inspects.
-fn inspected(kind: ApiKind) -> bool {
-    matches!(
-        kind,
-        ApiKind::ChatCompletions
-            | ApiKind::Responses
-            | ApiKind::Completions
-            | ApiKind::Embeddings
-            | ApiKind::Moderations
-    )
 }
 
 #[cfg(test)]

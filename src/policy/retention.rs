@@ -19,22 +19,6 @@ pub enum BodyChange {
     InjectStoreFalse,
 }
 
-/// APIs whose create request names a model.
-pub fn takes_model(kind: ApiKind) -> bool {
-    matches!(
-        kind,
-        ApiKind::ChatCompletions
-            | ApiKind::Responses
-            | ApiKind::Completions
-            | ApiKind::Embeddings
-            | ApiKind::Moderations
-            | ApiKind::Images
-            | ApiKind::AudioTranscriptions
-            | ApiKind::AudioTranslations
-            | ApiKind::AudioSpeech
-    )
-}
-
 /// Checks an inspected body against its project. `deployment_model` is the model the Azure
 /// deployment in the path serves (checked at head time; a body `model` is checked too).
 pub fn check_body(
@@ -46,7 +30,7 @@ pub fn check_body(
 ) -> Result<BodyChange, Reason> {
     let model = facts.model.as_deref().or(deployment_model);
     if let Some(models) = &project.models {
-        if takes_model(endpoint.kind) {
+        if endpoint.kind.takes_model() {
             let body_ok = facts.model.as_deref().is_none_or(|m| any_name(models, m));
             if model.is_none() || !body_ok {
                 return Err(Reason::ModelNotAllowed);
