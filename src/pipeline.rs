@@ -426,18 +426,15 @@ fn may_hold_json(raw: &str) -> bool {
     }
 }
 
-fn splice_text(text: &str, mut edits: Vec<(Span, String)>) -> String {
-    edits.sort_by_key(|(s, _)| s.start);
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for (span, new) in edits {
-        if span.start < last {
-            continue;
-        }
-        out.push_str(text.get(last..span.start).unwrap_or(""));
-        out.push_str(&new);
-        last = span.end;
-    }
-    out.push_str(text.get(last..).unwrap_or(""));
-    out
+fn splice_text(text: &str, edits: Vec<(Span, String)>) -> String {
+    let mut pieces: Vec<Piece> = edits
+        .into_iter()
+        .map(|(span, text)| Piece {
+            start: span.start,
+            end: span.end,
+            text,
+        })
+        .collect();
+    pieces.sort_by_key(|p| p.start);
+    apply(text, &pieces)
 }
