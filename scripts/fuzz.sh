@@ -22,9 +22,6 @@ if [[ ${1:-} == smoke ]]; then
     # A fixed seed and input count: the same inputs on every run, so the smoke is a
     # regression check; exploration is `make fuzz`.
     budget=(-seed=1 -runs="${FUZZ_SMOKE_RUNS:-3000}")
-    # Idempotence counterexamples are a known open class (fuzz/open-findings): reported, not
-    # fatal, in the smoke; every other property fails it.
-    export OCF_FUZZ_IDEMPOTENCE_REPORT_ONLY=1
     label="smoke, ${FUZZ_SMOKE_RUNS:-3000} runs, seed 1"
     smoke=1
     shift

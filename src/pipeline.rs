@@ -48,6 +48,24 @@ impl FindingCounts {
     pub fn total(&self) -> u32 {
         self.by_rule.iter().map(|(_, n)| *n).sum()
     }
+
+    /// Adds `other`'s counts (keeping both lists sorted).
+    fn add(&mut self, other: &FindingCounts) {
+        fn add_into<K: Ord + Copy>(list: &mut Vec<(K, u32)>, more: &[(K, u32)]) {
+            for &(k, n) in more {
+                match list.binary_search_by(|(x, _)| x.cmp(&k)) {
+                    Ok(i) => {
+                        if let Some((_, m)) = list.get_mut(i) {
+                            *m = m.saturating_add(n);
+                        }
+                    }
+                    Err(i) => list.insert(i, (k, n)),
+                }
+            }
+        }
+        add_into(&mut self.by_rule, &other.by_rule);
+        add_into(&mut self.by_action, &other.by_action);
+    }
 }
 
 /// The result for one body: the verdict and what the record needs.
@@ -79,6 +97,13 @@ impl BodyOutcome {
 
 /// Inspects one JSON request body for `endpoint` under `actions` (the policy's table, or a
 /// project's).
+///
+/// A rewritten body is inspected again, until a round finds nothing more to change: the body
+/// that leaves never holds anything this policy would redact. (A placeholder can split a run
+/// of glued characters that the first round judged as one token, or move a context word
+/// closer to a value; the next round sees what is left.) The rounds share one renderer, so
+/// pseudonym numbers go on counting. A body that has not settled after [`MAX_ROUNDS`] is
+/// refused.
 pub fn inspect_body(
     policy: &Policy,
     actions: &ActionTable,
@@ -88,6 +113,86 @@ pub fn inspect_body(
     if body.len() as u64 > policy.max_body_bytes {
         return BodyOutcome::deny(Reason::BodyTooLarge);
     }
+    let mut renderer = Renderer::new(policy.detectors.rules(), actions);
+    let (mut outcome, mut settled) =
+        inspect_round(policy, actions, endpoint, body, &mut renderer, Round::First);
+    let mut round = 1;
+    while let Some(Verdict::Rewrite(bytes)) = &outcome.verdict {
+        if settled {
+            break;
+        }
+        // Later rounds skip the size cap (placeholders may be longer than the values) and
+        // `allow` findings (counted once, in the first round; they change nothing).
+        let (next, next_settled) = inspect_round(
+            policy,
+            actions,
+            endpoint,
+            bytes,
+            &mut renderer,
+            Round::Later,
+        );
+        outcome.counts.add(&next.counts);
+        match next.verdict {
+            // A rule that matches its own replacement (a customer pattern can) changes nothing.
+            Some(Verdict::Rewrite(ref again)) if again == bytes => break,
+            Some(Verdict::Rewrite(_)) if round >= MAX_ROUNDS => {
+                outcome.verdict = Some(Verdict::Deny(Reason::RedactionUnsettled));
+            }
+            Some(Verdict::Rewrite(_) | Verdict::Deny(_)) => outcome.verdict = next.verdict,
+            Some(Verdict::Forward) | None => break,
+        }
+        settled = next_settled;
+        round += 1;
+    }
+    outcome
+}
+
+/// Rounds of redaction at most (the second one almost always finds nothing).
+pub const MAX_ROUNDS: u32 = 4;
+
+/// Which round of [`inspect_body`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Round {
+    /// The client's body.
+    First,
+    /// The previous round's rewrite.
+    Later,
+}
+
+/// One round: parse, walk, scan, render, splice. With a rewrite, also whether it is settled:
+/// the rewritten text, scanned again before it is encoded, holds nothing more to change (the
+/// next round would parse the rewrite to the same text; this skips that when it can).
+fn inspect_round(
+    policy: &Policy,
+    actions: &ActionTable,
+    endpoint: &Endpoint,
+    body: &[u8],
+    renderer: &mut Renderer,
+    round: Round,
+) -> (BodyOutcome, bool) {
+    let mut settled = false;
+    let outcome = inspect_once(
+        policy,
+        actions,
+        endpoint,
+        body,
+        renderer,
+        round,
+        &mut settled,
+    );
+    (outcome, settled)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn inspect_once(
+    policy: &Policy,
+    actions: &ActionTable,
+    endpoint: &Endpoint,
+    body: &[u8],
+    renderer: &mut Renderer,
+    round: Round,
+    settled: &mut bool,
+) -> BodyOutcome {
     let Ok(src) = std::str::from_utf8(body) else {
         return BodyOutcome::deny(Reason::InvalidJson);
     };
@@ -126,6 +231,10 @@ pub fn inspect_body(
             number_findings.extend(found.into_iter().map(|f| (d, n, f)));
         }
     }
+    if round == Round::Later {
+        findings.retain(|f| actions.get(f.rule) != Action::Allow);
+        number_findings.retain(|(_, _, f)| actions.get(f.rule) != Action::Allow);
+    }
     if findings.is_empty() && number_findings.is_empty() {
         outcome.verdict = Some(Verdict::Forward);
         return outcome;
@@ -152,7 +261,6 @@ pub fn inspect_body(
     }
 
     // Render every replacement into per-string pieces.
-    let mut renderer = Renderer::new(policy.detectors.rules(), actions);
     let mut pieces: Vec<Vec<Piece>> = vec![Vec::new(); stream.segs.len()];
     for m in merged.iter().filter(|m| m.action != Action::Allow) {
         let matched = stream.text.get(m.start..m.end).unwrap_or("");
@@ -177,20 +285,24 @@ pub fn inspect_body(
         }
     }
     let mut edits: Vec<Vec<(Span, String)>> = vec![Vec::new(); docs.docs.len()];
+    // The stream as the next round would see it: redacted strings in place of the originals.
+    let mut next_text = String::with_capacity(stream.text.len());
+    let mut copied = 0;
     for (seg, list) in stream.segs.iter().zip(&pieces) {
         if list.is_empty() {
             continue;
         }
-        let Some(doc) = docs.docs.get(seg.doc) else {
-            continue;
-        };
-        let decoded = seg.text.str.decode(&doc.text);
+        let redacted = apply(stream.text.get(seg.start..seg.end).unwrap_or(""), list);
+        next_text.push_str(stream.text.get(copied..seg.start).unwrap_or(""));
+        next_text.push_str(&redacted);
+        copied = seg.end;
         let mut encoded = String::new();
-        escape_into(&apply(&decoded, list), &mut encoded);
+        escape_into(&redacted, &mut encoded);
         if let Some(e) = edits.get_mut(seg.doc) {
             e.push((seg.text.str.span, encoded));
         }
     }
+    next_text.push_str(stream.text.get(copied..).unwrap_or(""));
     for (d, n, f) in &number_findings {
         let action = actions.get(f.rule);
         if action == Action::Allow {
@@ -204,13 +316,24 @@ pub fn inspect_body(
             .get(*d)
             .map(|doc| num.span.of(&doc.text))
             .unwrap_or("");
+        let replacement = renderer.render(f.rule, action, raw);
+        // Next round, a string of its own.
+        next_text.push('\n');
+        next_text.push_str(&replacement);
         let mut encoded = String::from("\"");
-        escape_into(&renderer.render(f.rule, action, raw), &mut encoded);
+        escape_into(&replacement, &mut encoded);
         encoded.push('"');
         if let Some(e) = edits.get_mut(*d) {
             e.push((num.span, encoded));
         }
     }
+    findings.clear();
+    policy
+        .detectors
+        .scan(&next_text, &mut scratch, &mut findings);
+    *settled = findings
+        .iter()
+        .all(|f| actions.get(f.rule) == Action::Allow);
     match docs.splice(edits) {
         Some(bytes) => outcome.verdict = Some(Verdict::Rewrite(bytes)),
         None => outcome.verdict = Some(Verdict::Forward),

@@ -235,3 +235,89 @@ fn facts_are_read() {
     assert_eq!(o.facts.model.as_deref(), Some("gpt-4.1"));
     assert!(o.facts.stream);
 }
+
+fn outcome(policy: &str, body: &str) -> openai_compliance_filter::pipeline::BodyOutcome {
+    let p = Policy::from_json(policy.as_bytes()).unwrap();
+    let e = classify("POST", CHAT).unwrap();
+    inspect_body(&p, &p.actions, &e, body.as_bytes())
+}
+
+#[test]
+fn a_value_a_placeholder_uncovers_is_redacted_in_a_later_round() {
+    // A fuzzer-found run of glued characters: the first round redacts a key inside it, which
+    // leaves a shorter run the detectors take for another value. The body that leaves holds
+    // nothing a second pass finds.
+    let data = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/regressions/pipeline/idempotence-discord-token-run"
+    ))
+    .unwrap();
+    let p = Policy::from_json(br#"{"unknown_endpoints":"inspect"}"#).unwrap();
+    let e = classify("POST", "/v1/completions").unwrap();
+    let first = inspect_body(&p, &p.actions, &e, &data[1..]);
+    let Verdict::Rewrite(out) = first.verdict() else {
+        panic!("expected a rewrite, got {:?}", first.verdict());
+    };
+    let again = inspect_body(&p, &p.actions, &e, out);
+    assert_eq!(again.verdict(), &Verdict::Forward);
+    assert_eq!(again.counts.total(), 0);
+}
+
+#[test]
+fn allowed_findings_are_counted_once_across_rounds() {
+    let o = outcome(
+        r#"{"detectors":{"actions":{"contact":"allow"}}}"#,
+        r#"{"messages":[{"role":"user","content":"x@example.com and 4111 1111 1111 1111"}]}"#,
+    );
+    let Verdict::Rewrite(out) = o.verdict() else {
+        panic!("expected a rewrite");
+    };
+    let out = String::from_utf8(out.clone()).unwrap();
+    assert!(
+        out.contains("x@example.com") && !out.contains("4111"),
+        "{out}"
+    );
+    assert_eq!(o.counts.total(), 2, "{:?}", o.counts);
+}
+
+#[test]
+fn a_pattern_that_matches_its_own_placeholder_settles() {
+    // `[TAG]` is both what the pattern finds and what `redact` writes: nothing changes in the
+    // second round, so the rewrite stands.
+    let o = outcome(
+        r#"{"detectors":{"patterns":[{"id":"tag","regex":"\\[TAG\\]|TAG-[0-9]{4}"}]}}"#,
+        r#"{"messages":[{"role":"user","content":"see TAG-1234"}]}"#,
+    );
+    let Verdict::Rewrite(out) = o.verdict() else {
+        panic!("expected a rewrite, got {:?}", o.verdict());
+    };
+    assert!(String::from_utf8_lossy(out).contains("see [TAG]"));
+}
+
+#[test]
+fn a_rewrite_that_never_settles_is_refused() {
+    // A hash placeholder the pattern matches again, with a new digest every round.
+    let o = outcome(
+        r#"{"detectors":{"hash_key":"0123456789abcdef0123456789abcdef",
+            "patterns":[{"id":"tag","regex":"\\[TAG[^\\]]*\\]|TAG-[0-9]{4}","action":"hash"}]}}"#,
+        r#"{"messages":[{"role":"user","content":"see TAG-1234"}]}"#,
+    );
+    assert_eq!(o.verdict(), &Verdict::Deny(Reason::RedactionUnsettled));
+    assert!(o.counts.total() >= 4, "{:?}", o.counts);
+}
+
+#[test]
+fn pseudonyms_keep_counting_across_rounds() {
+    // Round one: `TAG-1234` → `[TAG_1]`, the address → `[EMAIL_1]`. Round two: the pattern
+    // finds `[EMAIL_1]`, a new `TAG` value: it gets `[TAG_2]`, never a second `[TAG_1]`.
+    let o = outcome(
+        r#"{"detectors":{"default_action":"pseudonymize",
+            "patterns":[{"id":"tag","regex":"TAG-[0-9]{4}|\\[EMAIL_[0-9]+\\]"}]}}"#,
+        r#"{"messages":[{"role":"user","content":"TAG-1234 a@example.com"}]}"#,
+    );
+    let Verdict::Rewrite(out) = o.verdict() else {
+        panic!("expected a rewrite, got {:?}", o.verdict());
+    };
+    let out = String::from_utf8(out.clone()).unwrap();
+    assert!(out.contains("[TAG_1] [TAG_2]"), "{out}");
+}

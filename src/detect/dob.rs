@@ -3,7 +3,7 @@
 
 use super::checksum::num;
 use super::rules::Engine;
-use super::text::{at, before, push};
+use super::text::{after_last_placeholder, at, before, push, redactor_placeholder_len};
 use super::Finding;
 
 const MONTHS: &[(&str, u8)] = &[
@@ -48,7 +48,9 @@ const MONTHS: &[(&str, u8)] = &[
 
 /// Looks for a date within 40 bytes after the keyword ending at `kw_end`.
 pub(crate) fn dob(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut Vec<Finding>) {
-    if before(t, p).is_ascii_alphabetic() {
+    // Not a word of its own, or the label of a placeholder (`[DOB]`).
+    if before(t, p).is_ascii_alphabetic() || (p > 0 && redactor_placeholder_len(t, p - 1).is_some())
+    {
         return;
     }
     let last = before(t, kw_end);
@@ -67,7 +69,8 @@ pub(crate) fn dob(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut Vec<F
     let mut i = kw_end;
     while i < lim {
         let b = at(t, i);
-        if b == b'\n' {
+        // A redacted value after the keyword was the one it introduced.
+        if b == b'\n' || (b == b'[' && redactor_placeholder_len(t, i).is_some()) {
             return;
         }
         if b.is_ascii_digit() || b.is_ascii_alphabetic() {
@@ -183,7 +186,11 @@ fn date(t: &[u8], i: usize) -> Option<usize> {
 
 /// A date ending within 40 bytes before `p` (on the same line).
 fn date_before(t: &[u8], p: usize) -> Option<(usize, usize)> {
-    let from = p.saturating_sub(40);
+    let mut from = p.saturating_sub(40);
+    // A redacted value before the verb was the date it closed.
+    if let Some(cut) = t.get(from..p).and_then(after_last_placeholder) {
+        from += cut;
+    }
     let mut best = None;
     let mut i = from;
     while i < p {

@@ -5,7 +5,7 @@
 use super::checksum::entropy;
 use super::providers::{Charset, KEYWORD_KEYS, PREFIX_KEYS};
 use super::rules::Engine;
-use super::text::{at, before, is_word, push};
+use super::text::{at, before, is_word, push, redactor_placeholder_len};
 use super::Finding;
 
 /// Longest key body we look at.
@@ -471,31 +471,6 @@ pub(crate) fn generic(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut V
     if classes >= 2 && has_digit_or_symbol && entropy(v) >= 3.0 {
         push(out, e.ids.generic, vs, ve);
     }
-}
-
-/// The length of a placeholder the redactor writes at `v[i..]`: `[` two or more of
-/// `A-Z0-9_`, optionally `:hex`, then `]` (`[EMAIL]`, `[IP_2]`, `[CARD:3f2a9c1b7d40]`).
-fn redactor_placeholder_len(v: &[u8], i: usize) -> Option<usize> {
-    if v.get(i) != Some(&b'[') {
-        return None;
-    }
-    let mut j = i + 1;
-    while v
-        .get(j)
-        .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
-    {
-        j += 1;
-    }
-    if j - i <= 2 {
-        return None;
-    }
-    if v.get(j) == Some(&b':') {
-        j += 1;
-        while v.get(j).is_some_and(u8::is_ascii_hexdigit) {
-            j += 1;
-        }
-    }
-    (v.get(j) == Some(&b']')).then_some(j + 1 - i)
 }
 
 /// `v` without the placeholders the redactor writes.

@@ -382,3 +382,22 @@ fn random_input_never_panics_and_spans_are_char_boundaries() {
         s.scan_number(&text, Some(&text), &mut out);
     }
 }
+
+#[test]
+fn a_context_word_before_a_placeholder_introduced_that_value() {
+    // What the pipeline's second round sees: the value the context word introduced is a
+    // placeholder now; the next date or number must not borrow the word.
+    let s = set("{}");
+    let cases = [
+        "DOB: [DOB]. The meeting is on 09/06/2022 at 8:16.",
+        "arrives 2026-04-26. Er ist am [DOB] geboren.",
+        "SSN [SSN] and order 536228351",
+        "phone: [PHONE], ticket 0301234567",
+    ];
+    for text in cases {
+        assert_eq!(found(&s, text), vec![], "{text}");
+    }
+    // Without a placeholder in between, the word still counts.
+    assert_eq!(found(&s, "DOB: 1947-03-25.")[0].0, "date_of_birth");
+    assert_eq!(found(&s, "SSN 536228351")[0].0, "us_ssn");
+}

@@ -47,6 +47,11 @@ pub(crate) fn context_before(t: &[u8], pos: usize, keywords: &[&str], window: us
         Some(nl) => w.get(nl + 1..).unwrap_or(&[]),
         None => w,
     };
+    // A context word before a redacted value introduced that value, not this one.
+    let w = match after_last_placeholder(w) {
+        Some(i) => w.get(i..).unwrap_or(&[]),
+        None => w,
+    };
     let mut buf = [0u8; 96];
     let n = w.len().min(buf.len());
     let src = w.get(w.len() - n..).unwrap_or(&[]);
@@ -60,6 +65,44 @@ pub(crate) fn context_before(t: &[u8], pos: usize, keywords: &[&str], window: us
             x == k.as_bytes() && (i == 0 || !hay.get(i - 1).is_some_and(u8::is_ascii_alphabetic))
         })
     })
+}
+
+/// The length of a placeholder the redactor writes at `v[i..]`: `[` two or more of
+/// `A-Z0-9_`, optionally `:hex`, then `]` (`[EMAIL]`, `[IP_2]`, `[CARD:3f2a9c1b7d40]`).
+pub(crate) fn redactor_placeholder_len(v: &[u8], i: usize) -> Option<usize> {
+    if v.get(i) != Some(&b'[') {
+        return None;
+    }
+    let mut j = i + 1;
+    while v
+        .get(j)
+        .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+    {
+        j += 1;
+    }
+    if j - i <= 2 {
+        return None;
+    }
+    if v.get(j) == Some(&b':') {
+        j += 1;
+        while v.get(j).is_some_and(u8::is_ascii_hexdigit) {
+            j += 1;
+        }
+    }
+    (v.get(j) == Some(&b']')).then_some(j + 1 - i)
+}
+
+/// The end of the last redactor placeholder in `w`, if any.
+pub(crate) fn after_last_placeholder(w: &[u8]) -> Option<usize> {
+    let mut end = None;
+    for (i, &b) in w.iter().enumerate() {
+        if b == b'[' {
+            if let Some(n) = redactor_placeholder_len(w, i) {
+                end = Some(i + n);
+            }
+        }
+    }
+    end
 }
 
 fn local_char(b: u8) -> bool {

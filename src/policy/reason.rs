@@ -22,6 +22,8 @@ pub enum Reason {
     ContentBlocked,
     /// More findings than the redactor may apply in one request.
     TooManyFindings,
+    /// Redaction did not reach a body with nothing left to redact within its rounds.
+    RedactionUnsettled,
     /// Endpoint not allowed (unknown endpoints by default).
     EndpointNotAllowed,
     /// Path that cannot be normalised safely (encoded slash, `..`, control characters).
@@ -62,6 +64,7 @@ impl Reason {
         Reason::UnsupportedContentEncoding,
         Reason::ContentBlocked,
         Reason::TooManyFindings,
+        Reason::RedactionUnsettled,
         Reason::EndpointNotAllowed,
         Reason::InvalidPath,
         Reason::BodyLengthMismatch,
@@ -89,6 +92,7 @@ impl Reason {
             Reason::UnsupportedContentEncoding => "unsupported_content_encoding",
             Reason::ContentBlocked => "content_blocked",
             Reason::TooManyFindings => "too_many_findings",
+            Reason::RedactionUnsettled => "redaction_unsettled",
             Reason::EndpointNotAllowed => "endpoint_not_allowed",
             Reason::InvalidPath => "invalid_path",
             Reason::BodyLengthMismatch => "body_length_mismatch",
@@ -118,6 +122,7 @@ impl Reason {
             Reason::BodyTooLarge | Reason::TooManyFindings => 413,
             Reason::UnsupportedContentType | Reason::UnsupportedContentEncoding => 415,
             Reason::ContentBlocked
+            | Reason::RedactionUnsettled
             | Reason::EndpointNotAllowed
             | Reason::ProjectNotAllowed
             | Reason::OrganizationNotAllowed
@@ -142,6 +147,7 @@ impl Reason {
             Reason::UnsupportedContentEncoding => "Compressed request bodies cannot be inspected by the compliance filter.",
             Reason::ContentBlocked => "The request contains data that the compliance policy does not allow to be sent.",
             Reason::TooManyFindings => "The request contains more sensitive values than the compliance filter redacts in one request.",
+            Reason::RedactionUnsettled => "The compliance filter could not redact this request to a stable result.",
             Reason::EndpointNotAllowed => "This endpoint is not allowed by the compliance policy.",
             Reason::InvalidPath => "The request path is not allowed by the compliance filter.",
             Reason::BodyLengthMismatch => "The request body did not match its declared length.",
