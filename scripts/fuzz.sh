@@ -2,8 +2,7 @@
 # Runs every cargo-fuzz target for a bounded time, one after the other, one worker each.
 #
 #   scripts/fuzz.sh                 FUZZ_SECONDS per target (default 60)     (make fuzz)
-#   scripts/fuzz.sh smoke           FUZZ_SMOKE_RUNS inputs per target (default 3000), seed 1,
-#                                   idempotence counterexamples reported, not fatal (CI)
+#   scripts/fuzz.sh smoke           FUZZ_SMOKE_RUNS inputs per target (default 3000), seed 1 (CI)
 #   scripts/fuzz.sh [smoke] T...    only targets T...
 #
 # Needs nightly and cargo-fuzz (`cargo install cargo-fuzz`). Every run first replays the
