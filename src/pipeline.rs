@@ -303,6 +303,7 @@ fn inspect_once(
         }
     }
     next_text.push_str(stream.text.get(copied..).unwrap_or(""));
+    let mut renumbered = false;
     for (d, n, f) in &number_findings {
         let action = actions.get(f.rule);
         if action == Action::Allow {
@@ -317,9 +318,9 @@ fn inspect_once(
             .map(|doc| num.span.of(&doc.text))
             .unwrap_or("");
         let replacement = renderer.render(f.rule, action, raw);
-        // Next round, a string of its own.
-        next_text.push('\n');
-        next_text.push_str(&replacement);
+        // Next round, the number is a string, scanned with its neighbours: only a full round
+        // sees it where it will be.
+        renumbered = true;
         let mut encoded = String::from("\"");
         escape_into(&replacement, &mut encoded);
         encoded.push('"');
@@ -327,13 +328,15 @@ fn inspect_once(
             e.push((num.span, encoded));
         }
     }
-    findings.clear();
-    policy
-        .detectors
-        .scan(&next_text, &mut scratch, &mut findings);
-    *settled = findings
-        .iter()
-        .all(|f| actions.get(f.rule) == Action::Allow);
+    if !renumbered {
+        findings.clear();
+        policy
+            .detectors
+            .scan(&next_text, &mut scratch, &mut findings);
+        *settled = findings
+            .iter()
+            .all(|f| actions.get(f.rule) == Action::Allow);
+    }
     match docs.splice(edits) {
         Some(bytes) => outcome.verdict = Some(Verdict::Rewrite(bytes)),
         None => outcome.verdict = Some(Verdict::Forward),

@@ -152,6 +152,21 @@ def test_block_action_is_403(start_envoy, mock) -> None:
     assert sum(int(v) for k, v in rec["findings"].items() if "email" in k) >= 1, rec
 
 
+def test_redaction_that_never_settles_is_403(start_envoy, mock) -> None:
+    # A customer pattern that matches its own `hash` placeholder: every round rewrites the
+    # last one with a new digest, so the rewrite never settles and nothing is sent.
+    envoy = start_envoy({"detectors": {
+        "hash_key": "0123456789abcdef0123456789abcdef",
+        "patterns": [{"id": "tag", "regex": r"\[TAG[^\]]*\]|TAG-[0-9]{4}", "action": "hash"}],
+    }})
+    body = chat_body("ticket TAG-1234 please")
+    mark = envoy.log_offset()
+    r = post(envoy, "/v1/chat/completions", body, JSON_HEADERS)
+    rec = assert_denied(envoy, mock, mark, r.status_code, r.headers, r.content, 403,
+                        "redaction_unsettled", body)
+    assert sum(int(v) for k, v in rec["findings"].items() if "tag" in k) >= 4, rec
+
+
 def test_block_action_surfaces_in_the_sdk(start_envoy, mock) -> None:
     envoy = start_envoy(BLOCK_EMAIL)
     client = openai.OpenAI(base_url=envoy.base_url + "/v1", api_key=API_KEY, max_retries=0)
