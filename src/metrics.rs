@@ -57,7 +57,15 @@ pub struct Increment {
 impl Increment {
     /// The Envoy stat name: `ocf_tokens_total.project=.=p1;.;model=.=gpt-4o;.;type=.=prompt;.;`.
     pub fn stat_name(&self) -> String {
-        let mut s = String::from(self.name);
+        let mut s = String::new();
+        self.write_stat_name(&mut s);
+        s
+    }
+
+    /// Writes [`Self::stat_name`] into `s` (cleared first), reusing its allocation.
+    pub fn write_stat_name(&self, s: &mut String) {
+        s.clear();
+        s.push_str(self.name);
         if !self.labels.is_empty() {
             s.push('.');
         }
@@ -67,7 +75,6 @@ impl Increment {
             s.push_str(v);
             s.push_str(";.;");
         }
-        s
     }
 }
 
@@ -98,31 +105,36 @@ impl LabelCap {
 
     /// The value to record for `label`: `value` if it is known or there is room, else `other`.
     pub fn bound(&mut self, label: &'static str, value: &str) -> String {
-        let value = label_value(value);
+        let value = checked_label_value(value);
         let seen = self.seen.entry(label).or_default();
-        if seen.contains(&value) {
-            return value;
+        if seen.contains(value) {
+            return value.to_string();
         }
         if seen.len() >= self.max {
             return OTHER.into();
         }
-        seen.insert(value.clone());
-        value
+        seen.insert(value.to_string());
+        value.to_string()
     }
 }
 
 /// A label value safe inside a stat name: `<invalid>` → `invalid`; anything outside
 /// `[A-Za-z0-9._:/-]` (never the case for a [`crate::audit::SafeId`]) → `invalid`.
 fn label_value(v: &str) -> String {
+    checked_label_value(v).to_string()
+}
+
+/// [`label_value`] without the allocation.
+fn checked_label_value(v: &str) -> &str {
     let v = v.trim_start_matches('<').trim_end_matches('>');
     let ok = !v.is_empty()
         && v.len() <= 128
         && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'/' | b'-'));
     if ok {
-        v.to_string()
+        v
     } else {
-        "invalid".into()
+        "invalid"
     }
 }
 

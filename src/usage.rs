@@ -128,8 +128,36 @@ impl JsonScan {
     }
 
     fn feed(&mut self, chunk: &[u8]) {
-        for &b in chunk {
+        let mut rest = chunk;
+        while let Some((&b, tail)) = rest.split_first() {
+            if self.in_string && !self.escape && self.key.is_none() {
+                // Inside a value string only `"` and `\` matter: take the run before the next
+                // one at once (what `byte` would do to each of its bytes).
+                let run = rest
+                    .iter()
+                    .position(|&c| c == b'"' || c == b'\\')
+                    .unwrap_or(rest.len());
+                if run > 0 {
+                    let (skipped, after) = rest.split_at(run);
+                    self.skip_string_bytes(skipped);
+                    rest = after;
+                    continue;
+                }
+            }
             self.byte(b);
+            rest = tail;
+        }
+    }
+
+    /// Bytes inside a value string that are neither `"` nor `\`: only copied when capturing
+    /// (and the capture dropped once it would exceed [`MAX_USAGE_BYTES`], as `byte` does).
+    fn skip_string_bytes(&mut self, bytes: &[u8]) {
+        if let Some((buf, _)) = self.capture.as_mut() {
+            if buf.len().saturating_add(bytes.len()) <= MAX_USAGE_BYTES {
+                buf.extend_from_slice(bytes);
+            } else {
+                self.capture = None;
+            }
         }
     }
 

@@ -6,7 +6,7 @@
 
 use super::host;
 use super::metrics::Sink;
-use crate::audit::LOG_PREFIX;
+use crate::audit::AuditRecord;
 use crate::config::{AuditLogLevel, FilterState, Policy};
 use crate::exchange::{Exchange, Step};
 use proxy_wasm::traits::{Context, HttpContext};
@@ -141,9 +141,10 @@ impl HttpContext for Http {
 
     fn on_log(&mut self) {
         let record = self.exchange.finish(host::now_ms());
-        let json = record.to_json();
+        let line = record.to_log_line();
+        let json = AuditRecord::json_of_line(&line);
         if let Some(level) = self.log_level {
-            host::log_line(level, &format!("{LOG_PREFIX}{json}"));
+            host::log_line(level, &line);
         }
         // Filter state set here is visible to the HCM's access loggers (they run after on_log;
         // verified with Envoy 1.40).

@@ -12,6 +12,8 @@ const MAX_STATS: usize = 20_000;
 /// One per VM, shared by the root and every HTTP context.
 pub struct Sink {
     ids: HashMap<String, u32>,
+    /// Reused buffer for stat names.
+    name: String,
     cap: LabelCap,
     failed: bool,
 }
@@ -21,6 +23,7 @@ impl Sink {
     pub fn new(max_label_values: u32) -> Self {
         Self {
             ids: HashMap::new(),
+            name: String::new(),
             cap: LabelCap::new(max_label_values),
             failed: false,
         }
@@ -28,14 +31,16 @@ impl Sink {
 
     /// Adds one finished record to the counters.
     pub fn record(&mut self, rec: &AuditRecord) {
+        // One name buffer for every increment: a stat already defined costs no allocation.
+        let mut name = std::mem::take(&mut self.name);
         for inc in increments(rec, &mut self.cap) {
-            let name = inc.stat_name();
-            let id = match self.ids.get(&name) {
+            inc.write_stat_name(&mut name);
+            let id = match self.ids.get(name.as_str()) {
                 Some(id) => *id,
                 None if self.ids.len() >= MAX_STATS => continue,
                 None => match host::define_counter(&name) {
                     Ok(id) => {
-                        self.ids.insert(name, id);
+                        self.ids.insert(name.clone(), id);
                         id
                     }
                     Err(_) => {
@@ -48,6 +53,7 @@ impl Sink {
                 self.warn_once();
             }
         }
+        self.name = name;
     }
 
     fn warn_once(&mut self) {
