@@ -271,7 +271,20 @@ impl Anchors {
     /// letter at `p`).
     #[inline(always)]
     pub(crate) fn tri_hit(&self, t: &[u8], p: usize) -> bool {
-        let key = tri_key(at(t, p), at(t, p + 1), at(t, p + 2));
+        self.tri_hit_key(tri_key(at(t, p), at(t, p + 1), at(t, p + 2)))
+    }
+
+    /// [`Anchors::tri_hit`] on the eight bytes at a position (little-endian, zero past the
+    /// end of the text).
+    #[inline(always)]
+    pub(crate) fn tri_hit8(&self, x: u64) -> bool {
+        // tri_key of the three low bytes.
+        let key = (((x & 31) << 10) | ((x >> 3) & (31 << 5)) | ((x >> 16) & 31)) as usize;
+        self.tri_hit_key(key)
+    }
+
+    #[inline(always)]
+    fn tri_hit_key(&self, key: usize) -> bool {
         // key < 2^15, so the lookup never misses (and the bound check folds away).
         self.tri_bits
             .get(key >> 6)

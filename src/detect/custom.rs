@@ -1,10 +1,10 @@
 //! Customer rules. Keyword lists: case-insensitive (ASCII), whole-word terms indexed by the
-//! hash of their first word, behind a one-probe bit filter, so scanning costs the same per
-//! byte for one term or a million. Patterns: regex-lite, run only on a bounded window after a
+//! fingerprint of their first word (its length and its first and last eight bytes, case-folded:
+//! O(1) per word in the scan pass), behind a one-probe bit filter, so scanning costs the same
+//! per byte for one term or a million. Patterns: regex-lite, run only on a bounded window after a
 //! literal prefix found by the anchor automaton; patterns without a literal prefix run over
 //! the whole text (documented: their cost grows with their number).
 
-use super::lex::{finish, step, SEED};
 use super::text::{at, before, is_word};
 use super::{Finding, RuleIdx};
 use crate::config::detectors::RawDetectors;
@@ -41,6 +41,9 @@ fn filter_bits(h: u64, mask: u64) -> (usize, u64) {
     (word, bits)
 }
 
+/// ASCII case folding of eight bytes at once (`b | 0x20` on each byte).
+pub(crate) const FOLD: u64 = 0x2020_2020_2020_2020;
+
 /// Bytes after a prefix that an anchored pattern may span.
 pub(crate) const PATTERN_WINDOW: usize = 256;
 
@@ -49,16 +52,28 @@ pub(crate) const PATTERN_WINDOW: usize = 256;
 pub(crate) struct Keywords {
     bits: Vec<u64>,
     mask: u64,
+    /// Bit `min(n, 63)` set when some term's first word is `n` bytes long.
+    lens: u64,
     by_first_word: TermMap,
     terms: Vec<(Box<[u8]>, RuleIdx)>,
 }
 
-fn first_word_hash(term: &[u8]) -> u64 {
-    finish(
-        term.iter()
-            .take_while(|&&b| is_word(b))
-            .fold(SEED, |h, &b| step(h, b)),
-    )
+/// Up to eight bytes as a little-endian word, zero-padded.
+fn pack(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    for (d, s) in w.iter_mut().zip(b) {
+        *d = *s;
+    }
+    u64::from_le_bytes(w)
+}
+
+/// The fingerprint of a term's first word (as the scan computes it for a word of the text).
+fn first_word_fingerprint(term: &[u8]) -> (u64, usize) {
+    let len = term.iter().take_while(|&&b| is_word(b)).count();
+    let word = term.get(..len).unwrap_or(&[]);
+    let first = pack(word);
+    let last = pack(word.get(len.saturating_sub(8)..).unwrap_or(&[]));
+    (Keywords::fingerprint(first, last, len), len)
 }
 
 impl Keywords {
@@ -111,8 +126,10 @@ impl Keywords {
         let mask = (nwords - 1) as u64;
         let mut by_first_word = TermMap::default();
         by_first_word.reserve(terms.len());
+        let mut lens = 0u64;
         for (k, (term, _)) in terms.iter().enumerate() {
-            let h = first_word_hash(term);
+            let (h, len) = first_word_fingerprint(term);
+            lens |= 1 << len.min(63);
             let (w, b) = filter_bits(h, mask);
             if let Some(slot) = bits.get_mut(w) {
                 *slot |= b;
@@ -122,19 +139,55 @@ impl Keywords {
         Ok(Some(Self {
             bits,
             mask,
+            lens,
             by_first_word,
             terms,
         }))
     }
 
-    /// Whether a word with hash `h` may start a term (one memory probe).
+    /// The fingerprint of a word of `len` bytes, the same for the scan and for the terms:
+    /// `first` holds its first eight bytes and `last` its last eight (little-endian; bytes of
+    /// `first` past the word's end are ignored, and so is `last` when `len <= 8`). ASCII
+    /// letters are folded with `| 0x20`, which leaves digits and `_` distinct and can only
+    /// merge words that verification tells apart.
+    #[inline(always)]
+    pub(crate) fn fingerprint(first: u64, last: u64, len: usize) -> u64 {
+        let keep = if len >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * len)) - 1
+        };
+        let a = (first | FOLD) & keep;
+        if len <= 8 {
+            Self::fingerprint_short(a)
+        } else {
+            let b = (last | FOLD).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+            Self::fingerprint_short(a ^ b ^ (len as u64).rotate_right(16))
+        }
+    }
+
+    /// The fingerprint of a word of at most eight bytes, given as its folded bytes (`| 0x20`)
+    /// and zeros after them (a word holds no zero byte, so its length is implied).
+    #[inline(always)]
+    pub(crate) fn fingerprint_short(a: u64) -> u64 {
+        let h = a.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h ^ (h >> 32)
+    }
+
+    /// Whether some term's first word is `len` bytes long.
+    #[inline(always)]
+    pub(crate) fn has_len(&self, len: usize) -> bool {
+        self.lens & (1 << len.min(63)) != 0
+    }
+
+    /// Whether a word with fingerprint `h` may start a term (one memory probe).
     #[inline(always)]
     pub(crate) fn maybe(&self, h: u64) -> bool {
         let (w, b) = filter_bits(h, self.mask);
         self.bits.get(w).is_some_and(|x| x & b == b)
     }
 
-    /// Confirms the terms whose first word hashes to `h` at the word `[ws, we)`.
+    /// Confirms the terms whose first word has fingerprint `h` at the word `[ws, we)`.
     pub(crate) fn verify(&self, t: &[u8], ws: usize, we: usize, h: u64, out: &mut Vec<Finding>) {
         let Some(cands) = self.by_first_word.get(&h) else {
             return;

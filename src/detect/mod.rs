@@ -13,8 +13,8 @@
 //! confirm them, and nothing runs a regex over the whole text.
 //! 1. an Aho-Corasick automaton over every literal anchor (`@`, key prefixes, `://`, `eyJ`,
 //!    `-----BEGIN `, context keywords, customer pattern prefixes);
-//! 2. a byte-class word loop that hands words containing digits to the numeric classifiers
-//!    and, when customer keywords exist, checks each word's hash against a bit filter.
+//! 2. in the same pass, words containing digits go to the numeric classifiers and, when
+//!    customer keywords exist, each word's fingerprint is checked against a bit filter.
 //!
 //! Text containing non-ASCII is scanned through a normalised view (invisible characters
 //! removed, full-width and other compatibility digits and letters folded) whose spans are
@@ -27,7 +27,6 @@ pub mod corpus;
 mod custom;
 mod dob;
 mod ids;
-mod lex;
 mod number;
 mod numeric;
 mod pass;

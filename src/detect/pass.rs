@@ -3,8 +3,17 @@
 //! probe) and at any other byte (digits start the numeric classifiers; `@`, `:`, `=`, `-`,
 //! `.` may start or introduce an anchor). Chat text is mostly letters and spaces, so most
 //! bytes cost a few word-wide operations and no branch.
+//!
+//! When customer keywords exist, the pass also hands every word to the keyword filter from the
+//! word's first byte (a letter-run start, or a digit, `_` or non-ASCII byte it stops at
+//! anyway): the word's end is found eight bytes at a time (for most words, one or two loads
+//! and no loop), and unless no term's first word has that length the filter is probed with an
+//! O(1) fingerprint of the word ([`Keywords::fingerprint`]: length and first and last eight
+//! bytes, case-folded). A word is fingerprinted once, however many letter runs it has; there
+//! is no second loop over the bytes.
 
 use super::anchors::Anchor;
+use super::custom::{Keywords, FOLD};
 use super::rules::Engine;
 use super::text::{at, before, is_word};
 use super::Finding;
@@ -20,6 +29,68 @@ fn letters(x: u64) -> u64 {
     let ge_a = y.wrapping_add(LO * u64::from(0x80 - b'a'));
     let gt_z = y.wrapping_add(LO * u64::from(0x7F - b'z'));
     ge_a & !gt_z & !x & HI
+}
+
+/// High bit of each byte of `x` that is an ASCII digit.
+#[inline(always)]
+fn digit_bytes(x: u64) -> u64 {
+    let y = x & LOW7;
+    let ge_0 = y.wrapping_add(LO * u64::from(0x80 - b'0'));
+    let gt_9 = y.wrapping_add(LO * u64::from(0x7F - b'9'));
+    ge_0 & !gt_9 & !x & HI
+}
+
+/// High bit of each byte of `x` that is a word byte ([`is_word`]: an ASCII letter or digit,
+/// `_`, or any non-ASCII byte).
+#[inline(always)]
+fn word_bytes(x: u64) -> u64 {
+    let z = x ^ (LO * u64::from(b'_'));
+    let under = !(((z & LOW7).wrapping_add(LOW7) | z) & HI) & HI;
+    letters(x) | digit_bytes(x) | under | (x & HI)
+}
+
+/// [`is_word`] as a table (one load).
+struct WordTable([bool; 256]);
+
+impl WordTable {
+    #[inline(always)]
+    fn word(&self, b: u8) -> bool {
+        // An index of type u8 is always in bounds.
+        self.0.get(usize::from(b)).copied().unwrap_or(false)
+    }
+}
+
+#[allow(clippy::indexing_slicing)] // const evaluation, i < 256
+const fn word_table() -> WordTable {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+        i += 1;
+    }
+    WordTable(t)
+}
+
+static WORD: WordTable = word_table();
+
+/// The eight bytes at `p` (little-endian), zero past the end of `t` (zero is not a word byte).
+#[inline(always)]
+fn load8(t: &[u8], p: usize) -> u64 {
+    match t.get(p..p + 8) {
+        Some(c) => u64::from_le_bytes(<[u8; 8]>::try_from(c).unwrap_or([0; 8])),
+        None => load_short(t, p),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn load_short(t: &[u8], p: usize) -> u64 {
+    let mut b = [0u8; 8];
+    for (d, s) in b.iter_mut().zip(t.get(p..).unwrap_or(&[])) {
+        *d = *s;
+    }
+    u64::from_le_bytes(b)
 }
 
 /// High bit of each byte of `x` that is a space.
@@ -43,11 +114,20 @@ struct State {
     done: usize,
     /// End of the last word with a digit.
     next_word: usize,
+    /// End of the last word handed to the keyword filter (keyword scans only).
+    word_end: usize,
 }
 
-/// Runs the pass over `t`. `DIGITS`: also hand words with digits to the numeric classifiers
-/// (off when the keyword word loop does it).
-pub(crate) fn run<const DIGITS: bool>(e: &Engine, text: &str, out: &mut Vec<Finding>) {
+/// Runs the pass over `text`.
+pub(crate) fn run(e: &Engine, text: &str, out: &mut Vec<Finding>) {
+    match &e.keywords {
+        Some(kw) => run_with::<true>(e, Some(kw), text, out),
+        None => run_with::<false>(e, None, text, out),
+    }
+}
+
+/// The pass. `KW`: every word also goes through [`word`] (the keyword filter).
+fn run_with<const KW: bool>(e: &Engine, kw: Option<&Keywords>, text: &str, out: &mut Vec<Finding>) {
     let t = text.as_bytes();
     let mut st = State {
         hidden_until: 0,
@@ -55,6 +135,7 @@ pub(crate) fn run<const DIGITS: bool>(e: &Engine, text: &str, out: &mut Vec<Find
         ri: 0,
         done: 0,
         next_word: 0,
+        word_end: 0,
     };
     let mut i = 0usize;
     let mut carry = 0u64;
@@ -69,12 +150,23 @@ pub(crate) fn run<const DIGITS: bool>(e: &Engine, text: &str, out: &mut Vec<Find
             let p = i + (m.trailing_zeros() / 8) as usize;
             m ^= bit;
             if starts & bit != 0 {
-                // A letter-run start: most words stop at the trigram probe.
-                if e.anchors.tri_hit(t, p) {
+                // A letter-run start: most words stop at the trigram probe (and, with
+                // keywords, at the filter probe: one load of eight bytes serves both).
+                let hit = match (KW, kw) {
+                    (true, Some(kw)) => {
+                        let first = load8(t, p);
+                        if p >= st.word_end {
+                            word(kw, t, p, first, &mut st, out);
+                        }
+                        e.anchors.tri_hit8(first)
+                    }
+                    _ => e.anchors.tri_hit(t, p),
+                };
+                if hit {
                     anchor(e, text, p, &mut st, out);
                 }
             } else {
-                other::<DIGITS>(e, text, p, &mut st, out);
+                other::<KW>(e, text, p, &mut st, out);
             }
         }
         i += 8;
@@ -88,9 +180,14 @@ pub(crate) fn run<const DIGITS: bool>(e: &Engine, text: &str, out: &mut Vec<Find
         };
         if interesting {
             if b.is_ascii_alphabetic() {
+                if let (true, Some(kw)) = (KW, kw) {
+                    if i >= st.word_end {
+                        word(kw, t, i, load8(t, i), &mut st, out);
+                    }
+                }
                 anchor(e, text, i, &mut st, out);
             } else {
-                other::<DIGITS>(e, text, i, &mut st, out);
+                other::<KW>(e, text, i, &mut st, out);
             }
         }
         i += 1;
@@ -99,20 +196,18 @@ pub(crate) fn run<const DIGITS: bool>(e: &Engine, text: &str, out: &mut Vec<Find
 
 /// A byte other than a letter or a space.
 #[inline(never)]
-fn other<const DIGITS: bool>(
-    e: &Engine,
-    text: &str,
-    p: usize,
-    st: &mut State,
-    out: &mut Vec<Finding>,
-) {
+fn other<const KW: bool>(e: &Engine, text: &str, p: usize, st: &mut State, out: &mut Vec<Finding>) {
     let t = text.as_bytes();
     let b = at(t, p);
     if b.is_ascii_digit() {
-        if DIGITS {
-            digits(e, t, p, st, out);
-        }
+        digits::<KW>(e, t, p, st, out);
         return;
+    }
+    if let (true, Some(kw)) = (KW, &e.keywords) {
+        // A word starting with `_` or a non-ASCII byte.
+        if (b == b'_' || b >= 0x80) && p >= st.word_end {
+            any_word(kw, t, p, st, out);
+        }
     }
     let an = &e.anchors;
     if an.starts_other(b) {
@@ -146,9 +241,87 @@ fn anchor(e: &Engine, text: &str, p: usize, st: &mut State, out: &mut Vec<Findin
     }
 }
 
-/// The word holding the digit at `p`, to the numeric classifiers (once per word).
+/// The word starting with the letter at `p` (`first`: the eight bytes at `p`), to the keyword
+/// filter. Every word start the pass visits at or after `st.word_end` is one (the pass visits
+/// every word start, in order). Most words are ASCII letters ended by a byte that is not a
+/// word byte within sixteen bytes: their length and fingerprint take one or two loads and no
+/// loop; [`any_word`] takes the others. The filter is probed only when some term's first
+/// word has the word's length.
+#[inline(always)]
+fn word(kw: &Keywords, t: &[u8], p: usize, first: u64, st: &mut State, out: &mut Vec<Finding>) {
+    let nl = !letters(first) & HI;
+    if nl != 0 {
+        // `nl`'s lowest bit is the high bit of the first byte that is not a letter.
+        let z = nl.trailing_zeros() - 7;
+        if !WORD.word((first >> z) as u8) {
+            let len = (z / 8) as usize;
+            st.word_end = p + len;
+            if kw.has_len(len) {
+                let a = (first | FOLD) & ((1u64 << z) - 1);
+                probe(kw, t, p, p + len, Keywords::fingerprint_short(a), out);
+            }
+            return;
+        }
+    } else {
+        let second = load8(t, p + 8);
+        let nl = !letters(second) & HI;
+        if nl != 0 {
+            let z = nl.trailing_zeros() - 7;
+            if !WORD.word((second >> z) as u8) {
+                let len = 8 + (z / 8) as usize;
+                st.word_end = p + len;
+                if kw.has_len(len) {
+                    let h = Keywords::fingerprint(first, load8(t, p + len - 8), len);
+                    probe(kw, t, p, p + len, h, out);
+                }
+                return;
+            }
+        }
+    }
+    any_word(kw, t, p, st, out);
+}
+
+/// The filter probe for the word `[ws, we)` with fingerprint `h`, and verification of the
+/// candidates it lets through.
+#[inline(always)]
+fn probe(kw: &Keywords, t: &[u8], ws: usize, we: usize, h: u64, out: &mut Vec<Finding>) {
+    if kw.maybe(h) {
+        kw.verify(t, ws, we, h, out);
+    }
+}
+
+/// Any word starting at `p`, to the keyword filter: its end found eight bytes at a time with
+/// the exact word-byte class.
 #[inline(never)]
-fn digits(e: &Engine, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Finding>) {
+fn any_word(kw: &Keywords, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Finding>) {
+    let mut q = p;
+    let we = loop {
+        let non = !word_bytes(load8(t, q)) & HI;
+        if non != 0 {
+            break q + (non.trailing_zeros() / 8) as usize;
+        }
+        q += 8;
+    };
+    st.word_end = we;
+    let len = we - p;
+    if kw.has_len(len) {
+        let last = load8(t, we.saturating_sub(8));
+        probe(
+            kw,
+            t,
+            p,
+            we,
+            Keywords::fingerprint(load8(t, p), last, len),
+            out,
+        );
+    }
+}
+
+/// The word holding the digit at `p`, to the numeric classifiers (once per word), and to the
+/// keyword filter if it starts with a digit (`KW`; a word starting with a letter, `_` or a
+/// non-ASCII byte went there from its first byte).
+#[inline(never)]
+fn digits<const KW: bool>(e: &Engine, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Finding>) {
     if p < st.next_word {
         return;
     }
@@ -161,6 +334,17 @@ fn digits(e: &Engine, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Finding>
         we += 1;
     }
     st.next_word = we;
+    if let (true, Some(kw)) = (KW, &e.keywords) {
+        if ws >= st.word_end {
+            st.word_end = we;
+            let len = we - ws;
+            if kw.has_len(len) {
+                let last = load8(t, we.saturating_sub(8));
+                let h = Keywords::fingerprint(load8(t, ws), last, len);
+                probe(kw, t, ws, we, h, out);
+            }
+        }
+    }
     if ws >= st.done {
         st.done = super::numeric::on_word(e, t, ws, we, out);
     }

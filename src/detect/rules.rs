@@ -1,5 +1,5 @@
 //! The rule catalogue (id, category, label of every built-in) and the compiled engine that
-//! ties the anchor automaton, the word loop and the customer rules together.
+//! ties the anchor automaton, the scan pass and the customer rules together.
 
 use super::anchors::{Anchor, Anchors};
 use super::custom::{Keywords, Patterns};
@@ -272,14 +272,7 @@ impl Engine {
 
     /// Scans one (already normalised) text.
     pub(crate) fn scan(&self, text: &str, out: &mut Vec<Finding>) {
-        let t = text.as_bytes();
-        match &self.keywords {
-            Some(kw) => {
-                super::pass::run::<false>(self, text, out);
-                super::lex::words(self, kw, t, out);
-            }
-            None => super::pass::run::<true>(self, text, out),
-        }
+        super::pass::run(self, text, out);
         for (kinds, start, end) in self.anchors.custom_iter(text) {
             for &a in kinds {
                 self.on_anchor(a, text, start, end, out);

@@ -401,3 +401,149 @@ fn a_context_word_before_a_placeholder_introduced_that_value() {
     assert_eq!(found(&s, "DOB: 1947-03-25.")[0].0, "date_of_birth");
     assert_eq!(found(&s, "SSN 536228351")[0].0, "us_ssn");
 }
+
+/// The keyword findings of `s` on `text`, as the matched text.
+fn keyword_hits(s: &DetectorSet, text: &str) -> Vec<String> {
+    let mut v: Vec<String> = found(s, text)
+        .into_iter()
+        .filter(|g| g.0 == "k")
+        .map(|g| g.1)
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn keyword_word_fingerprint_edges() {
+    let s = set(
+        r#"{"keywords":[{"id":"k","terms":["alpha","a","x1","2fa","_under","Müller","Ärger",
+            "abcdefgh","abcdefghi","abcdefghijklmnop","abcdefghijklmnopqrstuvwxyz",
+            "Project Falcon","ab-x1","zz"]}]}"#,
+    );
+    let cases: &[(&str, &[&str])] = &[
+        // Start and end of the text (the end inside the last, partial eight bytes).
+        ("alpha", &["alpha"]),
+        ("alpha beta alpha", &["alpha", "alpha"]),
+        ("ALPHA!", &["ALPHA"]),
+        // Case folding.
+        ("AlPhA and aLpHa", &["AlPhA", "aLpHa"]),
+        // Glued to a letter, a digit or `_`: no match.
+        ("alphas xalpha alpha1 alpha_ _alpha", &[]),
+        // Next to punctuation: a match.
+        ("(alpha) \"alpha\", alpha.alpha-alpha", &["alpha"; 5]),
+        // One-letter term: only as a whole word.
+        ("is a test; abc, A.", &["A", "a"]),
+        // Digits, `_`, words starting with a digit.
+        ("see x1 now x12 1x1 x1", &["x1", "x1"]),
+        ("2fa on, 2FA off, 22fa, 2fab", &["2FA", "2fa"]),
+        ("_under __under _under_ _UNDER", &["_UNDER", "_under"]),
+        // UTF-8: non-ASCII bytes are word bytes and compare exactly.
+        ("Herr Müller, Müllers, MÜLLER", &["Müller"]),
+        ("Ärger! Ärgernis", &["Ärger"]),
+        // Eight, nine, sixteen and more bytes.
+        (
+            "abcdefgh abcdefghi abcdefghij ABCDEFGHIJKLMNOP abcdefghijklmnopq",
+            &["ABCDEFGHIJKLMNOP", "abcdefgh", "abcdefghi"],
+        ),
+        (
+            "x abcdefghijklmnopqrstuvwxyz, abcdefghijklmnopqrstuvwxyzz",
+            &["abcdefghijklmnopqrstuvwxyz"],
+        ),
+        // Multi-word terms: separators exact, the last word whole.
+        (
+            "PROJECT FALCON; Project Falconry; Project  Falcon; project falcon",
+            &["PROJECT FALCON", "project falcon"],
+        ),
+        // ("x1" is a term too, and a whole word after `-`.)
+        ("ab-x1 ab-x12 ab-x1-", &["ab-x1", "ab-x1", "x1", "x1"]),
+        // A word holding digits after letters goes through the exact path.
+        ("zz9 zz 9zz zz_", &["zz"]),
+    ];
+    for (text, want) in cases {
+        let mut want: Vec<String> = want.iter().map(|w| w.to_string()).collect();
+        want.sort();
+        assert_eq!(keyword_hits(&s, text), want, "{text:?}");
+    }
+}
+
+/// Keyword matches by definition: case-insensitive (ASCII) equality at a word start, with no
+/// word byte after the end.
+fn keyword_reference(text: &str, terms: &[&str]) -> Vec<String> {
+    let t = text.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let mut v = Vec::new();
+    for ws in 0..t.len() {
+        if ws > 0 && word(t[ws - 1]) {
+            continue;
+        }
+        for term in terms {
+            let end = ws + term.len();
+            if end <= t.len()
+                && t[ws..end].eq_ignore_ascii_case(term.as_bytes())
+                && !t.get(end).is_some_and(|&b| word(b))
+            {
+                v.push(text[ws..end].to_string());
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+#[test]
+fn keywords_match_the_reference_on_random_text() {
+    let terms = [
+        "ab",
+        "a",
+        "x1",
+        "1b",
+        "_a",
+        "ab ab",
+        "ab-x1",
+        "abcdefgh",
+        "abcdefghijklmnop",
+        "b_1",
+    ];
+    let list: Vec<String> = terms.iter().map(|t| format!("{t:?}")).collect();
+    let s = set(&format!(
+        r#"{{"keywords":[{{"id":"k","terms":[{}]}}]}}"#,
+        list.join(",")
+    ));
+    let alphabet = [
+        "a", "b", "A", "B", "x", "1", "_", " ", " ", ".", "-", ",", "ab", "AB", "abcdefgh",
+        "ijklmnop", "IJKLMNOP", "\n",
+    ];
+    let mut r = Rng::new(7);
+    for _ in 0..4000 {
+        let n = r.below(40);
+        let text: String = (0..n).map(|_| *r.pick(&alphabet)).collect();
+        assert_eq!(
+            keyword_hits(&s, &text),
+            keyword_reference(&text, &terms),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn keyword_lists_leave_builtin_findings_unchanged() {
+    // The pass finds words differently with keywords (every word start goes to the filter);
+    // the built-in rules must not notice.
+    let plain = set("{}");
+    let with = set(r#"{"keywords":[{"id":"k","terms":["meeting","zz top","x1","_a"]}]}"#);
+    let builtin = |s: &DetectorSet, text: &str| -> Vec<Finding> {
+        let mut out = Vec::new();
+        s.scan(text, &mut Scratch::default(), &mut out);
+        out.retain(|f| &*s.rule(f.rule).unwrap().id != "k");
+        out.sort();
+        out
+    };
+    let mut texts: Vec<String> = super::corpus::generate(0xC0FFEE, 3000, false)
+        .into_iter()
+        .map(|s| s.text)
+        .collect();
+    texts.push(super::corpus::chat_text(5, 1 << 18));
+    for text in &texts {
+        assert_eq!(builtin(&plain, text), builtin(&with, text), "{text:?}");
+    }
+}
