@@ -10,10 +10,10 @@
 use std::borrow::Cow;
 
 use crate::config::{Action, ActionTable, Policy};
-use crate::detect::{Finding, RuleIdx, Scratch};
+use crate::detect::{overlaps_placeholder, Finding, RuleIdx, Scratch};
 use crate::json::{self, escape_into, JsonErrorKind, Limits, Span, Value};
 use crate::openai::facts::{self, Facts};
-use crate::openai::walker::{walk, TextSeg, Walk};
+use crate::openai::walker::{is_opaque_blob, walk, TextSeg, Walk};
 use crate::openai::{ApiKind, Endpoint};
 use crate::policy::Reason;
 use crate::redact::{apply, merge, Piece, Renderer};
@@ -135,7 +135,8 @@ pub fn inspect_body(
         match next.verdict {
             // A rule that matches its own replacement (a customer pattern can) changes nothing.
             Some(Verdict::Rewrite(ref again)) if again == bytes => break,
-            Some(Verdict::Rewrite(_)) if round >= MAX_ROUNDS => {
+            // The last round's rewrite must be settled.
+            Some(Verdict::Rewrite(_)) if round + 1 >= MAX_ROUNDS && !next_settled => {
                 outcome.verdict = Some(Verdict::Deny(Reason::RedactionUnsettled));
             }
             Some(Verdict::Rewrite(_) | Verdict::Deny(_)) => outcome.verdict = next.verdict,
@@ -147,7 +148,8 @@ pub fn inspect_body(
     outcome
 }
 
-/// Rounds of redaction at most (the second one almost always finds nothing).
+/// Rounds of redaction at most, the first included (the second one almost always finds
+/// nothing, and most rewrites are settled by the first one's own rescan).
 pub const MAX_ROUNDS: u32 = 4;
 
 /// Which round of [`inspect_body`].
@@ -232,7 +234,7 @@ fn inspect_once(
         }
     }
     if round == Round::Later {
-        findings.retain(|f| actions.get(f.rule) != Action::Allow);
+        findings.retain(|f| counts_again(f, &stream.text, actions));
         number_findings.retain(|(_, _, f)| actions.get(f.rule) != Action::Allow);
     }
     if findings.is_empty() && number_findings.is_empty() {
@@ -287,12 +289,19 @@ fn inspect_once(
     let mut edits: Vec<Vec<(Span, String)>> = vec![Vec::new(); docs.docs.len()];
     // The stream as the next round would see it: redacted strings in place of the originals.
     let mut next_text = String::with_capacity(stream.text.len());
+    let mut reshaped = false;
     let mut copied = 0;
     for (seg, list) in stream.segs.iter().zip(&pieces) {
         if list.is_empty() {
             continue;
         }
         let redacted = apply(stream.text.get(seg.start..seg.end).unwrap_or(""), list);
+        // Re-encoded, a string that now reads as JSON or as a base64 blob is walked
+        // differently next round: only a full round sees that.
+        let lead = redacted.trim_start();
+        if lead.starts_with(['{', '[']) || is_opaque_blob(&redacted) {
+            reshaped = true;
+        }
         next_text.push_str(stream.text.get(copied..seg.start).unwrap_or(""));
         next_text.push_str(&redacted);
         copied = seg.end;
@@ -303,7 +312,6 @@ fn inspect_once(
         }
     }
     next_text.push_str(stream.text.get(copied..).unwrap_or(""));
-    let mut renumbered = false;
     for (d, n, f) in &number_findings {
         let action = actions.get(f.rule);
         if action == Action::Allow {
@@ -320,7 +328,7 @@ fn inspect_once(
         let replacement = renderer.render(f.rule, action, raw);
         // Next round, the number is a string, scanned with its neighbours: only a full round
         // sees it where it will be.
-        renumbered = true;
+        reshaped = true;
         let mut encoded = String::from("\"");
         escape_into(&replacement, &mut encoded);
         encoded.push('"');
@@ -328,20 +336,28 @@ fn inspect_once(
             e.push((num.span, encoded));
         }
     }
-    if !renumbered {
+    if !reshaped {
         findings.clear();
         policy
             .detectors
             .scan(&next_text, &mut scratch, &mut findings);
-        *settled = findings
+        *settled = !findings
             .iter()
-            .all(|f| actions.get(f.rule) == Action::Allow);
+            .any(|f| counts_again(f, &next_text, actions));
     }
     match docs.splice(edits) {
         Some(bytes) => outcome.verdict = Some(Verdict::Rewrite(bytes)),
         None => outcome.verdict = Some(Verdict::Forward),
     }
     outcome
+}
+
+/// Whether a finding of a later round changes anything: not `allow` (counted once, in the
+/// first round), and not touching a placeholder's own bytes (a rule may match a label, as a
+/// keyword list with the term `acme` matches `[ACME]`, or read `[SECRET:3f2a…]` as a
+/// `user:password` pair; rewriting a placeholder would never settle).
+fn counts_again(f: &Finding, text: &str, actions: &ActionTable) -> bool {
+    actions.get(f.rule) != Action::Allow && !overlaps_placeholder(text.as_bytes(), f.start, f.end)
 }
 
 fn json_reason(kind: JsonErrorKind) -> Reason {
@@ -537,15 +553,27 @@ impl<'a> Docs<'a> {
     }
 }
 
-/// Whether the raw contents of a string start, after whitespace (raw or escaped), with `{` or
-/// `[`: only those are parsed as embedded JSON. (A string that hides its brace behind a `\u`
-/// escape is still scanned as text.)
+/// Whether the raw contents of a string start, after whitespace, with `{` or `[`, either raw
+/// or as an escape (`\n`, `\u0020`, `\u007b`): only those are parsed as embedded JSON. A brace
+/// hidden behind an escape is the same JSON once decoded (and after a rewrite, which writes
+/// it raw), so it is treated the same.
 fn may_hold_json(raw: &str) -> bool {
     let mut b = raw.as_bytes();
     loop {
         match b {
             [b' ' | b'\t' | b'\n' | b'\r', rest @ ..] => b = rest,
             [b'\\', b'n' | b'r' | b't', rest @ ..] => b = rest,
+            [b'\\', b'u', h @ ..] => {
+                let code = h
+                    .get(..4)
+                    .and_then(|x| std::str::from_utf8(x).ok())
+                    .and_then(|x| u16::from_str_radix(x, 16).ok());
+                match code {
+                    Some(0x20 | 0x09 | 0x0A | 0x0D) => b = h.get(4..).unwrap_or(&[]),
+                    Some(0x7B | 0x5B) => return true,
+                    _ => return false,
+                }
+            }
             [b'{' | b'[', ..] => return true,
             _ => return false,
         }

@@ -296,28 +296,75 @@ fn a_pattern_that_matches_its_own_placeholder_settles() {
 
 #[test]
 fn a_rewrite_that_never_settles_is_refused() {
-    // A hash placeholder the pattern matches again, with a new digest every round.
+    // `\bK\d` matches only the first `K1` of a glued run; each placeholder's `]` makes a word
+    // boundary before the next one, so every round uncovers one more: six need six rounds.
+    let policy = r#"{"detectors":{"patterns":[{"id":"tag","regex":"\\bK\\d"}]}}"#;
     let o = outcome(
-        r#"{"detectors":{"hash_key":"0123456789abcdef0123456789abcdef",
-            "patterns":[{"id":"tag","regex":"\\[TAG[^\\]]*\\]|TAG-[0-9]{4}","action":"hash"}]}}"#,
-        r#"{"messages":[{"role":"user","content":"see TAG-1234"}]}"#,
+        policy,
+        r#"{"messages":[{"role":"user","content":"see K1K1K1K1K1K1"}]}"#,
     );
     assert_eq!(o.verdict(), &Verdict::Deny(Reason::RedactionUnsettled));
-    assert!(o.counts.total() >= 4, "{:?}", o.counts);
+    assert_eq!(o.counts.total(), 4, "{:?}", o.counts);
+    // Three settle within the rounds.
+    let o = outcome(
+        policy,
+        r#"{"messages":[{"role":"user","content":"see K1K1K1"}]}"#,
+    );
+    let Verdict::Rewrite(out) = o.verdict() else {
+        panic!("expected a rewrite, got {:?}", o.verdict());
+    };
+    assert!(String::from_utf8_lossy(out).contains("see [TAG][TAG][TAG]"));
+    assert_eq!(o.counts.total(), 3);
 }
 
 #[test]
 fn pseudonyms_keep_counting_across_rounds() {
-    // Round one: `TAG-1234` → `[TAG_1]`, the address → `[EMAIL_1]`. Round two: the pattern
-    // finds `[EMAIL_1]`, a new `TAG` value: it gets `[TAG_2]`, never a second `[TAG_1]`.
+    // Round one: `K1` → `[TAG_1]`; round two finds `K2` behind it: `[TAG_2]`, never a second
+    // `[TAG_1]`.
     let o = outcome(
         r#"{"detectors":{"default_action":"pseudonymize",
-            "patterns":[{"id":"tag","regex":"TAG-[0-9]{4}|\\[EMAIL_[0-9]+\\]"}]}}"#,
-        r#"{"messages":[{"role":"user","content":"TAG-1234 a@example.com"}]}"#,
+            "patterns":[{"id":"tag","regex":"\\bK\\d"}]}}"#,
+        r#"{"messages":[{"role":"user","content":"K1K2"}]}"#,
     );
     let Verdict::Rewrite(out) = o.verdict() else {
         panic!("expected a rewrite, got {:?}", o.verdict());
     };
     let out = String::from_utf8(out.clone()).unwrap();
-    assert!(out.contains("[TAG_1] [TAG_2]"), "{out}");
+    assert!(out.contains("[TAG_1][TAG_2]"), "{out}");
+}
+
+#[test]
+fn later_rounds_leave_placeholders_alone() {
+    // A keyword that is its own label, and credential hashes whose `[SECRET:…]` reads like a
+    // `user:password` pair or an assignment: one finding each, one rewrite, no denial.
+    let cases = [
+        (
+            r#"{"detectors":{"keywords":[{"id":"acme","terms":["acme"]}]}}"#,
+            "we use acme internally",
+            "[ACME]",
+        ),
+        (
+            r#"{"detectors":{"hash_key":"0123456789abcdef0123456789abcdef","actions":{"credential":"hash"}}}"#,
+            "postgres://app:Xy7q9abcd@db.internal/x",
+            "[SECRET:",
+        ),
+        (
+            r#"{"detectors":{"hash_key":"0123456789abcdef0123456789abcdef","actions":{"credential":"hash"}}}"#,
+            "password=Xy7q9ab!cdZ",
+            "password=[SECRET:",
+        ),
+    ];
+    for (policy, text, want) in cases {
+        let body = serde_json::json!({"messages":[{"role":"user","content":text}]}).to_string();
+        let o = outcome(policy, &body);
+        let Verdict::Rewrite(out) = o.verdict() else {
+            panic!("{text}: expected a rewrite, got {:?}", o.verdict());
+        };
+        let out = String::from_utf8(out.clone()).unwrap();
+        assert!(
+            out.contains(want) && !out.contains("[[") && !out.contains(":[SECRET"),
+            "{out}"
+        );
+        assert_eq!(o.counts.total(), 1, "{text}: {:?}", o.counts);
+    }
 }

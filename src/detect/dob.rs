@@ -3,7 +3,10 @@
 
 use super::checksum::num;
 use super::rules::Engine;
-use super::text::{after_last_placeholder, at, before, push, redactor_placeholder_len};
+use super::text::{after_last_placeholder, at, before, placeholder_label, push};
+
+/// The placeholder label of this rule.
+const LABEL: &str = "DOB";
 use super::Finding;
 
 const MONTHS: &[(&str, u8)] = &[
@@ -49,8 +52,7 @@ const MONTHS: &[(&str, u8)] = &[
 /// Looks for a date within 40 bytes after the keyword ending at `kw_end`.
 pub(crate) fn dob(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut Vec<Finding>) {
     // Not a word of its own, or the label of a placeholder (`[DOB]`).
-    if before(t, p).is_ascii_alphabetic() || (p > 0 && redactor_placeholder_len(t, p - 1).is_some())
-    {
+    if before(t, p).is_ascii_alphabetic() || (p > 0 && at_placeholder(t, p - 1)) {
         return;
     }
     let last = before(t, kw_end);
@@ -70,7 +72,7 @@ pub(crate) fn dob(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut Vec<F
     while i < lim {
         let b = at(t, i);
         // A redacted value after the keyword was the one it introduced.
-        if b == b'\n' || (b == b'[' && redactor_placeholder_len(t, i).is_some()) {
+        if b == b'\n' || (b == b'[' && at_placeholder(t, i)) {
             return;
         }
         if b.is_ascii_digit() || b.is_ascii_alphabetic() {
@@ -88,6 +90,11 @@ pub(crate) fn dob(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut Vec<F
             i += 1;
         }
     }
+}
+
+/// Whether a placeholder of this rule (`[DOB]`, `[DOB_2]`, `[DOB:…]`) starts at `i`.
+fn at_placeholder(t: &[u8], i: usize) -> bool {
+    placeholder_label(t, i).is_some_and(|(l, _)| l == LABEL.as_bytes())
 }
 
 fn digits(t: &[u8], i: usize) -> (usize, Option<u64>) {
@@ -188,7 +195,10 @@ fn date(t: &[u8], i: usize) -> Option<usize> {
 fn date_before(t: &[u8], p: usize) -> Option<(usize, usize)> {
     let mut from = p.saturating_sub(40);
     // A redacted value before the verb was the date it closed.
-    if let Some(cut) = t.get(from..p).and_then(after_last_placeholder) {
+    if let Some(cut) = t
+        .get(from..p)
+        .and_then(|w| after_last_placeholder(w, LABEL))
+    {
         from += cut;
     }
     let mut best = None;

@@ -289,7 +289,7 @@ fn classify(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) {
             if ipv4_ok(g)
                 && before(t, g.start) != b'v'
                 && before(t, g.start) != b'V'
-                && !context_before(t, g.start, VERSION_CTX, 24)
+                && !context_before(t, g.start, VERSION_CTX, 24, None)
             {
                 let end = g.ends.get(3).copied().unwrap_or(g.end);
                 push(out, ids.ip, g.start, end);
@@ -321,7 +321,9 @@ fn classify(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) {
     // US SSN.
     if d.len() == 9 && !g.plus && !g.paren {
         let dashed = sizes == [3, 2, 4] && g.uniform_sep(b"- ");
-        if (dashed || (g.ng == 1 && context_before(t, g.start, SSN_CTX, 40))) && ids::ssn(d) {
+        if (dashed || (g.ng == 1 && context_before(t, g.start, SSN_CTX, 40, Some("SSN"))))
+            && ids::ssn(d)
+        {
             push(out, ids.ssn, g.start, g.end);
             return;
         }
@@ -352,28 +354,29 @@ fn national(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) -> bool {
             && (single || (sizes == [1, 2, 2, 2, 3, 3, 2] && g.uniform_sep(b" ")))
             && ids::fr_nir(d)
             && (!single
-                || context_before(t, g.start, NIR_CTX, 40)
+                || context_before(t, g.start, NIR_CTX, 40, Some("NATIONAL_ID"))
                 || matches!(d.first(), Some(b'1' | b'2'))) =>
         {
             found(ids.nir, out)
         }
         12 if ids.aadhaar.is_some()
             && ((sizes == [4, 4, 4] && g.uniform_sep(b" -"))
-                || (single && context_before(t, g.start, AADHAAR_CTX, 40)))
+                || (single
+                    && context_before(t, g.start, AADHAAR_CTX, 40, Some("NATIONAL_ID"))))
             && ids::in_aadhaar(d) =>
         {
             found(ids.aadhaar, out)
         }
         11 if ids.pesel.is_some()
             && single
-            && context_before(t, g.start, PESEL_CTX, 40)
+            && context_before(t, g.start, PESEL_CTX, 40, Some("NATIONAL_ID"))
             && ids::pl_pesel(d) =>
         {
             found(ids.pesel, out)
         }
         11 if ids.steuer.is_some()
             && (single || (sizes == [2, 3, 3, 3] && g.uniform_sep(b" ")))
-            && context_before(t, g.start, STEUER_CTX, 48)
+            && context_before(t, g.start, STEUER_CTX, 48, Some("NATIONAL_ID"))
             && ids::de_steuer_id(d) =>
         {
             found(ids.steuer, out)
@@ -382,7 +385,7 @@ fn national(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) -> bool {
             && (single
                 || (sizes == [4, 2, 3] && g.uniform_sep(b"."))
                 || (sizes == [3, 3, 3] && g.uniform_sep(b" .")))
-            && context_before(t, g.start, BSN_CTX, 40)
+            && context_before(t, g.start, BSN_CTX, 40, Some("NATIONAL_ID"))
             && ids::nl_bsn(d) =>
         {
             found(ids.bsn, out)
@@ -458,7 +461,7 @@ fn phone(t: &[u8], g: &Group) -> bool {
     if g.ng == 1
         && (10..=12).contains(&d.len())
         && (g.first() == b'0' || (nxx(0) && d.len() == 10))
-        && context_before(t, g.start, PHONE_CTX, 32)
+        && context_before(t, g.start, PHONE_CTX, 32, Some("PHONE"))
     {
         return true;
     }

@@ -397,6 +397,19 @@ fn a_context_word_before_a_placeholder_introduced_that_value() {
     for text in cases {
         assert_eq!(found(&s, text), vec![], "{text}");
     }
+    // Only a placeholder of the same rule cuts the context: client text in brackets does not.
+    for (text, rule) in [
+        ("SSN: [OK] 536228351", "us_ssn"),
+        ("DOB: [OK] 1947-03-25", "date_of_birth"),
+        ("born [NB] 1947-03-25", "date_of_birth"),
+        ("SSN [PHONE] 536228351", "us_ssn"),
+    ] {
+        assert_eq!(
+            found(&s, text).first().map(|f| f.0.as_str()),
+            Some(rule),
+            "{text}"
+        );
+    }
     // Without a placeholder in between, the word still counts.
     assert_eq!(found(&s, "DOB: 1947-03-25.")[0].0, "date_of_birth");
     assert_eq!(found(&s, "SSN 536228351")[0].0, "us_ssn");

@@ -38,7 +38,13 @@ pub(crate) fn push(out: &mut Vec<Finding>, rule: Option<RuleIdx>, start: usize, 
 
 /// Whether one of `keywords` (lower case ASCII) occurs in the `window` bytes before `pos`, on
 /// the same line.
-pub(crate) fn context_before(t: &[u8], pos: usize, keywords: &[&str], window: usize) -> bool {
+pub(crate) fn context_before(
+    t: &[u8],
+    pos: usize,
+    keywords: &[&str],
+    window: usize,
+    label: Option<&str>,
+) -> bool {
     let from = pos.saturating_sub(window);
     let Some(w) = t.get(from..pos) else {
         return false;
@@ -47,8 +53,8 @@ pub(crate) fn context_before(t: &[u8], pos: usize, keywords: &[&str], window: us
         Some(nl) => w.get(nl + 1..).unwrap_or(&[]),
         None => w,
     };
-    // A context word before a redacted value introduced that value, not this one.
-    let w = match after_last_placeholder(w) {
+    // A context word before a value redacted by this rule introduced that value, not this one.
+    let w = match label.and_then(|l| after_last_placeholder(w, l)) {
         Some(i) => w.get(i..).unwrap_or(&[]),
         None => w,
     };
@@ -67,42 +73,72 @@ pub(crate) fn context_before(t: &[u8], pos: usize, keywords: &[&str], window: us
     })
 }
 
+/// Longest placeholder the redactor writes (a label, `_` and a number or `:` and a digest).
+const MAX_PLACEHOLDER: usize = 80;
+
 /// The length of a placeholder the redactor writes at `v[i..]`: `[` two or more of
 /// `A-Z0-9_`, optionally `:hex`, then `]` (`[EMAIL]`, `[IP_2]`, `[CARD:3f2a9c1b7d40]`).
 pub(crate) fn redactor_placeholder_len(v: &[u8], i: usize) -> Option<usize> {
+    placeholder_label(v, i).map(|(_, n)| n)
+}
+
+/// The label and length of a redactor placeholder at `v[i..]` (see
+/// [`redactor_placeholder_len`]); for `[SSN_2]` and `[SSN:ab12]` the label is `SSN`.
+pub(crate) fn placeholder_label(v: &[u8], i: usize) -> Option<(&[u8], usize)> {
     if v.get(i) != Some(&b'[') {
         return None;
     }
     let mut j = i + 1;
-    while v
-        .get(j)
-        .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+    while j - i < MAX_PLACEHOLDER
+        && v.get(j)
+            .is_some_and(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
     {
         j += 1;
     }
     if j - i <= 2 {
         return None;
     }
+    let name_end = j;
     if v.get(j) == Some(&b':') {
         j += 1;
-        while v.get(j).is_some_and(u8::is_ascii_hexdigit) {
+        while j - i < MAX_PLACEHOLDER && v.get(j).is_some_and(u8::is_ascii_hexdigit) {
             j += 1;
         }
     }
-    (v.get(j) == Some(&b']')).then_some(j + 1 - i)
+    if v.get(j) != Some(&b']') {
+        return None;
+    }
+    let name = v.get(i + 1..name_end)?;
+    // `LABEL_7`: a pseudonym number.
+    let label = match name.iter().rposition(|&c| c == b'_') {
+        Some(u) if u + 1 < name.len() && name.get(u + 1..)?.iter().all(u8::is_ascii_digit) => {
+            name.get(..u)?
+        }
+        _ => name,
+    };
+    Some((label, j + 1 - i))
 }
 
-/// The end of the last redactor placeholder in `w`, if any.
-pub(crate) fn after_last_placeholder(w: &[u8]) -> Option<usize> {
+/// The end of the last placeholder with `label` in `w`, if any.
+pub(crate) fn after_last_placeholder(w: &[u8], label: &str) -> Option<usize> {
     let mut end = None;
     for (i, &b) in w.iter().enumerate() {
         if b == b'[' {
-            if let Some(n) = redactor_placeholder_len(w, i) {
-                end = Some(i + n);
+            if let Some((l, n)) = placeholder_label(w, i) {
+                if l == label.as_bytes() {
+                    end = Some(i + n);
+                }
             }
         }
     }
     end
+}
+
+/// Whether `[start, end)` overlaps a redactor placeholder in `t`.
+pub(crate) fn overlaps_placeholder(t: &[u8], start: usize, end: usize) -> bool {
+    let from = start.saturating_sub(MAX_PLACEHOLDER);
+    (from..end.min(t.len()))
+        .any(|i| at(t, i) == b'[' && redactor_placeholder_len(t, i).is_some_and(|n| i + n > start))
 }
 
 fn local_char(b: u8) -> bool {

@@ -143,12 +143,20 @@ impl Walker<'_, '_> {
     }
 }
 
-/// A `data:...;base64,` URL, or a long run of base64 characters with no spaces.
-fn is_opaque_blob(raw: &str) -> bool {
-    if raw.starts_with("data:") {
-        return raw
-            .get(..raw.find(',').unwrap_or(0))
-            .is_some_and(|h| h.ends_with(";base64"));
+/// A `data:...;base64,` URL whose payload is base64 (a `/` may be escaped as `\/`), or a long
+/// run of base64 characters with no spaces. Judged on the raw JSON string contents; the
+/// pipeline also asks it of a rewritten string's text (the same bytes once re-encoded).
+pub(crate) fn is_opaque_blob(raw: &str) -> bool {
+    if let Some(rest) = raw.strip_prefix("data:") {
+        let Some((head, payload)) = rest.split_once(',') else {
+            return false;
+        };
+        // Anything else (a space, `@`, `-`) is text behind a data-URL prefix: scanned.
+        return head.ends_with(";base64")
+            && payload
+                .replace("\\/", "/")
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
     }
     raw.len() >= BLOB_MIN_LEN
         && raw
@@ -213,6 +221,18 @@ mod tests {
         walk(&src, &v, &mut w);
         assert_eq!(w.opaque_blobs, 2);
         assert_eq!(w.texts.len(), 1);
+    }
+
+    #[test]
+    fn text_behind_a_data_url_prefix_is_scanned() {
+        // Only a base64 payload is opaque (`\/` is an escaped `/`); anything else is text.
+        let src = r#"{"a":"data:;base64, my SSN is 536-22-8351","b":"data:;base64,jane@example.com",
+            "c":"data:image/png;base64,iVBO\/Rw0KGgo="}"#;
+        let v = parse(src, &Limits::default()).unwrap();
+        let mut w = Walk::default();
+        walk(src, &v, &mut w);
+        assert_eq!(w.opaque_blobs, 1);
+        assert_eq!(w.texts.len(), 2);
     }
 
     #[test]
