@@ -114,26 +114,37 @@ pub fn inspect_body(
         return BodyOutcome::deny(Reason::BodyTooLarge);
     }
     let mut renderer = Renderer::new(policy.detectors.rules(), actions);
-    let (mut outcome, mut settled) =
-        inspect_round(policy, actions, endpoint, body, &mut renderer, Round::First);
+    let mut settled = false;
+    let mut outcome = inspect_once(
+        policy,
+        actions,
+        endpoint,
+        body,
+        &mut renderer,
+        Round::First,
+        &mut settled,
+    );
     let mut round = 1;
     while let Some(Verdict::Rewrite(bytes)) = &outcome.verdict {
         if settled {
             break;
         }
-        // Later rounds skip the size cap (placeholders may be longer than the values) and
-        // `allow` findings (counted once, in the first round; they change nothing).
-        let (next, next_settled) = inspect_round(
+        // Later rounds skip the size cap (placeholders may be longer than the values), `allow`
+        // findings (counted once, in the first round; they change nothing) and findings on a
+        // placeholder's own bytes.
+        let mut next_settled = false;
+        let next = inspect_once(
             policy,
             actions,
             endpoint,
             bytes,
             &mut renderer,
             Round::Later,
+            &mut next_settled,
         );
         outcome.counts.add(&next.counts);
         match next.verdict {
-            // A rule that matches its own replacement (a customer pattern can) changes nothing.
+            // A round that changes nothing (a `mask` that leaves a value as it was) is settled.
             Some(Verdict::Rewrite(ref again)) if again == bytes => break,
             // The last round's rewrite must be settled.
             Some(Verdict::Rewrite(_)) if round + 1 >= MAX_ROUNDS && !next_settled => {
@@ -161,30 +172,10 @@ enum Round {
     Later,
 }
 
-/// One round: parse, walk, scan, render, splice. With a rewrite, also whether it is settled:
-/// the rewritten text, scanned again before it is encoded, holds nothing more to change (the
-/// next round would parse the rewrite to the same text; this skips that when it can).
-fn inspect_round(
-    policy: &Policy,
-    actions: &ActionTable,
-    endpoint: &Endpoint,
-    body: &[u8],
-    renderer: &mut Renderer,
-    round: Round,
-) -> (BodyOutcome, bool) {
-    let mut settled = false;
-    let outcome = inspect_once(
-        policy,
-        actions,
-        endpoint,
-        body,
-        renderer,
-        round,
-        &mut settled,
-    );
-    (outcome, settled)
-}
-
+/// One round: parse, walk, scan, render, splice. With a rewrite, `settled` tells whether it
+/// is settled: the rewritten text, scanned again before it is encoded, holds nothing more to
+/// change (the next round would parse the rewrite to the same text; this skips that when it
+/// can).
 #[allow(clippy::too_many_arguments)]
 fn inspect_once(
     policy: &Policy,
