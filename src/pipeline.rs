@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use crate::config::{Action, ActionTable, Policy};
-use crate::detect::{overlaps_placeholder, Finding, RuleIdx, Scratch};
+use crate::detect::{inside_placeholder, Finding, RuleIdx, Scratch};
 use crate::json::{self, escape_into, JsonErrorKind, Limits, Span, Value};
 use crate::openai::facts::{self, Facts};
 use crate::openai::walker::{is_opaque_blob, walk, TextSeg, Walk};
@@ -344,11 +344,11 @@ fn inspect_once(
 }
 
 /// Whether a finding of a later round changes anything: not `allow` (counted once, in the
-/// first round), and not touching a placeholder's own bytes (a rule may match a label, as a
-/// keyword list with the term `acme` matches `[ACME]`, or read `[SECRET:3f2a…]` as a
-/// `user:password` pair; rewriting a placeholder would never settle).
+/// first round), and not within a placeholder's own bytes (a keyword list with the term
+/// `acme` matches the label of `[ACME]`; rewriting a placeholder would never settle). A
+/// finding that spans a placeholder and text beside it is new: the next round takes it.
 fn counts_again(f: &Finding, text: &str, actions: &ActionTable) -> bool {
-    actions.get(f.rule) != Action::Allow && !overlaps_placeholder(text.as_bytes(), f.start, f.end)
+    actions.get(f.rule) != Action::Allow && !inside_placeholder(text.as_bytes(), f.start, f.end)
 }
 
 fn json_reason(kind: JsonErrorKind) -> Reason {

@@ -34,7 +34,7 @@ mod providers;
 mod rules;
 mod secrets;
 mod text;
-pub(crate) use text::overlaps_placeholder;
+pub(crate) use text::inside_placeholder;
 mod view;
 
 use crate::config::detectors::{ActionSpec, RawDetectors};

@@ -325,6 +325,13 @@ pub(crate) fn url_creds(e: &Engine, t: &[u8], p: usize, out: &mut Vec<Finding>) 
         if b == b'@' {
             break;
         }
+        // A redactor placeholder (`[SECRET:3f2a…]`) is taken whole: its `:` is no separator.
+        if b == b'[' {
+            if let Some(n) = redactor_placeholder_len(t, i) {
+                i += n;
+                continue;
+            }
+        }
         if b == b':' && colon.is_none() {
             colon = Some(i);
         }
@@ -339,7 +346,8 @@ pub(crate) fn url_creds(e: &Engine, t: &[u8], p: usize, out: &mut Vec<Finding>) 
     }
     let Some(c) = colon else { return };
     let pass = t.get(c + 1..i).unwrap_or(&[]);
-    if pass.is_empty() || placeholder(pass) {
+    if pass.is_empty() || placeholder(pass) || redactor_placeholder_len(pass, 0) == Some(pass.len())
+    {
         return;
     }
     if !(at(t, i + 1).is_ascii_alphanumeric() || at(t, i + 1) == b'[') {

@@ -134,11 +134,12 @@ pub(crate) fn after_last_placeholder(w: &[u8], label: &str) -> Option<usize> {
     end
 }
 
-/// Whether `[start, end)` overlaps a redactor placeholder in `t`.
-pub(crate) fn overlaps_placeholder(t: &[u8], start: usize, end: usize) -> bool {
+/// Whether `[start, end)` lies within one redactor placeholder in `t` (a rule matched a
+/// placeholder's own bytes: a label, or the `:` of a digest).
+pub(crate) fn inside_placeholder(t: &[u8], start: usize, end: usize) -> bool {
     let from = start.saturating_sub(MAX_PLACEHOLDER);
-    (from..end.min(t.len()))
-        .any(|i| at(t, i) == b'[' && redactor_placeholder_len(t, i).is_some_and(|n| i + n > start))
+    (from..=start)
+        .any(|i| at(t, i) == b'[' && redactor_placeholder_len(t, i).is_some_and(|n| i + n >= end))
 }
 
 fn local_char(b: u8) -> bool {
