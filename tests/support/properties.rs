@@ -85,10 +85,9 @@ pub fn check_body(policy: &Policy, ep: &Endpoint, body: &[u8], idempotent: bool)
     let out = inspect_body(policy, &policy.actions, ep, body);
     match out.verdict() {
         Verdict::Deny(r) => {
-            if idempotent {
-                // Under a redact-only policy every rewrite settles within the rounds.
-                assert_ne!(*r, Reason::RedactionUnsettled, "redaction did not settle");
-            }
+            // `redaction_unsettled` is a fail-closed answer to adversarial glued runs (each
+            // round uncovers one more card of `4111…MMMM4111…MMMM4111…`); realistic bodies
+            // never get it (tests/body_quality.rs fails on any denial).
             let reply = error_body(*r);
             assert!(ALL_REASONS.contains(r));
             let v: serde_json::Value = serde_json::from_str(&reply).unwrap_or_default();
