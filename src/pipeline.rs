@@ -289,8 +289,11 @@ fn inspect_once(
         let redacted = apply(stream.text.get(seg.start..seg.end).unwrap_or(""), list);
         // Re-encoded, a string that now reads as JSON or as a base64 blob is walked
         // differently next round: only a full round sees that.
+        // (A string that merely starts with a placeholder, `[EMAIL] wrote`, is no JSON.)
         let lead = redacted.trim_start();
-        if lead.starts_with(['{', '[']) || is_opaque_blob(&redacted) {
+        if (lead.starts_with(['{', '[']) && json::parse(&redacted, &limits).is_ok())
+            || is_opaque_blob(&redacted)
+        {
             reshaped = true;
         }
         next_text.push_str(stream.text.get(copied..seg.start).unwrap_or(""));
