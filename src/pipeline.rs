@@ -98,8 +98,8 @@ impl BodyOutcome {
 /// Inspects one JSON request body for `endpoint` under `actions` (the policy's table, or a
 /// project's).
 ///
-/// A rewritten body is inspected again, until a round finds nothing more to change: the body
-/// that leaves never holds anything this policy would redact. (A placeholder can split a run
+/// A rewritten body is inspected again, until a round finds nothing more to change (findings
+/// within a placeholder's own bytes aside: a placeholder is never rewritten). (A placeholder can split a run
 /// of glued characters that the first round judged as one token, or move a context word
 /// closer to a value; the next round sees what is left.) The rounds share one renderer, so
 /// pseudonym numbers go on counting. A body that has not settled after [`MAX_ROUNDS`] is
@@ -552,22 +552,17 @@ impl<'a> Docs<'a> {
 /// hidden behind an escape is the same JSON once decoded (and after a rewrite, which writes
 /// it raw), so it is treated the same.
 fn may_hold_json(raw: &str) -> bool {
-    let mut b = raw.as_bytes();
+    let mut i = 0;
     loop {
-        match b {
-            [b' ' | b'\t' | b'\n' | b'\r', rest @ ..] => b = rest,
-            [b'\\', b'n' | b'r' | b't', rest @ ..] => b = rest,
-            [b'\\', b'u', h @ ..] => {
-                let code = h
-                    .get(..4)
-                    .and_then(|x| std::str::from_utf8(x).ok())
-                    .and_then(|x| u16::from_str_radix(x, 16).ok());
-                match code {
-                    Some(0x20 | 0x09 | 0x0A | 0x0D) => b = h.get(4..).unwrap_or(&[]),
-                    Some(0x7B | 0x5B) => return true,
-                    _ => return false,
-                }
-            }
+        let rest = raw.as_bytes().get(i..).unwrap_or(&[]);
+        match rest {
+            [b' ' | b'\t' | b'\n' | b'\r', ..] => i += 1,
+            [b'\\', b'n' | b'r' | b't', ..] => i += 2,
+            [b'\\', b'u', ..] => match json::hex4(raw, i + 2) {
+                Some(0x20 | 0x09 | 0x0A | 0x0D) => i += 6,
+                Some(0x7B | 0x5B) => return true,
+                _ => return false,
+            },
             [b'{' | b'[', ..] => return true,
             _ => return false,
         }

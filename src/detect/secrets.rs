@@ -460,7 +460,7 @@ pub(crate) fn generic(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut V
     // Our own placeholders (`[EMAIL]`, `[IP_2]`, `[CARD:3f2a…]`) are judged as absent, so a
     // redacted value cannot make its neighbours look like a secret on a second pass.
     let kept = without_placeholders(raw);
-    let v = kept.as_slice();
+    let v: &[u8] = &kept;
     if v.len() < 8 {
         return;
     }
@@ -482,7 +482,10 @@ pub(crate) fn generic(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut V
 }
 
 /// `v` without the placeholders the redactor writes.
-fn without_placeholders(v: &[u8]) -> Vec<u8> {
+fn without_placeholders(v: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !v.contains(&b'[') {
+        return std::borrow::Cow::Borrowed(v);
+    }
     let mut out = Vec::with_capacity(v.len());
     let mut i = 0;
     while let Some(&b) = v.get(i) {
@@ -493,7 +496,7 @@ fn without_placeholders(v: &[u8]) -> Vec<u8> {
         out.push(b);
         i += 1;
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// Telegram bot token `123456789:AA…` (anchor `:AA`).

@@ -73,7 +73,7 @@ fn decode_escape(esc: &str, out: &mut String) -> usize {
 }
 
 /// Reads four hex digits at byte offset `at`.
-pub(super) fn hex4(raw: &str, at: usize) -> Option<u32> {
+pub(crate) fn hex4(raw: &str, at: usize) -> Option<u32> {
     let s = raw.get(at..at + 4)?;
     if !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;

@@ -11,6 +11,7 @@
 mod escape;
 mod parse;
 
+pub(crate) use escape::hex4;
 pub use escape::{decode_into, decode_str, escape_into};
 pub use parse::parse;
 

@@ -152,11 +152,14 @@ pub(crate) fn is_opaque_blob(raw: &str) -> bool {
             return false;
         };
         // Anything else (a space, `@`, `-`) is text behind a data-URL prefix: scanned.
-        return head.ends_with(";base64")
-            && payload
-                .replace("\\/", "/")
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+        let mut bytes = payload.bytes();
+        let mut base64 = true;
+        while let Some(b) = bytes.next() {
+            base64 &= b.is_ascii_alphanumeric()
+                || matches!(b, b'+' | b'/' | b'=')
+                || (b == b'\\' && bytes.next() == Some(b'/'));
+        }
+        return head.ends_with(";base64") && base64;
     }
     raw.len() >= BLOB_MIN_LEN
         && raw
