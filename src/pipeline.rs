@@ -98,10 +98,10 @@ impl BodyOutcome {
 /// Inspects one JSON request body for `endpoint` under `actions` (the policy's table, or a
 /// project's).
 ///
-/// A rewritten body is inspected again, until a round finds nothing more to change (findings
-/// within a placeholder's own bytes aside: a placeholder is never rewritten). (A placeholder can split a run
-/// of glued characters that the first round judged as one token, or move a context word
-/// closer to a value; the next round sees what is left.) The rounds share one renderer, so
+/// A rewritten body is inspected again, until a round finds nothing more to change (a
+/// placeholder itself is never rewritten). A placeholder can split a run of glued characters
+/// that the first round judged as one token, or move a context word closer to a value; the
+/// next round sees what is left. The rounds share one renderer, so
 /// pseudonym numbers go on counting. A body that has not settled after [`MAX_ROUNDS`] is
 /// refused.
 pub fn inspect_body(
