@@ -16,15 +16,51 @@ fn compile(json: &str) -> Result<(DetectorSet, Duration), String> {
     Ok((set, t.elapsed()))
 }
 
-/// Throughput in MB/s of each set, measured interleaved (set A, set B, A, B, ...) and taking
-/// each set's best of 7 passes, so drift from other load on the machine hits both alike.
-fn mbps_many(sets: &[&DetectorSet], pieces: &[&str], bytes: usize) -> Vec<(f64, usize)> {
+/// Interleaved rounds: each round scans the text once with every set, in an order that
+/// rotates from round to round.
+const ROUNDS: usize = 21;
+
+/// What [`measure`] saw.
+struct Measured {
+    /// Per set: seconds per round.
+    secs: Vec<Vec<f64>>,
+    /// Per set: findings in one scan of the text.
+    findings: Vec<usize>,
+    bytes: usize,
+}
+
+impl Measured {
+    /// Best throughput of set `k` in MB/s.
+    fn mbps(&self, k: usize) -> f64 {
+        let best = self
+            .secs
+            .get(k)
+            .map_or(f64::MAX, |v| v.iter().copied().fold(f64::MAX, f64::min));
+        self.bytes as f64 / best / 1e6
+    }
+
+    /// Slowdown of set `b` against set `a`: the median over rounds of their time ratio (both
+    /// measured moments apart, so drift in the machine's speed cancels out).
+    fn slowdown(&self, a: usize, b: usize) -> f64 {
+        let (Some(ta), Some(tb)) = (self.secs.get(a), self.secs.get(b)) else {
+            return f64::NAN;
+        };
+        let mut r: Vec<f64> = ta.iter().zip(tb).map(|(x, y)| y / x).collect();
+        r.sort_by(f64::total_cmp);
+        r.get(r.len() / 2).copied().unwrap_or(f64::NAN)
+    }
+}
+
+/// Times every set over the text for [`ROUNDS`] interleaved rounds (after one warm-up scan).
+fn measure(sets: &[&DetectorSet], pieces: &[&str], bytes: usize) -> Measured {
     let mut scratch = Scratch::default();
     let mut out: Vec<Finding> = Vec::new();
-    let mut best = vec![f64::MAX; sets.len()];
+    let mut secs = vec![Vec::with_capacity(ROUNDS); sets.len()];
     let mut findings = vec![0usize; sets.len()];
-    for _ in 0..7 {
-        for (k, set) in sets.iter().enumerate() {
+    for round in 0..=ROUNDS {
+        for j in 0..sets.len() {
+            let k = (round + j) % sets.len();
+            let Some(set) = sets.get(k) else { continue };
             let t = Instant::now();
             let mut n = 0;
             for p in pieces {
@@ -33,25 +69,21 @@ fn mbps_many(sets: &[&DetectorSet], pieces: &[&str], bytes: usize) -> Vec<(f64, 
                 n += out.len();
             }
             let el = t.elapsed().as_secs_f64();
-            if let Some(b) = best.get_mut(k) {
-                *b = b.min(el);
+            if round > 0 {
+                if let Some(v) = secs.get_mut(k) {
+                    v.push(el);
+                }
             }
             if let Some(f) = findings.get_mut(k) {
                 *f = n;
             }
         }
     }
-    best.iter()
-        .zip(findings)
-        .map(|(b, f)| (bytes as f64 / b / 1e6, f))
-        .collect()
-}
-
-fn mbps(set: &DetectorSet, pieces: &[&str], bytes: usize) -> (f64, usize) {
-    mbps_many(&[set], pieces, bytes)
-        .first()
-        .copied()
-        .unwrap_or((0.0, 0))
+    Measured {
+        secs,
+        findings,
+        bytes,
+    }
 }
 
 fn patterns_json(n: usize) -> String {
@@ -103,51 +135,60 @@ fn main() -> Result<(), String> {
         pieces.len()
     );
 
-    // `bench_core keywords` or `bench_core patterns` runs one section (for profiling).
+    // `bench_core keywords [N [R]]` scans R times (default 10) with N keywords only (default
+    // 100 000; 0: none), for profiling.
     let only = std::env::args().nth(1).unwrap_or_default();
     if only == "keywords" {
-        let (k, _) = compile(&keywords_json(100_000))?;
-        let (v, _) = mbps(&k, &pieces, bytes);
-        println!("100000 keywords: {v:.0} MB/s");
+        let n: usize = std::env::args()
+            .nth(2)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(100_000);
+        let (k, _) = compile(&if n > 0 { keywords_json(n) } else { "{}".into() })?;
+        let rounds: usize = std::env::args()
+            .nth(3)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(10);
+        for _ in 0..rounds {
+            let m = measure(&[&k], &pieces, bytes);
+            println!("{n} keywords: {:.0} MB/s", m.mbps(0));
+        }
         return Ok(());
     }
     let (base, t) = compile("{}")?;
-    let (v, n) = mbps(&base, &pieces, bytes);
+    let m = measure(&[&base], &pieces, bytes);
     println!(
-        "all built-in detectors ({} rules, compiled in {:.1} ms): {v:.0} MB/s ({n} findings)",
+        "all built-in detectors ({} rules, compiled in {:.1} ms): {:.0} MB/s ({} findings)",
         base.rules().len(),
-        t.as_secs_f64() * 1e3
+        t.as_secs_f64() * 1e3,
+        m.mbps(0),
+        m.findings.first().copied().unwrap_or(0)
     );
 
     let (p10, _) = compile(&patterns_json(10))?;
     let (p200, t200) = compile(&patterns_json(200))?;
-    let r = mbps_many(&[&p10, &p200], &pieces, bytes);
-    let (v10, v200) = (
-        r.first().map_or(0.0, |x| x.0),
-        r.get(1).map_or(0.0, |x| x.0),
-    );
+    let m = measure(&[&p10, &p200], &pieces, bytes);
     println!(
-        "10 patterns: {v10:.0} MB/s; 200 patterns (compiled in {:.1} ms): {v200:.0} MB/s; slowdown 10→200: {:.3}x",
+        "10 patterns: {:.0} MB/s; 200 patterns (compiled in {:.1} ms): {:.0} MB/s; slowdown 10→200: {:.3}x",
+        m.mbps(0),
         t200.as_secs_f64() * 1e3,
-        v10 / v200
+        m.mbps(1),
+        m.slowdown(0, 1)
     );
 
     let (k1, _) = compile(&keywords_json(1))?;
     let (k100k, tk) = compile(&keywords_json(100_000))?;
-    let r = mbps_many(&[&base, &k1, &k100k], &pieces, bytes);
-    let (v0, v1, vk) = (
-        r.first().map_or(0.0, |x| x.0),
-        r.get(1).map_or(0.0, |x| x.0),
-        r.get(2).map_or(0.0, |x| x.0),
+    let m = measure(&[&base, &k1, &k100k], &pieces, bytes);
+    println!(
+        "no keywords: {:.0} MB/s; 1 keyword: {:.0} MB/s; 100000 keywords (compiled in {:.0} ms): {:.0} MB/s",
+        m.mbps(0),
+        m.mbps(1),
+        tk.as_secs_f64() * 1e3,
+        m.mbps(2)
     );
     println!(
-        "no keywords: {v0:.0} MB/s; 1 keyword: {v1:.0} MB/s; 100000 keywords (compiled in {:.0} ms): {vk:.0} MB/s",
-        tk.as_secs_f64() * 1e3
-    );
-    println!(
-        "slowdown none→100000 keywords: {:.3}x; 1→100000 keywords: {:.3}x",
-        v0 / vk,
-        v1 / vk
+        "slowdown none→100000 keywords: {:.3}x; 1→100000 keywords: {:.3}x (medians of {ROUNDS} interleaved rounds)",
+        m.slowdown(0, 2),
+        m.slowdown(1, 2)
     );
     Ok(())
 }

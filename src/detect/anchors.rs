@@ -267,15 +267,8 @@ impl Anchors {
         })
     }
 
-    /// Whether the trigram table has the letter-initial trigram at `p` (the text has a
-    /// letter at `p`).
-    #[inline(always)]
-    pub(crate) fn tri_hit(&self, t: &[u8], p: usize) -> bool {
-        self.tri_hit_key(tri_key(at(t, p), at(t, p + 1), at(t, p + 2)))
-    }
-
-    /// [`Anchors::tri_hit`] on the eight bytes at a position (little-endian, zero past the
-    /// end of the text).
+    /// Whether the trigram table has the letter-initial trigram that starts the eight bytes
+    /// `x` (the text at a letter, little-endian, zero past the end of the text).
     #[inline(always)]
     pub(crate) fn tri_hit8(&self, x: u64) -> bool {
         // tri_key of the three low bytes.

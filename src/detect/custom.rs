@@ -33,12 +33,21 @@ impl Hasher for IdentityHasher {
 
 type TermMap = HashMap<u64, Vec<u32>, BuildHasherDefault<IdentityHasher>>;
 
-/// The two filter bits of a hash, in one 64-bit word (one memory access).
+/// The two filter bits of a fingerprint, in one 64-bit word (one memory access): the bit
+/// numbers are its top twelve bits and the word index the `index_bits` below them (the high
+/// bits of a multiplicative hash are the well-mixed ones). `index_bits <= 21`.
 #[inline(always)]
-fn filter_bits(h: u64, mask: u64) -> (usize, u64) {
-    let word = ((h >> 12) & mask) as usize;
-    let bits = (1u64 << (h & 63)) | (1u64 << ((h >> 6) & 63));
+fn filter_bits(h: u64, index_bits: u32) -> (usize, u64) {
+    let word = ((h >> 31) >> (21 - index_bits)) as usize & ((1usize << index_bits) - 1);
+    let bits = (1u64 << (h >> 58)) | (1u64 << ((h >> 52) & 63));
     (word, bits)
+}
+
+/// The term map's key for a fingerprint (its low bits mixed in from the high ones: the map
+/// takes its bucket from the low bits).
+#[inline(always)]
+fn map_key(h: u64) -> u64 {
+    h ^ (h >> 32)
 }
 
 /// ASCII case folding of eight bytes at once (`b | 0x20` on each byte).
@@ -51,9 +60,13 @@ pub(crate) const PATTERN_WINDOW: usize = 256;
 #[derive(Debug)]
 pub(crate) struct Keywords {
     bits: Vec<u64>,
-    mask: u64,
-    /// Bit `min(n, 63)` set when some term's first word is `n` bytes long.
-    lens: u64,
+    /// `bits.len()` is `1 << index_bits`.
+    index_bits: u32,
+    /// Bit `min(n, 63)` set when some term's first word is `n` bytes of ASCII letters only.
+    lens_letters: u64,
+    /// The same for first words holding a digit, `_` or non-ASCII byte. Zero for most lists
+    /// (names and words): then the scan hands no such word to the filter.
+    lens_mixed: u64,
     by_first_word: TermMap,
     terms: Vec<(Box<[u8]>, RuleIdx)>,
 }
@@ -120,26 +133,32 @@ impl Keywords {
         }
         terms.sort();
         terms.dedup();
-        // About 32 bits per term: ~1% of words pass the filter by chance.
+        // About 32 bits per term: well under 1% of words pass the filter by chance.
         let nwords = (terms.len() / 2).next_power_of_two().clamp(16, 1 << 21);
+        let index_bits = nwords.trailing_zeros();
         let mut bits = vec![0u64; nwords];
-        let mask = (nwords - 1) as u64;
         let mut by_first_word = TermMap::default();
         by_first_word.reserve(terms.len());
-        let mut lens = 0u64;
+        let (mut lens_letters, mut lens_mixed) = (0u64, 0u64);
         for (k, (term, _)) in terms.iter().enumerate() {
             let (h, len) = first_word_fingerprint(term);
-            lens |= 1 << len.min(63);
-            let (w, b) = filter_bits(h, mask);
+            let letters_only = term.iter().take(len).all(u8::is_ascii_alphabetic);
+            if letters_only {
+                lens_letters |= 1 << len.min(63);
+            } else {
+                lens_mixed |= 1 << len.min(63);
+            }
+            let (w, b) = filter_bits(h, index_bits);
             if let Some(slot) = bits.get_mut(w) {
                 *slot |= b;
             }
-            by_first_word.entry(h).or_default().push(k as u32);
+            by_first_word.entry(map_key(h)).or_default().push(k as u32);
         }
         Ok(Some(Self {
             bits,
-            mask,
-            lens,
+            index_bits,
+            lens_letters,
+            lens_mixed,
             by_first_word,
             terms,
         }))
@@ -167,29 +186,41 @@ impl Keywords {
     }
 
     /// The fingerprint of a word of at most eight bytes, given as its folded bytes (`| 0x20`)
-    /// and zeros after them (a word holds no zero byte, so its length is implied).
+    /// and zeros after them (a word holds no zero byte, so its length is implied): one
+    /// multiplication.
     #[inline(always)]
     pub(crate) fn fingerprint_short(a: u64) -> u64 {
-        let h = a.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        h ^ (h >> 32)
+        a.wrapping_mul(0x9E37_79B9_7F4A_7C15)
     }
 
-    /// Whether some term's first word is `len` bytes long.
+    /// Whether some term's first word is `len` bytes of ASCII letters only.
     #[inline(always)]
-    pub(crate) fn has_len(&self, len: usize) -> bool {
-        self.lens & (1 << len.min(63)) != 0
+    pub(crate) fn has_len_letters(&self, len: usize) -> bool {
+        self.lens_letters & (1 << len.min(63)) != 0
+    }
+
+    /// Whether some term's first word is `len` bytes and holds a digit, `_` or non-ASCII byte.
+    #[inline(always)]
+    pub(crate) fn has_len_mixed(&self, len: usize) -> bool {
+        self.lens_mixed & (1 << len.min(63)) != 0
+    }
+
+    /// Whether some term's first word holds a digit, `_` or non-ASCII byte.
+    #[inline(always)]
+    pub(crate) fn any_mixed(&self) -> bool {
+        self.lens_mixed != 0
     }
 
     /// Whether a word with fingerprint `h` may start a term (one memory probe).
     #[inline(always)]
     pub(crate) fn maybe(&self, h: u64) -> bool {
-        let (w, b) = filter_bits(h, self.mask);
+        let (w, b) = filter_bits(h, self.index_bits);
         self.bits.get(w).is_some_and(|x| x & b == b)
     }
 
     /// Confirms the terms whose first word has fingerprint `h` at the word `[ws, we)`.
     pub(crate) fn verify(&self, t: &[u8], ws: usize, we: usize, h: u64, out: &mut Vec<Finding>) {
-        let Some(cands) = self.by_first_word.get(&h) else {
+        let Some(cands) = self.by_first_word.get(&map_key(h)) else {
             return;
         };
         for &k in cands {

@@ -4,13 +4,13 @@
 //! `.` may start or introduce an anchor). Chat text is mostly letters and spaces, so most
 //! bytes cost a few word-wide operations and no branch.
 //!
-//! When customer keywords exist, the pass also hands every word to the keyword filter from the
-//! word's first byte (a letter-run start, or a digit, `_` or non-ASCII byte it stops at
-//! anyway): the word's end is found eight bytes at a time (for most words, one or two loads
-//! and no loop), and unless no term's first word has that length the filter is probed with an
-//! O(1) fingerprint of the word ([`Keywords::fingerprint`]: length and first and last eight
-//! bytes, case-folded). A word is fingerprinted once, however many letter runs it has; there
-//! is no second loop over the bytes.
+//! When customer keywords exist, the pass also hands every word to the keyword filter, once.
+//! A word of ASCII letters goes from its letter-run start: the run's length is two shifts
+//! away (the next eight bytes are loaded a step ahead), and unless some term's first word has
+//! that length nothing more is done. A word holding a digit, `_` or non-ASCII byte goes from
+//! the first such byte, which the pass stops at anyway. The filter is probed with an O(1)
+//! fingerprint of the word ([`Keywords::fingerprint`]: length and first and last eight bytes,
+//! case-folded); there is no second loop over the bytes.
 
 use super::anchors::Anchor;
 use super::custom::{Keywords, FOLD};
@@ -93,6 +93,13 @@ fn load_short(t: &[u8], p: usize) -> u64 {
     u64::from_le_bytes(b)
 }
 
+/// The eight bytes starting `k` bytes into `x` and running on into `y` (`k < 8`; `x` holds
+/// the bytes before `y`).
+#[inline(always)]
+fn funnel(x: u64, y: u64, k: u32) -> u64 {
+    (((u128::from(y) << 64) | u128::from(x)) >> (8 * k)) as u64
+}
+
 /// High bit of each byte of `x` that is a space.
 #[inline(always)]
 fn spaces(x: u64) -> u64 {
@@ -139,36 +146,39 @@ fn run_with<const KW: bool>(e: &Engine, kw: Option<&Keywords>, text: &str, out: 
     };
     let mut i = 0usize;
     let mut carry = 0u64;
-    while let Some(chunk) = t.get(i..i + 8) {
-        let x = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or([0; 8]));
-        let l = letters(x);
+    // The chunk at `i` and its letters; the next chunk is loaded one step ahead, so the eight
+    // bytes at any position in the chunk (and which of them are letters) are two shifts away.
+    let mut x = load8(t, 0);
+    let mut l = letters(x);
+    while i + 8 <= t.len() {
+        let y = load8(t, i + 8);
+        let ly = letters(y);
         let starts = l & !((l << 8) | carry);
         carry = (l >> 56) & 0x80;
         let mut m = starts | (!l & !spaces(x) & HI);
         while m != 0 {
             let bit = m & m.wrapping_neg();
-            let p = i + (m.trailing_zeros() / 8) as usize;
+            let k = m.trailing_zeros() / 8;
+            let p = i + k as usize;
             m ^= bit;
             if starts & bit != 0 {
                 // A letter-run start: most words stop at the trigram probe (and, with
-                // keywords, at the filter probe: one load of eight bytes serves both).
-                let hit = match (KW, kw) {
-                    (true, Some(kw)) => {
-                        let first = load8(t, p);
-                        if p >= st.word_end {
-                            word(kw, t, p, first, &mut st, out);
-                        }
-                        e.anchors.tri_hit8(first)
-                    }
-                    _ => e.anchors.tri_hit(t, p),
-                };
-                if hit {
+                // keywords, at the filter probe: the same eight bytes serve both).
+                let first = funnel(x, y, k);
+                if let (true, Some(kw)) = (KW, kw) {
+                    // (A run inside a word that went to the filter from an earlier byte may
+                    // be probed again: verification rejects a match not at a word start.)
+                    word(kw, t, p, first, funnel(l, ly, k), &mut st, out);
+                }
+                if e.anchors.tri_hit8(first) {
                     anchor(e, text, p, &mut st, out);
                 }
             } else {
                 other::<KW>(e, text, p, &mut st, out);
             }
         }
+        x = y;
+        l = ly;
         i += 8;
     }
     while i < t.len() {
@@ -182,7 +192,8 @@ fn run_with<const KW: bool>(e: &Engine, kw: Option<&Keywords>, text: &str, out: 
             if b.is_ascii_alphabetic() {
                 if let (true, Some(kw)) = (KW, kw) {
                     if i >= st.word_end {
-                        word(kw, t, i, load8(t, i), &mut st, out);
+                        let first = load8(t, i);
+                        word(kw, t, i, first, letters(first), &mut st, out);
                     }
                 }
                 anchor(e, text, i, &mut st, out);
@@ -204,9 +215,14 @@ fn other<const KW: bool>(e: &Engine, text: &str, p: usize, st: &mut State, out: 
         return;
     }
     if let (true, Some(kw)) = (KW, &e.keywords) {
-        // A word starting with `_` or a non-ASCII byte.
-        if (b == b'_' || b >= 0x80) && p >= st.word_end {
-            any_word(kw, t, p, st, out);
+        // Not a letter or digit: a word holding `_` or a non-ASCII byte, from its start (no
+        // earlier word reaches past `st.word_end`), if some term's first word is such.
+        if kw.any_mixed() && WORD.word(b) && p >= st.word_end {
+            let mut ws = p;
+            while ws > st.word_end && is_word(before(t, ws)) {
+                ws -= 1;
+            }
+            any_word(kw, t, ws, st, out);
         }
     }
     let an = &e.anchors;
@@ -241,42 +257,45 @@ fn anchor(e: &Engine, text: &str, p: usize, st: &mut State, out: &mut Vec<Findin
     }
 }
 
-/// The word starting with the letter at `p` (`first`: the eight bytes at `p`), to the keyword
-/// filter. Every word start the pass visits at or after `st.word_end` is one (the pass visits
-/// every word start, in order). Most words are ASCII letters ended by a byte that is not a
-/// word byte within sixteen bytes: their length and fingerprint take one or two loads and no
-/// loop; [`any_word`] takes the others. The filter is probed only when some term's first
-/// word has the word's length.
+/// The letter run starting at `p` (`first`: the eight bytes at `p`; `first_letters`: which of
+/// them are letters), to the keyword filter. Most runs are whole words and end within sixteen
+/// bytes: their length takes one or two word operations, and unless some term's first word
+/// has that length nothing else is done. A run that is only part of a word (a digit, `_` or
+/// non-ASCII byte before or after it) is probed all the same: verification rejects a match
+/// that is not a whole word, and [`digits`] or [`other`] hands the whole word to the filter
+/// from that byte. A run of sixteen letters or more goes to [`any_word`].
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn word(kw: &Keywords, t: &[u8], p: usize, first: u64, st: &mut State, out: &mut Vec<Finding>) {
-    let nl = !letters(first) & HI;
+fn word(
+    kw: &Keywords,
+    t: &[u8],
+    p: usize,
+    first: u64,
+    first_letters: u64,
+    st: &mut State,
+    out: &mut Vec<Finding>,
+) {
+    let nl = !first_letters & HI;
     if nl != 0 {
         // `nl`'s lowest bit is the high bit of the first byte that is not a letter.
         let z = nl.trailing_zeros() - 7;
-        if !WORD.word((first >> z) as u8) {
-            let len = (z / 8) as usize;
-            st.word_end = p + len;
-            if kw.has_len(len) {
-                let a = (first | FOLD) & ((1u64 << z) - 1);
-                probe(kw, t, p, p + len, Keywords::fingerprint_short(a), out);
-            }
-            return;
+        let len = (z / 8) as usize;
+        if kw.has_len_letters(len) {
+            let a = (first | FOLD) & ((1u64 << z) - 1);
+            probe(kw, t, p, p + len, Keywords::fingerprint_short(a), out);
         }
-    } else {
-        let second = load8(t, p + 8);
-        let nl = !letters(second) & HI;
-        if nl != 0 {
-            let z = nl.trailing_zeros() - 7;
-            if !WORD.word((second >> z) as u8) {
-                let len = 8 + (z / 8) as usize;
-                st.word_end = p + len;
-                if kw.has_len(len) {
-                    let h = Keywords::fingerprint(first, load8(t, p + len - 8), len);
-                    probe(kw, t, p, p + len, h, out);
-                }
-                return;
-            }
+        return;
+    }
+    let second = load8(t, p + 8);
+    let nl = !letters(second) & HI;
+    if nl != 0 {
+        let z = nl.trailing_zeros() - 7;
+        let len = 8 + (z / 8) as usize;
+        if kw.has_len_letters(len) {
+            let h = Keywords::fingerprint(first, load8(t, p + len - 8), len);
+            probe(kw, t, p, p + len, h, out);
         }
+        return;
     }
     any_word(kw, t, p, st, out);
 }
@@ -290,8 +309,8 @@ fn probe(kw: &Keywords, t: &[u8], ws: usize, we: usize, h: u64, out: &mut Vec<Fi
     }
 }
 
-/// Any word starting at `p`, to the keyword filter: its end found eight bytes at a time with
-/// the exact word-byte class.
+/// Any word starting at `p`, to the keyword filter (once: it sets `st.word_end`): its end found
+/// eight bytes at a time with the exact word-byte class.
 #[inline(never)]
 fn any_word(kw: &Keywords, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Finding>) {
     let mut q = p;
@@ -304,7 +323,7 @@ fn any_word(kw: &Keywords, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Fin
     };
     st.word_end = we;
     let len = we - p;
-    if kw.has_len(len) {
+    if kw.has_len_letters(len) || kw.has_len_mixed(len) {
         let last = load8(t, we.saturating_sub(8));
         probe(
             kw,
@@ -318,8 +337,7 @@ fn any_word(kw: &Keywords, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Fin
 }
 
 /// The word holding the digit at `p`, to the numeric classifiers (once per word), and to the
-/// keyword filter if it starts with a digit (`KW`; a word starting with a letter, `_` or a
-/// non-ASCII byte went there from its first byte).
+/// keyword filter (`KW`) unless an earlier byte of it took it there.
 #[inline(never)]
 fn digits<const KW: bool>(e: &Engine, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Finding>) {
     if p < st.next_word {
@@ -335,19 +353,22 @@ fn digits<const KW: bool>(e: &Engine, t: &[u8], p: usize, st: &mut State, out: &
     }
     st.next_word = we;
     if let (true, Some(kw)) = (KW, &e.keywords) {
-        if ws >= st.word_end {
+        if kw.any_mixed() && ws >= st.word_end && kw.has_len_mixed(we - ws) {
             st.word_end = we;
-            let len = we - ws;
-            if kw.has_len(len) {
-                let last = load8(t, we.saturating_sub(8));
-                let h = Keywords::fingerprint(load8(t, ws), last, len);
-                probe(kw, t, ws, we, h, out);
-            }
+            digit_word(kw, t, ws, we, out);
         }
     }
     if ws >= st.done {
         st.done = super::numeric::on_word(e, t, ws, we, out);
     }
+}
+
+/// A word holding a digit, to the keyword filter.
+#[inline(never)]
+fn digit_word(kw: &Keywords, t: &[u8], ws: usize, we: usize, out: &mut Vec<Finding>) {
+    let last = load8(t, we.saturating_sub(8));
+    let h = Keywords::fingerprint(load8(t, ws), last, we - ws);
+    probe(kw, t, ws, we, h, out);
 }
 
 /// Longest identifier looked at before a `:` or `=` (a keyword must end within 64 bytes of
