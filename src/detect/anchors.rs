@@ -95,6 +95,44 @@ pub(crate) fn tri_key(a: u8, b: u8, c: u8) -> usize {
     (usize::from(a & 31) << 10) | (usize::from(b & 31) << 5) | usize::from(c & 31)
 }
 
+/// A free slot of [`Anchors::tri_runs`] (trigram keys are below 2^15).
+const EMPTY_SLOT: u16 = u16::MAX;
+
+/// The home slot of a trigram key.
+#[inline(always)]
+fn tri_slot(key: u16) -> usize {
+    (u32::from(key).wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
+
+/// The (key, start, end) table of the runs of equal keys in the sorted `tri`, at most half full.
+fn tri_runs(tri: &[(u16, u16)]) -> Result<Vec<(u16, u16, u16)>, ConfigError> {
+    let too_many = || ConfigError::new("detectors", "too many built-in literals");
+    let mut runs: Vec<(u16, u16, u16)> = Vec::new();
+    let mut from = 0usize;
+    for (i, w) in tri.iter().enumerate() {
+        if tri.get(i + 1).is_some_and(|n| n.0 == w.0) {
+            continue;
+        }
+        let start = u16::try_from(from).map_err(|_| too_many())?;
+        let end = u16::try_from(i + 1).map_err(|_| too_many())?;
+        runs.push((w.0, start, end));
+        from = i + 1;
+    }
+    let size = (runs.len() * 2).next_power_of_two().max(16);
+    let mask = size - 1;
+    let mut table = vec![(EMPTY_SLOT, 0u16, 0u16); size];
+    for run in runs {
+        let mut i = tri_slot(run.0) & mask;
+        while table.get(i).is_some_and(|s| s.0 != EMPTY_SLOT) {
+            i = (i + 1) & mask;
+        }
+        if let Some(s) = table.get_mut(i) {
+            *s = run;
+        }
+    }
+    Ok(table)
+}
+
 /// The compiled index.
 #[derive(Debug)]
 pub(crate) struct Anchors {
@@ -103,6 +141,10 @@ pub(crate) struct Anchors {
     tri_bits: Box<[u64; TRI_BITS / 64]>,
     /// (trigram key, literal), sorted.
     tri: Vec<(u16, u16)>,
+    /// Where each trigram key's run of `tri` is: an open-addressing table of (key, start, end),
+    /// small enough to stay in cache (a binary search over `tri` cost a mispredicted branch a
+    /// step).
+    tri_runs: Vec<(u16, u16, u16)>,
     /// Literals looked up at their first byte (not letter-initial, or shorter than two), by
     /// lower-cased first byte.
     other: Vec<Vec<u16>>,
@@ -248,6 +290,7 @@ impl Anchors {
                 *w |= 1u64 << (k % 64);
             }
         }
+        let tri_runs = tri_runs(&tri)?;
 
         let custom_lits: Vec<(u32, Vec<u8>)> = patterns
             .anchor_literals()
@@ -258,6 +301,7 @@ impl Anchors {
             lits,
             tri_bits,
             tri,
+            tri_runs,
             other,
             other_first,
             other_pairs,
@@ -329,12 +373,8 @@ impl Anchors {
             }
         };
         if b0.is_ascii_alphabetic() {
-            let key = tri_key(b0, b1, at(t, p + 2)) as u16;
-            let from = self.tri.partition_point(|e| e.0 < key);
-            for &(k, li) in self.tri.get(from..).unwrap_or(&[]) {
-                if k != key {
-                    break;
-                }
+            let (from, to) = self.tri_run(tri_key(b0, b1, at(t, p + 2)) as u16);
+            for &(_, li) in self.tri.get(from..to).unwrap_or(&[]) {
                 consider(usize::from(li));
             }
         }
@@ -344,6 +384,22 @@ impl Anchors {
             }
         }
         best
+    }
+
+    /// The run of `tri` with trigram key `key` (empty when there is none).
+    #[inline(always)]
+    fn tri_run(&self, key: u16) -> (usize, usize) {
+        let mask = self.tri_runs.len().wrapping_sub(1);
+        let mut i = tri_slot(key) & mask;
+        // The table is at most half full, so the probe meets an empty slot.
+        for _ in 0..self.tri_runs.len() {
+            match self.tri_runs.get(i) {
+                Some(&(k, from, to)) if k == key => return (usize::from(from), usize::from(to)),
+                Some(&(k, _, _)) if k != EMPTY_SLOT => i = (i + 1) & mask,
+                _ => break,
+            }
+        }
+        (0, 0)
     }
 
     /// Whether a byte (lower-cased) starts a literal that is not found at letter-run starts.
@@ -433,4 +489,36 @@ fn compile_custom(custom: &[(u32, Vec<u8>)]) -> Result<CustomAc, ConfigError> {
         .build(&lits)
         .map_err(|_| ConfigError::new("detectors", "too many anchors to compile"))?;
     Ok((Some(ac), merged))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::detectors::RawDetectors;
+    use crate::detect::DetectorSet;
+
+    #[test]
+    fn tri_runs_find_every_trigram_run() {
+        for cfg in [
+            "{}",
+            r#"{"patterns":[{"id":"p","regex":"zq[0-9]+"}],"keywords":[{"id":"k","terms":["ab"]}]}"#,
+        ] {
+            let raw: RawDetectors = serde_json::from_str(cfg).unwrap();
+            let set = DetectorSet::compile(&raw).unwrap();
+            let a = &set.engine.anchors;
+            assert!(
+                a.tri_runs.len()
+                    >= 2 * a
+                        .tri_runs
+                        .iter()
+                        .filter(|r| r.0 != super::EMPTY_SLOT)
+                        .count()
+            );
+            for key in 0..(1u16 << 15) {
+                let from = a.tri.partition_point(|e| e.0 < key);
+                let to = a.tri.partition_point(|e| e.0 <= key);
+                let want = if from == to { (0, 0) } else { (from, to) };
+                assert_eq!(a.tri_run(key), want, "key {key}");
+            }
+        }
+    }
 }
