@@ -35,10 +35,11 @@ type TermMap = HashMap<u64, Vec<u32>, BuildHasherDefault<IdentityHasher>>;
 
 /// The two filter bits of a fingerprint, in one 64-bit word (one memory access): the bit
 /// numbers are its top twelve bits and the word index the `index_bits` below them (the high
-/// bits of a multiplicative hash are the well-mixed ones). `index_bits <= 21`.
+/// bits of a multiplicative hash are the well-mixed ones). `shift` is `52 - index_bits` and
+/// `index_bits <= 21`.
 #[inline(always)]
-fn filter_bits(h: u64, index_bits: u32) -> (usize, u64) {
-    let word = ((h >> 31) >> (21 - index_bits)) as usize & ((1usize << index_bits) - 1);
+fn filter_bits(h: u64, shift: u32, index_bits: u32) -> (usize, u64) {
+    let word = (h >> shift) as usize & ((1usize << index_bits) - 1);
     let bits = (1u64 << (h >> 58)) | (1u64 << ((h >> 52) & 63));
     (word, bits)
 }
@@ -62,8 +63,16 @@ pub(crate) struct Keywords {
     bits: Vec<u64>,
     /// `bits.len()` is `1 << index_bits`.
     index_bits: u32,
+    /// `52 - index_bits` (see [`filter_bits`]).
+    shift: u32,
     /// Bit `min(n, 63)` set when some term's first word is `n` bytes of ASCII letters only.
     lens_letters: u64,
+    /// Bit `8 * n + 7` set when some term's first word is `n` ASCII letters, `1 <= n <= 7`:
+    /// the scan tests the high bit of the first non-letter byte after a word's start against
+    /// it, without computing the length.
+    ends_short: u64,
+    /// The same for `n - 8`, `8 <= n <= 15`.
+    ends_long: u64,
     /// The same for first words holding a digit, `_` or non-ASCII byte. Zero for most lists
     /// (names and words): then the scan hands no such word to the filter.
     lens_mixed: u64,
@@ -140,15 +149,22 @@ impl Keywords {
         let mut by_first_word = TermMap::default();
         by_first_word.reserve(terms.len());
         let (mut lens_letters, mut lens_mixed) = (0u64, 0u64);
+        let (mut ends_short, mut ends_long) = (0u64, 0u64);
+        let shift = 52 - index_bits;
         for (k, (term, _)) in terms.iter().enumerate() {
             let (h, len) = first_word_fingerprint(term);
             let letters_only = term.iter().take(len).all(u8::is_ascii_alphabetic);
             if letters_only {
                 lens_letters |= 1 << len.min(63);
+                match len {
+                    1..=7 => ends_short |= 1 << (8 * len + 7),
+                    8..=15 => ends_long |= 1 << (8 * (len - 8) + 7),
+                    _ => {}
+                }
             } else {
                 lens_mixed |= 1 << len.min(63);
             }
-            let (w, b) = filter_bits(h, index_bits);
+            let (w, b) = filter_bits(h, shift, index_bits);
             if let Some(slot) = bits.get_mut(w) {
                 *slot |= b;
             }
@@ -157,7 +173,10 @@ impl Keywords {
         Ok(Some(Self {
             bits,
             index_bits,
+            shift,
             lens_letters,
+            ends_short,
+            ends_long,
             lens_mixed,
             by_first_word,
             terms,
@@ -199,6 +218,20 @@ impl Keywords {
         self.lens_letters & (1 << len.min(63)) != 0
     }
 
+    /// Whether some term's first word is `n` ASCII letters, `1 <= n <= 7`, given `end`: the
+    /// high bit of byte `n` of the eight bytes from the word's start (its first non-letter).
+    #[inline(always)]
+    pub(crate) fn has_end_short(&self, end: u64) -> bool {
+        self.ends_short & end != 0
+    }
+
+    /// Whether some term's first word is `n` ASCII letters, `8 <= n <= 15`, given `end`: the
+    /// high bit of byte `n - 8` of the eight bytes from the word's ninth byte.
+    #[inline(always)]
+    pub(crate) fn has_end_long(&self, end: u64) -> bool {
+        self.ends_long & end != 0
+    }
+
     /// Whether some term's first word is `len` bytes and holds a digit, `_` or non-ASCII byte.
     #[inline(always)]
     pub(crate) fn has_len_mixed(&self, len: usize) -> bool {
@@ -214,7 +247,7 @@ impl Keywords {
     /// Whether a word with fingerprint `h` may start a term (one memory probe).
     #[inline(always)]
     pub(crate) fn maybe(&self, h: u64) -> bool {
-        let (w, b) = filter_bits(h, self.index_bits);
+        let (w, b) = filter_bits(h, self.shift, self.index_bits);
         self.bits.get(w).is_some_and(|x| x & b == b)
     }
 

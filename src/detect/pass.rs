@@ -5,10 +5,11 @@
 //! bytes cost a few word-wide operations and no branch.
 //!
 //! When customer keywords exist, the pass also hands every word to the keyword filter, once.
-//! A word of ASCII letters goes from its letter-run start: the run's length is two shifts
-//! away (the next eight bytes are loaded a step ahead), and unless some term's first word has
-//! that length nothing more is done. A word holding a digit, `_` or non-ASCII byte goes from
-//! the first such byte, which the pass stops at anyway. The filter is probed with an O(1)
+//! A word of ASCII letters goes from its letter-run start: its end is two shifts away (the
+//! next eight bytes are loaded a step ahead), and unless some term's first word has that
+//! length (one mask test on the end's bit; no length is computed) nothing more is done. A
+//! word holding a digit, `_` or non-ASCII byte goes from the first such byte, which the pass
+//! stops at anyway. The filter is probed with an O(1)
 //! fingerprint of the word ([`Keywords::fingerprint`]: length and first and last eight bytes,
 //! case-folded); there is no second loop over the bytes.
 
@@ -259,11 +260,13 @@ fn anchor(e: &Engine, text: &str, p: usize, st: &mut State, out: &mut Vec<Findin
 
 /// The letter run starting at `p` (`first`: the eight bytes at `p`; `first_letters`: which of
 /// them are letters), to the keyword filter. Most runs are whole words and end within sixteen
-/// bytes: their length takes one or two word operations, and unless some term's first word
-/// has that length nothing else is done. A run that is only part of a word (a digit, `_` or
-/// non-ASCII byte before or after it) is probed all the same: verification rejects a match
-/// that is not a whole word, and [`digits`] or [`other`] hands the whole word to the filter
-/// from that byte. A run of sixteen letters or more goes to [`any_word`].
+/// bytes: the high bit of the first byte after the run is isolated (`x & -x`) and tested
+/// against [`Keywords::has_end_short`] or [`Keywords::has_end_long`]; unless some term's first
+/// word has that length nothing else is done (the length itself is computed only then). A
+/// run that is only part of a word (a digit, `_` or non-ASCII byte before or after it) is
+/// probed all the same: verification rejects a match that is not a whole word, and
+/// [`digits`] or [`other`] hands the whole word to the filter from that byte. A run of
+/// sixteen letters or more goes to [`any_word`].
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn word(
@@ -277,11 +280,11 @@ fn word(
 ) {
     let nl = !first_letters & HI;
     if nl != 0 {
-        // `nl`'s lowest bit is the high bit of the first byte that is not a letter.
-        let z = nl.trailing_zeros() - 7;
-        let len = (z / 8) as usize;
-        if kw.has_len_letters(len) {
-            let a = (first | FOLD) & ((1u64 << z) - 1);
+        // The high bit of the first byte that is not a letter.
+        let end = nl & nl.wrapping_neg();
+        if kw.has_end_short(end) {
+            let a = (first | FOLD) & ((end >> 7) - 1);
+            let len = (end.trailing_zeros() / 8) as usize;
             probe(kw, t, p, p + len, Keywords::fingerprint_short(a), out);
         }
         return;
@@ -289,10 +292,11 @@ fn word(
     let second = load8(t, p + 8);
     let nl = !letters(second) & HI;
     if nl != 0 {
-        let z = nl.trailing_zeros() - 7;
-        let len = 8 + (z / 8) as usize;
-        if kw.has_len_letters(len) {
-            let h = Keywords::fingerprint(first, load8(t, p + len - 8), len);
+        let end = nl & nl.wrapping_neg();
+        if kw.has_end_long(end) {
+            let z = end.trailing_zeros() / 8;
+            let len = 8 + z as usize;
+            let h = Keywords::fingerprint(first, funnel(first, second, z), len);
             probe(kw, t, p, p + len, h, out);
         }
         return;
