@@ -9,9 +9,9 @@
 //! next eight bytes are loaded a step ahead), and unless some term's first word has that
 //! length (one mask test on the end's bit; no length is computed) nothing more is done. A
 //! word holding a digit, `_` or non-ASCII byte goes from the first such byte, which the pass
-//! stops at anyway. The filter is probed with an O(1)
-//! fingerprint of the word ([`Keywords::fingerprint`]: length and first and last eight bytes,
-//! case-folded); there is no second loop over the bytes.
+//! stops at anyway. The filter is probed with an O(1) fingerprint of the word
+//! ([`Keywords::fingerprint`]: length and first and last eight bytes, case-folded); there is
+//! no second loop over the bytes.
 
 use super::anchors::Anchor;
 use super::custom::{Keywords, FOLD};

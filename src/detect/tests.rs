@@ -479,6 +479,30 @@ fn keyword_word_fingerprint_edges() {
     }
 }
 
+#[test]
+fn keywords_of_every_length_at_every_alignment() {
+    // A one-word term of each length from 1 to 20 letters, at each offset in an eight-byte
+    // chunk: found whole (in any case, before punctuation, at the end of the text), not as
+    // part of a longer word (letters, a digit, `_` or a non-ASCII byte before or after it).
+    let letters = "abcdefghijklmnopqrst";
+    for n in 1..=letters.len() {
+        let term = &letters[..n];
+        let s = set(&format!(
+            r#"{{"keywords":[{{"id":"k","terms":["{term}"]}}]}}"#
+        ));
+        let upper = term.to_ascii_uppercase();
+        for offset in 0..16 {
+            let pad = " ".repeat(offset);
+            let text = format!(
+                "{pad}{term} {term}x x{term} {term}1 1{term} {term}_ é{term} {term}é {upper}. {term}"
+            );
+            let mut want = vec![term.to_string(), upper.clone(), term.to_string()];
+            want.sort();
+            assert_eq!(keyword_hits(&s, &text), want, "{text:?}");
+        }
+    }
+}
+
 /// Keyword matches by definition: case-insensitive (ASCII) equality at a word start, with no
 /// word byte after the end.
 fn keyword_reference(text: &str, terms: &[&str]) -> Vec<String> {
