@@ -480,6 +480,62 @@ fn keyword_word_fingerprint_edges() {
 }
 
 #[test]
+fn random_term_lists_match_the_reference() {
+    // Random lists (letters of both cases, digits, `_`, non-ASCII, inner spaces and hyphens;
+    // first words of 1 to 20 bytes) on random text built from the same pieces, so that terms
+    // occur whole, glued and split across chunk boundaries.
+    let pieces = [
+        "a", "b", "c", "A", "B", "C", "7", "_", "é", "ß", " ", " ", " ", "-", ".", ",", "\n", "ab",
+        "abc", "bca", "ABC", "abcabcab", "cabcabca",
+    ];
+    let mut r = Rng::new(11);
+    for round in 0..300 {
+        let mut terms: Vec<String> = Vec::new();
+        for _ in 0..r.range(1, 6) {
+            let mut t = String::new();
+            let words = if r.chance(0.3) { 2 } else { 1 };
+            for w in 0..words {
+                if w > 0 {
+                    t.push_str(if r.chance(0.5) { " " } else { "-" });
+                }
+                let n = r.range(1, 20);
+                while t.len() < n || t.ends_with([' ', '-']) {
+                    let p = *r.pick(&pieces);
+                    if !matches!(p, " " | "-" | "." | "," | "\n") {
+                        t.push_str(p);
+                    }
+                }
+            }
+            // (A list holds a term once, whatever its case.)
+            if !terms.iter().any(|u| u.eq_ignore_ascii_case(&t)) {
+                terms.push(t);
+            }
+        }
+        let list: Vec<String> = terms.iter().map(|t| format!("{t:?}")).collect();
+        let s = set(&format!(
+            r#"{{"keywords":[{{"id":"k","terms":[{}]}}]}}"#,
+            list.join(",")
+        ));
+        let refs: Vec<&str> = terms.iter().map(String::as_str).collect();
+        for _ in 0..40 {
+            let mut text = String::new();
+            for _ in 0..r.below(30) {
+                if r.chance(0.15) {
+                    text.push_str(r.pick::<&str>(&refs));
+                } else {
+                    text.push_str(r.pick::<&str>(&pieces));
+                }
+            }
+            assert_eq!(
+                keyword_hits(&s, &text),
+                keyword_reference(&text, &refs),
+                "round {round}: terms {terms:?}, text {text:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn keywords_of_every_length_at_every_alignment() {
     // A one-word term of each length from 1 to 20 letters, at each offset in an eight-byte
     // chunk: found whole (in any case, before punctuation, at the end of the text), not as
