@@ -73,8 +73,9 @@ pub(crate) struct Keywords {
     ends_short: u64,
     /// The same for `n - 8`, `8 <= n <= 15`.
     ends_long: u64,
-    /// The same for first words holding a digit, `_` or non-ASCII byte. Zero for most lists
-    /// (names and words): then the scan hands no such word to the filter.
+    /// Bit `min(n, 63)` set when some term's first word is `n` bytes holding a digit, `_` or
+    /// non-ASCII byte. Zero for most lists (names and words): then the scan hands no such
+    /// word to the filter.
     lens_mixed: u64,
     by_first_word: TermMap,
     terms: Vec<(Box<[u8]>, RuleIdx)>,

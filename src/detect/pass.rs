@@ -4,14 +4,16 @@
 //! `.` may start or introduce an anchor). Chat text is mostly letters and spaces, so most
 //! bytes cost a few word-wide operations and no branch.
 //!
-//! When customer keywords exist, the pass also hands every word to the keyword filter, once.
-//! A word of ASCII letters goes from its letter-run start: its end is two shifts away (the
-//! next eight bytes are loaded a step ahead), and unless some term's first word has that
-//! length (one mask test on the end's bit; no length is computed) nothing more is done. A
-//! word holding a digit, `_` or non-ASCII byte goes from the first such byte, which the pass
-//! stops at anyway. The filter is probed with an O(1) fingerprint of the word
-//! ([`Keywords::fingerprint`]: length and first and last eight bytes, case-folded); there is
-//! no second loop over the bytes.
+//! When customer keywords exist, the pass also hands every word to the keyword filter. A word
+//! of ASCII letters goes from its letter-run start: its end is two shifts away (the next eight
+//! bytes are loaded a step ahead), and unless some term's first word has that length (one mask
+//! test on the end's bit; no length is computed) nothing more is done. A word holding a digit,
+//! `_` or non-ASCII byte goes, once, from the first such byte, which the pass stops at anyway,
+//! and only if some term's first word holds one too; a letter run inside such a word is probed
+//! as if it were a word, and verification rejects what is not a whole word. The filter is
+//! probed with an O(1) fingerprint of the word ([`Keywords::fingerprint`]: length and first and
+//! last eight bytes, case-folded). The work is linear in the text: no byte is read again for a
+//! later word, and there is no second loop over the bytes.
 
 use super::anchors::Anchor;
 use super::custom::{Keywords, FOLD};
@@ -122,7 +124,9 @@ struct State {
     done: usize,
     /// End of the last word with a digit.
     next_word: usize,
-    /// End of the last word handed to the keyword filter (keyword scans only).
+    /// End of the last word handed whole to the keyword filter by [`any_word`] or [`digits`]
+    /// (keyword scans only; letter words probed from their start do not move it). No word
+    /// before it goes there again.
     word_end: usize,
 }
 
@@ -301,7 +305,17 @@ fn word(
         }
         return;
     }
-    any_word(kw, t, p, st, out);
+    // Sixteen letters or more. A run inside a word that went to the filter whole is skipped:
+    // reading that word's bytes again from each of its runs would make the scan quadratic.
+    if p >= st.word_end {
+        any_word(kw, t, p, st, out);
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Bytes [`any_word`] has read on this thread (a test bounds the scan's work with it).
+    pub(crate) static ANY_WORD_BYTES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// The filter probe for the word `[ws, we)` with fingerprint `h`, and verification of the
@@ -313,8 +327,9 @@ fn probe(kw: &Keywords, t: &[u8], ws: usize, we: usize, h: u64, out: &mut Vec<Fi
     }
 }
 
-/// Any word starting at `p`, to the keyword filter (once: it sets `st.word_end`): its end found
-/// eight bytes at a time with the exact word-byte class.
+/// Any word starting at `p`, to the keyword filter: its end found eight bytes at a time with
+/// the exact word-byte class. It sets `st.word_end`, and no caller goes there below it, so
+/// every byte is read here at most once per scan.
 #[inline(never)]
 fn any_word(kw: &Keywords, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Finding>) {
     let mut q = p;
@@ -326,6 +341,8 @@ fn any_word(kw: &Keywords, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Fin
         q += 8;
     };
     st.word_end = we;
+    #[cfg(test)]
+    ANY_WORD_BYTES.with(|n| n.set(n.get() + (we - p)));
     let len = we - p;
     if kw.has_len_letters(len) || kw.has_len_mixed(len) {
         let last = load8(t, we.saturating_sub(8));

@@ -536,6 +536,27 @@ fn random_term_lists_match_the_reference() {
 }
 
 #[test]
+fn long_words_are_read_once() {
+    // One long word made of many runs of sixteen letters or more, glued by `_`, a digit or a
+    // non-ASCII letter: the keyword scan reads it once, not once per run (which was
+    // quadratic). Letters-only and mixed term lists.
+    for terms in [r#"["meeting"]"#, r#"["x_1", "meeting"]"#] {
+        let s = set(&format!(r#"{{"keywords":[{{"id":"k","terms":{terms}}}]}}"#));
+        for sep in ["_", "1", "é"] {
+            let text = format!("{}{sep}", "a".repeat(16)).repeat(2000);
+            super::pass::ANY_WORD_BYTES.with(|n| n.set(0));
+            assert!(keyword_hits(&s, &text).is_empty());
+            let read = super::pass::ANY_WORD_BYTES.with(|n| n.get());
+            assert!(
+                read <= 2 * text.len(),
+                "{terms} {sep:?}: {read} bytes read for {}",
+                text.len()
+            );
+        }
+    }
+}
+
+#[test]
 fn keywords_of_every_length_at_every_alignment() {
     // A one-word term of each length from 1 to 20 letters, at each offset in an eight-byte
     // chunk: found whole (in any case, before punctuation, at the end of the text), not as
