@@ -35,11 +35,11 @@ type TermMap = HashMap<u64, Vec<u32>, BuildHasherDefault<IdentityHasher>>;
 
 /// The two filter bits of a fingerprint, in one 64-bit word (one memory access): the bit
 /// numbers are its top twelve bits and the word index the `index_bits` below them (the high
-/// bits of a multiplicative hash are the well-mixed ones). `shift` is `52 - index_bits` and
-/// `index_bits <= 21`.
+/// bits of a multiplicative hash are the well-mixed ones). `shift` is `52 - index_bits`,
+/// `mask` is `(1 << index_bits) - 1`, and `index_bits <= 21`.
 #[inline(always)]
-fn filter_bits(h: u64, shift: u32, index_bits: u32) -> (usize, u64) {
-    let word = (h >> shift) as usize & ((1usize << index_bits) - 1);
+fn filter_bits(h: u64, shift: u32, mask: usize) -> (usize, u64) {
+    let word = (h >> shift) as usize & mask;
     let bits = (1u64 << (h >> 58)) | (1u64 << ((h >> 52) & 63));
     (word, bits)
 }
@@ -61,8 +61,8 @@ pub(crate) const PATTERN_WINDOW: usize = 256;
 #[derive(Debug)]
 pub(crate) struct Keywords {
     bits: Vec<u64>,
-    /// `bits.len()` is `1 << index_bits`.
-    index_bits: u32,
+    /// `bits.len() - 1` (a power of two, `1 << index_bits`, less one).
+    mask: usize,
     /// `52 - index_bits` (see [`filter_bits`]).
     shift: u32,
     /// Bit `min(n, 63)` set when some term's first word is `n` bytes of ASCII letters only.
@@ -146,6 +146,7 @@ impl Keywords {
         // About 32 bits per term: well under 1% of words pass the filter by chance.
         let nwords = (terms.len() / 2).next_power_of_two().clamp(16, 1 << 21);
         let index_bits = nwords.trailing_zeros();
+        let mask = nwords - 1;
         let mut bits = vec![0u64; nwords];
         let mut by_first_word = TermMap::default();
         by_first_word.reserve(terms.len());
@@ -165,7 +166,7 @@ impl Keywords {
             } else {
                 lens_mixed |= 1 << len.min(63);
             }
-            let (w, b) = filter_bits(h, shift, index_bits);
+            let (w, b) = filter_bits(h, shift, mask);
             if let Some(slot) = bits.get_mut(w) {
                 *slot |= b;
             }
@@ -173,7 +174,7 @@ impl Keywords {
         }
         Ok(Some(Self {
             bits,
-            index_bits,
+            mask,
             shift,
             lens_letters,
             ends_short,
@@ -248,7 +249,7 @@ impl Keywords {
     /// Whether a word with fingerprint `h` may start a term (one memory probe).
     #[inline(always)]
     pub(crate) fn maybe(&self, h: u64) -> bool {
-        let (w, b) = filter_bits(h, self.shift, self.index_bits);
+        let (w, b) = filter_bits(h, self.shift, self.mask);
         self.bits.get(w).is_some_and(|x| x & b == b)
     }
 

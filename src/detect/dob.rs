@@ -4,10 +4,10 @@
 use super::checksum::num;
 use super::rules::Engine;
 use super::text::{after_last_placeholder, at, before, placeholder_label, push};
+use super::Finding;
 
 /// The placeholder label of this rule.
 const LABEL: &str = "DOB";
-use super::Finding;
 
 const MONTHS: &[(&str, u8)] = &[
     ("january", 1),

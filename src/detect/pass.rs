@@ -52,31 +52,6 @@ fn word_bytes(x: u64) -> u64 {
     letters(x) | digit_bytes(x) | under | (x & HI)
 }
 
-/// [`is_word`] as a table (one load).
-struct WordTable([bool; 256]);
-
-impl WordTable {
-    #[inline(always)]
-    fn word(&self, b: u8) -> bool {
-        // An index of type u8 is always in bounds.
-        self.0.get(usize::from(b)).copied().unwrap_or(false)
-    }
-}
-
-#[allow(clippy::indexing_slicing)] // const evaluation, i < 256
-const fn word_table() -> WordTable {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        t[i] = b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
-        i += 1;
-    }
-    WordTable(t)
-}
-
-static WORD: WordTable = word_table();
-
 /// The eight bytes at `p` (little-endian), zero past the end of `t` (zero is not a word byte).
 #[inline(always)]
 fn load8(t: &[u8], p: usize) -> u64 {
@@ -222,7 +197,7 @@ fn other<const KW: bool>(e: &Engine, text: &str, p: usize, st: &mut State, out: 
     if let (true, Some(kw)) = (KW, &e.keywords) {
         // Not a letter or digit: a word holding `_` or a non-ASCII byte, from its start (no
         // earlier word reaches past `st.word_end`), if some term's first word is such.
-        if kw.any_mixed() && WORD.word(b) && p >= st.word_end {
+        if kw.any_mixed() && is_word(b) && p >= st.word_end {
             let mut ws = p;
             while ws > st.word_end && is_word(before(t, ws)) {
                 ws -= 1;
@@ -345,15 +320,7 @@ fn any_word(kw: &Keywords, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Fin
     ANY_WORD_BYTES.with(|n| n.set(n.get() + (we - p)));
     let len = we - p;
     if kw.has_len_letters(len) || kw.has_len_mixed(len) {
-        let last = load8(t, we.saturating_sub(8));
-        probe(
-            kw,
-            t,
-            p,
-            we,
-            Keywords::fingerprint(load8(t, p), last, len),
-            out,
-        );
+        probe_word(kw, t, p, we, out);
     }
 }
 
@@ -374,9 +341,9 @@ fn digits<const KW: bool>(e: &Engine, t: &[u8], p: usize, st: &mut State, out: &
     }
     st.next_word = we;
     if let (true, Some(kw)) = (KW, &e.keywords) {
-        if kw.any_mixed() && ws >= st.word_end && kw.has_len_mixed(we - ws) {
+        if ws >= st.word_end && kw.has_len_mixed(we - ws) {
             st.word_end = we;
-            digit_word(kw, t, ws, we, out);
+            probe_word(kw, t, ws, we, out);
         }
     }
     if ws >= st.done {
@@ -384,9 +351,10 @@ fn digits<const KW: bool>(e: &Engine, t: &[u8], p: usize, st: &mut State, out: &
     }
 }
 
-/// A word holding a digit, to the keyword filter.
+/// The whole word `[ws, we)` (of any length and bytes), to the keyword filter: its
+/// fingerprint from its first and last eight bytes.
 #[inline(never)]
-fn digit_word(kw: &Keywords, t: &[u8], ws: usize, we: usize, out: &mut Vec<Finding>) {
+fn probe_word(kw: &Keywords, t: &[u8], ws: usize, we: usize, out: &mut Vec<Finding>) {
     let last = load8(t, we.saturating_sub(8));
     let h = Keywords::fingerprint(load8(t, ws), last, we - ws);
     probe(kw, t, ws, we, h, out);

@@ -346,8 +346,8 @@ pub(crate) fn url_creds(e: &Engine, t: &[u8], p: usize, out: &mut Vec<Finding>) 
     }
     let Some(c) = colon else { return };
     let pass = t.get(c + 1..i).unwrap_or(&[]);
-    if pass.is_empty() || placeholder(pass) || redactor_placeholder_len(pass, 0) == Some(pass.len())
-    {
+    // (`placeholder` also covers a redactor placeholder: it starts with `[`.)
+    if pass.is_empty() || placeholder(pass) {
         return;
     }
     if !(at(t, i + 1).is_ascii_alphanumeric() || at(t, i + 1) == b'[') {

@@ -151,15 +151,20 @@ pub(crate) fn is_opaque_blob(raw: &str) -> bool {
         let Some((head, payload)) = rest.split_once(',') else {
             return false;
         };
+        if !head.ends_with(";base64") {
+            return false;
+        }
         // Anything else (a space, `@`, `-`) is text behind a data-URL prefix: scanned.
         let mut bytes = payload.bytes();
-        let mut base64 = true;
         while let Some(b) = bytes.next() {
-            base64 &= b.is_ascii_alphanumeric()
+            let base64 = b.is_ascii_alphanumeric()
                 || matches!(b, b'+' | b'/' | b'=')
                 || (b == b'\\' && bytes.next() == Some(b'/'));
+            if !base64 {
+                return false;
+            }
         }
-        return head.ends_with(";base64") && base64;
+        return true;
     }
     raw.len() >= BLOB_MIN_LEN
         && raw
