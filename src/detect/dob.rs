@@ -66,6 +66,17 @@ pub(crate) fn dob(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut Vec<F
             push(out, e.ids.dob, s, end);
             return;
         }
+        // Its date is redacted already (an earlier round): the verb closed it and introduces
+        // nothing after it.
+        if placeholder_before(t, p) {
+            return;
+        }
+    }
+    // A keyword that ends its sentence ("… 1985 geboren. The meeting is on 12/08/2024")
+    // introduces no date after it.
+    if matches!(at(t, kw_end), b'.' | b'!' | b'?') && matches!(at(t, kw_end + 1), b' ' | b'\n' | 0)
+    {
+        return;
     }
     let lim = (kw_end + 40).min(t.len());
     let mut i = kw_end;
@@ -189,6 +200,14 @@ fn date(t: &[u8], i: usize) -> Option<usize> {
     }
     let (ye, y) = digits(t, k2);
     (plausible(d?, u64::from(m), y?) && ye - k2 == 4 && end_ok(ye)).then_some(ye)
+}
+
+/// Whether a placeholder of this rule ends within 40 bytes before `p`, on the same line.
+fn placeholder_before(t: &[u8], p: usize) -> bool {
+    let from = p.saturating_sub(40);
+    t.get(from..p)
+        .and_then(|w| after_last_placeholder(w, LABEL).map(|cut| w.get(cut..).unwrap_or(&[])))
+        .is_some_and(|gap| !gap.contains(&b'\n'))
 }
 
 /// A date ending within 40 bytes before `p` (on the same line).

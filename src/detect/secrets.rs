@@ -361,15 +361,11 @@ fn placeholder(v: &[u8]) -> bool {
     if matches!(first, b'$' | b'{' | b'<' | b'[') {
         return true;
     }
-    // printf/Python/Windows placeholders: `%s`, `%(pw)s`, `%DB_PASSWORD%`.
-    if first == b'%'
-        && (matches!(v.get(1), Some(b's' | b'(' | b'{'))
-            || (v.last() == Some(&b'%') && v.len() > 2))
-    {
+    if first == b'%' && format_placeholder(v) {
         return true;
     }
-    let low: Vec<u8> = v.iter().take(64).map(u8::to_ascii_lowercase).collect();
-    let has = |k: &[u8]| low.windows(k.len()).any(|w| w == k);
+    let head = v.get(..v.len().min(64)).unwrap_or(v);
+    let has = |k: &[u8]| head.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k));
     has(b"xxxx")
         || has(b"****")
         || has(b"your")
@@ -379,6 +375,24 @@ fn placeholder(v: &[u8]) -> bool {
         || has(b"redacted")
         || has(b"<")
         || v.iter().all(|&b| Some(&b) == v.first())
+}
+
+/// A printf, Python or Windows placeholder as the whole value: `%s`, `%(pw)s`, `%{pw}`,
+/// `%DB_PASSWORD%` (a name between the marks: a password that merely starts and ends with `%`
+/// is no placeholder).
+fn format_placeholder(v: &[u8]) -> bool {
+    let name =
+        |b: &[u8]| !b.is_empty() && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_');
+    v == b"%s"
+        || v.strip_prefix(b"%(")
+            .and_then(|r| r.strip_suffix(b")s"))
+            .is_some_and(name)
+        || v.strip_prefix(b"%{")
+            .and_then(|r| r.strip_suffix(b"}"))
+            .is_some_and(name)
+        || v.strip_prefix(b"%")
+            .and_then(|r| r.strip_suffix(b"%"))
+            .is_some_and(name)
 }
 
 const NOT_SECRET_SUFFIX: &[&str] = &[
@@ -538,5 +552,40 @@ pub(crate) fn azure_secret(e: &Engine, t: &[u8], p: usize, out: &mut Vec<Finding
     }
     if (31..=34).contains(&(end - body)) {
         push(out, e.ids.azure_secret, p - 4, end);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholder;
+
+    #[test]
+    fn placeholders_are_whole_template_values_not_passwords_that_look_like_them() {
+        for v in [
+            "%s",
+            "%(pw)s",
+            "%{db_pass}",
+            "%DB_PASSWORD%",
+            "${DB_PASSWORD}",
+            "{password}",
+            "<password>",
+            "[SECRET]",
+            "YOUR_PASSWORD",
+            "ChangeMe123",
+            "xxxxxxxx",
+        ] {
+            assert!(placeholder(v.as_bytes()), "{v:?}");
+        }
+        for v in [
+            "%o%e6m_n*zTDoz8drNk%",
+            "%sK9x!q2Lm",
+            "%(pw)sX",
+            "%{a b}",
+            "%a%b%",
+            "%DB PASSWORD%",
+            "S3cr3t!x",
+        ] {
+            assert!(!placeholder(v.as_bytes()), "{v:?}");
+        }
     }
 }

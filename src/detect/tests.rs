@@ -391,6 +391,9 @@ fn a_context_word_before_a_placeholder_introduced_that_value() {
     let cases = [
         "DOB: [DOB]. The meeting is on 09/06/2022 at 8:16.",
         "arrives 2026-04-26. Er ist am [DOB] geboren.",
+        "Er ist am [DOB] geboren. The meeting is on 12/08/2024 at 11:00.",
+        "Er ist am [DOB] geboren, Termin 12.08.2024.",
+        "Sie ist 1990 geboren. Termin am 12.08.2024.",
         "SSN [SSN] and order 536228351",
         "phone: [PHONE], ticket 0301234567",
     ];
@@ -412,6 +415,11 @@ fn a_context_word_before_a_placeholder_introduced_that_value() {
     }
     // Without a placeholder in between, the word still counts.
     assert_eq!(found(&s, "DOB: 1947-03-25.")[0].0, "date_of_birth");
+    assert_eq!(found(&s, "geboren am 12.08.1985")[0].1, "12.08.1985");
+    assert_eq!(
+        found(&s, "Er ist am 1. Mai 1944 geboren. Termin 12/08/2024."),
+        vec![("date_of_birth".to_string(), "1. Mai 1944".to_string())]
+    );
     assert_eq!(found(&s, "SSN 536228351")[0].0, "us_ssn");
 }
 
