@@ -6,9 +6,13 @@ use super::rules::Engine;
 use super::text::push;
 use super::{Finding, RuleIdx};
 
+/// Whether `key` holds one of `words` (lower case), ignoring ASCII case.
 fn key_has(key: &str, words: &[&str]) -> bool {
-    let low = key.to_ascii_lowercase();
-    words.iter().any(|w| low.contains(w))
+    let k = key.as_bytes();
+    words.iter().any(|w| {
+        k.windows(w.len())
+            .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+    })
 }
 
 pub(crate) fn scan_number(e: &Engine, raw: &str, key: Option<&str>, out: &mut Vec<Finding>) {
@@ -25,32 +29,34 @@ pub(crate) fn scan_number(e: &Engine, raw: &str, key: Option<&str>, out: &mut Ve
         return;
     }
     let Some(key) = key else { return };
+    // The value's own test first: it is cheap and fails for most numbers; the key is
+    // searched only for a value that passes.
     let checks: [(bool, Option<RuleIdx>); 8] = [
-        (key_has(key, &["ssn", "social"]) && ids::ssn(d), ids.ssn),
+        (ids::ssn(d) && key_has(key, &["ssn", "social"]), ids.ssn),
         (
-            key_has(key, &["bsn", "burgerservice"]) && ids::nl_bsn(d),
+            ids::nl_bsn(d) && key_has(key, &["bsn", "burgerservice"]),
             ids.bsn,
         ),
-        (key_has(key, &["pesel"]) && ids::pl_pesel(d), ids.pesel),
+        (ids::pl_pesel(d) && key_has(key, &["pesel"]), ids.pesel),
         (
-            key_has(key, &["steuer", "tax_id", "taxid", "idnr", "tin"]) && ids::de_steuer_id(d),
+            ids::de_steuer_id(d) && key_has(key, &["steuer", "tax_id", "taxid", "idnr", "tin"]),
             ids.steuer,
         ),
         (
-            key_has(key, &["aadhaar", "aadhar", "uid"]) && ids::in_aadhaar(d),
+            ids::in_aadhaar(d) && key_has(key, &["aadhaar", "aadhar", "uid"]),
             ids.aadhaar,
         ),
         (
-            key_has(key, &["nir", "insee", "secu"]) && ids::fr_nir(d),
+            ids::fr_nir(d) && key_has(key, &["nir", "insee", "secu"]),
             ids.nir,
         ),
         (
-            key_has(key, &["card", "pan", "ccnum", "cc_num"]) && (13..=19).contains(&d.len()),
+            (13..=19).contains(&d.len()) && key_has(key, &["card", "pan", "ccnum", "cc_num"]),
             ids.card,
         ),
         (
-            key_has(key, &["phone", "tel", "mobile", "cell", "fax", "msisdn"])
-                && (7..=15).contains(&d.len()),
+            (7..=15).contains(&d.len())
+                && key_has(key, &["phone", "tel", "mobile", "cell", "fax", "msisdn"]),
             ids.phone,
         ),
     ];
