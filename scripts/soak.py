@@ -370,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     total = 2000 if args.quick else args.requests
 
     from harness import Envoy, new_workdir, render_config  # tests/e2e/harness.py
-    from transport import wasm_linear_memories
+    from wasm_memory import wasm_linear_memories  # scripts/wasm_memory.py
 
     for what, path in (("envoy", args.envoy), ("wasm", args.wasm), ("cli", args.cli)):
         if not Path(path).exists():

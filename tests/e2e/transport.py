@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import http.client
 import socket
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from h2client import H2Response, h2_request
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from wasm_memory import wasm_linear_memories  # noqa: E402  (scripts/wasm_memory.py)
 
 Pairs = list[tuple[str, str | bytes]]
 
@@ -106,26 +110,6 @@ def raw_h1(port: int, head: bytes, body: bytes = b"", shut_write: bool = False,
 
 
 # ---- the wasm VM, seen from outside ----------------------------------------------------------
-
-
-def wasm_linear_memories(pid: int) -> list[int]:
-    """Committed bytes of every wasm linear memory in process `pid`, largest first.
-
-    Envoy 1.40 has no stat for a VM's memory. V8 reserves each 32-bit wasm memory as a
-    whole-GiB region (8 GiB with guard pages) and commits memory.size x 64 KiB of it read-write;
-    the rest stays one `---p` mapping larger than 4 GiB. The committed part is the region's
-    whole-GiB size minus that mapping (the same reading as bench/run.py)."""
-    sizes = []
-    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
-        parts = line.split()
-        if len(parts) < 2 or parts[1] != "---p":
-            continue
-        lo, hi = (int(x, 16) for x in parts[0].split("-"))
-        size = hi - lo
-        if size > 4 << 30:
-            whole = -(-size // (1 << 30)) << 30
-            sizes.append(whole - size)
-    return sorted(sizes, reverse=True)
 
 
 def envoy_pid(envoy: Any) -> int:
