@@ -15,7 +15,7 @@ WASM        := target/$(WASM_TARGET)/release/openai_compliance_filter.wasm
 MOCK_PORT   ?= 18080
 PYTEST_ARGS ?=
 
-.PHONY: build venv run test test-host test-e2e lint validate bench bench-quick bench-core soak soak-quick fuzz fuzz-smoke
+.PHONY: build venv run test test-host test-e2e lint validate bench bench-quick bench-core bench-vm bench-vm-quick soak soak-quick fuzz fuzz-smoke
 
 ## build: the proxy-wasm module ($(WASM))
 build:
@@ -35,7 +35,7 @@ run: build venv
 	$(VPY) tests/run_demo.py --mock-port $(MOCK_PORT) --envoy $(ENVOY) --config envoy/demo.yaml
 
 ## test: host unit tests, then the end-to-end suite through Envoy (fails if either fails)
-test: test-host test-e2e bench-quick soak-quick
+test: test-host test-e2e bench-quick bench-vm-quick soak-quick
 
 test-host:
 	$(CARGO) test
@@ -64,6 +64,17 @@ bench-quick: build venv
 ## bench-core: the core's native MB/s with every detector on; 10 vs 200 rules; 0 vs 100 000 keywords
 bench-core:
 	$(CARGO) run --release --bin bench_core
+
+## bench-vm: the filter's own time per callback and its host calls per request, in Node's V8 without Envoy
+VM_BODIES := chat-1KB-clean chat-16KB-clean chat-16KB-findings chat-256KB-clean chat-256KB-findings
+bench-vm: build
+	$(PYTHON) bench/bodies.py bench/target/bodies >/dev/null
+	for b in $(VM_BODIES); do node bench/vm_profile.js $(WASM) bench/target/bodies/$$b.json --requests 2000; done
+
+## bench-vm-quick: bench-vm once, 50 requests of one body (run by `make test` so it cannot rot)
+bench-vm-quick: build
+	$(PYTHON) bench/bodies.py bench/target/bodies >/dev/null
+	node bench/vm_profile.js $(WASM) bench/target/bodies/chat-1KB-findings.json --requests 50
 
 ## soak: 100 000 mixed requests through Envoy: errors, upstream bodies, VM memory (SOAK_ARGS=--quick for 2 000)
 soak: build venv

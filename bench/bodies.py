@@ -247,6 +247,9 @@ def all_bodies(seed: int = 7):
 
 
 def main(argv):
+    if len(argv) > 2 or (len(argv) == 2 and argv[1].startswith("-")):
+        print("usage: python3 bench/bodies.py [DIR]   (default bench/target/bodies)", file=sys.stderr)
+        return 2
     out = Path(argv[1] if len(argv) > 1 else "bench/target/bodies")
     out.mkdir(parents=True, exist_ok=True)
     for name, _api, _label, findings, body, planted in all_bodies():
