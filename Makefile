@@ -41,6 +41,7 @@ test-host:
 	$(CARGO) test
 
 test-e2e: build venv
+	scripts/ensure-tool.sh promtool prometheus
 	OCF_WASM=$(WASM) OCF_ENVOY=$(ENVOY) $(VPY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 ## lint: rustfmt, clippy for host (all targets) and for the wasm library
@@ -68,11 +69,13 @@ bench-core:
 ## bench-vm: the filter's own time per callback and its host calls per request, in Node's V8 without Envoy
 VM_BODIES := chat-1KB-clean chat-16KB-clean chat-16KB-findings chat-256KB-clean chat-256KB-findings
 bench-vm: build
+	scripts/ensure-tool.sh node nodejs
 	$(PYTHON) bench/bodies.py bench/target/bodies >/dev/null
 	for b in $(VM_BODIES); do node bench/vm_profile.js $(WASM) bench/target/bodies/$$b.json --requests 2000; done
 
 ## bench-vm-quick: bench-vm once, 50 requests of one body (run by `make test` so it cannot rot)
 bench-vm-quick: build
+	scripts/ensure-tool.sh node nodejs
 	$(PYTHON) bench/bodies.py bench/target/bodies >/dev/null
 	node bench/vm_profile.js $(WASM) bench/target/bodies/chat-1KB-findings.json --requests 50
 

@@ -367,8 +367,9 @@ const MONTHS_FR: &[&str] = &[
 fn dob(r: &mut Rng, s: &mut Sample) {
     let (y, m, d) = (r.range(1940, 2010), r.range(1, 12), r.range(1, 28));
     let month = |names: &[&str]| names.get(m - 1).copied().unwrap_or("May").to_string();
-    let (intro, v) = match r.below(8) {
+    let (intro, v) = match r.below(9) {
         0 => ("I was born on ", format!("{d} {} {y}", month(MONTHS_EN))),
+        7 => ("Patient D.O.B. ", format!("{m:02}/{d:02}/{y}")),
         1 => ("DOB: ", format!("{y}-{m:02}-{d:02}")),
         2 => ("Date of birth: ", format!("{d:02}/{m:02}/{y}")),
         3 => ("She was born ", format!("{} {d}, {y}", month(MONTHS_EN))),

@@ -67,16 +67,13 @@ pub(crate) fn dob(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut Vec<F
             return;
         }
         // Its date is redacted already (an earlier round): the verb closed it and introduces
-        // nothing after it.
-        if placeholder_before(t, p) {
+        // nothing after it. Nor does a verb that ends its sentence ("Sie ist 1990 geboren.
+        // The meeting is on 12/08/2024").
+        let ends_sentence = matches!(at(t, kw_end), b'.' | b'!' | b'?')
+            && matches!(at(t, kw_end + 1), b' ' | b'\n' | 0);
+        if ends_sentence || placeholder_closed_by(t, p) {
             return;
         }
-    }
-    // A keyword that ends its sentence ("… 1985 geboren. The meeting is on 12/08/2024")
-    // introduces no date after it.
-    if matches!(at(t, kw_end), b'.' | b'!' | b'?') && matches!(at(t, kw_end + 1), b' ' | b'\n' | 0)
-    {
-        return;
     }
     let lim = (kw_end + 40).min(t.len());
     let mut i = kw_end;
@@ -202,12 +199,16 @@ fn date(t: &[u8], i: usize) -> Option<usize> {
     (plausible(d?, u64::from(m), y?) && ye - k2 == 4 && end_ok(ye)).then_some(ye)
 }
 
-/// Whether a placeholder of this rule ends within 40 bytes before `p`, on the same line.
-fn placeholder_before(t: &[u8], p: usize) -> bool {
+/// Whether a placeholder of this rule ends within 40 bytes before the verb at `p`, in the same
+/// clause ("am [DOB] in Berlin geboren"; not "DOB: [DOB], geboren am …").
+fn placeholder_closed_by(t: &[u8], p: usize) -> bool {
     let from = p.saturating_sub(40);
     t.get(from..p)
         .and_then(|w| after_last_placeholder(w, LABEL).map(|cut| w.get(cut..).unwrap_or(&[])))
-        .is_some_and(|gap| !gap.contains(&b'\n'))
+        .is_some_and(|gap| {
+            !gap.iter()
+                .any(|b| matches!(b, b'\n' | b',' | b';' | b':' | b'.'))
+        })
 }
 
 /// A date ending within 40 bytes before `p` (on the same line).

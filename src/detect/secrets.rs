@@ -377,19 +377,20 @@ fn placeholder(v: &[u8]) -> bool {
         || v.iter().all(|&b| Some(&b) == v.first())
 }
 
-/// A printf, Python or Windows placeholder as the whole value: `%s`, `%(pw)s`, `%{pw}`,
-/// `%DB_PASSWORD%` (a name between the marks: a password that merely starts and ends with `%`
-/// is no placeholder).
+/// A printf, Python, Ruby or Windows placeholder as the value: `%s`, `%(pw)s`, `%{pw}`,
+/// `%DB_PASSWORD%`, also cut short where an unquoted value stops (`%(db_password`,
+/// `%{env:DB_PASS`). A name goes between the marks (letters, digits, `_ . : -`): a password
+/// that merely starts and ends with `%` is no placeholder.
 fn format_placeholder(v: &[u8]) -> bool {
-    let name =
-        |b: &[u8]| !b.is_empty() && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_');
+    let name = |b: &[u8]| {
+        !b.is_empty()
+            && b.iter()
+                .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b':' | b'-'))
+    };
+    let inner = |r: &[u8], close: &[u8]| name(r.strip_suffix(close).unwrap_or(r));
     v == b"%s"
-        || v.strip_prefix(b"%(")
-            .and_then(|r| r.strip_suffix(b")s"))
-            .is_some_and(name)
-        || v.strip_prefix(b"%{")
-            .and_then(|r| r.strip_suffix(b"}"))
-            .is_some_and(name)
+        || v.strip_prefix(b"%(").is_some_and(|r| inner(r, b")s"))
+        || v.strip_prefix(b"%{").is_some_and(|r| inner(r, b"}"))
         || v.strip_prefix(b"%")
             .and_then(|r| r.strip_suffix(b"%"))
             .is_some_and(name)
@@ -566,6 +567,11 @@ mod tests {
             "%(pw)s",
             "%{db_pass}",
             "%DB_PASSWORD%",
+            "%DB-PASSWORD%",
+            "%(db_password",
+            "%(db.password)s",
+            "%{DB_PASSWORD",
+            "%{env:DB_PASS}",
             "${DB_PASSWORD}",
             "{password}",
             "<password>",

@@ -131,6 +131,9 @@ fn hard_negatives_table() {
         "the password must be long; token count: 4096",
         "stubborn 1985",
         "std::vector<int> a; b::c",
+        "password = %(db_password)s and password: %{DB_PASSWORD}",
+        "secret = %{env:DB_PASS} and password=%DB-PASSWORD%",
+        "postgres://u:%(db-pass)s@db.local/x",
     ];
     for text in cases {
         let got = found(&s, text);
@@ -416,6 +419,27 @@ fn a_context_word_before_a_placeholder_introduced_that_value() {
     // Without a placeholder in between, the word still counts.
     assert_eq!(found(&s, "DOB: 1947-03-25.")[0].0, "date_of_birth");
     assert_eq!(found(&s, "geboren am 12.08.1985")[0].1, "12.08.1985");
+    // A placeholder in another clause closed nothing; abbreviations end with a period.
+    for (text, value) in [
+        ("DOB: [DOB], geboren am 12.03.1985", "12.03.1985"),
+        (
+            "am [DOB] geboren, sein Bruder wurde geboren am 03.04.1990.",
+            "03.04.1990",
+        ),
+        ("D.O.B. 12/03/1985", "12/03/1985"),
+        (
+            "Patient: John Smith, D.O.B. 03/12/1985, MRN 12345",
+            "03/12/1985",
+        ),
+        ("DOB. 1985-03-12", "1985-03-12"),
+        ("Date of birth. 12/03/1985", "12/03/1985"),
+    ] {
+        assert!(
+            found(&s, text).contains(&("date_of_birth".to_string(), value.to_string())),
+            "{text}: {:?}",
+            found(&s, text)
+        );
+    }
     assert_eq!(
         found(&s, "Er ist am 1. Mai 1944 geboren. Termin 12/08/2024."),
         vec![("date_of_birth".to_string(), "1. Mai 1944".to_string())]
