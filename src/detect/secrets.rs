@@ -561,7 +561,7 @@ mod tests {
     use super::placeholder;
 
     #[test]
-    fn placeholders_are_whole_template_values_not_passwords_that_look_like_them() {
+    fn template_placeholders_are_skipped_and_lookalike_passwords_are_not() {
         for v in [
             "%s",
             "%(pw)s",
