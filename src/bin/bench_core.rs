@@ -135,8 +135,8 @@ fn main() -> Result<(), String> {
         pieces.len()
     );
 
-    // `bench_core keywords [N [R]]` scans R times (default 10) with N keywords only (default
-    // 100 000; 0: none), for profiling.
+    // `bench_core keywords [N [R]]` prints R figures (default 10), each the best of 21 scans,
+    // with N keywords only (default 100 000; 0: none), for profiling.
     let only = std::env::args().nth(1).unwrap_or_default();
     if only == "keywords" {
         let n: usize = std::env::args()

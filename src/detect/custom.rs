@@ -151,18 +151,12 @@ impl Keywords {
         let mut by_first_word = TermMap::default();
         by_first_word.reserve(terms.len());
         let (mut lens_letters, mut lens_mixed) = (0u64, 0u64);
-        let (mut ends_short, mut ends_long) = (0u64, 0u64);
         let shift = 52 - index_bits;
         for (k, (term, _)) in terms.iter().enumerate() {
             let (h, len) = first_word_fingerprint(term);
             let letters_only = term.iter().take(len).all(u8::is_ascii_alphabetic);
             if letters_only {
                 lens_letters |= 1 << len.min(63);
-                match len {
-                    1..=7 => ends_short |= 1 << (8 * len + 7),
-                    8..=15 => ends_long |= 1 << (8 * (len - 8) + 7),
-                    _ => {}
-                }
             } else {
                 lens_mixed |= 1 << len.min(63);
             }
@@ -171,6 +165,15 @@ impl Keywords {
                 *slot |= b;
             }
             by_first_word.entry(map_key(h)).or_default().push(k as u32);
+        }
+        // The same lengths as the scan tests them: the high bit of the byte after the word.
+        let (mut ends_short, mut ends_long) = (0u64, 0u64);
+        for n in (1..16).filter(|&n| lens_letters & (1 << n) != 0) {
+            if n < 8 {
+                ends_short |= 1 << (8 * n + 7);
+            } else {
+                ends_long |= 1 << (8 * (n - 8) + 7);
+            }
         }
         Ok(Some(Self {
             bits,
@@ -214,10 +217,10 @@ impl Keywords {
         a.wrapping_mul(0x9E37_79B9_7F4A_7C15)
     }
 
-    /// Whether some term's first word is `len` bytes of ASCII letters only.
+    /// Whether some term's first word is `len` bytes long.
     #[inline(always)]
-    pub(crate) fn has_len_letters(&self, len: usize) -> bool {
-        self.lens_letters & (1 << len.min(63)) != 0
+    pub(crate) fn has_len(&self, len: usize) -> bool {
+        (self.lens_letters | self.lens_mixed) & (1 << len.min(63)) != 0
     }
 
     /// Whether some term's first word is `n` ASCII letters, `1 <= n <= 7`, given `end`: the

@@ -62,16 +62,30 @@ pub(crate) fn dob(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut Vec<F
     // German puts the verb last: "am 12. März 1985 geboren".
     let kw = t.get(p..kw_end).unwrap_or(&[]);
     if kw.eq_ignore_ascii_case(b"geboren") {
-        if let Some((s, end)) = date_before(t, p) {
+        // The 40 bytes before the verb, from the end of a placeholder of this rule in them if
+        // there is one (a redacted value before the verb was the date it closed).
+        let window = p.saturating_sub(40);
+        let placeholder_end = t
+            .get(window..p)
+            .and_then(|w| after_last_placeholder(w, LABEL))
+            .map(|cut| window + cut);
+        if let Some((s, end)) = date_before(t, placeholder_end.unwrap_or(window), p) {
             push(out, e.ids.dob, s, end);
             return;
         }
-        // Its date is redacted already (an earlier round): the verb closed it and introduces
-        // nothing after it. Nor does a verb that ends its sentence ("Sie ist 1990 geboren.
-        // The meeting is on 12/08/2024").
+        // Its date is redacted already (an earlier round) and the placeholder is in the verb's
+        // clause ("am [DOB] in Berlin geboren"; not "DOB: [DOB], geboren am …"): the verb
+        // introduces nothing after it. Nor does a verb that ends its sentence ("Sie ist 1990
+        // geboren. The meeting is on 12/08/2024").
+        let closed = placeholder_end
+            .and_then(|from| t.get(from..p))
+            .is_some_and(|gap| {
+                !gap.iter()
+                    .any(|b| matches!(b, b'\n' | b',' | b';' | b':' | b'.'))
+            });
         let ends_sentence = matches!(at(t, kw_end), b'.' | b'!' | b'?')
             && matches!(at(t, kw_end + 1), b' ' | b'\n' | 0);
-        if ends_sentence || placeholder_closed_by(t, p) {
+        if closed || ends_sentence {
             return;
         }
     }
@@ -199,28 +213,8 @@ fn date(t: &[u8], i: usize) -> Option<usize> {
     (plausible(d?, u64::from(m), y?) && ye - k2 == 4 && end_ok(ye)).then_some(ye)
 }
 
-/// Whether a placeholder of this rule ends within 40 bytes before the verb at `p`, in the same
-/// clause ("am [DOB] in Berlin geboren"; not "DOB: [DOB], geboren am …").
-fn placeholder_closed_by(t: &[u8], p: usize) -> bool {
-    let from = p.saturating_sub(40);
-    t.get(from..p)
-        .and_then(|w| after_last_placeholder(w, LABEL).map(|cut| w.get(cut..).unwrap_or(&[])))
-        .is_some_and(|gap| {
-            !gap.iter()
-                .any(|b| matches!(b, b'\n' | b',' | b';' | b':' | b'.'))
-        })
-}
-
-/// A date ending within 40 bytes before `p` (on the same line).
-fn date_before(t: &[u8], p: usize) -> Option<(usize, usize)> {
-    let mut from = p.saturating_sub(40);
-    // A redacted value before the verb was the date it closed.
-    if let Some(cut) = t
-        .get(from..p)
-        .and_then(|w| after_last_placeholder(w, LABEL))
-    {
-        from += cut;
-    }
+/// The last date in `[from, p)` ending before `p` on the same line.
+fn date_before(t: &[u8], from: usize, p: usize) -> Option<(usize, usize)> {
     let mut best = None;
     let mut i = from;
     while i < p {

@@ -319,7 +319,7 @@ fn any_word(kw: &Keywords, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Fin
     #[cfg(test)]
     ANY_WORD_BYTES.with(|n| n.set(n.get() + (we - p)));
     let len = we - p;
-    if kw.has_len_letters(len) || kw.has_len_mixed(len) {
+    if kw.has_len(len) {
         probe_word(kw, t, p, we, out);
     }
 }
