@@ -65,6 +65,50 @@ impl Usage {
     }
 }
 
+/// An object key or SSE field name being read, kept in place (no allocation): up to
+/// [`MAX_KEY`] bytes; a longer one is marked and equals no name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ShortName {
+    bytes: [u8; MAX_KEY],
+    len: u8,
+    overlong: bool,
+}
+
+impl ShortName {
+    fn of(b: u8) -> Self {
+        let mut n = Self::default();
+        n.push(b);
+        n
+    }
+
+    /// Appends `b`; `false` (and the name marked overlong) when it is already full.
+    fn push(&mut self, b: u8) -> bool {
+        match self.bytes.get_mut(usize::from(self.len)) {
+            Some(slot) => {
+                *slot = b;
+                self.len += 1;
+                true
+            }
+            None => {
+                self.overlong = true;
+                false
+            }
+        }
+    }
+
+    fn extend(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if !self.push(b) {
+                break;
+            }
+        }
+    }
+
+    fn is(&self, name: &[u8]) -> bool {
+        !self.overlong && self.bytes.get(..usize::from(self.len)) == Some(name)
+    }
+}
+
 /// Where a key sits, as far as usage is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Key {
@@ -84,7 +128,7 @@ struct JsonScan {
     escape: bool,
     want_key: bool,
     /// The key being read (top two levels only); `None` when not reading a key.
-    key: Option<Vec<u8>>,
+    key: Option<ShortName>,
     /// The last key read at level 1 and level 2.
     keys: [Option<Key>; 2],
     /// After `"usage":` at a wanted place: the next value is copied if it is an object.
@@ -130,16 +174,16 @@ impl JsonScan {
     fn feed(&mut self, chunk: &[u8]) {
         let mut rest = chunk;
         while let Some((&b, tail)) = rest.split_first() {
-            if self.in_string && !self.escape && self.key.is_none() {
-                // Inside a value string only `"` and `\` matter: take the run before the next
-                // one at once (what `byte` would do to each of its bytes).
+            if self.in_string && !self.escape {
+                // Inside a string only `"` and `\` matter: take the run before the next one at
+                // once (what `byte` would do to each of its bytes).
                 let run = rest
                     .iter()
                     .position(|&c| c == b'"' || c == b'\\')
                     .unwrap_or(rest.len());
                 if run > 0 {
-                    let (skipped, after) = rest.split_at(run);
-                    self.skip_string_bytes(skipped);
+                    let (bytes, after) = rest.split_at(run);
+                    self.string_bytes(bytes);
                     rest = after;
                     continue;
                 }
@@ -149,9 +193,13 @@ impl JsonScan {
         }
     }
 
-    /// Bytes inside a value string that are neither `"` nor `\`: only copied when capturing
-    /// (and the capture dropped once it would exceed [`MAX_USAGE_BYTES`], as `byte` does).
-    fn skip_string_bytes(&mut self, bytes: &[u8]) {
+    /// Bytes inside a string that are neither `"` nor `\`: added to the key being read, and
+    /// copied when capturing (the capture dropped once it would exceed [`MAX_USAGE_BYTES`], as
+    /// `byte` does).
+    fn string_bytes(&mut self, bytes: &[u8]) {
+        if let Some(k) = self.key.as_mut() {
+            k.extend(bytes);
+        }
         if let Some((buf, _)) = self.capture.as_mut() {
             if buf.len().saturating_add(bytes.len()) <= MAX_USAGE_BYTES {
                 buf.extend_from_slice(bytes);
@@ -177,10 +225,12 @@ impl JsonScan {
             } else if b == b'"' {
                 self.in_string = false;
                 if let Some(k) = self.key.take() {
-                    let kind = match k.as_slice() {
-                        b"usage" => Key::Usage,
-                        b"response" => Key::Response,
-                        _ => Key::Other,
+                    let kind = if k.is(b"usage") {
+                        Key::Usage
+                    } else if k.is(b"response") {
+                        Key::Response
+                    } else {
+                        Key::Other
                     };
                     let level = self.depth;
                     if let Some(slot) = self.key_slot(level) {
@@ -195,12 +245,7 @@ impl JsonScan {
                 return;
             }
             if let Some(k) = self.key.as_mut() {
-                if k.len() < MAX_KEY {
-                    k.push(b);
-                } else {
-                    k.clear();
-                    k.extend_from_slice(b"\x00overlong");
-                }
+                k.push(b);
             }
             return;
         }
@@ -212,7 +257,7 @@ impl JsonScan {
             b'"' => {
                 self.in_string = true;
                 let is_key = self.want_key && self.is_object(self.depth) && self.depth <= 2;
-                self.key = is_key.then(Vec::new);
+                self.key = is_key.then(ShortName::default);
                 self.want_key = false;
             }
             b'{' | b'[' => {
@@ -254,7 +299,7 @@ enum Line {
     #[default]
     Start,
     /// Reading a field name.
-    Field(Vec<u8>),
+    Field(ShortName),
     /// Just after `data:` (one optional space is dropped).
     DataStart,
     /// In a `data:` value: bytes go to the JSON scanner.
@@ -274,8 +319,27 @@ struct SseScan {
 
 impl SseScan {
     fn feed(&mut self, chunk: &[u8]) {
-        for &b in chunk {
+        let mut rest = chunk;
+        while let Some((&b, tail)) = rest.split_first() {
+            let data = self.line == Line::Data;
+            if (data || self.line == Line::Skip) && !self.after_cr {
+                // In a `data:` value or an ignored line only a line end matters: take the run
+                // before the next one at once (what `byte` would do to each of its bytes).
+                let run = rest
+                    .iter()
+                    .position(|&c| c == b'\n' || c == b'\r')
+                    .unwrap_or(rest.len());
+                if run > 0 {
+                    let (bytes, after) = rest.split_at(run);
+                    if data {
+                        self.event.feed(bytes);
+                    }
+                    rest = after;
+                    continue;
+                }
+            }
             self.byte(b);
+            rest = tail;
         }
     }
 
@@ -301,17 +365,16 @@ impl SseScan {
         }
         self.line = match std::mem::take(&mut self.line) {
             Line::Start if b == b':' => Line::Skip,
-            Line::Start => Line::Field(vec![b]),
+            Line::Start => Line::Field(ShortName::of(b)),
             Line::Field(name) if b == b':' => {
-                if name == b"data" {
+                if name.is(b"data") {
                     Line::DataStart
                 } else {
                     Line::Skip
                 }
             }
             Line::Field(mut name) => {
-                if name.len() < MAX_KEY {
-                    name.push(b);
+                if name.push(b) {
                     Line::Field(name)
                 } else {
                     Line::Skip
@@ -532,11 +595,35 @@ data: \"response\":{\"id\":\"r\",\"output\":[{\"content\":[{\"text\":\"{\\\"usag
 
     #[test]
     fn byte_by_byte() {
-        let mut r = UsageReader::new(Some(b"text/event-stream"), None);
-        for b in RESPONSES_SSE.as_bytes() {
-            r.feed(std::slice::from_ref(b));
+        for (ct, body) in [
+            ("application/json", CHAT_JSON),
+            ("application/json", RESPONSES_JSON),
+            ("application/json", EMBEDDINGS_JSON),
+            ("text/event-stream", CHAT_SSE),
+            ("text/event-stream", RESPONSES_SSE),
+        ] {
+            let mut r = UsageReader::new(Some(ct.as_bytes()), None);
+            for b in body.as_bytes() {
+                r.feed(std::slice::from_ref(b));
+            }
+            assert_eq!(r.finish(), read(ct, body.as_bytes()), "{body}");
         }
-        assert_eq!(r.finish(), Some(u(11, Some(22), 33, None, Some(5))));
+    }
+
+    #[test]
+    fn names_longer_than_kept_match_nothing() {
+        // Sixteen bytes are kept: a longer key or field whose start is a wanted name is
+        // another name, whole or cut at any point.
+        let json = br#"{"usage_of_a_longer_kind":{"prompt_tokens":1},"responsexxxxxxxxxxxxx":{"usage":{"prompt_tokens":2}}}"#;
+        let sse = b"dataxxxxxxxxxxxxxxxxx: {\"usage\":{\"prompt_tokens\":3}}\n\n";
+        assert_eq!(read("application/json", json), None);
+        assert_eq!(read("text/event-stream", sse), None);
+        for got in all_splits("application/json", json) {
+            assert_eq!(got, None);
+        }
+        for got in all_splits("text/event-stream", sse) {
+            assert_eq!(got, None);
+        }
     }
 
     #[test]
