@@ -10,6 +10,9 @@
 //! Every reply carries `x-upstream-body-bytes: <n>` (the decoded body length it received). When
 //! the request carries `x-bench-check: 1`, the reply also carries `x-upstream-body-crc32`
 //! (IEEE CRC-32 of the body, hex), so the driver can check a body went through unchanged.
+//! When it carries `x-bench-stream: <n>` (1 to 10 000), the reply is a chat-completions SSE
+//! stream instead: `n` chunk events, a usage event and `data: [DONE]`, each event written
+//! and flushed as an HTTP/1.1 chunk of its own (as a model streams tokens).
 
 use std::io::{self, BufWriter, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -150,6 +153,7 @@ fn serve(stream: TcpStream) -> io::Result<()> {
         let mut chunked = false;
         let mut close = head.starts_with("get") && head.contains("http/1.0");
         let mut check = false;
+        let mut stream_events = 0usize;
         for line in head.split("\r\n").skip(1) {
             let Some((name, value)) = line.split_once(':') else {
                 continue;
@@ -164,6 +168,7 @@ fn serve(stream: TcpStream) -> io::Result<()> {
                 "transfer-encoding" => chunked = value.contains("chunked"),
                 "connection" => close = value.contains("close"),
                 "x-bench-check" => check = value == "1",
+                "x-bench-stream" => stream_events = value.parse().unwrap_or(0).min(10_000),
                 _ => {}
             }
         }
@@ -191,13 +196,22 @@ fn serve(stream: TcpStream) -> io::Result<()> {
         } else {
             conn.skip(content_length, &mut sink)?;
         }
-        write!(
-            out,
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
-             x-upstream-body-bytes: {}\r\n",
-            REPLY_BODY.len(),
-            sink.bytes
-        )?;
+        if stream_events > 0 {
+            write!(
+                out,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\
+                 transfer-encoding: chunked\r\nx-upstream-body-bytes: {}\r\n",
+                sink.bytes
+            )?;
+        } else {
+            write!(
+                out,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+                 x-upstream-body-bytes: {}\r\n",
+                REPLY_BODY.len(),
+                sink.bytes
+            )?;
+        }
         if let Some(c) = sink.crc {
             write!(out, "x-upstream-body-crc32: {:08x}\r\n", c)?;
         }
@@ -205,13 +219,39 @@ fn serve(stream: TcpStream) -> io::Result<()> {
             out.write_all(b"connection: close\r\n")?;
         }
         out.write_all(b"\r\n")?;
-        out.write_all(REPLY_BODY.as_bytes())?;
+        if stream_events > 0 {
+            write_stream(&mut out, stream_events)?;
+        } else {
+            out.write_all(REPLY_BODY.as_bytes())?;
+        }
         out.flush()?;
         if close {
             break;
         }
     }
     Ok(())
+}
+
+/// One HTTP/1.1 chunk, flushed.
+fn write_chunk(out: &mut impl Write, data: &str) -> io::Result<()> {
+    write!(out, "{:x}\r\n{data}\r\n", data.len())?;
+    out.flush()
+}
+
+/// A chat-completions stream of `events` token events, its usage event and `[DONE]`.
+fn write_stream(out: &mut impl Write, events: usize) -> io::Result<()> {
+    let head = r#"data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","#;
+    for i in 0..events {
+        let delta = format!(r#"{{"index":0,"delta":{{"content":" token{i}"}},"finish_reason":null}}"#);
+        write_chunk(out, &format!("{head}\"choices\":[{delta}],\"usage\":null}}\n\n"))?;
+    }
+    let usage = format!(
+        r#"{{"prompt_tokens":12,"completion_tokens":{events},"total_tokens":{}}}"#,
+        events + 12
+    );
+    write_chunk(out, &format!("{head}\"choices\":[],\"usage\":{usage}}}\n\n"))?;
+    write_chunk(out, "data: [DONE]\n\n")?;
+    out.write_all(b"0\r\n\r\n")
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
