@@ -65,6 +65,16 @@ impl Usage {
     }
 }
 
+/// The run of bytes before the first `a` or `b` in `bytes`, and the rest; `None` when the
+/// run is empty.
+fn run_before(bytes: &[u8], a: u8, b: u8) -> Option<(&[u8], &[u8])> {
+    let run = bytes
+        .iter()
+        .position(|&c| c == a || c == b)
+        .unwrap_or(bytes.len());
+    (run > 0).then(|| bytes.split_at(run))
+}
+
 /// An object key or SSE field name being read, kept in place (no allocation): up to
 /// [`MAX_KEY`] bytes; a longer one is marked and equals no name.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -177,12 +187,7 @@ impl JsonScan {
             if self.in_string && !self.escape {
                 // Inside a string only `"` and `\` matter: take the run before the next one at
                 // once (what `byte` would do to each of its bytes).
-                let run = rest
-                    .iter()
-                    .position(|&c| c == b'"' || c == b'\\')
-                    .unwrap_or(rest.len());
-                if run > 0 {
-                    let (bytes, after) = rest.split_at(run);
+                if let Some((bytes, after)) = run_before(rest, b'"', b'\\') {
                     self.string_bytes(bytes);
                     rest = after;
                     continue;
@@ -325,12 +330,7 @@ impl SseScan {
             if (data || self.line == Line::Skip) && !self.after_cr {
                 // In a `data:` value or an ignored line only a line end matters: take the run
                 // before the next one at once (what `byte` would do to each of its bytes).
-                let run = rest
-                    .iter()
-                    .position(|&c| c == b'\n' || c == b'\r')
-                    .unwrap_or(rest.len());
-                if run > 0 {
-                    let (bytes, after) = rest.split_at(run);
+                if let Some((bytes, after)) = run_before(rest, b'\n', b'\r') {
                     if data {
                         self.event.feed(bytes);
                     }
@@ -576,15 +576,18 @@ data: \"response\":{\"id\":\"r\",\"output\":[{\"content\":[{\"text\":\"{\\\"usag
         );
     }
 
+    /// Every sample body, with its content type.
+    const BODIES: [(&str, &str); 5] = [
+        ("application/json", CHAT_JSON),
+        ("application/json", RESPONSES_JSON),
+        ("application/json", EMBEDDINGS_JSON),
+        ("text/event-stream", CHAT_SSE),
+        ("text/event-stream", RESPONSES_SSE),
+    ];
+
     #[test]
     fn every_split_point_gives_the_same_answer() {
-        for (ct, body) in [
-            ("application/json", CHAT_JSON),
-            ("application/json", RESPONSES_JSON),
-            ("application/json", EMBEDDINGS_JSON),
-            ("text/event-stream", CHAT_SSE),
-            ("text/event-stream", RESPONSES_SSE),
-        ] {
+        for (ct, body) in BODIES {
             let whole = read(ct, body.as_bytes());
             assert!(whole.is_some(), "{body}");
             for (i, got) in all_splits(ct, body.as_bytes()).into_iter().enumerate() {
@@ -595,18 +598,14 @@ data: \"response\":{\"id\":\"r\",\"output\":[{\"content\":[{\"text\":\"{\\\"usag
 
     #[test]
     fn byte_by_byte() {
-        for (ct, body) in [
-            ("application/json", CHAT_JSON),
-            ("application/json", RESPONSES_JSON),
-            ("application/json", EMBEDDINGS_JSON),
-            ("text/event-stream", CHAT_SSE),
-            ("text/event-stream", RESPONSES_SSE),
-        ] {
+        for (ct, body) in BODIES {
             let mut r = UsageReader::new(Some(ct.as_bytes()), None);
             for b in body.as_bytes() {
                 r.feed(std::slice::from_ref(b));
             }
-            assert_eq!(r.finish(), read(ct, body.as_bytes()), "{body}");
+            let whole = read(ct, body.as_bytes());
+            assert!(whole.is_some(), "{body}");
+            assert_eq!(r.finish(), whole, "{body}");
         }
     }
 
