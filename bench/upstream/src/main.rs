@@ -242,14 +242,21 @@ fn write_chunk(out: &mut impl Write, data: &str) -> io::Result<()> {
 fn write_stream(out: &mut impl Write, events: usize) -> io::Result<()> {
     let head = r#"data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","#;
     for i in 0..events {
-        let delta = format!(r#"{{"index":0,"delta":{{"content":" token{i}"}},"finish_reason":null}}"#);
-        write_chunk(out, &format!("{head}\"choices\":[{delta}],\"usage\":null}}\n\n"))?;
+        let delta =
+            format!(r#"{{"index":0,"delta":{{"content":" token{i}"}},"finish_reason":null}}"#);
+        write_chunk(
+            out,
+            &format!("{head}\"choices\":[{delta}],\"usage\":null}}\n\n"),
+        )?;
     }
     let usage = format!(
         r#"{{"prompt_tokens":12,"completion_tokens":{events},"total_tokens":{}}}"#,
         events + 12
     );
-    write_chunk(out, &format!("{head}\"choices\":[],\"usage\":{usage}}}\n\n"))?;
+    write_chunk(
+        out,
+        &format!("{head}\"choices\":[],\"usage\":{usage}}}\n\n"),
+    )?;
     write_chunk(out, "data: [DONE]\n\n")?;
     out.write_all(b"0\r\n\r\n")
 }
