@@ -15,7 +15,7 @@ WASM        := target/$(WASM_TARGET)/release/openai_compliance_filter.wasm
 MOCK_PORT   ?= 18080
 PYTEST_ARGS ?=
 
-.PHONY: build venv run test test-host test-e2e lint validate bench bench-quick bench-core bench-vm bench-vm-quick soak soak-quick fuzz fuzz-smoke
+.PHONY: build venv run test test-host test-e2e lint validate bench bench-quick bench-core bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
 
 ## build: the proxy-wasm module ($(WASM))
 build:
@@ -66,17 +66,18 @@ bench-quick: build venv
 bench-core:
 	$(CARGO) run --release --bin bench_core
 
-## bench-vm: the filter's own time per callback and its host calls per request, in Node's V8 without Envoy
-VM_BODIES := chat-1KB-clean chat-16KB-clean chat-16KB-findings chat-256KB-clean chat-256KB-findings
-bench-vm: build
+# What bench-vm needs: the module, node, the bench bodies.
+vm-deps: build
 	scripts/ensure-tool.sh node nodejs
 	$(PYTHON) bench/bodies.py bench/target/bodies >/dev/null
+
+## bench-vm: the filter's own time per callback and its host calls per request, in Node's V8 without Envoy
+VM_BODIES := chat-1KB-clean chat-16KB-clean chat-16KB-findings chat-256KB-clean chat-256KB-findings
+bench-vm: vm-deps
 	for b in $(VM_BODIES); do node bench/vm_profile.js $(WASM) bench/target/bodies/$$b.json --requests 2000; done
 
 ## bench-vm-quick: bench-vm once, 50 requests of one body (run by `make test` so it cannot rot)
-bench-vm-quick: build
-	scripts/ensure-tool.sh node nodejs
-	$(PYTHON) bench/bodies.py bench/target/bodies >/dev/null
+bench-vm-quick: vm-deps
 	node bench/vm_profile.js $(WASM) bench/target/bodies/chat-1KB-findings.json --requests 50
 
 ## soak: 100 000 mixed requests through Envoy: errors, upstream bodies, VM memory (SOAK_ARGS=--quick for 2 000)

@@ -123,21 +123,15 @@ def rss_kib(pid):
 
 
 def ensure_wrk():
+    """wrk's path; when missing, scripts/ensure-tool.sh installs it (as root, with apt-get)."""
     wrk = shutil.which("wrk") or ("/usr/bin/wrk" if Path("/usr/bin/wrk").exists() else None)
     if wrk:
         return wrk
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        log("wrk not found: installing it with apt-get (Debian package `wrk`)")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-q"], check=False, env=env, stdout=subprocess.DEVNULL)
-        r = subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], env=env, stdout=subprocess.DEVNULL)
-        wrk = shutil.which("wrk")
-        if r.returncode == 0 and wrk:
-            return wrk
-    raise BenchError(
-        "wrk is not installed and could not be installed: run `apt-get install wrk` "
-        "(Debian/Ubuntu) as root, then retry"
-    )
+    r = subprocess.run([str(REPO / "scripts" / "ensure-tool.sh"), "wrk", "wrk"])
+    wrk = shutil.which("wrk")
+    if r.returncode == 0 and wrk:
+        return wrk
+    raise BenchError("wrk is not installed and could not be installed (see the line above)")
 
 
 def cargo_build(crate_dir, what):

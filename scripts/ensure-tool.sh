@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ensure-tool.sh COMMAND PACKAGE: COMMAND is found, or installed from the Debian package
-# PACKAGE when running as root with apt-get (as bench/run.py does for wrk); otherwise one line
-# saying how. Used by `make test` for `node` (nodejs) and `promtool` (prometheus).
+# PACKAGE when running as root with apt-get; otherwise one line saying how. Used by `make test`
+# for `node` (nodejs) and `promtool` (prometheus), and by bench/run.py for `wrk`.
 set -euo pipefail
 cmd="$1"
 pkg="$2"
