@@ -10,6 +10,7 @@ use crate::pipeline::{inspect_body, Verdict};
 use crate::policy::head::{self, HeaderPairs};
 use crate::policy::retention::{self, BodyChange};
 use crate::policy::{error_body, hygiene, project, Reason};
+use crate::upload::inspect_upload;
 use crate::usage::UsageReader;
 use std::rc::Rc;
 
@@ -66,6 +67,8 @@ pub struct Exchange {
     start_ms: u64,
     declared_len: Option<u64>,
     endpoint: Option<Endpoint>,
+    /// The boundary of a file upload's multipart body (inspected as one).
+    upload_boundary: Option<String>,
     body_size: usize,
     denied: bool,
     /// The mode in force: the project's, else the policy's.
@@ -97,6 +100,7 @@ impl Exchange {
             record: AuditRecord::default(),
             start_ms: 0,
             declared_len: None,
+            upload_boundary: None,
             endpoint: None,
             body_size: 0,
             denied: false,
@@ -233,6 +237,7 @@ impl Exchange {
             Err(reason) => self.deny(reason),
             Ok(h) => {
                 self.declared_len = h.declared_len;
+                self.upload_boundary = h.upload_boundary;
                 self.endpoint = Some(h.endpoint);
                 if !h.inspect_body {
                     self.stage = Stage::Done;
@@ -297,7 +302,10 @@ impl Exchange {
         let actions = rules
             .and_then(|p| p.actions.as_ref())
             .unwrap_or(&policy.actions);
-        let outcome = inspect_body(&policy, actions, endpoint, body);
+        let outcome = match &self.upload_boundary {
+            Some(boundary) => inspect_upload(&policy, actions, rules, boundary, body),
+            None => inspect_body(&policy, actions, endpoint, body),
+        };
         let change = match (outcome.verdict(), rules) {
             (Verdict::Deny(_), _) | (_, None) => Ok(BodyChange::None),
             (_, Some(p)) => retention::check_body(
@@ -482,6 +490,34 @@ mod tests {
         let r = x.finish(5);
         assert_eq!(r.decision, Decision::Redact);
         assert_eq!(r.duration_ms, Some(4));
+    }
+
+    #[test]
+    fn a_file_upload_is_inspected_as_multipart() {
+        let mut x = exchange("{}");
+        let h = hdrs(&[
+            (":method", "POST"),
+            (":path", "/v1/files"),
+            ("content-type", "multipart/form-data; boundary=zz"),
+        ]);
+        assert_eq!(x.on_request_headers(&h, false, 1), Step::Pause);
+        let body = concat!(
+            "--zz\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n",
+            "--zz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jsonl\"\r\n\r\n",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"a@example.com\"}]}\r\n--zz--\r\n"
+        )
+        .as_bytes();
+        x.on_request_body(body.len(), true);
+        let Step::ReplaceBody { bytes, .. } = x.decide_body(body) else {
+            panic!()
+        };
+        let sent = String::from_utf8(bytes).unwrap();
+        assert!(
+            sent.contains("[EMAIL]") && !sent.contains("a@example.com"),
+            "{sent}"
+        );
+        let r = x.finish(3);
+        assert_eq!((r.decision, r.api), (Decision::Redact, "files"));
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod openai;
 pub mod pipeline;
 pub mod policy;
 pub mod redact;
+pub mod upload;
 pub mod usage;
 
 #[cfg(target_arch = "wasm32")]

@@ -50,7 +50,7 @@ impl FindingCounts {
     }
 
     /// Adds `other`'s counts (keeping both lists sorted).
-    fn add(&mut self, other: &FindingCounts) {
+    pub fn add(&mut self, other: &FindingCounts) {
         fn add_into<K: Ord + Copy>(list: &mut Vec<(K, u32)>, more: &[(K, u32)]) {
             for &(k, n) in more {
                 match list.binary_search_by(|(x, _)| x.cmp(&k)) {
@@ -82,7 +82,8 @@ pub struct BodyOutcome {
 }
 
 impl BodyOutcome {
-    fn deny(reason: Reason) -> Self {
+    /// A denial for `reason`.
+    pub fn deny(reason: Reason) -> Self {
         Self {
             verdict: Some(Verdict::Deny(reason)),
             ..Self::default()
@@ -114,13 +115,26 @@ pub fn inspect_body(
         return BodyOutcome::deny(Reason::BodyTooLarge);
     }
     let mut renderer = Renderer::new(policy.detectors.rules(), actions);
+    inspect_document(policy, actions, endpoint, body, &mut renderer)
+}
+
+/// [`inspect_body`] for one of several JSON documents of a request (the lines of an uploaded
+/// JSONL file), without the size cap: they share `renderer`, so pseudonyms are numbered per
+/// request.
+pub fn inspect_document(
+    policy: &Policy,
+    actions: &ActionTable,
+    endpoint: &Endpoint,
+    body: &[u8],
+    renderer: &mut Renderer,
+) -> BodyOutcome {
     let mut settled = false;
     let mut outcome = inspect_once(
         policy,
         actions,
         endpoint,
         body,
-        &mut renderer,
+        renderer,
         Round::First,
         &mut settled,
     );
@@ -138,7 +152,7 @@ pub fn inspect_body(
             actions,
             endpoint,
             bytes,
-            &mut renderer,
+            renderer,
             Round::Later,
             &mut next_settled,
         );
@@ -366,7 +380,7 @@ fn json_reason(kind: JsonErrorKind) -> Reason {
 
 /// The top level is an object, and the field that carries the endpoint's text has a type the
 /// endpoint takes.
-fn shape_ok(src: &str, root: &Value, kind: ApiKind) -> bool {
+pub(crate) fn shape_ok(src: &str, root: &Value, kind: ApiKind) -> bool {
     if !matches!(root, Value::Object(_)) {
         return false;
     }

@@ -107,11 +107,43 @@ fn check_runs_a_whole_request() {
     assert!(v["body"].as_str().unwrap().contains("[EMAIL]"));
     assert!(!out.contains("a@example.com"));
 
-    let (code, out, _) = cli(&["check", "--path", "/v1/files"], "{}");
+    let (code, out, _) = cli(&["check", "--path", "/v1/assistants"], "{}");
     assert_eq!(code, 2);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["status"], 403);
     assert_eq!(v["reason"], "endpoint_not_allowed");
+}
+
+#[test]
+fn check_runs_a_file_upload() {
+    let upload = concat!(
+        "--b1\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n",
+        "--b1\r\nContent-Disposition: form-data; name=\"file\"; filename=\"in.jsonl\"\r\n\r\n",
+        r#"{"custom_id":"1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o","messages":[{"role":"user","content":"a@example.com"}]}}"#,
+        "\r\n--b1--\r\n"
+    );
+    let args = [
+        "check",
+        "--path",
+        "/v1/files",
+        "-H",
+        "content-type: multipart/form-data; boundary=b1",
+    ];
+    let (code, out, _) = cli(&args, upload);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["decision"], "redact");
+    let sent = v["body"].as_str().unwrap();
+    assert!(
+        sent.contains("[EMAIL]") && sent.ends_with("\r\n--b1--\r\n"),
+        "{sent}"
+    );
+    assert!(!out.contains("a@example.com"));
+    // JSON to the upload route is refused: uploads are multipart.
+    let (code, out, _) = cli(&["check", "--path", "/v1/files"], "{}");
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["reason"], "unsupported_content_type");
 }
 
 #[test]

@@ -55,6 +55,18 @@ fn pipeline_seeds_and_crashes_hold_every_property() {
 }
 
 #[test]
+fn upload_seeds_hold_every_property() {
+    let policy = properties::default_policy();
+    let seeds = files("fuzz/corpus/upload", "seed-");
+    assert!(seeds.len() >= 8, "seed corpus went missing");
+    for f in &seeds {
+        let data = std::fs::read(f).unwrap();
+        let r = std::panic::catch_unwind(|| properties::check_upload(&policy, &data));
+        assert!(r.is_ok(), "{}", f.display());
+    }
+}
+
+#[test]
 fn policy_seeds_and_crashes_hold_every_property() {
     let seeds = files("fuzz/corpus/policy_bytes", "seed-");
     assert!(seeds.len() >= 10, "seed corpus went missing");

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import email.parser
+import email.policy
 import hashlib
 import json
 import secrets
@@ -303,6 +305,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.command == "GET" and path.startswith("/v1/models/"):
             self._send_json(200, self._model(path.rsplit("/", 1)[-1]))
             return
+        if self.command == "POST" and path == "/v1/files":
+            self._upload_file(body)
+            return
         if self.command != "POST" or path not in ROUTES:
             self._send_json(
                 404,
@@ -337,6 +342,27 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
     # ---- endpoints -------------------------------------------------------------------------
+
+    def _upload_file(self, body: bytes) -> None:
+        """`POST /v1/files`: a file object for a well-formed multipart upload (400 otherwise)."""
+        ctype = self.headers.get("Content-Type", "")
+        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + ctype.encode("latin-1") + b"\r\n\r\n" + body)
+        fields: dict[str, Any] = {}
+        if msg.is_multipart():
+            for part in msg.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                fields[name] = (part.get_filename(), part.get_payload(decode=True) or b"")
+        if "file" not in fields or "purpose" not in fields:
+            self._send_json(400, error_body("Missing file or purpose.", "invalid_request_error",
+                                            None))
+            return
+        filename, data = fields["file"]
+        self._send_json(200, {
+            "id": _id("file-"), "object": "file", "bytes": len(data),
+            "created_at": int(time.time()), "filename": filename or "upload",
+            "purpose": fields["purpose"][1].decode("utf-8", "replace"), "status": "processed",
+        })
 
     @staticmethod
     def _model(name: str) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 
 use super::Reason;
 use crate::config::{Policy, UnknownEndpoints};
-use crate::openai::{classify, Endpoint};
+use crate::openai::{classify, ApiKind, Endpoint};
+use crate::upload::multipart;
 
 /// The request head as the host gives it: every header pair, names lower-case, values as bytes.
 pub type HeaderPairs = [(String, Vec<u8>)];
@@ -15,8 +16,11 @@ pub struct Head {
     pub endpoint: Endpoint,
     /// `Content-Length`, if declared.
     pub declared_len: Option<u64>,
-    /// True if a body will follow and must be inspected as JSON.
+    /// True if a body will follow and must be inspected (as JSON, or as a file upload).
     pub inspect_body: bool,
+    /// The `multipart/form-data` boundary of a file upload (`POST /v1/files`), whose body is
+    /// inspected as one ([`crate::upload`]).
+    pub upload_boundary: Option<String>,
 }
 
 /// All values of header `name` (lower-case), in order.
@@ -97,9 +101,13 @@ pub fn check_target(
             endpoint,
             declared_len: None,
             inspect_body: false,
+            upload_boundary: None,
         });
     }
-    if !endpoint.inspects_json && policy.unknown_endpoints == UnknownEndpoints::Deny {
+    let upload = endpoint.kind == ApiKind::Files
+        && endpoint.route.ends_with("/v1/files")
+        && method.eq_ignore_ascii_case("POST");
+    if !endpoint.inspects_json && !upload && policy.unknown_endpoints == UnknownEndpoints::Deny {
         return Err(Reason::EndpointNotAllowed);
     }
     for enc in values(headers, "content-encoding") {
@@ -111,9 +119,11 @@ pub fn check_target(
         }
     }
     let ct = single(headers, "content-type").map_err(|_| Reason::UnsupportedContentType)?;
-    if !is_json_utf8(ct.unwrap_or(b"")) {
-        return Err(Reason::UnsupportedContentType);
-    }
+    let upload_boundary = match upload {
+        true => Some(multipart::boundary(ct.unwrap_or(b"")).ok_or(Reason::UnsupportedContentType)?),
+        false if is_json_utf8(ct.unwrap_or(b"")) => None,
+        false => return Err(Reason::UnsupportedContentType),
+    };
     let declared_len = match single(headers, "content-length").map_err(|_| Reason::InvalidBody)? {
         None => None,
         Some(v) => Some(parse_len(v).ok_or(Reason::InvalidBody)?),
@@ -125,6 +135,7 @@ pub fn check_target(
         endpoint,
         declared_len,
         inspect_body: true,
+        upload_boundary,
     })
 }
 
@@ -232,7 +243,7 @@ mod tests {
         for (extra, reason) in cases {
             assert_eq!(check(&p, &post(extra), true), Err(*reason), "{extra:?}");
         }
-        let unknown = h(&[(":method", "POST"), (":path", "/v1/files"), json]);
+        let unknown = h(&[(":method", "POST"), (":path", "/v1/uploads"), json]);
         assert_eq!(check(&p, &unknown, true), Err(Reason::EndpointNotAllowed));
         let get = h(&[(":method", "GET"), (":path", "/v1/models")]);
         assert!(!check(&p, &get, false).unwrap().inspect_body);
@@ -243,5 +254,42 @@ mod tests {
         );
         let bad_path = h(&[(":method", "GET"), (":path", "/v1/a%2Fb")]);
         assert_eq!(check(&p, &bad_path, false), Err(Reason::InvalidPath));
+    }
+
+    #[test]
+    fn file_uploads_take_multipart_only() {
+        let p = Policy::from_json(b"{}").unwrap();
+        let files = |ct: &str| {
+            h(&[
+                (":method", "POST"),
+                (":path", "/v1/files"),
+                ("content-type", ct),
+            ])
+        };
+        let head = check(&p, &files("multipart/form-data; boundary=abc"), true).unwrap();
+        assert!(head.inspect_body);
+        assert_eq!(head.upload_boundary.as_deref(), Some("abc"));
+        for bad in [
+            "application/json",
+            "multipart/form-data",
+            "multipart/mixed; boundary=a",
+        ] {
+            assert_eq!(
+                check(&p, &files(bad), true),
+                Err(Reason::UnsupportedContentType),
+                "{bad}"
+            );
+        }
+        // Only the create route: a file's content, an upload's parts and other APIs are not.
+        let part = h(&[
+            (":method", "POST"),
+            (":path", "/v1/uploads/upload_1/parts"),
+            ("content-type", "multipart/form-data; boundary=abc"),
+        ]);
+        assert_eq!(check(&p, &part, true), Err(Reason::EndpointNotAllowed));
+        let chat = post(&[("content-type", "multipart/form-data; boundary=abc")]);
+        assert_eq!(check(&p, &chat, true), Err(Reason::UnsupportedContentType));
+        let json = check(&p, &post(&[("content-type", "application/json")]), true).unwrap();
+        assert_eq!(json.upload_boundary, None);
     }
 }

@@ -18,6 +18,9 @@ pub enum Reason {
     UnsupportedContentType,
     /// A `Content-Encoding` we cannot inspect.
     UnsupportedContentEncoding,
+    /// An uploaded file the filter cannot read: a purpose other than `batch`, `fine-tune` or
+    /// `evals` (documents, images), or a file that is not UTF-8.
+    FileNotInspectable,
     /// A detector whose action is `block` fired.
     ContentBlocked,
     /// More findings than the redactor may apply in one request.
@@ -62,6 +65,7 @@ impl Reason {
         Reason::BodyTooLarge,
         Reason::UnsupportedContentType,
         Reason::UnsupportedContentEncoding,
+        Reason::FileNotInspectable,
         Reason::ContentBlocked,
         Reason::TooManyFindings,
         Reason::RedactionUnsettled,
@@ -90,6 +94,7 @@ impl Reason {
             Reason::BodyTooLarge => "body_too_large",
             Reason::UnsupportedContentType => "unsupported_content_type",
             Reason::UnsupportedContentEncoding => "unsupported_content_encoding",
+            Reason::FileNotInspectable => "file_not_inspectable",
             Reason::ContentBlocked => "content_blocked",
             Reason::TooManyFindings => "too_many_findings",
             Reason::RedactionUnsettled => "redaction_unsettled",
@@ -120,7 +125,9 @@ impl Reason {
             | Reason::DuplicateHeader
             | Reason::InvalidHeader => 400,
             Reason::BodyTooLarge | Reason::TooManyFindings => 413,
-            Reason::UnsupportedContentType | Reason::UnsupportedContentEncoding => 415,
+            Reason::UnsupportedContentType
+            | Reason::UnsupportedContentEncoding
+            | Reason::FileNotInspectable => 415,
             Reason::ContentBlocked
             | Reason::RedactionUnsettled
             | Reason::EndpointNotAllowed
@@ -145,6 +152,7 @@ impl Reason {
             Reason::BodyTooLarge => "The request body exceeds the size allowed by the compliance policy.",
             Reason::UnsupportedContentType => "The request content type is not supported by the compliance filter; send application/json in UTF-8.",
             Reason::UnsupportedContentEncoding => "Compressed request bodies cannot be inspected by the compliance filter.",
+            Reason::FileNotInspectable => "The compliance filter inspects only UTF-8 JSONL files uploaded for the batch, fine-tune and evals purposes.",
             Reason::ContentBlocked => "The request contains data that the compliance policy does not allow to be sent.",
             Reason::TooManyFindings => "The request contains more sensitive values than the compliance filter redacts in one request.",
             Reason::RedactionUnsettled => "The compliance filter could not redact this request to a stable result.",

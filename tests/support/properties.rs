@@ -9,7 +9,8 @@
 //! - a body with no findings is forwarded byte-identical (`Verdict::Forward`);
 //! - redaction is idempotent: under the default policy a second pass over the rewritten body
 //!   finds nothing (the pipeline rescans its own rewrite until it settles);
-//! - a denial carries one of the fixed error bodies (`policy::error_body(reason)`), never input.
+//! - a denial carries one of the fixed error bodies (`policy::error_body(reason)`), never input;
+//! - a rewritten file upload is strict multipart with the same parts, and inspects clean.
 
 #![allow(
     dead_code,
@@ -25,6 +26,7 @@ use openai_compliance_filter::json::{self, Limits};
 use openai_compliance_filter::openai::{classify, Endpoint};
 use openai_compliance_filter::pipeline::{inspect_body, Verdict};
 use openai_compliance_filter::policy::{error_body, Reason};
+use openai_compliance_filter::upload::{inspect_upload, multipart};
 use std::rc::Rc;
 
 /// Every reason, for checking that a reply is one of the fixed error bodies.
@@ -303,4 +305,42 @@ pub fn check_exchange(s: &ExchangeScript) {
         !line.contains('@'),
         "audit record holds an e-mail-like value"
     );
+}
+
+/// The boundary of the upload target's bodies.
+pub const UPLOAD_BOUNDARY: &str = "b0und4ry";
+
+/// File uploads: the bytes are a `multipart/form-data` body with [`UPLOAD_BOUNDARY`].
+pub fn check_upload(policy: &Policy, body: &[u8]) {
+    let out = inspect_upload(policy, &policy.actions, None, UPLOAD_BOUNDARY, body);
+    match out.verdict() {
+        Verdict::Deny(r) => assert!(ALL_REASONS.contains(r)),
+        Verdict::Forward => {
+            assert!(multipart::parse(body, UPLOAD_BOUNDARY).is_some());
+            assert_eq!(out.counts.total(), 0, "findings, but forwarded unchanged");
+        }
+        Verdict::Rewrite(new) => {
+            assert!(out.counts.total() > 0, "rewrite without findings");
+            assert_ne!(new.as_slice(), body, "rewrite that changes nothing");
+            let names = |b: &[u8]| {
+                multipart::parse(b, UPLOAD_BOUNDARY).map(|ps| {
+                    ps.into_iter()
+                        .map(|p| (p.name, p.filename.is_some()))
+                        .collect::<Vec<_>>()
+                })
+            };
+            let before = names(body);
+            assert!(before.is_some());
+            assert_eq!(names(new), before, "the rewrite changed the parts");
+            let again = inspect_upload(policy, &policy.actions, None, UPLOAD_BOUNDARY, new);
+            if again.verdict() == &Verdict::Deny(Reason::BodyTooLarge) {
+                return;
+            }
+            assert_eq!(
+                again.verdict(),
+                &Verdict::Forward,
+                "the rewrite does not inspect clean"
+            );
+        }
+    }
 }
