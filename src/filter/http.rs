@@ -141,16 +141,19 @@ impl HttpContext for Http {
 
     fn on_log(&mut self) {
         let record = self.exchange.finish(host::now_ms());
-        let line = record.to_log_line();
-        let json = AuditRecord::json_of_line(&line);
-        if let Some(level) = self.log_level {
-            host::log_line(level, &line);
-        }
-        // Filter state set here is visible to the HCM's access loggers (they run after on_log;
-        // verified with Envoy 1.40).
         let mut ok = true;
-        if self.filter_state != FilterState::Off {
-            ok &= host::set_property(AUDIT_PROPERTY, json.as_bytes()).is_ok();
+        // The line is built only when something takes it (metrics need the record alone).
+        if self.log_level.is_some() || self.filter_state != FilterState::Off {
+            let line = record.to_log_line();
+            if let Some(level) = self.log_level {
+                host::log_line(level, &line);
+            }
+            // Filter state set here is visible to the HCM's access loggers (they run after
+            // on_log; verified with Envoy 1.40).
+            if self.filter_state != FilterState::Off {
+                let json = AuditRecord::json_of_line(&line);
+                ok &= host::set_property(AUDIT_PROPERTY, json.as_bytes()).is_ok();
+            }
         }
         if self.filter_state == FilterState::Fields {
             for (name, value) in record.access_log_fields() {

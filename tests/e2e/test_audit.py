@@ -422,3 +422,20 @@ def test_metrics_pass_promtool(runs: dict[str, Run]):
     # else (a parse error, a counter without `_total`, a non-base unit) fails.
     other = [p for p in problems if p.strip() and not p.endswith(" no help text")]
     assert res.returncode in (0, 3) and other == [], problems
+
+
+def test_metrics_without_log_line_or_filter_state(start_envoy, mock: Mock) -> None:
+    """`log_level: off` and `filter_state: off`: no record is written anywhere (the filter
+    skips building it), and the metrics still count every request."""
+    envoy = start_envoy({"audit": {"log_level": "off", "filter_state": "off"}})
+    mark = envoy.log_offset()
+    before = envoy.stats("wasmcustom.ocf_requests_total").values()
+    payload = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": f"hi {EMAIL}"}]}
+    for _ in range(3):
+        r = requests.post(envoy.base_url + "/v1/chat/completions", json=payload, timeout=60,
+                          headers={"Authorization": f"Bearer {API_KEY}"})
+        assert r.status_code == 200, r.content[:300]
+    wait_for(lambda: sum(envoy.stats("wasmcustom.ocf_requests_total").values())
+             >= sum(before) + 3, 20, "three more counted requests")
+    assert "ocf.audit" not in envoy.log_bytes()[mark:].decode("utf-8", "replace")
+    assert len(mock.requests()) == 3
