@@ -13,7 +13,7 @@ use crate::config::{Action, ActionTable, Policy};
 use crate::detect::{inside_placeholder, Finding, RuleIdx, Scratch};
 use crate::json::{self, escape_into, JsonErrorKind, Limits, Span, Value};
 use crate::openai::facts::{self, Facts};
-use crate::openai::walker::{is_opaque_blob, walk, TextSeg, Walk};
+use crate::openai::walker::{is_opaque_blob, walk_with, TextSeg, Walk};
 use crate::openai::{ApiKind, Endpoint};
 use crate::policy::Reason;
 use crate::redact::{apply, merge, Piece, Renderer};
@@ -115,7 +115,25 @@ pub fn inspect_body(
         return BodyOutcome::deny(Reason::BodyTooLarge);
     }
     let mut renderer = Renderer::new(policy.detectors.rules(), actions);
-    inspect_document(policy, actions, endpoint, body, &mut renderer)
+    inspect_document(
+        policy,
+        actions,
+        endpoint,
+        body,
+        DocumentKind::Request,
+        &mut renderer,
+    )
+}
+
+/// What a JSON document is, for the walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DocumentKind {
+    /// An API request (a body, a batch line): the values of its structural keys (`model`,
+    /// `role`, `type`, ids) are the API's and are not scanned.
+    #[default]
+    Request,
+    /// Free-form JSON (a fine-tune or evals line): every string is scanned.
+    FreeForm,
 }
 
 /// [`inspect_body`] for one of several JSON documents of a request (the lines of an uploaded
@@ -126,6 +144,7 @@ pub fn inspect_document(
     actions: &ActionTable,
     endpoint: &Endpoint,
     body: &[u8],
+    kind: DocumentKind,
     renderer: &mut Renderer,
 ) -> BodyOutcome {
     let mut settled = false;
@@ -134,6 +153,7 @@ pub fn inspect_document(
         actions,
         endpoint,
         body,
+        kind,
         renderer,
         Round::First,
         &mut settled,
@@ -152,6 +172,7 @@ pub fn inspect_document(
             actions,
             endpoint,
             bytes,
+            kind,
             renderer,
             Round::Later,
             &mut next_settled,
@@ -196,6 +217,7 @@ fn inspect_once(
     actions: &ActionTable,
     endpoint: &Endpoint,
     body: &[u8],
+    kind: DocumentKind,
     renderer: &mut Renderer,
     round: Round,
     settled: &mut bool,
@@ -216,7 +238,10 @@ fn inspect_once(
         ..BodyOutcome::default()
     };
 
-    let mut docs = Docs::default();
+    let mut docs = Docs {
+        kind,
+        ..Docs::default()
+    };
     docs.add(Cow::Borrowed(src), None, &root, 0, &limits);
     outcome.opaque_blobs = docs.opaque_blobs;
 
@@ -435,6 +460,8 @@ struct Doc<'a> {
 struct Docs<'a> {
     docs: Vec<Doc<'a>>,
     opaque_blobs: u32,
+    /// What the first document is (documents inside its strings are free-form).
+    kind: DocumentKind,
 }
 
 /// A string's place in the scanned stream.
@@ -461,7 +488,9 @@ impl<'a> Docs<'a> {
         limits: &Limits,
     ) {
         let mut w = Walk::default();
-        walk(&text, root, &mut w);
+        // JSON inside a string is no API request: its `id` or `type` may hold anything.
+        let api_keys = self.kind == DocumentKind::Request && nesting == 0;
+        walk_with(&text, root, api_keys, &mut w);
         self.opaque_blobs = self.opaque_blobs.saturating_add(w.opaque_blobs);
         let index = self.docs.len();
         let mut embedded: Vec<(usize, String, Value)> = Vec::new();

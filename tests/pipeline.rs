@@ -368,3 +368,16 @@ fn later_rounds_leave_placeholders_alone() {
         assert_eq!(o.counts.total(), 1, "{text}: {:?}", o.counts);
     }
 }
+
+#[test]
+fn json_inside_a_string_has_no_exempt_keys() {
+    // A request's own `id`, `type` and `status` are the API's and stay as sent; the same keys
+    // inside tool arguments or a tool result are whatever the tool wrote, and are scanned.
+    let body = r#"{"model":"m","messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"id\":\"jane@example.com\",\"type\":\"4111 1111 1111 1111\"}"}}]},{"role":"tool","tool_call_id":"c1","content":"{\"status\":\"bob@example.org\",\"model\":\"x\"}"}]}"#;
+    let out = rewritten("/v1/chat/completions", body);
+    for value in ["jane@example.com", "4111 1111", "bob@example.org"] {
+        assert!(!out.contains(value), "{value} left in {out}");
+    }
+    assert!(out.contains(r#""id":"c1","type":"function""#), "{out}");
+    assert!(out.contains(r#"\"model\":\"x\""#), "{out}");
+}

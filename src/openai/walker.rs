@@ -3,8 +3,9 @@
 //!
 //! Every string is visited, including under keys the walker does not know (`metadata`,
 //! `user`, tool schemas, future API fields), except:
-//! - values of structural keys whose meaning the upstream parses (`model`, `role`, `type`,
-//!   ids): scanning cannot find text there and rewriting them would break the request;
+//! - in a request body, values of structural keys whose meaning the upstream parses
+//!   (`model`, `role`, `type`, ids): scanning cannot find text there and rewriting them would
+//!   break the request (free-form JSON, such as JSON inside a string, is walked whole);
 //! - `data:` URLs and long base64 blobs (images, audio, files), which are counted instead.
 //!
 //! Strings inside one `content` array (the parts of one message) share a group, so that the
@@ -78,12 +79,20 @@ pub struct Walk {
     pub opaque_blobs: u32,
 }
 
-/// Walks a parsed document (recursion is bounded by the parser's depth limit).
+/// Walks a parsed request body (recursion is bounded by the parser's depth limit).
 pub fn walk(src: &str, root: &Value, out: &mut Walk) {
+    walk_with(src, root, true, out);
+}
+
+/// Walks a parsed document. `api_keys`: the values of [`STRUCTURAL_KEYS`] are the API's
+/// identifiers and enums and are not scanned; false for free-form JSON that no API parses
+/// (JSON inside a string, an evals item), where `"id"` or `"type"` may hold anything.
+pub fn walk_with(src: &str, root: &Value, api_keys: bool, out: &mut Walk) {
     let mut w = Walker {
         src,
         out,
         next_group: 0,
+        api_keys,
     };
     w.visit(root, None, None);
 }
@@ -92,6 +101,7 @@ struct Walker<'a, 'o> {
     src: &'a str,
     out: &'o mut Walk,
     next_group: u32,
+    api_keys: bool,
 }
 
 impl Walker<'_, '_> {
@@ -103,7 +113,7 @@ impl Walker<'_, '_> {
     fn visit(&mut self, v: &Value, key: Option<Str>, group: Option<u32>) {
         match v {
             Value::String(s) => {
-                if let Some(k) = key {
+                if let (true, Some(k)) = (self.api_keys, key) {
                     if STRUCTURAL_KEYS.iter().any(|sk| k.eq_str(self.src, sk)) {
                         return;
                     }

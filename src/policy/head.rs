@@ -105,7 +105,7 @@ pub fn check_target(
         });
     }
     let upload = endpoint.kind == ApiKind::Files
-        && endpoint.route.ends_with("/v1/files")
+        && matches!(endpoint.route.as_str(), "/v1/files" | "/openai/v1/files")
         && method.eq_ignore_ascii_case("POST");
     if !endpoint.inspects_json && !upload && policy.unknown_endpoints == UnknownEndpoints::Deny {
         return Err(Reason::EndpointNotAllowed);

@@ -8,12 +8,15 @@
 
 pub mod multipart;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::config::{ActionTable, Policy, Project};
 use crate::json::{self, escape_into, Limits, Value};
 use crate::openai::{classify, facts, ApiKind, Endpoint};
-use crate::pipeline::{inspect_document, shape_ok, BodyOutcome, Verdict, MAX_FINDINGS};
+use crate::pipeline::{
+    inspect_document, shape_ok, BodyOutcome, DocumentKind, Verdict, MAX_FINDINGS,
+};
 use crate::policy::patterns::any_endpoint;
 use crate::policy::retention::{self, BodyChange};
 use crate::policy::Reason;
@@ -25,6 +28,14 @@ const JSONL_PURPOSES: &[&str] = &["batch", "fine-tune", "evals"];
 const OTHER_PURPOSES: &[&str] = &["assistants", "vision", "user_data"];
 /// Form fields besides `purpose` and `file`, with the bytes their value may hold.
 const EXPIRY_FIELDS: &[&str] = &["expires_after[anchor]", "expires_after[seconds]"];
+/// The `url` of a batch line: the endpoints the batch API runs.
+const BATCH_URLS: &[&str] = &[
+    "/v1/chat/completions",
+    "/v1/responses",
+    "/v1/embeddings",
+    "/v1/completions",
+    "/v1/moderations",
+];
 
 /// Inspects one upload to `POST /v1/files` whose content type named `boundary`, under
 /// `actions` and (when the request resolved to one) `project`.
@@ -96,22 +107,21 @@ fn inspect(
     }
     let content = body.get(file.content.clone()).unwrap_or(&[]);
     let text = std::str::from_utf8(content).map_err(|_| Reason::FileNotInspectable)?;
-    let check = |line: &[u8]| match (purpose, project) {
-        ("batch", project) => batch_line(line, project),
-        _ => Ok(()),
+    let lines = Lines {
+        policy,
+        actions,
+        // A batch line is an API request; fine-tune and evals lines are the customer's own
+        // JSON, where `id` or `type` may hold anything.
+        batch: (purpose == "batch").then_some(project),
     };
-    if let Some(new_content) =
-        inspect_lines(policy, actions, text, &mut renderer, &mut outcome, check)?
-    {
+    if let Some(new_content) = lines.inspect(text, &mut renderer, &mut outcome)? {
         edits.push((file.content.clone(), new_content));
-    }
-    if outcome.counts.total() as usize > MAX_FINDINGS {
-        return Err(Reason::TooManyFindings);
     }
     outcome.verdict = Some(if edits.is_empty() {
         Verdict::Forward
     } else {
-        // A placeholder never holds CR or LF, so the rewrite cannot make a new delimiter.
+        // Edits are JSON string contents (escaped: no CR or LF) and a file name without CR,
+        // LF or quotes, so the rewrite cannot make a new delimiter or header.
         Verdict::Rewrite(multipart::splice(body, &edits).ok_or(Reason::InvalidBody)?)
     });
     Ok(outcome)
@@ -131,6 +141,10 @@ fn document_endpoint() -> Endpoint {
 fn absorb(part: BodyOutcome, outcome: &mut BodyOutcome) -> Result<Option<Vec<u8>>, Reason> {
     outcome.counts.add(&part.counts);
     outcome.opaque_blobs = outcome.opaque_blobs.saturating_add(part.opaque_blobs);
+    // Checked as the lines go: a file of many small findings stops at the cap.
+    if outcome.counts.total() as usize > MAX_FINDINGS {
+        return Err(Reason::TooManyFindings);
+    }
     match part.verdict {
         Some(Verdict::Deny(reason)) => Err(reason),
         Some(Verdict::Rewrite(bytes)) => Ok(Some(bytes)),
@@ -151,7 +165,8 @@ fn inspect_filename(
     escape_into(name, &mut doc);
     doc.push_str("\"}");
     let ep = document_endpoint();
-    let part = inspect_document(policy, actions, &ep, doc.as_bytes(), renderer);
+    let kind = DocumentKind::FreeForm;
+    let part = inspect_document(policy, actions, &ep, doc.as_bytes(), kind, renderer);
     let Some(bytes) = absorb(part, outcome)? else {
         return Ok(None);
     };
@@ -168,76 +183,103 @@ fn inspect_filename(
     {
         return Err(Reason::InvalidBody);
     }
-    Ok(Some(new_name.into_owned().into_bytes()))
+    // OpenAI takes JSONL files by their extension: one a value swallowed is put back
+    // (`jane@example.com.jsonl` is `[EMAIL].jsonl`, not `[EMAIL]`).
+    let ext = name.get(name.len().saturating_sub(6)..).unwrap_or("");
+    let lost = ext.eq_ignore_ascii_case(".jsonl") && !new_name.ends_with(ext);
+    Ok(Some(
+        format!("{new_name}{}", if lost { ext } else { "" }).into_bytes(),
+    ))
 }
 
-/// Each line of a JSONL file through the pipeline, then `check` on what would be sent: the
-/// new text when some line was rewritten. Blank lines pass as they are; line ends (LF or
-/// CRLF) are kept.
-fn inspect_lines(
-    policy: &Policy,
-    actions: &ActionTable,
-    text: &str,
-    renderer: &mut Renderer,
-    outcome: &mut BodyOutcome,
-    check: impl Fn(&[u8]) -> Result<(), Reason>,
-) -> Result<Option<Vec<u8>>, Reason> {
-    let ep = document_endpoint();
-    let mut out: Vec<u8> = Vec::new();
-    let mut changed = false;
-    let mut copied = 0;
-    let mut at = 0;
-    let mut lines = 0u32;
-    for raw in text.split_inclusive('\n') {
-        let start = at;
-        at += raw.len();
-        let line = raw.strip_suffix('\n').unwrap_or(raw);
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
-            continue;
-        }
-        lines += 1;
-        let part = inspect_document(policy, actions, &ep, line.as_bytes(), renderer);
-        match absorb(part, outcome)? {
-            None => check(line.as_bytes())?,
-            Some(bytes) => {
-                check(&bytes)?;
+/// How the lines of one JSONL file are inspected.
+struct Lines<'a> {
+    policy: &'a Policy,
+    actions: &'a ActionTable,
+    /// A batch input file, under this project (if any): each line is checked as a request.
+    batch: Option<Option<&'a Project>>,
+}
+
+impl Lines<'_> {
+    /// Each line through the pipeline, then (batch files) the checks of a batch line on what
+    /// would be sent: the new text when some line was rewritten. Blank lines (JSON
+    /// whitespace only) pass as they are; line ends (LF or CRLF) are kept.
+    fn inspect(
+        &self,
+        text: &str,
+        renderer: &mut Renderer,
+        outcome: &mut BodyOutcome,
+    ) -> Result<Option<Vec<u8>>, Reason> {
+        let ep = document_endpoint();
+        let kind = match self.batch {
+            Some(_) => DocumentKind::Request,
+            None => DocumentKind::FreeForm,
+        };
+        // Each custom_id sent, and whether a rewrite made it.
+        let mut ids: HashMap<String, bool> = HashMap::new();
+        let mut out: Vec<u8> = Vec::new();
+        let mut changed = false;
+        let mut copied = 0;
+        let mut at = 0;
+        let mut lines = 0u32;
+        for raw in text.split_inclusive('\n') {
+            let start = at;
+            at += raw.len();
+            let line = raw.strip_suffix('\n').unwrap_or(raw);
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+                continue;
+            }
+            lines += 1;
+            let bytes = line.as_bytes();
+            let part = inspect_document(self.policy, self.actions, &ep, bytes, kind, renderer);
+            let rewrite = absorb(part, outcome)?;
+            if let Some(project) = self.batch {
+                let id = batch_line(rewrite.as_deref().unwrap_or(bytes), project)?;
+                let rewritten = rewrite.is_some();
+                if let Some(before) = ids.insert(id, rewritten) {
+                    // Two lines that redaction made alike: OpenAI would refuse the file,
+                    // and the client could not match its results.
+                    if before || rewritten {
+                        return Err(Reason::ContentBlocked);
+                    }
+                }
+            }
+            if let Some(new_line) = rewrite {
                 out.extend_from_slice(text.as_bytes().get(copied..start).unwrap_or(&[]));
-                out.extend_from_slice(&bytes);
+                out.extend_from_slice(&new_line);
                 copied = start + line.len();
                 changed = true;
             }
         }
+        if lines == 0 {
+            return Err(Reason::InvalidBody);
+        }
+        if !changed {
+            return Ok(None);
+        }
+        out.extend_from_slice(text.as_bytes().get(copied..).unwrap_or(&[]));
+        Ok(Some(out))
     }
-    if lines == 0 {
-        return Err(Reason::InvalidBody);
-    }
-    if !changed {
-        return Ok(None);
-    }
-    out.extend_from_slice(text.as_bytes().get(copied..).unwrap_or(&[]));
-    Ok(Some(out))
 }
 
 /// A line of a batch input file: `{"custom_id", "method": "POST", "url", "body"}`, where the
 /// URL is an endpoint whose body the filter inspects (the batch API's), the body has that
 /// endpoint's shape, and `project`'s endpoint and model rules allow it.
-fn batch_line(line: &[u8], project: Option<&Project>) -> Result<(), Reason> {
+fn batch_line(line: &[u8], project: Option<&Project>) -> Result<String, Reason> {
     let src = std::str::from_utf8(line).map_err(|_| Reason::InvalidBody)?;
     let root = json::parse(src, &Limits::default()).map_err(|_| Reason::InvalidBody)?;
     let field = |k: &str| root.get(src, k).and_then(|v| v.as_str(src));
     if field("method").is_none_or(|m| m != "POST") {
         return Err(Reason::InvalidBody);
     }
+    let custom_id = field("custom_id").ok_or(Reason::InvalidBody)?.into_owned();
     let url = field("url").ok_or(Reason::InvalidBody)?;
-    // Batch URLs are paths (`/v1/chat/completions`); a query or a host is not one.
-    if !url.starts_with('/') || url.contains(['?', '#']) {
-        return Err(Reason::InvalidBody);
-    }
-    let endpoint = classify("POST", &url).map_err(|_| Reason::InvalidBody)?;
-    if !endpoint.inspects_json || endpoint.deployment.is_some() {
+    // Exactly the paths the batch API takes: no other spelling reaches a rule.
+    if !BATCH_URLS.contains(&url.as_ref()) {
         return Err(Reason::EndpointNotAllowed);
     }
+    let endpoint = classify("POST", &url).map_err(|_| Reason::InvalidBody)?;
     if let Some(endpoints) = project.and_then(|p| p.endpoints.as_ref()) {
         if !any_endpoint(endpoints, &endpoint) {
             return Err(Reason::EndpointNotAllowed);
@@ -248,11 +290,11 @@ fn batch_line(line: &[u8], project: Option<&Project>) -> Result<(), Reason> {
         return Err(Reason::InvalidBody);
     }
     let Some(p) = project else {
-        return Ok(());
+        return Ok(custom_id);
     };
     let facts = facts::read(src, body);
     match retention::check_body(p, &endpoint, &facts, None, 0)? {
-        BodyChange::None => Ok(()),
+        BodyChange::None => Ok(custom_id),
         // A file is stored upstream: a project that needs `store:false` never gets here
         // (uploads are outside every zero-retention scope).
         BodyChange::InjectStoreFalse => Err(Reason::RetentionViolation),

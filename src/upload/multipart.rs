@@ -41,23 +41,29 @@ pub fn boundary(content_type: &[u8]) -> Option<String> {
             continue;
         }
         let (k, v) = p.split_once('=')?;
+        let v = v.trim();
+        let quoted = v.strip_prefix('"').and_then(|x| x.strip_suffix('"'));
         if !k.trim().eq_ignore_ascii_case("boundary") {
-            // `charset` is harmless on the whole body; anything else is unknown.
-            if k.trim().eq_ignore_ascii_case("charset") {
+            // `charset=utf-8` says nothing new; any other parameter is unknown.
+            let charset = quoted.unwrap_or(v);
+            if k.trim().eq_ignore_ascii_case("charset")
+                && (charset.eq_ignore_ascii_case("utf-8") || charset.eq_ignore_ascii_case("utf8"))
+            {
                 continue;
             }
             return None;
         }
-        let v = v.trim();
-        let v = v
-            .strip_prefix('"')
-            .and_then(|x| x.strip_suffix('"'))
-            .unwrap_or(v);
+        // RFC 2046 characters when quoted; unquoted, an RFC 2045 token (no space or
+        // separator, which lenient parsers would end the boundary at).
+        let (v, extra): (&str, &[u8]) = match quoted {
+            Some(q) => (q, b"'()+_,-./:=? "),
+            None => (v, b"'+_-."),
+        };
         let ok = !v.is_empty()
             && v.len() <= MAX_BOUNDARY
             && !v.ends_with(' ')
             && v.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"'()+_,-./:=? ".contains(&b));
+                .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b));
         if !ok || found.is_some() {
             return None;
         }
@@ -126,6 +132,7 @@ fn part_head(head: &[u8], offset: usize, content: Range<usize>) -> Option<Part> 
     let mut name = None;
     let mut filename = None;
     let mut content_type = None;
+    let mut length_seen = false;
     let mut line_start = offset;
     for line in head.split(|&b| b == b'\n') {
         let at = line_start;
@@ -153,7 +160,14 @@ fn part_head(head: &[u8], offset: usize, content: Range<usize>) -> Option<Part> 
             if content_type.is_some() {
                 return None;
             }
-            content_type = Some(std::str::from_utf8(v).ok()?.trim().to_ascii_lowercase());
+            content_type = Some(part_type(v)?);
+        } else if k.eq_ignore_ascii_case("content-length") {
+            // Some clients (OkHttp) send one; it must be the length we found.
+            let n: usize = std::str::from_utf8(v).ok()?.trim().parse().ok()?;
+            if n != content.len() || length_seen {
+                return None;
+            }
+            length_seen = true;
         } else {
             // A transfer encoding, or any other header, would change what the content means.
             return None;
@@ -165,6 +179,32 @@ fn part_head(head: &[u8], offset: usize, content: Range<usize>) -> Option<Part> 
         content_type,
         content,
     })
+}
+
+/// A part's `Content-Type`, lower-cased: `type/subtype` of token characters, optionally with
+/// `charset=utf-8`. Any other parameter (a charset a server might decode the content with)
+/// is refused.
+fn part_type(v: &[u8]) -> Option<String> {
+    let v = std::str::from_utf8(v).ok()?.trim().to_ascii_lowercase();
+    let mut params = v.split(';');
+    let mime = params.next()?.trim();
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+    };
+    let (ty, sub) = mime.split_once('/')?;
+    if !token(ty) || !token(sub) {
+        return None;
+    }
+    for p in params {
+        let (k, val) = p.split_once('=')?;
+        let val = val.trim().trim_matches('"');
+        if k.trim() != "charset" || !(val == "utf-8" || val == "utf8") {
+            return None;
+        }
+    }
+    Some(mime.to_string())
 }
 
 /// `form-data; name="..."[; filename="..."]` (`v` starts at `offset` in the body): the name,
@@ -274,6 +314,8 @@ mod tests {
             boundary(b"Multipart/Form-Data;boundary=\"a b\"").as_deref(),
             Some("a b")
         );
+        let ct = b"multipart/form-data; charset=UTF-8; boundary=---x.y";
+        assert_eq!(boundary(ct).as_deref(), Some("---x.y"));
         for bad in [
             &b"multipart/form-data"[..],
             b"multipart/form-data; boundary=",
@@ -282,6 +324,11 @@ mod tests {
             b"application/json",
             b"multipart/form-data; boundary=a\"b",
             b"multipart/form-data; boundary=a; x=y",
+            // Unquoted, a space or separator ends the boundary for lenient parsers.
+            b"multipart/form-data; boundary=abc def",
+            b"multipart/form-data; boundary=a:b=c",
+            b"multipart/form-data; boundary=abc(x)",
+            b"multipart/form-data; charset=utf-7; boundary=a",
         ] {
             assert_eq!(boundary(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
@@ -342,12 +389,40 @@ mod tests {
                 "Content-Transfer-Encoding: base64\r\nContent-Disposition",
             ),
             s.replace("Content-Disposition: form-data; name=\"purpose\"", "X: y"),
+            s.replace(
+                "Content-Disposition",
+                "Content-Type: text/plain; charset=utf-7\r\nContent-Disposition",
+            ),
+            s.replace(
+                "Content-Disposition",
+                "Content-Length: 4\r\nContent-Disposition",
+            ),
         ] {
             assert_eq!(parse(bad.as_bytes(), "XyZ"), None, "{bad:?}");
         }
         assert_eq!(parse(b"", "XyZ"), None);
         assert_eq!(parse(b"--XyZ", "XyZ"), None);
         assert_eq!(parse(s.as_bytes(), "Other"), None);
+    }
+
+    #[test]
+    fn part_headers_a_careful_client_sends() {
+        let b = body(&[("purpose", None, "batch")]);
+        let s = String::from_utf8(b).expect("utf-8");
+        for (extra, ty) in [
+            ("Content-Length: 5\r\n", None),
+            (
+                "Content-Type: Application/JSONL; charset=\"UTF-8\"\r\n",
+                Some("application/jsonl"),
+            ),
+        ] {
+            let b = s.replace(
+                "Content-Disposition",
+                &format!("{extra}Content-Disposition"),
+            );
+            let parts = parse(b.as_bytes(), "XyZ").expect("parses");
+            assert_eq!(parts[0].content_type.as_deref(), ty, "{extra}");
+        }
     }
 
     #[test]

@@ -162,8 +162,13 @@ fn batch_lines_must_be_requests_the_project_allows() {
             Reason::EndpointNotAllowed,
         ),
         (line("a", "/v1/files", "gpt-4o", "hi"), Reason::EndpointNotAllowed),
-        (line("a", "/v1/chat/completions?x=1", "gpt-4o", "hi"), Reason::InvalidBody),
-        (line("a", "https://evil.example/v1/chat/completions", "gpt-4o", "hi"), Reason::InvalidBody),
+        // Only the batch API's own spellings of its URLs.
+        (line("a", "/v1/chat/completions?x=1", "gpt-4o", "hi"), Reason::EndpointNotAllowed),
+        (line("a", "https://evil.example/v1/chat/completions", "gpt-4o", "hi"), Reason::EndpointNotAllowed),
+        (line("a", "//v1/chat/completions", "gpt-4o", "hi"), Reason::EndpointNotAllowed),
+        (line("a", "/v1/chat/c%6Fmpletions", "gpt-4o", "hi"), Reason::EndpointNotAllowed),
+        (line("a", "/openai/v1/chat/completions", "gpt-4o", "hi"), Reason::EndpointNotAllowed),
+        (line("a", "/v1/chat/completions/", "gpt-4o", "hi"), Reason::EndpointNotAllowed),
         (ok.replace("\"POST\"", "\"GET\""), Reason::InvalidBody),
         (
             r#"{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o","messages":"x"}}"#.to_string(),
@@ -247,4 +252,79 @@ fn expiry_fields_pass_as_sent() {
     assert_eq!(run(&p, None, body.as_bytes()).verdict(), &Verdict::Forward);
     let bad = body.replace("3600", "call me at 415 555 0100");
     assert_eq!(denied(&run(&p, None, bad.as_bytes())), Reason::InvalidBody);
+}
+
+#[test]
+fn evals_and_fine_tune_lines_have_no_exempt_keys() {
+    // A request's `id`, `type` or `model` is the API's; an evals item's is the customer's.
+    let p = policy("{}");
+    for content in [
+        r#"{"item":{"id":"jane.doe@example.com"}}"#,
+        r#"{"item":{"type":"card 4111 1111 1111 1111"}}"#,
+        r#"{"item":{"model":"jane.doe@example.com"}}"#,
+    ] {
+        let out = rewritten(&run(&p, None, &upload("evals", "e.jsonl", content)));
+        assert!(
+            !out.contains("jane.doe@") && !out.contains("4111 1111"),
+            "{out}"
+        );
+    }
+    // A batch line's body is a request: its model is not rewritten.
+    let l = line(
+        "a",
+        "/v1/chat/completions",
+        "gpt-4o-mini",
+        "hi a@example.com",
+    );
+    let out = rewritten(&run(&p, None, &upload("batch", "b.jsonl", &l)));
+    assert!(out.contains(r#""model":"gpt-4o-mini""#), "{out}");
+}
+
+#[test]
+fn a_redacted_file_name_keeps_its_extension() {
+    let p = policy("{}");
+    let clean = line("a", "/v1/chat/completions", "m", "hi");
+    for (name, want) in [
+        ("jane.doe@example.com.jsonl", "[EMAIL].jsonl"),
+        ("jane.doe@example.com", "[EMAIL]"),
+        ("for jane.doe@example.com.tar.jsonl", "for [EMAIL].jsonl"),
+        ("for jane.doe@example.com.JSONL", "for [EMAIL].JSONL"),
+        ("x (jane.doe@example.com).jsonl", "x ([EMAIL]).jsonl"),
+    ] {
+        let out = rewritten(&run(&p, None, &upload("batch", name, &clean)));
+        assert!(
+            out.contains(&format!("filename=\"{want}\"")),
+            "{name}: {out}"
+        );
+    }
+}
+
+#[test]
+fn custom_ids_made_alike_by_redaction_refuse_the_file() {
+    let p = policy("{}");
+    let two = |a: &str, b: &str| {
+        format!(
+            "{}\n{}\n",
+            line(a, "/v1/chat/completions", "m", "hi"),
+            line(b, "/v1/chat/completions", "m", "hi")
+        )
+    };
+    let o = run(
+        &p,
+        None,
+        &upload("batch", "b.jsonl", &two("a@example.com", "b@example.com")),
+    );
+    assert_eq!(denied(&o), Reason::ContentBlocked);
+    let o = run(
+        &p,
+        None,
+        &upload("batch", "b.jsonl", &two("[EMAIL]", "b@example.com")),
+    );
+    assert_eq!(denied(&o), Reason::ContentBlocked);
+    // Distinct pseudonyms keep them apart; the client's own duplicates are OpenAI's to refuse.
+    let pseudo = policy(r#"{"detectors":{"actions":{"email":"pseudonymize"}}}"#);
+    let body = upload("batch", "b.jsonl", &two("a@example.com", "b@example.com"));
+    assert!(rewritten(&run(&pseudo, None, &body)).contains(r#""custom_id":"[EMAIL_2]""#));
+    let o = run(&p, None, &upload("batch", "b.jsonl", &two("same", "same")));
+    assert_eq!(o.verdict(), &Verdict::Forward);
 }
