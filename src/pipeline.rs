@@ -185,6 +185,14 @@ pub fn inspect_document(
             Some(Verdict::Rewrite(_)) if round + 1 >= MAX_ROUNDS && !next_settled => {
                 outcome.verdict = Some(Verdict::Deny(Reason::RedactionUnsettled));
             }
+            // The client's body parsed: a later round that cannot parse our own rewrite (two
+            // member names redacted alike) could not redact it.
+            Some(Verdict::Deny(
+                Reason::InvalidJson | Reason::DuplicateJsonKey | Reason::JsonTooDeep,
+            )) => {
+                outcome.verdict = Some(Verdict::Deny(Reason::RedactionUnsettled));
+                break;
+            }
             Some(Verdict::Rewrite(_) | Verdict::Deny(_)) => outcome.verdict = next.verdict,
             Some(Verdict::Forward) | None => break,
         }
@@ -329,9 +337,11 @@ fn inspect_once(
         // Re-encoded, a string that now reads as JSON or as a base64 blob is walked
         // differently next round: only a full round sees that.
         // (A string that merely starts with a placeholder, `[EMAIL] wrote`, is no JSON.)
+        // A rewritten member name may now repeat another: a full round parses it again.
         let lead = redacted.trim_start();
         if (lead.starts_with(['{', '[']) && json::parse(&redacted, &limits).is_ok())
             || is_opaque_blob(&redacted)
+            || seg.text.key
         {
             reshaped = true;
         }

@@ -381,3 +381,20 @@ fn json_inside_a_string_has_no_exempt_keys() {
     assert!(out.contains(r#""id":"c1","type":"function""#), "{out}");
     assert!(out.contains(r#"\"model\":\"x\""#), "{out}");
 }
+
+#[test]
+fn member_names_of_json_inside_a_string_are_scanned() {
+    let body = r#"{"model":"m","messages":[{"role":"tool","tool_call_id":"c1","content":"{\"jane@example.com\":{\"4111 1111 1111 1111\":1},\"plain\":2}"}]}"#;
+    let out = rewritten("/v1/chat/completions", body);
+    assert!(
+        !out.contains("jane@example.com") && !out.contains("4111 1111"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"{\"[EMAIL]\":{\"[CARD]\":1},\"plain\":2}"#),
+        "{out}"
+    );
+    // The request's own member names are the API's and never change.
+    assert!(out
+        .starts_with(r#"{"model":"m","messages":[{"role":"tool","tool_call_id":"c1","content":"#));
+}

@@ -57,6 +57,8 @@ pub struct TextSeg {
     /// Conversation text (under `content`, `text`, `input`, `prompt`, `instructions`,
     /// `output`): consecutive flow strings are scanned as one text, separated by a space.
     pub flow: bool,
+    /// A member name of free-form JSON (not a value).
+    pub key: bool,
 }
 
 /// A number to scan, with the key it sits under.
@@ -84,9 +86,10 @@ pub fn walk(src: &str, root: &Value, out: &mut Walk) {
     walk_with(src, root, true, out);
 }
 
-/// Walks a parsed document. `api_keys`: the values of [`STRUCTURAL_KEYS`] are the API's
-/// identifiers and enums and are not scanned; false for free-form JSON that no API parses
-/// (JSON inside a string, an evals item), where `"id"` or `"type"` may hold anything.
+/// Walks a parsed document. `api_keys`: the member names and the values of
+/// [`STRUCTURAL_KEYS`] are the API's and are not scanned; false for free-form JSON that no
+/// API parses (JSON inside a string, an evals item), where names, `"id"` or `"type"` may hold
+/// anything.
 pub fn walk_with(src: &str, root: &Value, api_keys: bool, out: &mut Walk) {
     let mut w = Walker {
         src,
@@ -131,6 +134,7 @@ impl Walker<'_, '_> {
                     str: *s,
                     group,
                     flow,
+                    key: false,
                 });
             }
             Value::Number(span) => self.out.numbers.push(NumSeg { span: *span, key }),
@@ -145,6 +149,17 @@ impl Walker<'_, '_> {
             }
             Value::Object(members) => {
                 for m in members {
+                    // In free-form JSON a member name is data too (`{"jane@example.com": 3}`);
+                    // a request's names are the API's.
+                    if !self.api_keys {
+                        let group = self.group();
+                        self.out.texts.push(TextSeg {
+                            str: m.key,
+                            group,
+                            flow: false,
+                            key: true,
+                        });
+                    }
                     self.visit(&m.value, Some(m.key), group);
                 }
             }

@@ -262,6 +262,7 @@ fn evals_and_fine_tune_lines_have_no_exempt_keys() {
         r#"{"item":{"id":"jane.doe@example.com"}}"#,
         r#"{"item":{"type":"card 4111 1111 1111 1111"}}"#,
         r#"{"item":{"model":"jane.doe@example.com"}}"#,
+        r#"{"item":{"jane.doe@example.com":"x"}}"#,
     ] {
         let out = rewritten(&run(&p, None, &upload("evals", "e.jsonl", content)));
         assert!(
@@ -327,4 +328,18 @@ fn custom_ids_made_alike_by_redaction_refuse_the_file() {
     assert!(rewritten(&run(&pseudo, None, &body)).contains(r#""custom_id":"[EMAIL_2]""#));
     let o = run(&p, None, &upload("batch", "b.jsonl", &two("same", "same")));
     assert_eq!(o.verdict(), &Verdict::Forward);
+}
+
+#[test]
+fn member_names_redacted_alike_refuse_the_file() {
+    let p = policy("{}");
+    let content = r#"{"item":{"a@example.com":1,"b@example.com":2}}"#;
+    let o = run(&p, None, &upload("evals", "e.jsonl", content));
+    assert_eq!(denied(&o), Reason::RedactionUnsettled);
+    let pseudo = policy(r#"{"detectors":{"actions":{"email":"pseudonymize"}}}"#);
+    let out = rewritten(&run(&pseudo, None, &upload("evals", "e.jsonl", content)));
+    assert!(
+        out.contains(r#"{"item":{"[EMAIL_1]":1,"[EMAIL_2]":2}}"#),
+        "{out}"
+    );
 }
