@@ -148,16 +148,13 @@ pub fn inspect_document(
     renderer: &mut Renderer,
 ) -> BodyOutcome {
     let mut settled = false;
-    let mut outcome = inspect_once(
+    let ctx = Context {
         policy,
         actions,
         endpoint,
-        body,
         kind,
-        renderer,
-        Round::First,
-        &mut settled,
-    );
+    };
+    let mut outcome = inspect_once(&ctx, body, renderer, Round::First, &mut settled);
     let mut round = 1;
     while let Some(Verdict::Rewrite(bytes)) = &outcome.verdict {
         if settled {
@@ -167,16 +164,7 @@ pub fn inspect_document(
         // findings (counted once, in the first round; they change nothing) and findings on a
         // placeholder's own bytes.
         let mut next_settled = false;
-        let next = inspect_once(
-            policy,
-            actions,
-            endpoint,
-            bytes,
-            kind,
-            renderer,
-            Round::Later,
-            &mut next_settled,
-        );
+        let next = inspect_once(&ctx, bytes, renderer, Round::Later, &mut next_settled);
         outcome.counts.add(&next.counts);
         match next.verdict {
             // A round that changes nothing (a `mask` that leaves a value as it was) is settled.
@@ -206,6 +194,15 @@ pub fn inspect_document(
 /// nothing, and most rewrites are settled by the first one's own rescan).
 pub const MAX_ROUNDS: u32 = 4;
 
+/// What every round of one document is inspected under.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    policy: &'a Policy,
+    actions: &'a ActionTable,
+    endpoint: &'a Endpoint,
+    kind: DocumentKind,
+}
+
 /// Which round of [`inspect_body`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Round {
@@ -219,17 +216,19 @@ enum Round {
 /// is settled: the rewritten text, scanned again before it is encoded, holds nothing more to
 /// change (the next round would parse the rewrite to the same text; this skips that when it
 /// can).
-#[allow(clippy::too_many_arguments)]
 fn inspect_once(
-    policy: &Policy,
-    actions: &ActionTable,
-    endpoint: &Endpoint,
+    ctx: &Context,
     body: &[u8],
-    kind: DocumentKind,
     renderer: &mut Renderer,
     round: Round,
     settled: &mut bool,
 ) -> BodyOutcome {
+    let Context {
+        policy,
+        actions,
+        endpoint,
+        kind,
+    } = *ctx;
     let Ok(src) = std::str::from_utf8(body) else {
         return BodyOutcome::deny(Reason::InvalidJson);
     };

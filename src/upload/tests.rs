@@ -34,6 +34,20 @@ fn denied(o: &BodyOutcome) -> Reason {
     }
 }
 
+/// A JSONL file of `lines`, each ended by LF.
+fn jsonl(lines: &[String]) -> String {
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// A batch file of chat requests to model `m` saying `texts`, with custom ids `0`, `1`, ...
+fn chat_batch(texts: &[&str]) -> String {
+    let lines: Vec<String> = (0..)
+        .zip(texts)
+        .map(|(i, t)| line(&format!("{i}"), "/v1/chat/completions", "m", t))
+        .collect();
+    jsonl(&lines)
+}
+
 fn line(id: &str, url: &str, model: &str, text: &str) -> String {
     format!(
         r#"{{"custom_id":"{id}","method":"POST","url":"{url}","body":{{"model":"{model}","messages":[{{"role":"user","content":"{text}"}}],"max_tokens":5}}}}"#
@@ -43,11 +57,10 @@ fn line(id: &str, url: &str, model: &str, text: &str) -> String {
 #[test]
 fn clean_batch_file_is_forwarded_untouched() {
     let p = policy("{}");
-    let content = format!(
-        "{}\n{}\n",
+    let content = jsonl(&[
         line("a", "/v1/chat/completions", "gpt-4o-mini", "hello there"),
-        line("b", "/v1/chat/completions", "gpt-4o-mini", "how are you")
-    );
+        line("b", "/v1/chat/completions", "gpt-4o-mini", "how are you"),
+    ]);
     let o = run(&p, None, &upload("batch", "in.jsonl", &content));
     assert_eq!(o.verdict(), &Verdict::Forward);
     assert_eq!(o.counts.total(), 0);
@@ -97,12 +110,11 @@ fn findings_in_lines_and_file_name_are_redacted_in_place() {
 #[test]
 fn pseudonyms_are_numbered_across_the_whole_file() {
     let p = policy(r#"{"detectors":{"actions":{"email":"pseudonymize"}}}"#);
-    let content = format!(
-        "{}\n{}\n{}\n",
-        line("a", "/v1/chat/completions", "m", "from a@example.com"),
-        line("b", "/v1/chat/completions", "m", "from b@example.com"),
-        line("c", "/v1/chat/completions", "m", "from a@example.com")
-    );
+    let content = chat_batch(&[
+        "from a@example.com",
+        "from b@example.com",
+        "from a@example.com",
+    ]);
     let out = rewritten(&run(&p, None, &upload("batch", "in.jsonl", &content)));
     let lines: Vec<&str> = out.lines().filter(|l| l.contains("custom_id")).collect();
     assert!(lines[0].contains("from [EMAIL_1]"), "{out}");
@@ -134,11 +146,7 @@ fn fine_tune_and_evals_lines_are_scanned_whatever_their_shape() {
 #[test]
 fn a_blocked_finding_in_any_line_refuses_the_upload() {
     let p = policy(r#"{"detectors":{"actions":{"payment_card":"block"}}}"#);
-    let content = format!(
-        "{}\n{}\n",
-        line("a", "/v1/chat/completions", "m", "fine"),
-        line("b", "/v1/chat/completions", "m", "4111111111111111")
-    );
+    let content = chat_batch(&["fine", "4111111111111111"]);
     let o = run(&p, None, &upload("batch", "in.jsonl", &content));
     assert_eq!(denied(&o), Reason::ContentBlocked);
 }
@@ -304,11 +312,10 @@ fn a_redacted_file_name_keeps_its_extension() {
 fn custom_ids_made_alike_by_redaction_refuse_the_file() {
     let p = policy("{}");
     let two = |a: &str, b: &str| {
-        format!(
-            "{}\n{}\n",
+        jsonl(&[
             line(a, "/v1/chat/completions", "m", "hi"),
-            line(b, "/v1/chat/completions", "m", "hi")
-        )
+            line(b, "/v1/chat/completions", "m", "hi"),
+        ])
     };
     let o = run(
         &p,
