@@ -115,8 +115,13 @@ fn inspect(
         batch: (purpose == "batch").then_some(project),
     };
     if let Some(new_content) = lines.inspect(text, &mut renderer, &mut outcome)? {
+        // A part that states its length (OkHttp) must state the new one.
+        if let Some(span) = file.length.clone() {
+            edits.push((span, new_content.len().to_string().into_bytes()));
+        }
         edits.push((file.content.clone(), new_content));
     }
+    edits.sort_by_key(|(span, _)| span.start);
     outcome.verdict = Some(if edits.is_empty() {
         Verdict::Forward
     } else {

@@ -21,6 +21,9 @@ pub struct Part {
     pub filename: Option<Range<usize>>,
     /// Its `Content-Type`, lower-cased, if any.
     pub content_type: Option<String>,
+    /// The span of its `Content-Length` value, if it has one (it equals the content's
+    /// length; a rewrite of the content must rewrite it too).
+    pub length: Option<Range<usize>>,
     /// Its content.
     pub content: Range<usize>,
 }
@@ -132,7 +135,7 @@ fn part_head(head: &[u8], offset: usize, content: Range<usize>) -> Option<Part> 
     let mut name = None;
     let mut filename = None;
     let mut content_type = None;
-    let mut length_seen = false;
+    let mut length = None;
     let mut line_start = offset;
     for line in head.split(|&b| b == b'\n') {
         let at = line_start;
@@ -163,11 +166,17 @@ fn part_head(head: &[u8], offset: usize, content: Range<usize>) -> Option<Part> 
             content_type = Some(part_type(v)?);
         } else if k.eq_ignore_ascii_case("content-length") {
             // Some clients (OkHttp) send one; it must be the length we found.
-            let n: usize = std::str::from_utf8(v).ok()?.trim().parse().ok()?;
-            if n != content.len() || length_seen {
+            let digits = std::str::from_utf8(v).ok()?;
+            let n: usize = digits.trim().parse().ok()?;
+            if n != content.len()
+                || length.is_some()
+                || !digits.trim().bytes().all(|b| b.is_ascii_digit())
+            {
                 return None;
             }
-            length_seen = true;
+            let lead = digits.len() - digits.trim_start().len();
+            let start = at + colon + 1 + lead;
+            length = Some(start..start + digits.trim().len());
         } else {
             // A transfer encoding, or any other header, would change what the content means.
             return None;
@@ -178,6 +187,7 @@ fn part_head(head: &[u8], offset: usize, content: Range<usize>) -> Option<Part> 
         filename,
         content_type,
         content,
+        length,
     })
 }
 

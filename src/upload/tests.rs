@@ -350,3 +350,33 @@ fn member_names_redacted_alike_refuse_the_file() {
         "{out}"
     );
 }
+
+#[test]
+fn a_stated_part_length_follows_the_rewrite() {
+    // OkHttp states each part's length; after a rewrite it must state the new one, wherever
+    // the header sits among the part's headers.
+    let p = policy("{}");
+    let content = line(
+        "a",
+        "/v1/chat/completions",
+        "m",
+        "mail jane.doe@example.com",
+    );
+    let n = content.len();
+    let disposition = "Content-Disposition: form-data; name=\"file\"; filename=\"a.jsonl\"";
+    for headers in [
+        format!("Content-Length: {n}\r\n{disposition}"),
+        format!("{disposition}\r\nContent-Length:  {n}"),
+    ] {
+        let body = format!(
+            "--{B}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n\
+             --{B}\r\n{headers}\r\n\r\n{content}\r\n--{B}--\r\n"
+        );
+        let out = rewritten(&run(&p, None, body.as_bytes()));
+        let parts = multipart::parse(out.as_bytes(), B).expect("a strict upload");
+        let sent = &out[parts[1].content.clone()];
+        assert!(sent.contains("[EMAIL]"), "{out}");
+        let stated = &out[parts[1].length.clone().expect("a stated length")];
+        assert_eq!(stated, sent.len().to_string(), "{out}");
+    }
+}
