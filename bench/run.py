@@ -844,6 +844,12 @@ def main(argv):
         b["file"] = workdir / f"{b['name']}.json"
         b["file"].write_bytes(b["body"])
 
+    # What is measured, named now: the tree may move on while the runs go (22 minutes).
+    commit = tool_version(["git", "-C", str(args.repo), "rev-parse", "--short", "HEAD"])
+    wasm_sha = {"floor": sha256_short(FLOOR_WASM)}
+    if "ours" in configs:
+        wasm_sha["ours"] = sha256_short(args.ours)
+
     cells = len(configs) * len(load_bodies) * len(args.conns) * args.reps
     est = cells * (args.duration + 0.3) + len(configs) * len(load_bodies) * args.warmup
     log(f"{cells} measured runs of {args.duration}s, estimated {est / 60:.1f} min; work dir {workdir}")
@@ -903,10 +909,9 @@ def main(argv):
     wasm_sizes = {"floor (bench/floor)": FLOOR_WASM.stat().st_size}
     if "ours" in configs:
         wasm_sizes["ours (openai_compliance_filter.wasm)"] = args.ours.stat().st_size
-    wasm_sha = {"floor": sha256_short(FLOOR_WASM)}
-    if "ours" in configs:
-        wasm_sha["ours"] = sha256_short(args.ours)
-    commit = tool_version(["git", "-C", str(args.repo), "rev-parse", "--short", "HEAD"])
+    if "ours" in configs and sha256_short(args.ours) != wasm_sha["ours"]:
+        failures.append("our module changed on disk during the runs: the figures are of the "
+                        f"module with sha256 {wasm_sha['ours']}")
     for f in failures:
         notes.append("FAILED: " + f)
     ctx = {
