@@ -98,6 +98,9 @@ fn chat(extra: &[(&str, &[u8])]) -> Vec<(String, Vec<u8>)> {
     v
 }
 
+/// A batch upload whose one line carries an email address.
+const UPLOAD_BODY: &[u8] = b"--zz\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--zz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.jsonl\"\r\n\r\n{\"custom_id\":\"1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"a@example.com\"}]}}\n\r\n--zz--\r\n";
+
 #[test]
 fn exchange_scripts_hold_every_property() {
     let n = CHAT_BODY.len();
@@ -127,6 +130,28 @@ fn exchange_scripts_hold_every_property() {
             headers: chat(&[("Content-Type", b"application/json")]),
             body: CHAT_BODY.to_vec(),
             body_events: vec![(n, true), (n, true)],
+            ..ExchangeScript::default()
+        },
+        // A batch file upload, delivered in pieces, then with a lying length.
+        ExchangeScript {
+            headers: h(&[
+                (":method", b"POST"),
+                (":path", b"/v1/files"),
+                ("content-type", b"multipart/form-data; boundary=zz"),
+            ]),
+            body: UPLOAD_BODY.to_vec(),
+            body_events: vec![(10, false), (UPLOAD_BODY.len(), true)],
+            ..ExchangeScript::default()
+        },
+        ExchangeScript {
+            headers: h(&[
+                (":method", b"POST"),
+                (":path", b"/v1/files"),
+                ("content-type", b"multipart/form-data; boundary=zz"),
+                ("content-length", b"12"),
+            ]),
+            body: UPLOAD_BODY.to_vec(),
+            body_events: vec![(UPLOAD_BODY.len(), true)],
             ..ExchangeScript::default()
         },
         ExchangeScript {

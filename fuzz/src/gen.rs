@@ -583,12 +583,22 @@ pub fn exchange(u: &mut Unstructured<'_>) -> Result<ExchangeScript> {
         policy: u.choose(POLICIES)?.as_bytes().to_vec(),
         ..ExchangeScript::default()
     };
+    let mut upload = false;
     if u.ratio(3u8, 4)? {
         s.headers.push((":method".into(), b"POST".to_vec()));
-        let ep = u.choose(ENDPOINTS)?;
-        s.headers.push((":path".into(), ep.as_bytes().to_vec()));
-        s.headers
-            .push(("content-type".into(), b"application/json".to_vec()));
+        upload = u.ratio(1u8, 6)?;
+        if upload {
+            s.headers.push((":path".into(), b"/v1/files".to_vec()));
+            s.headers.push((
+                "content-type".into(),
+                b"multipart/form-data; boundary=b0und4ry".to_vec(),
+            ));
+        } else {
+            let ep = u.choose(ENDPOINTS)?;
+            s.headers.push((":path".into(), ep.as_bytes().to_vec()));
+            s.headers
+                .push(("content-type".into(), b"application/json".to_vec()));
+        }
     }
     for _ in 0..u.int_in_range(0..=6u8)? {
         let name = if u.ratio(1u8, 8)? {
@@ -599,7 +609,17 @@ pub fn exchange(u: &mut Unstructured<'_>) -> Result<ExchangeScript> {
         let v = header_value(u, &name)?;
         s.headers.push((name, v));
     }
-    s.body = if u.arbitrary()? {
+    s.body = if upload && u.arbitrary()? {
+        // A batch file upload: a line of one of the sample bodies, as a batch request.
+        let line = u.choose(SAMPLE_BODIES)?.replace(['\n', '\r'], " ");
+        format!(
+            "--b0und4ry\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n\
+             --b0und4ry\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.jsonl\"\r\n\r\n\
+             {{\"custom_id\":\"1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{line}}}\n\
+             \r\n--b0und4ry--\r\n"
+        )
+        .into_bytes()
+    } else if u.arbitrary()? {
         u.choose(SAMPLE_BODIES)?.as_bytes().to_vec()
     } else {
         u.arbitrary()?
