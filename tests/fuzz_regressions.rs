@@ -88,14 +88,23 @@ fn h(pairs: &[(&str, &[u8])]) -> Vec<(String, Vec<u8>)> {
 const CHAT_BODY: &[u8] =
     br#"{"model":"gpt-4o","messages":[{"role":"user","content":"mail jane.doe@example.com"}]}"#;
 
-fn chat(extra: &[(&str, &[u8])]) -> Vec<(String, Vec<u8>)> {
+/// A POST to `path` with `content_type`, then `extra`.
+fn post(path: &[u8], content_type: &[u8], extra: &[(&str, &[u8])]) -> Vec<(String, Vec<u8>)> {
     let mut v = h(&[
         (":method", b"POST"),
-        (":path", b"/v1/chat/completions"),
-        ("content-type", b"application/json"),
+        (":path", path),
+        ("content-type", content_type),
     ]);
     v.extend(h(extra));
     v
+}
+
+fn chat(extra: &[(&str, &[u8])]) -> Vec<(String, Vec<u8>)> {
+    post(b"/v1/chat/completions", b"application/json", extra)
+}
+
+fn upload(extra: &[(&str, &[u8])]) -> Vec<(String, Vec<u8>)> {
+    post(b"/v1/files", b"multipart/form-data; boundary=zz", extra)
 }
 
 /// A batch upload whose one line carries an email address.
@@ -134,22 +143,13 @@ fn exchange_scripts_hold_every_property() {
         },
         // A batch file upload, delivered in pieces, then with a lying length.
         ExchangeScript {
-            headers: h(&[
-                (":method", b"POST"),
-                (":path", b"/v1/files"),
-                ("content-type", b"multipart/form-data; boundary=zz"),
-            ]),
+            headers: upload(&[]),
             body: UPLOAD_BODY.to_vec(),
             body_events: vec![(10, false), (UPLOAD_BODY.len(), true)],
             ..ExchangeScript::default()
         },
         ExchangeScript {
-            headers: h(&[
-                (":method", b"POST"),
-                (":path", b"/v1/files"),
-                ("content-type", b"multipart/form-data; boundary=zz"),
-                ("content-length", b"12"),
-            ]),
+            headers: upload(&[("content-length", b"12")]),
             body: UPLOAD_BODY.to_vec(),
             body_events: vec![(UPLOAD_BODY.len(), true)],
             ..ExchangeScript::default()
