@@ -141,6 +141,9 @@ pub struct Endpoint {
     /// True when the request body is a JSON document whose text the filter inspects for this
     /// method: POST to a create endpoint of the content-bearing APIs.
     pub inspects_json: bool,
+    /// True for a file upload (`POST /v1/files`): a `multipart/form-data` body the filter
+    /// inspects as one ([`crate::upload`]).
+    pub inspects_upload: bool,
     /// The Azure OpenAI deployment named in the path (`/openai/deployments/{deployment}/...`).
     /// Customer-chosen: never logged; the route says `{deployment}` instead.
     pub deployment: Option<String>,
@@ -252,6 +255,7 @@ fn unknown() -> Endpoint {
         kind: ApiKind::Unknown,
         route: "/{unknown}".to_string(),
         inspects_json: false,
+        inspects_upload: false,
         deployment: None,
     }
 }
@@ -296,6 +300,7 @@ fn openai_v1(method: &str, prefix: &str, rest: &[&str]) -> Endpoint {
         kind,
         route,
         inspects_json: create && kind.has_inspected_json_body(),
+        inspects_upload: create && kind == ApiKind::Files,
         deployment: None,
     }
 }
@@ -328,6 +333,7 @@ fn azure_deployment(method: &str, deployment: &str, op: &[&str]) -> Endpoint {
         kind,
         route: format!("/openai/deployments/{{deployment}}/{op_path}"),
         inspects_json: method.eq_ignore_ascii_case("POST") && kind.has_inspected_json_body(),
+        inspects_upload: false,
         deployment: Some(deployment.to_string()),
     }
 }
@@ -365,6 +371,22 @@ mod tests {
             "/v1/\u{1}",
         ] {
             assert_eq!(classify("POST", p), Err(Reason::InvalidPath), "{p}");
+        }
+    }
+
+    #[test]
+    fn only_creating_a_file_is_an_upload() {
+        for (method, path, upload) in [
+            ("POST", "/v1/files", true),
+            ("POST", "/openai/v1/files", true),
+            ("GET", "/v1/files", false),
+            ("POST", "/v1/files/file_1/content", false),
+            ("POST", "/v1/uploads/upload_1/parts", false),
+            ("POST", "/v1/chat/completions", false),
+        ] {
+            let e = classify(method, path).unwrap();
+            assert_eq!(e.inspects_upload, upload, "{method} {path}");
+            assert!(!(e.inspects_upload && e.inspects_json));
         }
     }
 

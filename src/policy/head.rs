@@ -3,7 +3,7 @@
 
 use super::Reason;
 use crate::config::{Policy, UnknownEndpoints};
-use crate::openai::{classify, ApiKind, Endpoint};
+use crate::openai::{classify, Endpoint};
 use crate::upload::multipart;
 
 /// The request head as the host gives it: every header pair, names lower-case, values as bytes.
@@ -104,10 +104,10 @@ pub fn check_target(
             upload_boundary: None,
         });
     }
-    let upload = endpoint.kind == ApiKind::Files
-        && matches!(endpoint.route.as_str(), "/v1/files" | "/openai/v1/files")
-        && method.eq_ignore_ascii_case("POST");
-    if !endpoint.inspects_json && !upload && policy.unknown_endpoints == UnknownEndpoints::Deny {
+    if !endpoint.inspects_json
+        && !endpoint.inspects_upload
+        && policy.unknown_endpoints == UnknownEndpoints::Deny
+    {
         return Err(Reason::EndpointNotAllowed);
     }
     for enc in values(headers, "content-encoding") {
@@ -119,7 +119,7 @@ pub fn check_target(
         }
     }
     let ct = single(headers, "content-type").map_err(|_| Reason::UnsupportedContentType)?;
-    let upload_boundary = match upload {
+    let upload_boundary = match endpoint.inspects_upload {
         true => Some(multipart::boundary(ct.unwrap_or(b"")).ok_or(Reason::UnsupportedContentType)?),
         false if is_json_utf8(ct.unwrap_or(b"")) => None,
         false => return Err(Reason::UnsupportedContentType),
@@ -149,33 +149,54 @@ fn parse_len(v: &[u8]) -> Option<u64> {
 /// `application/json`, optionally with one `charset=utf-8` parameter (case-insensitive,
 /// optionally quoted). Any other parameter, a repeated charset, or another type is refused.
 pub fn is_json_utf8(ct: &[u8]) -> bool {
-    let mut parts = ct.split(|b| *b == b';');
-    let mime = parts.next().unwrap_or(b"").trim_ascii();
-    if !mime.eq_ignore_ascii_case(b"application/json") {
-        return false;
+    media_type(ct).is_some_and(|(mime, params)| {
+        mime.eq_ignore_ascii_case("application/json")
+            && params.len() <= 1
+            && params.iter().all(Param::is_utf8_charset)
+    })
+}
+
+/// One parameter of a `Content-Type` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param<'a> {
+    /// Its name, trimmed.
+    pub name: &'a str,
+    /// Its value, trimmed and, if it was in double quotes, without them.
+    pub value: &'a str,
+    /// Whether the value was in double quotes.
+    pub quoted: bool,
+}
+
+impl Param<'_> {
+    /// `charset=utf-8` (or `utf8`), in any case.
+    pub fn is_utf8_charset(&self) -> bool {
+        self.name.eq_ignore_ascii_case("charset")
+            && (self.value.eq_ignore_ascii_case("utf-8") || self.value.eq_ignore_ascii_case("utf8"))
     }
-    let mut charset_seen = false;
-    for param in parts {
-        let param = param.trim_ascii();
-        if param.is_empty() {
-            continue;
-        }
-        let mut kv = param.splitn(2, |b| *b == b'=');
-        let k = kv.next().unwrap_or(b"").trim_ascii();
-        let v = kv.next().unwrap_or(b"").trim_ascii();
-        let v = v
-            .strip_prefix(b"\"")
-            .and_then(|x| x.strip_suffix(b"\""))
-            .unwrap_or(v);
-        if !k.eq_ignore_ascii_case(b"charset") || charset_seen {
-            return false;
-        }
-        charset_seen = true;
-        if !(v.eq_ignore_ascii_case(b"utf-8") || v.eq_ignore_ascii_case(b"utf8")) {
-            return false;
-        }
+}
+
+/// `s` without ASCII whitespace at either end.
+fn trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_ascii_whitespace())
+}
+
+/// A `Content-Type` value split into its media type (trimmed) and its parameters; empty ones
+/// (`;;`) are skipped. `None` if it is not UTF-8 or a parameter has no `=`.
+pub fn media_type(ct: &[u8]) -> Option<(&str, Vec<Param<'_>>)> {
+    let mut parts = std::str::from_utf8(ct).ok()?.split(';');
+    let mime = trim(parts.next().unwrap_or(""));
+    let mut params = Vec::new();
+    for p in parts.map(trim).filter(|p| !p.is_empty()) {
+        let (name, value) = p.split_once('=')?;
+        let value = trim(value);
+        let unquoted = value.strip_prefix('"').and_then(|x| x.strip_suffix('"'));
+        params.push(Param {
+            name: trim(name),
+            value: unquoted.unwrap_or(value),
+            quoted: unquoted.is_some(),
+        });
     }
-    true
+    Some((mime, params))
 }
 
 #[cfg(test)]

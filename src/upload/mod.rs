@@ -138,6 +138,7 @@ fn document_endpoint() -> Endpoint {
         kind: ApiKind::Files,
         route: "/v1/files".into(),
         inspects_json: false,
+        inspects_upload: false,
         deployment: None,
     }
 }

@@ -4,6 +4,7 @@
 //! transfer encoding, bare LF line ends, bytes after the closing delimiter) is refused, so the
 //! filter never guesses where a part ends.
 
+use crate::policy::head::{media_type, Param};
 use std::ops::Range;
 
 /// Longest boundary RFC 2046 allows.
@@ -31,37 +32,23 @@ pub struct Part {
 /// The boundary of a `multipart/form-data` content type, or `None` if the type is another,
 /// the boundary is missing, repeated, empty, too long or holds characters RFC 2046 excludes.
 pub fn boundary(content_type: &[u8]) -> Option<String> {
-    let ct = std::str::from_utf8(content_type).ok()?;
-    let mut parts = ct.split(';');
-    let mime = parts.next()?.trim();
+    let (mime, params) = media_type(content_type)?;
     if !mime.eq_ignore_ascii_case("multipart/form-data") {
         return None;
     }
     let mut found: Option<String> = None;
-    for p in parts {
-        let p = p.trim();
-        if p.is_empty() {
+    for p in params {
+        // `charset=utf-8` says nothing new; any other parameter is unknown.
+        if p.is_utf8_charset() {
             continue;
         }
-        let (k, v) = p.split_once('=')?;
-        let v = v.trim();
-        let quoted = v.strip_prefix('"').and_then(|x| x.strip_suffix('"'));
-        if !k.trim().eq_ignore_ascii_case("boundary") {
-            // `charset=utf-8` says nothing new; any other parameter is unknown.
-            let charset = quoted.unwrap_or(v);
-            if k.trim().eq_ignore_ascii_case("charset")
-                && (charset.eq_ignore_ascii_case("utf-8") || charset.eq_ignore_ascii_case("utf8"))
-            {
-                continue;
-            }
+        if !p.name.eq_ignore_ascii_case("boundary") {
             return None;
         }
         // RFC 2046 characters when quoted; unquoted, an RFC 2045 token (no space or
         // separator, which lenient parsers would end the boundary at).
-        let (v, extra): (&str, &[u8]) = match quoted {
-            Some(q) => (q, b"'()+_,-./:=? "),
-            None => (v, b"'+_-."),
-        };
+        let v = p.value;
+        let extra: &[u8] = if p.quoted { b"'()+_,-./:=? " } else { b"'+_-." };
         let ok = !v.is_empty()
             && v.len() <= MAX_BOUNDARY
             && !v.ends_with(' ')
@@ -195,9 +182,7 @@ fn part_head(head: &[u8], offset: usize, content: Range<usize>) -> Option<Part> 
 /// `charset=utf-8`. Any other parameter (a charset a server might decode the content with)
 /// is refused.
 fn part_type(v: &[u8]) -> Option<String> {
-    let v = std::str::from_utf8(v).ok()?.trim().to_ascii_lowercase();
-    let mut params = v.split(';');
-    let mime = params.next()?.trim();
+    let (mime, params) = media_type(v)?;
     let token = |t: &str| {
         !t.is_empty()
             && t.bytes()
@@ -207,14 +192,10 @@ fn part_type(v: &[u8]) -> Option<String> {
     if !token(ty) || !token(sub) {
         return None;
     }
-    for p in params {
-        let (k, val) = p.split_once('=')?;
-        let val = val.trim().trim_matches('"');
-        if k.trim() != "charset" || !(val == "utf-8" || val == "utf8") {
-            return None;
-        }
+    if !params.iter().all(Param::is_utf8_charset) {
+        return None;
     }
-    Some(mime.to_string())
+    Some(mime.to_ascii_lowercase())
 }
 
 /// `form-data; name="..."[; filename="..."]` (`v` starts at `offset` in the body): the name,
