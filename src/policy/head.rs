@@ -149,11 +149,14 @@ fn parse_len(v: &[u8]) -> Option<u64> {
 /// `application/json`, optionally with one `charset=utf-8` parameter (case-insensitive,
 /// optionally quoted). Any other parameter, a repeated charset, or another type is refused.
 pub fn is_json_utf8(ct: &[u8]) -> bool {
-    media_type(ct).is_some_and(|(mime, params)| {
-        mime.eq_ignore_ascii_case("application/json")
-            && params.len() <= 1
-            && params.iter().all(Param::is_utf8_charset)
-    })
+    let Some((mime, mut params)) = media_type(ct) else {
+        return false;
+    };
+    mime.eq_ignore_ascii_case("application/json")
+        && match params.next() {
+            None => true,
+            Some(p) => p.is_some_and(|p| p.is_utf8_charset()) && params.next().is_none(),
+        }
 }
 
 /// One parameter of a `Content-Type` value.
@@ -180,22 +183,21 @@ fn trim(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_ascii_whitespace())
 }
 
-/// A `Content-Type` value split into its media type (trimmed) and its parameters; empty ones
-/// (`;;`) are skipped. `None` if it is not UTF-8 or a parameter has no `=`.
-pub fn media_type(ct: &[u8]) -> Option<(&str, Vec<Param<'_>>)> {
+/// A `Content-Type` value split into its media type (trimmed) and its parameters, in order
+/// (empty ones, `;;`, skipped; `None` for one without `=`). `None` if it is not UTF-8.
+pub fn media_type(ct: &[u8]) -> Option<(&str, impl Iterator<Item = Option<Param<'_>>>)> {
     let mut parts = std::str::from_utf8(ct).ok()?.split(';');
     let mime = trim(parts.next().unwrap_or(""));
-    let mut params = Vec::new();
-    for p in parts.map(trim).filter(|p| !p.is_empty()) {
+    let params = parts.map(trim).filter(|p| !p.is_empty()).map(|p| {
         let (name, value) = p.split_once('=')?;
         let value = trim(value);
         let unquoted = value.strip_prefix('"').and_then(|x| x.strip_suffix('"'));
-        params.push(Param {
+        Some(Param {
             name: trim(name),
             value: unquoted.unwrap_or(value),
             quoted: unquoted.is_some(),
-        });
-    }
+        })
+    });
     Some((mime, params))
 }
 

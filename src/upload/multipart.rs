@@ -4,7 +4,7 @@
 //! transfer encoding, bare LF line ends, bytes after the closing delimiter) is refused, so the
 //! filter never guesses where a part ends.
 
-use crate::policy::head::{media_type, Param};
+use crate::policy::head::media_type;
 use std::ops::Range;
 
 /// Longest boundary RFC 2046 allows.
@@ -38,6 +38,7 @@ pub fn boundary(content_type: &[u8]) -> Option<String> {
     }
     let mut found: Option<String> = None;
     for p in params {
+        let p = p?;
         // `charset=utf-8` says nothing new; any other parameter is unknown.
         if p.is_utf8_charset() {
             continue;
@@ -182,7 +183,7 @@ fn part_head(head: &[u8], offset: usize, content: Range<usize>) -> Option<Part> 
 /// `charset=utf-8`. Any other parameter (a charset a server might decode the content with)
 /// is refused.
 fn part_type(v: &[u8]) -> Option<String> {
-    let (mime, params) = media_type(v)?;
+    let (mime, mut params) = media_type(v)?;
     let token = |t: &str| {
         !t.is_empty()
             && t.bytes()
@@ -192,7 +193,7 @@ fn part_type(v: &[u8]) -> Option<String> {
     if !token(ty) || !token(sub) {
         return None;
     }
-    if !params.iter().all(Param::is_utf8_charset) {
+    if !params.all(|p| p.is_some_and(|p| p.is_utf8_charset())) {
         return None;
     }
     Some(mime.to_ascii_lowercase())
