@@ -110,9 +110,10 @@ fn inspect(
     let lines = Lines {
         policy,
         actions,
-        // A batch line is an API request; fine-tune and evals lines are the customer's own
-        // JSON, where `id` or `type` may hold anything.
-        batch: (purpose == "batch").then_some(project),
+        file: match purpose {
+            "batch" => JsonlFile::Batch(project),
+            _ => JsonlFile::FreeForm,
+        },
     };
     if let Some(new_content) = lines.inspect(text, &mut renderer, &mut outcome)? {
         // A part that states its length (OkHttp) must state the new one.
@@ -202,8 +203,17 @@ fn inspect_filename(
 struct Lines<'a> {
     policy: &'a Policy,
     actions: &'a ActionTable,
-    /// A batch input file, under this project (if any): each line is checked as a request.
-    batch: Option<Option<&'a Project>>,
+    file: JsonlFile<'a>,
+}
+
+/// What the lines of a JSONL file are.
+#[derive(Clone, Copy)]
+enum JsonlFile<'a> {
+    /// Requests of a batch input file, under this project (if any): each line is checked as
+    /// if it were sent directly.
+    Batch(Option<&'a Project>),
+    /// The customer's own JSON (fine-tune, evals), where `id` or `type` may hold anything.
+    FreeForm,
 }
 
 impl Lines<'_> {
@@ -217,9 +227,9 @@ impl Lines<'_> {
         outcome: &mut BodyOutcome,
     ) -> Result<Option<Vec<u8>>, Reason> {
         let ep = document_endpoint();
-        let kind = match self.batch {
-            Some(_) => DocumentKind::Request,
-            None => DocumentKind::FreeForm,
+        let kind = match self.file {
+            JsonlFile::Batch(_) => DocumentKind::Request,
+            JsonlFile::FreeForm => DocumentKind::FreeForm,
         };
         // Each custom_id sent, and whether a rewrite made it.
         let mut ids: HashMap<String, bool> = HashMap::new();
@@ -240,7 +250,7 @@ impl Lines<'_> {
             let bytes = line.as_bytes();
             let part = inspect_document(self.policy, self.actions, &ep, bytes, kind, renderer);
             let rewrite = absorb(part, outcome)?;
-            if let Some(project) = self.batch {
+            if let JsonlFile::Batch(project) = self.file {
                 let id = batch_line(rewrite.as_deref().unwrap_or(bytes), project)?;
                 let rewritten = rewrite.is_some();
                 if let Some(before) = ids.insert(id, rewritten) {

@@ -6,6 +6,8 @@ with an OpenAI-shaped error; batch lines are held to the project's endpoint and 
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import json
 
 import openai
@@ -32,9 +34,6 @@ def sdk(envoy: Envoy, headers: dict[str, str] | None = None) -> openai.OpenAI:
 
 def multipart_of(body: bytes, content_type: str) -> dict[str, tuple[str | None, bytes]]:
     """The fields of a multipart body, parsed by the standard library (not by our parser)."""
-    import email.parser
-    import email.policy
-
     msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
     assert msg.is_multipart()
