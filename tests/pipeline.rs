@@ -398,3 +398,31 @@ fn member_names_of_json_inside_a_string_are_scanned() {
     assert!(out
         .starts_with(r#"{"model":"m","messages":[{"role":"tool","tool_call_id":"c1","content":"#));
 }
+
+#[test]
+fn caller_chosen_member_names_of_a_request_are_redacted() {
+    // A `metadata` key, a tool schema's property, a field the walker does not know: names the
+    // caller chose reach the upstream like values do.
+    let body = r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":{"jane@example.com":"x"},"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"card 4111 1111 1111 1111":{"type":"string"}},"additionalProperties":false}}}],"x_note":{"bob@example.org":1}}"#;
+    let out = rewritten(CHAT, body);
+    assert_eq!(
+        out,
+        r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":{"[EMAIL]":"x"},"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"card [CARD]":{"type":"string"}},"additionalProperties":false}}}],"x_note":{"[EMAIL]":1}}"#
+    );
+    // Two names that redact alike would collide: refused, never merged.
+    let body = r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":{"a@example.com":"1","b@example.com":"2"}}"#;
+    assert_eq!(run(CHAT, body), Verdict::Deny(Reason::RedactionUnsettled));
+}
+
+#[test]
+fn a_customer_term_that_is_an_api_word_leaves_the_apis_names_alone() {
+    let policy = r#"{"detectors":{"keywords":[{"id":"content","terms":["content","metadata"]}]}}"#;
+    let body = r#"{"model":"m","messages":[{"role":"user","content":"the content"}],"metadata":{"k":"v"}}"#;
+    let Verdict::Rewrite(out) = run_with(policy, CHAT, body) else {
+        panic!("expected a rewrite");
+    };
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        r#"{"model":"m","messages":[{"role":"user","content":"the [CONTENT]"}],"metadata":{"k":"v"}}"#
+    );
+}

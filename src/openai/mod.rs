@@ -3,6 +3,7 @@
 
 pub mod endpoint;
 pub mod facts;
+pub mod names;
 pub mod walker;
 
 pub use endpoint::{classify, ApiKind, Endpoint};

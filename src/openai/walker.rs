@@ -2,7 +2,8 @@
 //! number, so that nothing the upstream reads goes unscanned.
 //!
 //! Every string is visited, including under keys the walker does not know (`metadata`,
-//! `user`, tool schemas, future API fields), except:
+//! `user`, tool schemas, future API fields), and so is every member name that is not one of
+//! the API's own words ([`super::names`]: a `metadata` key, a schema property), except:
 //! - in a request body, values of structural keys whose meaning the upstream parses
 //!   (`model`, `role`, `type`, ids): scanning cannot find text there and rewriting them would
 //!   break the request (free-form JSON, such as JSON inside a string, is walked whole);
@@ -11,6 +12,7 @@
 //! Strings inside one `content` array (the parts of one message) share a group, so that the
 //! pipeline scans them as one text and finds a value split across two parts.
 
+use super::names::is_api_name;
 use crate::json::{Span, Str, Value};
 
 /// Keys whose string values are identifiers or enums, never free text.
@@ -57,7 +59,7 @@ pub struct TextSeg {
     /// Conversation text (under `content`, `text`, `input`, `prompt`, `instructions`,
     /// `output`): consecutive flow strings are scanned as one text, separated by a space.
     pub flow: bool,
-    /// A member name of free-form JSON (not a value).
+    /// A member name (not a value).
     pub key: bool,
 }
 
@@ -86,10 +88,10 @@ pub fn walk(src: &str, root: &Value, out: &mut Walk) {
     walk_with(src, root, true, out);
 }
 
-/// Walks a parsed document. `api_keys`: the member names and the values of
-/// [`STRUCTURAL_KEYS`] are the API's and are not scanned; false for free-form JSON that no
-/// API parses (JSON inside a string, an evals item), where names, `"id"` or `"type"` may hold
-/// anything.
+/// Walks a parsed document. `api_keys`: the API's own member names
+/// ([`is_api_name`]) and the values of [`STRUCTURAL_KEYS`] are not scanned; false for
+/// free-form JSON that no API parses (JSON inside a string, an evals item), where any name,
+/// `"id"` or `"type"` may hold anything.
 pub fn walk_with(src: &str, root: &Value, api_keys: bool, out: &mut Walk) {
     let mut w = Walker {
         src,
@@ -149,9 +151,9 @@ impl Walker<'_, '_> {
             }
             Value::Object(members) => {
                 for m in members {
-                    // In free-form JSON a member name is data too (`{"jane@example.com": 3}`);
-                    // a request's names are the API's.
-                    if !self.api_keys {
+                    // A member name is data too (`{"jane@example.com": 3}`): every name of
+                    // free-form JSON, and a request's names other than the API's own words.
+                    if !self.api_keys || !is_api_name(&m.key.decode(self.src)) {
                         let group = self.group();
                         self.out.texts.push(TextSeg {
                             str: m.key,
@@ -220,7 +222,29 @@ mod tests {
             "metadata":{"note":"x"},"user":"u1","tools":[{"type":"function",
             "function":{"name":"f","description":"d","parameters":{"type":"object"}}}]}"#;
         let t: Vec<String> = texts(src).into_iter().map(|(s, _)| s).collect();
-        assert_eq!(t, ["hi", "x", "u1", "f", "d"]);
+        assert_eq!(t, ["hi", "note", "x", "u1", "f", "d"]);
+    }
+
+    #[test]
+    fn caller_chosen_member_names_are_text_and_the_apis_are_not() {
+        let src = r#"{"model":"m","metadata":{"jane@example.com":"v","$ref":"w"},
+            "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object",
+            "properties":{"acct 4111":{"type":"string"}},"additionalProperties":false}}}],
+            "x_fut\u0075re":{"type":1}}"#;
+        let v = parse(src, &Limits::default()).unwrap();
+        let mut w = Walk::default();
+        walk(src, &v, &mut w);
+        let names: Vec<String> = w
+            .texts
+            .iter()
+            .filter(|t| t.key)
+            .map(|t| t.str.decode(src).into_owned())
+            .collect();
+        assert_eq!(names, ["jane@example.com", "acct 4111", "x_future"]);
+        // Every name of free-form JSON is text, the API's words included.
+        let mut w = Walk::default();
+        walk_with(src, &v, false, &mut w);
+        assert_eq!(w.texts.iter().filter(|t| t.key).count(), 16);
     }
 
     #[test]
@@ -230,7 +254,8 @@ mod tests {
         let mut w = Walk::default();
         walk(src, &v, &mut w);
         let flows: Vec<bool> = w.texts.iter().map(|t| t.flow).collect();
-        assert_eq!(flows, [true, true, false, false]);
+        // `k`, a caller's name, is text too, and no conversation text.
+        assert_eq!(flows, [true, true, false, false, false]);
     }
 
     #[test]
@@ -247,7 +272,7 @@ mod tests {
     fn skips_data_urls_and_blobs_and_counts_them() {
         let blob = "QUJD".repeat(100) + "9Z";
         let src = format!(
-            r#"{{"a":"data:image/png;base64,iVBORw0KGgo=","b":"{blob}","c":"data:text/plain,hello"}}"#
+            r#"{{"url":"data:image/png;base64,iVBORw0KGgo=","data":"{blob}","text":"data:text/plain,hello"}}"#
         );
         let v = parse(&src, &Limits::default()).unwrap();
         let mut w = Walk::default();
@@ -259,8 +284,8 @@ mod tests {
     #[test]
     fn text_behind_a_data_url_prefix_is_scanned() {
         // Only a base64 payload is opaque (`\/` is an escaped `/`); anything else is text.
-        let src = r#"{"a":"data:;base64, my SSN is 536-22-8351","b":"data:;base64,jane@example.com",
-            "c":"data:image/png;base64,iVBO\/Rw0KGgo="}"#;
+        let src = r#"{"url":"data:;base64, my SSN is 536-22-8351","data":"data:;base64,jane@example.com",
+            "text":"data:image/png;base64,iVBO\/Rw0KGgo="}"#;
         let v = parse(src, &Limits::default()).unwrap();
         let mut w = Walk::default();
         walk(src, &v, &mut w);

@@ -131,3 +131,27 @@ def test_sensitive_values_under_unknown_keys_are_redacted(envoy: Envoy, mock) ->
     sent = json.loads(assert_redacted_upstream(req["body"]))
     assert sent["messages"] == [{"role": "user", "content": "hello"}]
     _assert_redact_record(envoy, mark, "/v1/chat/completions")
+
+
+def test_member_names_the_caller_chose_are_redacted(envoy: Envoy, client: openai.OpenAI,
+                                                    mock) -> None:
+    """A metadata key and a tool schema's property name are the caller's data: the SDK sends
+    them, the upstream gets placeholders, the API's own names arrive as sent."""
+    mark = envoy.log_offset()
+    client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "hello"}],
+        metadata={EMAIL: "owner"},
+        tools=[{"type": "function", "function": {
+            "name": "lookup",
+            "parameters": {"type": "object",
+                           "properties": {f"card {CARD}": {"type": "string"}},
+                           "required": [], "additionalProperties": False}}}],
+    )
+    req = _one_upstream(mock, "/v1/chat/completions")
+    sent = json.loads(assert_redacted_upstream(req["body"]))
+    assert sent["metadata"] == {"[EMAIL]": "owner"}
+    params = sent["tools"][0]["function"]["parameters"]
+    assert list(params["properties"]) == ["card [CARD]"]
+    assert params["additionalProperties"] is False and params["required"] == []
+    _assert_redact_record(envoy, mark, "/v1/chat/completions")
