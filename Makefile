@@ -54,7 +54,7 @@ lint:
 validate: build venv
 	$(VPY) tests/validate_envoy.py --envoy $(ENVOY) --wasm $(WASM) --policies envoy/policies envoy
 
-## bench: Envoy CPU per request, rps, p50/p99: no filter, buffer filter, the floor, ours (~22 min); writes BENCHMARKS.md
+## bench: Envoy CPU per request, rps, p50/p99: no filter, buffer filter, the floor, the JSON floor, ours (~28 min); writes BENCHMARKS.md
 bench: build venv
 	$(PYTHON) bench/run.py --envoy $(ENVOY) --ours $(WASM) --out BENCHMARKS.md
 

@@ -8,6 +8,8 @@ One Envoy (`--concurrency 1`) per configuration, all on loopback, in front of on
   buffer  Envoy's own buffer filter (envoy.filters.http.buffer)
   floor   bench/floor: a minimal wasm filter that holds headers, copies the body out once and
           scans it once (the least a body-inspecting wasm filter can cost)
+  floor-json  the floor built with its `json` feature: also one validating serde_json pass
+          over the body (the least a filter that must know a JSON body's text fields can cost)
   ours    the compliance filter with the given policy (default `{}`: every detector on)
 
 For every body x connections x repetition, the configurations run back to back (so ratios compare
@@ -55,12 +57,13 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 TARGET = BENCH / "target"
 FLOOR_WASM = TARGET / "wasm32-wasip1" / "release" / "bench_floor.wasm"
+FLOOR_JSON_WASM = TARGET / "floor-json" / "wasm32-wasip1" / "release" / "bench_floor.wasm"
 UPSTREAM_BIN = TARGET / "release" / "bench-upstream"
 OURS_REL = Path("target/wasm32-wasip1/release/openai_compliance_filter.wasm")
 # Above the largest bench body and the filter's default body cap (10 MiB).
 BUFFER_LIMIT = 16 * 1024 * 1024
 BUFFER_FILTER_MAX = 10 * 1024 * 1024
-CONFIGS = ["none", "buffer", "floor", "ours"]
+CONFIGS = ["none", "buffer", "floor", "floor-json", "ours"]
 DEFAULT_HEADERS = ["Authorization: Bearer sk-proj-benchmarkkeybenchmarkkeybenchmarkkey"]
 
 CHILDREN = []
@@ -134,9 +137,9 @@ def ensure_wrk():
     raise BenchError("wrk is not installed and could not be installed (see the line above)")
 
 
-def cargo_build(crate_dir, what):
-    log(f"building {what} (cargo build --release in {crate_dir.relative_to(REPO)})")
-    r = subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=crate_dir)
+def cargo_build(crate_dir, what, extra=()):
+    log(f"building {what} (cargo build --release {' '.join(extra)} in {crate_dir.relative_to(REPO)})")
+    r = subprocess.run(["cargo", "build", "--release", "--quiet", *extra], cwd=crate_dir)
     if r.returncode != 0:
         raise BenchError(f"building {what} failed")
 
@@ -171,7 +174,10 @@ def http_filters(config, args):
             },
             router,
         ]
-    wasm, policy = (FLOOR_WASM, "") if config == "floor" else (args.ours, args.policy_json)
+    wasm, policy = {
+        "floor": (FLOOR_WASM, ""),
+        "floor-json": (FLOOR_JSON_WASM, ""),
+    }.get(config, (args.ours, args.policy_json))
     return [
         {
             "name": "envoy.filters.http.wasm",
@@ -549,6 +555,8 @@ def write_report(path, ctx):
     w(f"| load | {ctx['wrk_version']}, 1 thread, {', '.join(map(str, a.conns))} connections, "
       f"{a.duration} s per run, {a.reps} repetition(s), median reported |")
     w(f"| floor module | `bench/floor` ({ctx['wasm_sha']['floor']}) |")
+    if "floor-json" in cfgs:
+        w(f"| JSON floor module | `bench/floor`, feature `json` ({ctx['wasm_sha']['floor-json']}) |")
     if "ours" in cfgs:
         w(f"| our module | `{a.ours}` ({ctx['wasm_sha']['ours']}) |")
         w(f"| policy (ours) | `{a.policy_desc}` |")
@@ -561,6 +569,11 @@ def write_report(path, ctx):
     w("- **floor**: `bench/floor`, a minimal proxy-wasm filter (V8): holds the headers, buffers the "
       "body, copies it out of the host once at end of stream, counts its `@` bytes once. The least "
       "any body-inspecting wasm filter costs.")
+    if "floor-json" in cfgs:
+        w("- **floor-json**: the floor built with its `json` feature: the same, plus one validating "
+          "serde_json pass over the body (`IgnoredAny`: nothing decoded, kept or allocated). Not a "
+          "target, a yardstick: the least any filter that must know which fields of a JSON body "
+          "hold text (and refuse one that is not JSON) adds to the floor.")
     w("- **ours**: the compliance filter (V8, `allow_on_headers_stop_iteration: true`, fail closed)"
       + ("" if "ours" in cfgs else " -- **skipped in this run (`--skip-ours`)**") + ".")
     w("")
@@ -588,8 +601,10 @@ def write_report(path, ctx):
         w("")
         w("### Envoy CPU per request (µs: utime+stime of the Envoy process / requests it forwarded)")
         w("")
-        w("| body | " + " | ".join(cfgs) + " | floor/buffer | ours/buffer | ours/floor | ours MB/s per core |")
-        w("|---|" + "---:|" * (len(cfgs) + 4))
+        jf = "floor-json" in cfgs
+        w("| body | " + " | ".join(cfgs) + " | floor/buffer | ours/buffer | ours/floor"
+          + (" | floor-json/floor | ours/floor-json" if jf else "") + " | ours MB/s per core |")
+        w("|---|" + "---:|" * (len(cfgs) + 4 + (2 if jf else 0)))
         for b in bnames:
             size = ctx["sizes"][b]
             ours = cell("ours", b, c, "cpu_us_per_req")
@@ -598,6 +613,8 @@ def write_report(path, ctx):
               + f" | {fmt_ratio(ratio('floor', 'buffer', b, c, 'cpu_us_per_req'))}"
               + f" | {fmt_ratio(ratio('ours', 'buffer', b, c, 'cpu_us_per_req'))}"
               + f" | {fmt_ratio(ratio('ours', 'floor', b, c, 'cpu_us_per_req'))}"
+              + (f" | {fmt_ratio(ratio('floor-json', 'floor', b, c, 'cpu_us_per_req'))}"
+                 f" | {fmt_ratio(ratio('ours', 'floor-json', b, c, 'cpu_us_per_req'))}" if jf else "")
               + f" | {fmt(mbps, 1 if mbps < 10 else 0)} |")
         w("")
         w("### Requests per second")
@@ -761,7 +778,7 @@ def parse_args(argv):
     p.add_argument("--header", action="append", help="extra request header 'Name: value' (default: a fake Authorization)")
     p.add_argument("--seed", type=int, default=7, help="body generator seed")
     p.add_argument("--audit-log", action="store_true", help="let Envoy write the filter's info-level audit lines (to /dev/null); default: Envoy logs at warn, so they are dropped by the host")
-    p.add_argument("--max-minutes", type=float, help="stop measuring (and fail) past this wall time (default 30; quick 5)")
+    p.add_argument("--max-minutes", type=float, help="stop measuring (and fail) past this wall time (default 45; quick 5)")
     p.add_argument("--no-redaction-check", action="store_true", help="don't require ours to rewrite with-findings bodies (for policies that don't redact)")
     p.add_argument("--core", choices=["auto", "skip"], help="run bench_core if the repo has it (default auto; quick skip)")
     p.add_argument("--core-timeout", type=int, default=600)
@@ -772,7 +789,7 @@ def parse_args(argv):
     a.warmup = a.warmup if a.warmup is not None else (0 if q else 1)
     a.reps = a.reps or (1 if q else 3)
     a.conns = a.conns or ([16] if q else [2, 16])
-    a.max_minutes = a.max_minutes or (5 if q else 30)
+    a.max_minutes = a.max_minutes or (5 if q else 45)
     a.core = a.core or ("skip" if q else "auto")
     a.header = a.header or DEFAULT_HEADERS
     a.repo = a.repo.resolve()
@@ -822,6 +839,9 @@ def main(argv):
     args.wrk = ensure_wrk()
     if not args.no_build:
         cargo_build(BENCH / "floor", "the floor filter")
+        if "floor-json" in configs:
+            cargo_build(BENCH / "floor", "the JSON floor filter",
+                        ["--features", "json", "--target-dir", str(TARGET / "floor-json")])
         cargo_build(BENCH / "upstream", "the mock upstream")
 
     log("generating bodies")
@@ -844,9 +864,11 @@ def main(argv):
         b["file"] = workdir / f"{b['name']}.json"
         b["file"].write_bytes(b["body"])
 
-    # What is measured, named now: the tree may move on while the runs go (22 minutes).
+    # What is measured, named now: the tree may move on while the runs go (28 minutes).
     commit = tool_version(["git", "-C", str(args.repo), "rev-parse", "--short", "HEAD"])
     wasm_sha = {"floor": sha256_short(FLOOR_WASM)}
+    if "floor-json" in configs:
+        wasm_sha["floor-json"] = sha256_short(FLOOR_JSON_WASM)
     if "ours" in configs:
         wasm_sha["ours"] = sha256_short(args.ours)
 
@@ -897,7 +919,7 @@ def main(argv):
         if warm:
             continue
         results.setdefault((c, b["name"], conns), []).append(r)
-        log(f"rep {rep + 1} {b['name']:<24} c={conns:<2} {c:<6} "
+        log(f"rep {rep + 1} {b['name']:<24} c={conns:<2} {c:<10} "
             f"{r['rps']:9.0f} rps  {r['cpu_us_per_req']:9.1f} us/req  "
             f"p50 {r['p50_us'] / 1000:7.2f} ms  p99 {r['p99_us'] / 1000:7.2f} ms"
             + ("  <-- FAILED" if bad else ""))
@@ -907,6 +929,8 @@ def main(argv):
 
     core, core_reason = run_core(args)
     wasm_sizes = {"floor (bench/floor)": FLOOR_WASM.stat().st_size}
+    if "floor-json" in configs:
+        wasm_sizes["floor-json (bench/floor, feature json)"] = FLOOR_JSON_WASM.stat().st_size
     if "ours" in configs:
         wasm_sizes["ours (openai_compliance_filter.wasm)"] = args.ours.stat().st_size
     if "ours" in configs and sha256_short(args.ours) != wasm_sha["ours"]:
