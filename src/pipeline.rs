@@ -305,15 +305,27 @@ fn inspect_once(
         let matched = stream.text.get(m.start..m.end).unwrap_or("");
         let replacement = renderer.render(m.rule, m.action, matched);
         let first = stream.segs.partition_point(|s| s.end <= m.start);
+        let covered = || {
+            stream
+                .segs
+                .iter()
+                .enumerate()
+                .skip(first)
+                .take_while(|(_, seg)| seg.start < m.end)
+                .filter(|(_, seg)| m.start.max(seg.start) < m.end.min(seg.end))
+        };
+        // A member name is changed only by a finding within it. One that merely runs on into
+        // the names (a PEM block with no END line runs across newlines) stops before them,
+        // unless it covers names alone: then it takes them as it takes values. Whatever a
+        // name holds of its own, the rescan below finds.
+        let within = |seg: &StreamSeg| !seg.text.key || (seg.start <= m.start && m.end <= seg.end);
+        let spare_names = covered().any(|(_, seg)| within(seg));
         let mut text = Some(replacement);
-        for (i, seg) in stream.segs.iter().enumerate().skip(first) {
-            if seg.start >= m.end {
-                break;
-            }
-            let (s, e) = (m.start.max(seg.start), m.end.min(seg.end));
-            if s >= e {
+        for (i, seg) in covered() {
+            if spare_names && !within(seg) {
                 continue;
             }
+            let (s, e) = (m.start.max(seg.start), m.end.min(seg.end));
             if let Some(list) = pieces.get_mut(i) {
                 list.push(Piece {
                     start: s - seg.start,
@@ -505,7 +517,9 @@ impl<'a> Docs<'a> {
         let mut embedded: Vec<(usize, String, Value)> = Vec::new();
         if nesting < MAX_EMBEDDED_JSON {
             for (i, seg) in w.texts.iter().enumerate() {
-                if !may_hold_json(seg.str.span.of(&text)) {
+                // A member name that reads as JSON is scanned as text: as a document of its
+                // own, a rewrite of it (`["[EMAIL]"]`) could repeat another name unnoticed.
+                if seg.key || !may_hold_json(seg.str.span.of(&text)) {
                     continue;
                 }
                 let decoded = seg.str.decode(&text);
@@ -537,30 +551,47 @@ impl<'a> Docs<'a> {
     }
 
     /// Every scannable string of every document, decoded and joined: parts of one group with
-    /// nothing between them, other strings with a newline.
+    /// nothing between them, other strings with a newline. Member names come after all the
+    /// values: a name between two parts of a message (`{"text":"4111 1111","x":0},{"text":
+    /// " 1111 1111"}`) would break the join that finds a value split across them.
     fn stream(&self) -> Stream {
         let mut text = String::new();
         let mut segs = Vec::new();
         let mut last: Option<(usize, u32, bool)> = None;
+        for names in [false, true] {
+            self.stream_into(names, &mut text, &mut segs, &mut last);
+        }
+        Stream { text, segs }
+    }
+
+    /// Appends the values (`names` false) or the member names of every document to the
+    /// stream.
+    fn stream_into(
+        &self,
+        names: bool,
+        text: &mut String,
+        segs: &mut Vec<StreamSeg>,
+        last: &mut Option<(usize, u32, bool)>,
+    ) {
         for (d, doc) in self.docs.iter().enumerate() {
             for (i, seg) in doc.walk.texts.iter().enumerate() {
                 // `containers` is sorted (pushed in text order): a linear `contains` here made
                 // a body of many small JSON-in-string values quadratic.
-                if doc.containers.binary_search(&i).is_ok() {
+                if seg.key != names || doc.containers.binary_search(&i).is_ok() {
                     continue;
                 }
                 // Parts of one message: nothing between them. Conversation text of different
                 // messages: a space, so a value split across two messages is found. Anything
                 // else: a newline, which no detector matches across.
-                match last {
+                match *last {
                     Some((ld, lg, _)) if (ld, lg) == (d, seg.group) => {}
                     Some((_, _, true)) if seg.flow => text.push(' '),
                     Some(_) => text.push('\n'),
                     None => {}
                 }
-                last = Some((d, seg.group, seg.flow));
+                *last = Some((d, seg.group, seg.flow));
                 let start = text.len();
-                seg.str.decode_into(&doc.text, &mut text);
+                seg.str.decode_into(&doc.text, text);
                 segs.push(StreamSeg {
                     doc: d,
                     text: *seg,
@@ -569,7 +600,6 @@ impl<'a> Docs<'a> {
                 });
             }
         }
-        Stream { text, segs }
     }
 
     /// Applies edits to every document, innermost first, and returns the new body (None when

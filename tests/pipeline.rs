@@ -426,3 +426,55 @@ fn a_customer_term_that_is_an_api_word_leaves_the_apis_names_alone() {
         r#"{"model":"m","messages":[{"role":"user","content":"the [CONTENT]"}],"metadata":{"k":"v"}}"#
     );
 }
+
+#[test]
+fn a_caller_chosen_name_between_two_parts_keeps_them_joined() {
+    // Names are scanned after all the values: between the parts of one message, or between
+    // two messages, a name would break the join that finds a value split across them.
+    let body = r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"card 4111 1111","x_tag":0},{"type":"text","text":" 1111 1111"}]}]}"#;
+    let out = rewritten(CHAT, body);
+    assert!(
+        !out.contains("4111 1111") && out.contains("[CARD]"),
+        "{out}"
+    );
+    assert!(out.contains(r#""x_tag":0"#), "{out}");
+    let body = r#"{"model":"m","messages":[{"role":"user","content":"card 4111 1111","x_tag":null},{"role":"user","content":"1111 1111"}]}"#;
+    let out = rewritten(CHAT, body);
+    assert!(
+        !out.contains("4111 1111") && out.contains("[CARD]"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_name_that_reads_as_json_is_text_and_cannot_collide_unseen() {
+    let body = r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":{"[\"a@example.com\"]":"1","[\"b@example.com\"]":"2"}}"#;
+    assert_eq!(run(CHAT, body), Verdict::Deny(Reason::RedactionUnsettled));
+    let body = r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":{"[\"a@example.com\"]":"1"}}"#;
+    assert!(rewritten(CHAT, body).contains(r#""metadata":{"[\"[EMAIL]\"]":"1"}"#));
+}
+
+#[test]
+fn a_finding_that_runs_on_into_the_names_leaves_them_alone() {
+    // A private key with no END line runs on across newlines, into the names scanned after
+    // the values: it is redacted, the schema's property names are not blanked.
+    let key = format!(
+        "-----BEGIN RSA PRIVATE KEY-----\\n{}",
+        "MIIEowIBAAKCAQEA".repeat(8)
+    );
+    let body = format!(
+        r#"{{"model":"m","messages":[{{"role":"user","content":"{key}"}}],"tools":[{{"type":"function","function":{{"name":"f","parameters":{{"type":"object","properties":{{"limit":{{"type":"integer"}},"offset":{{"type":"integer"}}}}}}}}}}]}}"#
+    );
+    let out = rewritten(CHAT, &body);
+    assert!(!out.contains("MIIEowIBAAKCAQEA"), "{out}");
+    assert!(
+        out.contains(r#""properties":{"limit":{"type":"integer"},"offset":{"type":"integer"}}"#),
+        "{out}"
+    );
+}
+
+#[test]
+fn logit_bias_token_ids_pass_as_sent() {
+    let body = r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"logit_bias":{"50256":-100,"1234":5,"199999":1}}"#;
+    assert_eq!(run(CHAT, body), Verdict::Forward);
+}

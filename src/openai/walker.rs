@@ -230,7 +230,7 @@ mod tests {
         let src = r#"{"model":"m","metadata":{"jane@example.com":"v","$ref":"w"},
             "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object",
             "properties":{"acct 4111":{"type":"string"}},"additionalProperties":false}}}],
-            "x_fut\u0075re":{"type":1}}"#;
+            "x_fut\u0075re":{"typ\u0065":1}}"#;
         let v = parse(src, &Limits::default()).unwrap();
         let mut w = Walk::default();
         walk(src, &v, &mut w);
@@ -240,6 +240,7 @@ mod tests {
             .filter(|t| t.key)
             .map(|t| t.str.decode(src).into_owned())
             .collect();
+        // Names are judged decoded: `typ\u0065` is the API's `type`, `x_fut\u0075re` is not.
         assert_eq!(names, ["jane@example.com", "acct 4111", "x_future"]);
         // Every name of free-form JSON is text, the API's words included.
         let mut w = Walk::default();

@@ -380,3 +380,17 @@ fn a_stated_part_length_follows_the_rewrite() {
         assert_eq!(stated, sent.len().to_string(), "{out}");
     }
 }
+
+#[test]
+fn a_batch_lines_caller_chosen_names_are_redacted_and_its_own_are_not() {
+    // A customer term equal to the batch line's own words changes none of them.
+    let p = policy(r#"{"detectors":{"keywords":[{"id":"words","terms":["body","custom_id"]}]}}"#);
+    let content = jsonl(&[
+        r#"{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":{"jane@example.com":"owner"}}}"#.to_string(),
+    ]);
+    let out = rewritten(&run(&p, None, &upload("batch", "in.jsonl", &content)));
+    assert!(
+        out.contains(r#"{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":{"[EMAIL]":"owner"}}}"#),
+        "{out}"
+    );
+}
