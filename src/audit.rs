@@ -163,8 +163,9 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
-    /// Fills the finding counts from the pipeline's, naming rules and categories.
-    pub fn set_findings(&mut self, counts: &FindingCounts, policy: &Policy) {
+    /// Adds the pipeline's finding counts (the query string's, then the body's), naming rules
+    /// and categories.
+    pub fn add_findings(&mut self, counts: &FindingCounts, policy: &Policy) {
         for (rule, n) in &counts.by_rule {
             if let Some(meta) = policy.detectors.rule(*rule) {
                 *self.findings.entry(meta.id.to_string()).or_default() += n;
@@ -367,7 +368,7 @@ mod tests {
             decision: Decision::Redact,
             ..AuditRecord::default()
         };
-        r.set_findings(
+        r.add_findings(
             &FindingCounts {
                 by_rule: vec![(0, 2)],
                 by_action: vec![("redact", 2)],

@@ -10,6 +10,7 @@ use crate::pipeline::{inspect_body, Verdict};
 use crate::policy::head::{self, HeaderPairs};
 use crate::policy::retention::{self, BodyChange};
 use crate::policy::{error_body, hygiene, project, Reason};
+use crate::query::inspect_query;
 use crate::upload::inspect_upload;
 use crate::usage::UsageReader;
 use std::rc::Rc;
@@ -79,6 +80,8 @@ pub struct Exchange {
     project: Option<usize>,
     /// The model the Azure deployment in the path serves.
     deployment_model: Option<String>,
+    /// The path with its query string redacted, to set before the request goes on.
+    redacted_path: Option<String>,
     response: ResponseState,
 }
 
@@ -108,6 +111,7 @@ impl Exchange {
             max_body_bytes,
             project: None,
             deployment_model: None,
+            redacted_path: None,
             response: ResponseState::default(),
         }
     }
@@ -164,6 +168,14 @@ impl Exchange {
         self.record.project = one(hygiene::PROJECT);
         self.record.organization = one(hygiene::ORGANIZATION);
         let (step, route) = self.head(&policy, headers, end_of_stream);
+        let step = match (self.redacted_path.take(), step) {
+            (_, reply @ Step::Reply { .. }) | (None, reply) => reply,
+            (Some(path), step) => Step::SetRequestHeader {
+                name: ":path".into(),
+                value: Some(path),
+                then: Box::new(step),
+            },
+        };
         match (&policy.register.routing_header, step) {
             (_, reply @ Step::Reply { .. }) | (None, reply) => reply,
             (Some(name), step) => Step::SetRequestHeader {
@@ -239,6 +251,9 @@ impl Exchange {
                 self.declared_len = h.declared_len;
                 self.upload_boundary = h.upload_boundary;
                 self.endpoint = Some(h.endpoint);
+                if let Some(step) = self.query(policy, headers) {
+                    return (step, route);
+                }
                 if !h.inspect_body {
                     self.stage = Stage::Done;
                     return (Step::Continue, route);
@@ -252,6 +267,37 @@ impl Exchange {
             }
         };
         (step, route)
+    }
+
+    /// The query string, inspected like the body's strings: a denial is returned (the reply,
+    /// or in `audit` mode the step on); a redaction is kept for [`Self::on_request_headers`]
+    /// to set as the new `:path`.
+    fn query(&mut self, policy: &Policy, headers: &HeaderPairs) -> Option<Step> {
+        let path = head::single(headers, ":path").ok().flatten()?;
+        // (A path that is no UTF-8 never gets here: the target check refuses it.)
+        let path = std::str::from_utf8(path).ok()?;
+        let rules = self.project.and_then(|i| policy.register.project(i));
+        let actions = rules
+            .and_then(|p| p.actions.as_ref())
+            .unwrap_or(&policy.actions);
+        let outcome = inspect_query(policy, actions, path)?;
+        self.record.add_findings(&outcome.counts, policy);
+        match outcome.verdict {
+            Verdict::Deny(reason) => Some(self.deny(reason)),
+            Verdict::Forward => None,
+            Verdict::Rewrite(_) if self.audit_mode() => {
+                self.record.decision = Decision::WouldRedact;
+                None
+            }
+            Verdict::Rewrite(new_path) => {
+                self.record.decision = Decision::Redact;
+                match String::from_utf8(new_path) {
+                    Ok(p) => self.redacted_path = Some(p),
+                    Err(_) => return Some(self.deny(Reason::InvalidPath)),
+                }
+                None
+            }
+        }
     }
 
     /// Request body data: `buffered` bytes are held so far.
@@ -316,7 +362,7 @@ impl Exchange {
                 outcome.opaque_blobs,
             ),
         };
-        self.record.set_findings(&outcome.counts, &policy);
+        self.record.add_findings(&outcome.counts, &policy);
         self.record.opaque_blobs = outcome.opaque_blobs;
         self.record.stream = outcome.facts.stream;
         if let Some(m) = &outcome.facts.model {
@@ -518,6 +564,62 @@ mod tests {
         );
         let r = x.finish(3);
         assert_eq!((r.decision, r.api), (Decision::Redact, "files"));
+    }
+
+    #[test]
+    fn the_query_string_is_redacted_and_counted_with_the_body() {
+        let mut x = exchange("{}");
+        let h = hdrs(&[
+            (":method", "GET"),
+            (
+                ":path",
+                "/v1/chat/completions?metadata[owner]=a%40example.com&limit=5",
+            ),
+        ]);
+        let Step::SetRequestHeader { name, value, then } = x.on_request_headers(&h, true, 1) else {
+            panic!("expected the path to be set")
+        };
+        assert_eq!(name, ":path");
+        assert_eq!(
+            value.as_deref(),
+            Some("/v1/chat/completions?metadata%5Bowner%5D=%5BEMAIL%5D&limit=5")
+        );
+        assert_eq!(*then, Step::Continue);
+        let r = x.finish(2);
+        assert_eq!((r.decision, r.findings.len()), (Decision::Redact, 1));
+
+        // A body and a query: both redacted, both counted.
+        let mut x = exchange("{}");
+        let h = hdrs(&[
+            (":method", "POST"),
+            (":path", "/v1/chat/completions?note=b%40example.com"),
+            ("content-type", "application/json"),
+        ]);
+        let Step::SetRequestHeader { then, .. } = x.on_request_headers(&h, false, 1) else {
+            panic!("expected the path to be set")
+        };
+        assert_eq!(*then, Step::Pause);
+        let body = br#"{"messages":[{"role":"user","content":"a@example.com"}]}"#;
+        x.on_request_body(body.len(), true);
+        assert!(matches!(x.decide_body(body), Step::ReplaceBody { .. }));
+        let r = x.finish(3);
+        assert_eq!(r.decision, Decision::Redact);
+        assert_eq!(r.findings.values().sum::<u32>(), 2, "{:?}", r.findings);
+    }
+
+    #[test]
+    fn a_blocked_value_in_the_query_refuses_the_request_and_audit_mode_only_records_it() {
+        let policy = r#"{"detectors":{"actions":{"contact":"block"}}}"#;
+        let h = hdrs(&[(":method", "GET"), (":path", "/v1/files?q=a@example.com")]);
+        let mut x = exchange(policy);
+        let Step::Reply { status, .. } = x.on_request_headers(&h, true, 1) else {
+            panic!("expected a refusal")
+        };
+        assert_eq!(status, 403);
+        let mut x =
+            exchange(&policy.replace("{\"detectors\"", "{\"mode\":\"audit\",\"detectors\""));
+        assert_eq!(x.on_request_headers(&h, true, 1), Step::Continue);
+        assert_eq!(x.finish(2).decision, Decision::WouldDeny);
     }
 
     #[test]

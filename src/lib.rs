@@ -10,6 +10,7 @@
 //! - [`detect`] finds PII, secrets and customer terms as rule ids and byte spans;
 //! - [`redact`] merges findings and renders each action into one string;
 //! - [`pipeline`] runs size cap → parse → walk → detect → act → splice for one body;
+//! - [`query`] inspects a request's query string the same way;
 //! - `filter` (only on `wasm32`) is the adapter: the only module that touches `proxy_wasm`.
 //!
 //! The native CLI (`src/bin/cli.rs`) runs the very same core.
@@ -23,6 +24,7 @@ pub mod metrics;
 pub mod openai;
 pub mod pipeline;
 pub mod policy;
+pub mod query;
 pub mod redact;
 pub mod upload;
 pub mod usage;

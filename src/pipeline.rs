@@ -190,6 +190,18 @@ pub fn inspect_document(
     outcome
 }
 
+/// The endpoint a generic JSON document is inspected under (no endpoint shape): a JSONL
+/// line, an upload's file-name wrapper, a query string's pairs.
+pub fn document_endpoint() -> Endpoint {
+    Endpoint {
+        kind: ApiKind::Files,
+        route: "/v1/files".into(),
+        inspects_json: false,
+        inspects_upload: false,
+        deployment: None,
+    }
+}
+
 /// Rounds of redaction at most, the first included (the second one almost always finds
 /// nothing, and most rewrites are settled by the first one's own rescan).
 pub const MAX_ROUNDS: u32 = 4;

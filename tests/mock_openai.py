@@ -305,6 +305,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.command == "GET" and path.startswith("/v1/models/"):
             self._send_json(200, self._model(path.rsplit("/", 1)[-1]))
             return
+        if self.command == "GET" and path == "/v1/chat/completions":
+            # Stored completions, listed (the mock stores none): what a metadata filter gets.
+            self._send_json(200, {"object": "list", "data": [], "first_id": None,
+                                  "last_id": None, "has_more": False})
+            return
         if self.command == "POST" and path == "/v1/files":
             self._upload_file(body)
             return

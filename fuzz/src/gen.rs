@@ -533,6 +533,10 @@ fn header_value(u: &mut Unstructured<'_>, name: &str) -> Result<Vec<u8>> {
             "/v1/moderations#x",
             "/v1/completions%",
             "/v1/responses/resp_1/input_items",
+            "/v1/chat/completions?metadata[owner]=jane%40example.com&limit=5",
+            "/v1/files?purpose=batch&note=card+4111+1111+1111+1111",
+            "/v1/responses?x=%FF&y",
+            "/v1/embeddings?a=1&&b==2&c=%&d=%4",
         ],
         "content-type" | "Content-Type" => &[
             "application/json",

@@ -13,9 +13,9 @@ use std::ops::Range;
 
 use crate::config::{ActionTable, Policy, Project};
 use crate::json::{self, escape_into, Limits, Value};
-use crate::openai::{classify, facts, ApiKind, Endpoint};
+use crate::openai::{classify, facts};
 use crate::pipeline::{
-    inspect_document, shape_ok, BodyOutcome, DocumentKind, Verdict, MAX_FINDINGS,
+    document_endpoint, inspect_document, shape_ok, BodyOutcome, DocumentKind, Verdict, MAX_FINDINGS,
 };
 use crate::policy::patterns::any_endpoint;
 use crate::policy::retention::{self, BodyChange};
@@ -131,17 +131,6 @@ fn inspect(
         Verdict::Rewrite(multipart::splice(body, &edits).ok_or(Reason::InvalidBody)?)
     });
     Ok(outcome)
-}
-
-/// A generic JSON document (no endpoint shape): a JSONL line, or the file name's wrapper.
-fn document_endpoint() -> Endpoint {
-    Endpoint {
-        kind: ApiKind::Files,
-        route: "/v1/files".into(),
-        inspects_json: false,
-        inspects_upload: false,
-        deployment: None,
-    }
 }
 
 /// Adds one document's outcome to the upload's: its rewrite, or `None`.
