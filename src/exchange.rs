@@ -4,7 +4,7 @@
 //! tested natively without a proxy.
 
 use crate::audit::{rfc3339_millis, AuditRecord, Decision, SafeId};
-use crate::config::{Mode, Policy};
+use crate::config::{Mode, Policy, Retention};
 use crate::openai::Endpoint;
 use crate::pipeline::{inspect_body, Verdict};
 use crate::policy::head::{self, HeaderPairs};
@@ -80,8 +80,6 @@ pub struct Exchange {
     project: Option<usize>,
     /// The model the Azure deployment in the path serves.
     deployment_model: Option<String>,
-    /// The path with its query string redacted, to set before the request goes on.
-    redacted_path: Option<String>,
     response: ResponseState,
 }
 
@@ -111,7 +109,6 @@ impl Exchange {
             max_body_bytes,
             project: None,
             deployment_model: None,
-            redacted_path: None,
             response: ResponseState::default(),
         }
     }
@@ -168,14 +165,6 @@ impl Exchange {
         self.record.project = one(hygiene::PROJECT);
         self.record.organization = one(hygiene::ORGANIZATION);
         let (step, route) = self.head(&policy, headers, end_of_stream);
-        let step = match (self.redacted_path.take(), step) {
-            (_, reply @ Step::Reply { .. }) | (None, reply) => reply,
-            (Some(path), step) => Step::SetRequestHeader {
-                name: ":path".into(),
-                value: Some(path),
-                then: Box::new(step),
-            },
-        };
         match (&policy.register.routing_header, step) {
             (_, reply @ Step::Reply { .. }) | (None, reply) => reply,
             (Some(name), step) => Step::SetRequestHeader {
@@ -269,9 +258,9 @@ impl Exchange {
         (step, route)
     }
 
-    /// The query string, inspected like the body's strings: a denial is returned (the reply,
-    /// or in `audit` mode the step on); a redaction is kept for [`Self::on_request_headers`]
-    /// to set as the new `:path`.
+    /// The query string, inspected like the body's strings: its findings are recorded; a
+    /// denial (a sensitive value, which a URL never has rewritten) is returned: the reply, or
+    /// in `audit` mode the step on.
     fn query(&mut self, policy: &Policy, headers: &HeaderPairs) -> Option<Step> {
         let path = head::single(headers, ":path").ok().flatten()?;
         // (A path that is no UTF-8 never gets here: the target check refuses it.)
@@ -282,22 +271,18 @@ impl Exchange {
             .unwrap_or(&policy.actions);
         let outcome = inspect_query(policy, actions, path)?;
         self.record.add_findings(&outcome.counts, policy);
-        match outcome.verdict {
-            Verdict::Deny(reason) => Some(self.deny(reason)),
-            Verdict::Forward => None,
-            Verdict::Rewrite(_) if self.audit_mode() => {
-                self.record.decision = Decision::WouldRedact;
-                None
-            }
-            Verdict::Rewrite(new_path) => {
-                self.record.decision = Decision::Redact;
-                match String::from_utf8(new_path) {
-                    Ok(p) => self.redacted_path = Some(p),
-                    Err(_) => return Some(self.deny(Reason::InvalidPath)),
-                }
-                None
-            }
+        self.record.opaque_blobs = self
+            .record
+            .opaque_blobs
+            .saturating_add(outcome.opaque_blobs);
+        if let Verdict::Deny(reason) = outcome.verdict {
+            return Some(self.deny(reason));
         }
+        // As for a body: under `hipaa` nothing unscanned goes.
+        if outcome.opaque_blobs > 0 && rules.is_some_and(|p| p.retention == Retention::Hipaa) {
+            return Some(self.deny(Reason::UnscannableContent));
+        }
+        None
     }
 
     /// Request body data: `buffered` bytes are held so far.
@@ -363,7 +348,10 @@ impl Exchange {
             ),
         };
         self.record.add_findings(&outcome.counts, &policy);
-        self.record.opaque_blobs = outcome.opaque_blobs;
+        self.record.opaque_blobs = self
+            .record
+            .opaque_blobs
+            .saturating_add(outcome.opaque_blobs);
         self.record.stream = outcome.facts.stream;
         if let Some(m) = &outcome.facts.model {
             self.record.model = Some(SafeId::new(m.as_bytes(), &policy));
@@ -567,7 +555,7 @@ mod tests {
     }
 
     #[test]
-    fn the_query_string_is_redacted_and_counted_with_the_body() {
+    fn a_sensitive_query_string_is_refused_and_its_findings_join_the_bodys() {
         let mut x = exchange("{}");
         let h = hdrs(&[
             (":method", "GET"),
@@ -576,30 +564,26 @@ mod tests {
                 "/v1/chat/completions?metadata[owner]=a%40example.com&limit=5",
             ),
         ]);
-        let Step::SetRequestHeader { name, value, then } = x.on_request_headers(&h, true, 1) else {
-            panic!("expected the path to be set")
+        let Step::Reply { status, body } = x.on_request_headers(&h, true, 1) else {
+            panic!("expected a refusal")
         };
-        assert_eq!(name, ":path");
-        assert_eq!(
-            value.as_deref(),
-            Some("/v1/chat/completions?metadata%5Bowner%5D=%5BEMAIL%5D&limit=5")
-        );
-        assert_eq!(*then, Step::Continue);
+        assert_eq!(status, 403);
+        assert!(body.contains("sensitive_query") && !body.contains("example"));
         let r = x.finish(2);
-        assert_eq!((r.decision, r.findings.len()), (Decision::Redact, 1));
+        assert_eq!(
+            (r.decision, r.reason, r.findings.len()),
+            (Decision::Deny, Some("sensitive_query"), 1)
+        );
 
-        // A body and a query: both redacted, both counted.
-        let mut x = exchange("{}");
+        // An `allow` finding in the query goes on, counted with the body's.
+        let mut x = exchange(r#"{"detectors":{"actions":{"contact":"allow"}}}"#);
         let h = hdrs(&[
             (":method", "POST"),
             (":path", "/v1/chat/completions?note=b%40example.com"),
             ("content-type", "application/json"),
         ]);
-        let Step::SetRequestHeader { then, .. } = x.on_request_headers(&h, false, 1) else {
-            panic!("expected the path to be set")
-        };
-        assert_eq!(*then, Step::Pause);
-        let body = br#"{"messages":[{"role":"user","content":"a@example.com"}]}"#;
+        assert_eq!(x.on_request_headers(&h, false, 1), Step::Pause);
+        let body = br#"{"messages":[{"role":"user","content":"card 4111 1111 1111 1111"}]}"#;
         x.on_request_body(body.len(), true);
         assert!(matches!(x.decide_body(body), Step::ReplaceBody { .. }));
         let r = x.finish(3);

@@ -1,7 +1,8 @@
 //! The query string of a request (`GET /v1/chat/completions?metadata[owner]=jane@...`): every
-//! parameter's name and value is decoded and inspected like a body's strings, with the same
-//! detectors, actions and settling rounds. A changed parameter is percent-encoded again; the
-//! others stay byte for byte as sent.
+//! `name=value` pair is decoded and inspected like a body's strings, with the same detectors
+//! and actions. A URL is never rewritten: a sensitive value there is refused (403
+//! `sensitive_query`). A query is a lookup (`metadata[owner]=[EMAIL]` would match every record
+//! whose owner was redacted, someone else's included), and URLs are logged on every hop.
 
 use crate::config::{ActionTable, Policy};
 use crate::json::escape_into;
@@ -14,118 +15,116 @@ use crate::redact::Renderer;
 /// What the query string's inspection decided.
 #[derive(Debug)]
 pub struct QueryOutcome {
-    /// What to do: forward, deny, or `Rewrite` with the new path (query included).
+    /// `Forward` (nothing found, or only `allow` findings) or `Deny`.
     pub verdict: Verdict,
     /// Findings.
     pub counts: FindingCounts,
+    /// Base64 blobs that were not scanned.
+    pub opaque_blobs: u32,
 }
 
 /// Inspects the query of `path` (the `:path` header as sent); `None` when there is none.
 pub fn inspect_query(policy: &Policy, actions: &ActionTable, path: &str) -> Option<QueryOutcome> {
-    let (base, query) = path.split_once('?')?;
+    let (_, query) = path.split_once('?')?;
     if query.is_empty() {
         return None;
     }
-    let mut params = Vec::new();
-    for raw in query.split('&') {
-        let (name, value) = raw.split_once('=').unwrap_or((raw, ""));
-        let (Some(name), Some(value)) = (decode(name), decode(value)) else {
-            // Bytes that are no text cannot be inspected: refused, never forwarded unread.
-            return Some(QueryOutcome::deny(Reason::InvalidPath));
-        };
-        params.push(Param { raw, name, value });
-    }
-    // One free-form JSON document, `{"query":[["name","value"],...]}`: the pipeline's walk,
-    // scan, rounds and counts, unchanged.
-    let mut doc = String::from("{\"query\":[");
-    for (i, p) in params.iter().enumerate() {
-        if i > 0 {
-            doc.push(',');
+    // Each pair is one text, `name=value`, so that a name introduces its value as it would in
+    // prose (`ssn=536225921`, `password=...`). Read as the upstream may read it: `+` as a
+    // space (forms) or as itself (RFC 3986), and once more decoded if it still holds escapes
+    // (`jane%2540example.com`). The first reading is counted; the others only checked.
+    let mut readings: Vec<String> = Vec::new();
+    for how in [Decode::Form, Decode::Plus, Decode::Twice] {
+        let mut doc = String::from("{\"query\":[");
+        for (i, raw) in query.split('&').enumerate() {
+            let Some(pair) = decode(raw, how) else {
+                // Bytes that are no text cannot be inspected: refused, never forwarded unread.
+                return Some(QueryOutcome::deny(Reason::InvalidPath));
+            };
+            if i > 0 {
+                doc.push(',');
+            }
+            doc.push('"');
+            escape_into(&pair, &mut doc);
+            doc.push('"');
         }
-        doc.push_str("[\"");
-        escape_into(&p.name, &mut doc);
-        doc.push_str("\",\"");
-        escape_into(&p.value, &mut doc);
-        doc.push_str("\"]");
+        doc.push_str("]}");
+        if !readings.contains(&doc) {
+            readings.push(doc);
+        }
     }
-    doc.push_str("]}");
-    let mut renderer = Renderer::new(policy.detectors.rules(), actions);
-    let outcome: BodyOutcome = inspect_document(
-        policy,
-        actions,
-        &document_endpoint(),
-        doc.as_bytes(),
-        DocumentKind::FreeForm,
-        &mut renderer,
-    );
-    let counts = outcome.counts.clone();
-    let verdict = match outcome.verdict() {
-        Verdict::Rewrite(bytes) => match rewrite(base, &params, bytes) {
-            Some(path) => Verdict::Rewrite(path.into_bytes()),
-            None => Verdict::Deny(Reason::RedactionUnsettled),
-        },
-        other => other.clone(),
-    };
-    Some(QueryOutcome { verdict, counts })
+    let mut first: Option<QueryOutcome> = None;
+    for doc in &readings {
+        let mut renderer = Renderer::new(policy.detectors.rules(), actions);
+        let outcome: BodyOutcome = inspect_document(
+            policy,
+            actions,
+            &document_endpoint(),
+            doc.as_bytes(),
+            DocumentKind::FreeForm,
+            &mut renderer,
+        );
+        let verdict = match outcome.verdict() {
+            Verdict::Forward => Verdict::Forward,
+            // `block`: refused as in a body.
+            Verdict::Deny(reason) => Verdict::Deny(*reason),
+            // Anything the policy would rewrite: a URL is not rewritten.
+            Verdict::Rewrite(_) => Verdict::Deny(Reason::SensitiveQuery),
+        };
+        let this = QueryOutcome {
+            verdict,
+            counts: outcome.counts,
+            opaque_blobs: outcome.opaque_blobs,
+        };
+        match first {
+            None if this.verdict == Verdict::Forward => first = Some(this),
+            None => return Some(this),
+            Some(_) if this.verdict == Verdict::Forward => {}
+            Some(_) => return Some(this),
+        }
+    }
+    first
 }
 
 impl QueryOutcome {
     fn deny(reason: Reason) -> Self {
         Self {
             verdict: Verdict::Deny(reason),
-            counts: Default::default(),
+            counts: FindingCounts::default(),
+            opaque_blobs: 0,
         }
     }
 }
 
-/// One `name=value` pair: as sent, and decoded.
-struct Param<'a> {
-    raw: &'a str,
-    name: String,
-    value: String,
+/// How a pair is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decode {
+    /// `+` is a space (`application/x-www-form-urlencoded`, what most servers do).
+    Form,
+    /// `+` is itself.
+    Plus,
+    /// As [`Decode::Form`], then the escapes left decoded once more.
+    Twice,
 }
 
-/// The path with the query rebuilt from the pipeline's rewrite of the pairs: a pair that
-/// changed is encoded again, the others are copied as sent. `None` if the rewrite is not the
-/// same number of pairs (it always is: the pipeline only changes strings).
-fn rewrite(base: &str, params: &[Param], rewritten: &[u8]) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Doc {
-        query: Vec<(String, String)>,
-    }
-    let pairs = serde_json::from_slice::<Doc>(rewritten).ok()?.query;
-    if pairs.len() != params.len() {
-        return None;
-    }
-    let mut path = String::with_capacity(base.len() + 1 + rewritten.len());
-    path.push_str(base);
-    path.push('?');
-    for (i, (p, (name, value))) in params.iter().zip(&pairs).enumerate() {
-        if i > 0 {
-            path.push('&');
-        }
-        if *name == p.name && *value == p.value {
-            path.push_str(p.raw);
-            continue;
-        }
-        encode_into(name, &mut path);
-        if p.raw.contains('=') || !value.is_empty() {
-            path.push('=');
-            encode_into(value, &mut path);
-        }
-    }
-    Some(path)
+/// The pair `raw` decoded (`%XX` a byte; a `%` not followed by two hex digits stays as it is,
+/// as servers read it); `None` unless the bytes are UTF-8.
+fn decode(raw: &str, how: Decode) -> Option<String> {
+    let once = decode_bytes(raw.as_bytes(), how != Decode::Plus);
+    let bytes = if how == Decode::Twice {
+        decode_bytes(&once, false)
+    } else {
+        once
+    };
+    String::from_utf8(bytes).ok()
 }
 
-/// Form decoding (`+` is a space, `%XX` a byte); `None` unless the bytes are UTF-8. A `%` not
-/// followed by two hex digits stays as it is, as servers read it.
-fn decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
+fn decode_bytes(b: &[u8], plus_is_space: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while let Some(&c) = b.get(i) {
         match c {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' => match (b.get(i + 1).and_then(hex), b.get(i + 2).and_then(hex)) {
                 (Some(h), Some(l)) => {
                     out.push(h << 4 | l);
@@ -137,7 +136,7 @@ fn decode(s: &str) -> Option<String> {
         }
         i += 1;
     }
-    String::from_utf8(out).ok()
+    out
 }
 
 fn hex(c: &u8) -> Option<u8> {
@@ -146,20 +145,6 @@ fn hex(c: &u8) -> Option<u8> {
         b'a'..=b'f' => Some(c - b'a' + 10),
         b'A'..=b'F' => Some(c - b'A' + 10),
         _ => None,
-    }
-}
-
-/// Percent-encodes everything but the unreserved characters (RFC 3986).
-fn encode_into(s: &str, out: &mut String) {
-    let digit = |n: u8| char::from(if n < 10 { b'0' + n } else { b'A' + n - 10 });
-    for &c in s.as_bytes() {
-        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(c));
-        } else {
-            out.push('%');
-            out.push(digit(c >> 4));
-            out.push(digit(c & 15));
-        }
     }
 }
 

@@ -1,6 +1,8 @@
-//! The OpenAI API's own member names. In a request body every other member name is data the
-//! caller chose (a `metadata` key, a property of a tool's JSON schema, a `logit_bias` token, a
-//! field the walker does not know) and is scanned like a value.
+//! The OpenAI API's own member names, and what the walker makes of each: the value of a
+//! structural name is an identifier or enum, of a flow name conversation text. In a request
+//! body every other member name is data the caller chose (a `metadata` key, a property of a
+//! tool's JSON schema, a `logit_bias` token, a field the walker does not know) and is scanned
+//! like a value.
 //!
 //! The list is the request vocabulary of the endpoints the filter serves (batch input lines
 //! and items sent back to the Responses API included) plus the JSON Schema keywords (tool
@@ -10,7 +12,49 @@
 //! `max_output_tokens`, but a customer term or pattern equal to it would rewrite it, so the
 //! list errs on the generous side.
 
-/// Sorted (byte order) and unique: [`is_api_name`] searches it by halves.
+/// Keys whose string values are identifiers or enums, never free text.
+const STRUCTURAL: &[&str] = &[
+    "model",
+    "role",
+    "type",
+    "object",
+    "id",
+    "tool_call_id",
+    "call_id",
+    "previous_response_id",
+    "encoding_format",
+    "service_tier",
+    "reasoning_effort",
+    "effort",
+    "voice",
+    "status",
+    "detail",
+    "truncation",
+];
+
+/// Keys whose string values are conversation text: consecutive ones are scanned as one flow
+/// (joined by a space), so a value split across two messages is found.
+const FLOW: &[&str] = &[
+    "content",
+    "text",
+    "input",
+    "prompt",
+    "instructions",
+    "output",
+];
+
+/// What an API word is to the walker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Word {
+    /// One of [`STRUCTURAL`].
+    Structural,
+    /// One of [`FLOW`].
+    Flow,
+    /// Any other word of [`API_NAMES`].
+    Api,
+}
+
+/// Sorted (byte order) and unique (a test checks both; the order only keeps it readable).
 const API_NAMES: &[&str] = &[
     "$anchor",
     "$comment",
@@ -369,9 +413,76 @@ const API_NAMES: &[&str] = &[
     "y",
 ];
 
-/// Whether `name` (a member name as decoded) is one of the API's own words.
-pub fn is_api_name(name: &str) -> bool {
-    API_NAMES.binary_search(&name).is_ok()
+/// Open-addressing slots of the word table (a power of two, over twice the words).
+const SLOTS: usize = 1024;
+/// An empty slot.
+const EMPTY: u16 = u16::MAX;
+
+/// FNV-1a: every member name of every request is looked up, most of them a few bytes long.
+fn hash(b: &[u8]) -> usize {
+    let h = b.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &c| {
+        (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (h ^ (h >> 32)) as usize
+}
+
+/// The words by hash, built once per VM: (slot → index into [`API_NAMES`], each word's kind).
+struct Table {
+    slots: Vec<u16>,
+    kinds: Vec<Word>,
+}
+
+fn table() -> &'static Table {
+    static TABLE: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut slots = vec![EMPTY; SLOTS];
+        for (i, w) in API_NAMES.iter().enumerate() {
+            let mut s = hash(w.as_bytes());
+            for _ in 0..SLOTS {
+                match slots.get_mut(s % SLOTS) {
+                    Some(e) if *e == EMPTY => {
+                        *e = u16::try_from(i).unwrap_or(EMPTY);
+                        break;
+                    }
+                    _ => s = s.wrapping_add(1),
+                }
+            }
+        }
+        let kinds = API_NAMES
+            .iter()
+            .map(|w| {
+                if STRUCTURAL.contains(w) {
+                    Word::Structural
+                } else if FLOW.contains(w) {
+                    Word::Flow
+                } else {
+                    Word::Api
+                }
+            })
+            .collect();
+        Table { slots, kinds }
+    })
+}
+
+/// No word of [`API_NAMES`] is longer (a test checks): a longer name is no API word, unhashed.
+const LONGEST: usize = 32;
+
+/// What `name` (a member name as decoded) is, if it is one of the API's own words. One hash
+/// and, as a rule, one comparison.
+pub fn word(name: &str) -> Option<Word> {
+    if name.len() > LONGEST {
+        return None;
+    }
+    let t = table();
+    let mut s = hash(name.as_bytes());
+    for _ in 0..SLOTS {
+        let i = usize::from(*t.slots.get(s % SLOTS)?);
+        if API_NAMES.get(i)? == &name {
+            return t.kinds.get(i).copied();
+        }
+        s = s.wrapping_add(1);
+    }
+    None
 }
 
 #[cfg(test)]
@@ -386,6 +497,22 @@ mod tests {
     }
 
     #[test]
+    fn every_word_is_found_and_none_is_too_long_to_be_looked_up() {
+        for w in API_NAMES {
+            assert!(w.len() <= LONGEST, "{w}");
+            assert!(word(w).is_some(), "{w}");
+        }
+        assert!(API_NAMES.len() * 2 < SLOTS);
+        for w in STRUCTURAL {
+            assert_eq!(word(w), Some(Word::Structural), "{w}");
+        }
+        for w in FLOW {
+            assert_eq!(word(w), Some(Word::Flow), "{w}");
+        }
+        assert_eq!(word("messages"), Some(Word::Api));
+    }
+
+    #[test]
     fn api_words_are_known_and_caller_words_are_not() {
         for name in [
             "model",
@@ -395,7 +522,7 @@ mod tests {
             "x",
             "tool_calls",
         ] {
-            assert!(is_api_name(name), "{name}");
+            assert!(word(name).is_some(), "{name}");
         }
         for name in [
             "jane@example.com",
@@ -405,7 +532,7 @@ mod tests {
             "model ",
             "4111111111111111",
         ] {
-            assert!(!is_api_name(name), "{name}");
+            assert!(word(name).is_none(), "{name}");
         }
     }
 }

@@ -12,39 +12,8 @@
 //! Strings inside one `content` array (the parts of one message) share a group, so that the
 //! pipeline scans them as one text and finds a value split across two parts.
 
-use super::names::is_api_name;
+use super::names::{word, Word};
 use crate::json::{Span, Str, Value};
-
-/// Keys whose string values are identifiers or enums, never free text.
-const STRUCTURAL_KEYS: &[&str] = &[
-    "model",
-    "role",
-    "type",
-    "object",
-    "id",
-    "tool_call_id",
-    "call_id",
-    "previous_response_id",
-    "encoding_format",
-    "service_tier",
-    "reasoning_effort",
-    "effort",
-    "voice",
-    "status",
-    "detail",
-    "truncation",
-];
-
-/// Keys whose string values are conversation text: consecutive ones are scanned as one flow
-/// (joined by a space), so a value split across two messages is found.
-const FLOW_KEYS: &[&str] = &[
-    "content",
-    "text",
-    "input",
-    "prompt",
-    "instructions",
-    "output",
-];
 
 /// Base64 blobs shorter than this are scanned as text.
 const BLOB_MIN_LEN: usize = 256;
@@ -89,7 +58,7 @@ pub fn walk(src: &str, root: &Value, out: &mut Walk) {
 }
 
 /// Walks a parsed document. `api_keys`: the API's own member names
-/// ([`is_api_name`]) and the values of [`STRUCTURAL_KEYS`] are not scanned; false for
+/// ([`super::names::word`]) and the values of the structural ones are not scanned; false for
 /// free-form JSON that no API parses (JSON inside a string, an evals item), where any name,
 /// `"id"` or `"type"` may hold anything.
 pub fn walk_with(src: &str, root: &Value, api_keys: bool, out: &mut Walk) {
@@ -99,7 +68,7 @@ pub fn walk_with(src: &str, root: &Value, api_keys: bool, out: &mut Walk) {
         next_group: 0,
         api_keys,
     };
-    w.visit(root, None, None);
+    w.visit(root, None, None, None);
 }
 
 struct Walker<'a, 'o> {
@@ -115,13 +84,12 @@ impl Walker<'_, '_> {
         self.next_group
     }
 
-    fn visit(&mut self, v: &Value, key: Option<Str>, group: Option<u32>) {
+    /// Visits `v`, the value of member `key` (an API word when `word` says which).
+    fn visit(&mut self, v: &Value, key: Option<Str>, word: Option<Word>, group: Option<u32>) {
         match v {
             Value::String(s) => {
-                if let (true, Some(k)) = (self.api_keys, key) {
-                    if STRUCTURAL_KEYS.iter().any(|sk| k.eq_str(self.src, sk)) {
-                        return;
-                    }
+                if self.api_keys && word == Some(Word::Structural) {
+                    return;
                 }
                 if is_opaque_blob(s.span.of(self.src)) {
                     self.out.opaque_blobs = self.out.opaque_blobs.saturating_add(1);
@@ -131,7 +99,7 @@ impl Walker<'_, '_> {
                     Some(g) => g,
                     None => self.group(),
                 };
-                let flow = key.is_some_and(|k| FLOW_KEYS.iter().any(|f| k.eq_str(self.src, f)));
+                let flow = word == Some(Word::Flow);
                 self.out.texts.push(TextSeg {
                     str: *s,
                     group,
@@ -142,18 +110,23 @@ impl Walker<'_, '_> {
             Value::Number(span) => self.out.numbers.push(NumSeg { span: *span, key }),
             Value::Array(items) => {
                 let group = match (group, key) {
-                    (None, Some(k)) if k.eq_str(self.src, "content") => Some(self.group()),
+                    (None, Some(k))
+                        if word == Some(Word::Flow) && k.eq_str(self.src, "content") =>
+                    {
+                        Some(self.group())
+                    }
                     _ => group,
                 };
                 for item in items {
-                    self.visit(item, key, group);
+                    self.visit(item, key, word, group);
                 }
             }
             Value::Object(members) => {
                 for m in members {
                     // A member name is data too (`{"jane@example.com": 3}`): every name of
                     // free-form JSON, and a request's names other than the API's own words.
-                    if !self.api_keys || !is_api_name(&m.key.decode(self.src)) {
+                    let word = word_of(self.src, m.key);
+                    if !self.api_keys || word.is_none() {
                         let group = self.group();
                         self.out.texts.push(TextSeg {
                             str: m.key,
@@ -162,11 +135,20 @@ impl Walker<'_, '_> {
                             key: true,
                         });
                     }
-                    self.visit(&m.value, Some(m.key), group);
+                    self.visit(&m.value, Some(m.key), word, group);
                 }
             }
             Value::Null | Value::Bool(_) => {}
         }
+    }
+}
+
+/// What member name `key` is among the API's words (judged decoded: `typ\u0065` is `type`).
+fn word_of(src: &str, key: Str) -> Option<Word> {
+    if key.escaped {
+        word(&key.decode(src))
+    } else {
+        word(key.span.of(src))
     }
 }
 

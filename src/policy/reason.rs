@@ -23,6 +23,8 @@ pub enum Reason {
     FileNotInspectable,
     /// A detector whose action is `block` fired.
     ContentBlocked,
+    /// A finding in the query string whose action would rewrite it: a URL is not rewritten.
+    SensitiveQuery,
     /// More findings than the redactor may apply in one request.
     TooManyFindings,
     /// Redaction did not reach a body with nothing left to redact within its rounds.
@@ -67,6 +69,7 @@ impl Reason {
         Reason::UnsupportedContentEncoding,
         Reason::FileNotInspectable,
         Reason::ContentBlocked,
+        Reason::SensitiveQuery,
         Reason::TooManyFindings,
         Reason::RedactionUnsettled,
         Reason::EndpointNotAllowed,
@@ -96,6 +99,7 @@ impl Reason {
             Reason::UnsupportedContentEncoding => "unsupported_content_encoding",
             Reason::FileNotInspectable => "file_not_inspectable",
             Reason::ContentBlocked => "content_blocked",
+            Reason::SensitiveQuery => "sensitive_query",
             Reason::TooManyFindings => "too_many_findings",
             Reason::RedactionUnsettled => "redaction_unsettled",
             Reason::EndpointNotAllowed => "endpoint_not_allowed",
@@ -129,6 +133,7 @@ impl Reason {
             | Reason::UnsupportedContentEncoding
             | Reason::FileNotInspectable => 415,
             Reason::ContentBlocked
+            | Reason::SensitiveQuery
             | Reason::RedactionUnsettled
             | Reason::EndpointNotAllowed
             | Reason::ProjectNotAllowed
@@ -154,6 +159,7 @@ impl Reason {
             Reason::UnsupportedContentEncoding => "Compressed request bodies cannot be inspected by the compliance filter.",
             Reason::FileNotInspectable => "The compliance filter inspects only UTF-8 JSONL files uploaded for the batch, fine-tune and evals purposes.",
             Reason::ContentBlocked => "The request contains data that the compliance policy does not allow to be sent.",
+            Reason::SensitiveQuery => "The request URL's query string contains sensitive data; the compliance filter does not rewrite URLs. Send the value in the request body, or leave it out.",
             Reason::TooManyFindings => "The request contains more sensitive values than the compliance filter redacts in one request.",
             Reason::RedactionUnsettled => "The compliance filter could not redact this request to a stable result.",
             Reason::EndpointNotAllowed => "This endpoint is not allowed by the compliance policy.",

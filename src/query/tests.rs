@@ -4,87 +4,103 @@ fn policy(json: &str) -> Policy {
     Policy::from_json(json.as_bytes()).expect("policy")
 }
 
-fn run(p: &Policy, path: &str) -> Option<QueryOutcome> {
-    inspect_query(p, &p.actions, path)
-}
-
-fn new_path(o: Option<QueryOutcome>) -> String {
-    match o.map(|o| o.verdict) {
-        Some(Verdict::Rewrite(b)) => String::from_utf8(b).expect("utf-8"),
-        v => panic!("expected a rewrite, got {v:?}"),
+fn verdict(p: &Policy, path: &str) -> Verdict {
+    match inspect_query(p, &p.actions, path) {
+        Some(o) => o.verdict,
+        None => panic!("no query in {path}"),
     }
 }
+
+const SENSITIVE: Verdict = Verdict::Deny(Reason::SensitiveQuery);
 
 #[test]
 fn no_query_is_nothing_to_inspect() {
     let p = policy("{}");
-    assert!(run(&p, "/v1/chat/completions").is_none());
-    assert!(run(&p, "/v1/chat/completions?").is_none());
+    assert!(inspect_query(&p, &p.actions, "/v1/chat/completions").is_none());
+    assert!(inspect_query(&p, &p.actions, "/v1/chat/completions?").is_none());
 }
 
 #[test]
-fn a_clean_query_is_forwarded_as_sent() {
+fn a_clean_query_goes_on() {
     let p = policy("{}");
-    let o = run(
-        &p,
+    for path in [
         "/v1/chat/completions?limit=20&order=desc&after=chatcmpl-abc&flag",
-    )
-    .unwrap();
-    assert_eq!(o.verdict, Verdict::Forward);
-    assert_eq!(o.counts.total(), 0);
+        "/v1/files?purpose=batch&limit=10000",
+        "/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21",
+        "/v1/files?q=100%&r=%zz&&s==",
+    ] {
+        let o = inspect_query(&p, &p.actions, path).unwrap();
+        assert_eq!(
+            (o.verdict, o.counts.total()),
+            (Verdict::Forward, 0),
+            "{path}"
+        );
+    }
 }
 
 #[test]
-fn values_and_names_are_redacted_and_the_other_pairs_stay_as_sent() {
+fn a_sensitive_value_or_name_is_refused_never_rewritten() {
     let p = policy("{}");
-    let out = new_path(run(
-        &p,
-        "/v1/chat/completions?metadata%5Bowner%5D=jane%40example.com&limit=2%30&jane@example.com&x=%7e",
-    ));
-    assert_eq!(
-        out,
-        "/v1/chat/completions?metadata%5Bowner%5D=%5BEMAIL%5D&limit=2%30&%5BEMAIL%5D&x=%7e"
-    );
+    for path in [
+        "/v1/chat/completions?metadata%5Bowner%5D=jane%40example.com&limit=5",
+        "/v1/chat/completions?metadata[owner]=jane@example.com",
+        "/v1/files?jane@example.com",
+        "/v1/files?note=card+4111+1111+1111+1111",
+        "/v1/files?q=%6Aane%40example%2Ecom",
+    ] {
+        assert_eq!(verdict(&p, path), SENSITIVE, "{path}");
+    }
 }
 
 #[test]
-fn form_encoding_is_decoded_before_the_scan() {
+fn a_name_introduces_its_value() {
+    // Each pair is one text, `name=value`: the context rules see the name.
     let p = policy("{}");
-    // `+` is a space: a card number written with them is one value.
-    let out = new_path(run(
-        &p,
-        "/v1/files?purpose=batch&note=card+4111+1111+1111+1111",
-    ));
-    assert_eq!(out, "/v1/files?purpose=batch&note=card%20%5BCARD%5D");
-    let out = new_path(run(&p, "/v1/files?q=%6Aane%40example%2Ecom"));
-    assert_eq!(out, "/v1/files?q=%5BEMAIL%5D");
+    for path in [
+        "/v1/files?ssn=536225921",
+        "/v1/files?password=Hunter2Secret!xyz",
+        "/v1/files?phone=4155552671",
+    ] {
+        assert_eq!(verdict(&p, path), SENSITIVE, "{path}");
+    }
+}
+
+#[test]
+fn every_reading_of_plus_and_of_double_escapes_is_checked() {
+    let p = policy("{}");
+    // `+` read as itself: a phone number in E.164.
+    assert_eq!(verdict(&p, "/v1/files?phone=+14155552671"), SENSITIVE);
+    // Escaped twice: one decoding by the upstream leaves `jane%40example.com`.
+    assert_eq!(verdict(&p, "/v1/files?q=jane%2540example.com"), SENSITIVE);
+    // Counted once, from the first reading.
+    let o = inspect_query(&p, &p.actions, "/v1/files?q=a@example.com&r=x+y").unwrap();
+    assert_eq!(o.counts.total(), 1);
 }
 
 #[test]
 fn actions_apply_as_in_a_body() {
     let blocked = policy(r#"{"detectors":{"actions":{"contact":"block"}}}"#);
-    let o = run(
-        &blocked,
-        "/v1/chat/completions?metadata[owner]=jane@example.com",
-    )
-    .unwrap();
-    assert_eq!(o.verdict, Verdict::Deny(Reason::ContentBlocked));
+    assert_eq!(
+        verdict(
+            &blocked,
+            "/v1/chat/completions?metadata[owner]=jane@example.com"
+        ),
+        Verdict::Deny(Reason::ContentBlocked)
+    );
     let allowed = policy(r#"{"detectors":{"actions":{"contact":"allow"}}}"#);
-    let o = run(
-        &allowed,
-        "/v1/chat/completions?metadata[owner]=jane@example.com",
-    )
-    .unwrap();
+    let o = inspect_query(&allowed, &allowed.actions, "/v1/files?q=jane@example.com").unwrap();
     assert_eq!(o.verdict, Verdict::Forward);
     assert_eq!(o.counts.total(), 1);
 }
 
 #[test]
-fn bytes_that_are_no_text_are_refused() {
+fn bytes_that_are_no_text_are_refused_and_blobs_are_counted() {
     let p = policy("{}");
-    let o = run(&p, "/v1/files?q=%FF%FE").unwrap();
-    assert_eq!(o.verdict, Verdict::Deny(Reason::InvalidPath));
-    // A `%` without two hex digits is a literal `%`, as servers read it.
-    let o = run(&p, "/v1/files?q=100%&r=%zz").unwrap();
-    assert_eq!(o.verdict, Verdict::Forward);
+    assert_eq!(
+        verdict(&p, "/v1/files?q=%FF%FE"),
+        Verdict::Deny(Reason::InvalidPath)
+    );
+    let blob = format!("QUJD{}9Z", "QUJD".repeat(80));
+    let o = inspect_query(&p, &p.actions, &format!("/v1/files?{blob}")).unwrap();
+    assert_eq!((o.verdict, o.opaque_blobs), (Verdict::Forward, 1));
 }

@@ -15,7 +15,7 @@ import pytest
 
 from checks import assert_audit, assert_redacted_upstream, finding_count, only
 from harness import Envoy
-from values import API_KEY, CARD, CARD_DIGITS, EMAIL, SENSITIVE_TEXT
+from values import API_KEY, CARD, EMAIL, SENSITIVE_TEXT
 
 
 @pytest.fixture
@@ -157,35 +157,32 @@ def test_member_names_the_caller_chose_are_redacted(envoy: Envoy, client: openai
     _assert_redact_record(envoy, mark, "/v1/chat/completions")
 
 
-def test_query_strings_are_redacted_like_bodies(envoy: Envoy, client: openai.OpenAI,
-                                               mock) -> None:
-    """A list call filtering on metadata sends the value in the URL: the upstream gets a
-    placeholder there, and a body's findings and the query's are counted in one record."""
-    import urllib.parse
-
+def test_sensitive_query_strings_are_refused(envoy: Envoy, client: openai.OpenAI,
+                                            mock) -> None:
+    """A list call filtering on metadata sends the value in the URL, which the filter never
+    rewrites: refused with an OpenAI-shaped 403, nothing upstream, the finding recorded."""
     mark = envoy.log_offset()
-    client.chat.completions.list(metadata={"owner": EMAIL}, limit=5)
-    got = mock.requests()
-    assert len(got) == 1, got
-    path = got[0]["path"]
-    assert EMAIL not in urllib.parse.unquote(path), "upstream received a sensitive value"
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
-    assert query == {"metadata[owner]": ["[EMAIL]"], "limit": ["5"]}, path
+    with pytest.raises(openai.PermissionDeniedError) as err:
+        client.chat.completions.list(metadata={"owner": EMAIL}, limit=5)
+    assert err.value.status_code == 403
+    assert err.value.code == "sensitive_query"
+    assert EMAIL not in err.value.response.text
+    assert mock.requests() == []
     rec = only(envoy.wait_audit(mark))
-    assert_audit(rec, decision="redact", endpoint="/v1/chat/completions", method="GET")
+    assert_audit(rec, decision="deny", status=403, reason="sensitive_query",
+                 endpoint="/v1/chat/completions", method="GET")
     assert finding_count(rec, "email") == 1, rec
 
-    mock.reset()
-    mark = envoy.log_offset()
-    client.chat.completions.create(
-        model="gpt-4o-mini", messages=[{"role": "user", "content": SENSITIVE_TEXT}],
-        extra_query={"note": f"card {CARD}"},
-    )
+    # A clean filter goes through, its query as sent.
+    client.chat.completions.list(metadata={"owner": "team-a"}, limit=5)
     got = mock.requests()
-    assert len(got) == 1, got
-    path = got[0]["path"]
-    assert CARD_DIGITS not in urllib.parse.unquote(path).replace(" ", ""), path
-    assert urllib.parse.parse_qs(urllib.parse.urlsplit(path).query) == {"note": ["card [CARD]"]}
-    assert_redacted_upstream(got[0]["body"])
-    rec = only(envoy.wait_audit(mark))
-    assert finding_count(rec, "card") >= 2, rec
+    assert [r["path"] for r in got] == ["/v1/chat/completions?limit=5&metadata%5Bowner%5D=team-a"]
+
+    # Any method: a card in a create's extra query is refused too.
+    mock.reset()
+    with pytest.raises(openai.PermissionDeniedError):
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],
+            extra_query={"note": f"card {CARD}"},
+        )
+    assert mock.requests() == []

@@ -232,19 +232,6 @@ fn check_step(step: &Step) {
                 "replacement body is neither JSON nor a strict multipart upload"
             );
         }
-        Step::SetRequestHeader { name, value, then } if name == ":path" => {
-            // A redacted query string: the path it came from, never removed, no control bytes.
-            let v = value.as_deref().unwrap_or_else(|| panic!("removes :path"));
-            assert!(
-                v.starts_with('/') && v.contains('?'),
-                "sets a path that is no query rewrite"
-            );
-            assert!(
-                !v.bytes().any(|b| b < 0x20 || b == 0x7f),
-                "sets a path with control bytes"
-            );
-            check_step(then);
-        }
         Step::SetRequestHeader { name, value, then } => {
             assert!(
                 !name.is_empty() && !name.starts_with(':'),
