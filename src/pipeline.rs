@@ -190,6 +190,18 @@ pub fn inspect_document(
     outcome
 }
 
+/// Appends `seg` of document `d` to the stream, decoded.
+fn push_seg(text: &mut String, segs: &mut Vec<StreamSeg>, d: usize, doc: &Doc, seg: &TextSeg) {
+    let start = text.len();
+    seg.str.decode_into(&doc.text, text);
+    segs.push(StreamSeg {
+        doc: d,
+        text: *seg,
+        start,
+        end: text.len(),
+    });
+}
+
 /// The endpoint a generic JSON document is inspected under (no endpoint shape): a JSONL
 /// line, an upload's file-name wrapper, a query string's pairs.
 pub fn document_endpoint() -> Endpoint {
@@ -586,10 +598,12 @@ impl<'a> Docs<'a> {
         last: &mut Option<(usize, u32, bool)>,
     ) {
         for (d, doc) in self.docs.iter().enumerate() {
+            // `containers` is sorted (pushed in text order): a linear `contains` here made a
+            // body of many small JSON-in-string values quadratic.
+            let scanned = |i: usize| doc.containers.binary_search(&i).is_err();
             for (i, seg) in doc.walk.texts.iter().enumerate() {
-                // `containers` is sorted (pushed in text order): a linear `contains` here made
-                // a body of many small JSON-in-string values quadratic.
-                if seg.key != names || doc.containers.binary_search(&i).is_ok() {
+                // A named value goes with its name (below).
+                if seg.key != names || seg.named || !scanned(i) {
                     continue;
                 }
                 // Parts of one message: nothing between them. Conversation text of different
@@ -602,14 +616,16 @@ impl<'a> Docs<'a> {
                     None => {}
                 }
                 *last = Some((d, seg.group, seg.flow));
-                let start = text.len();
-                seg.str.decode_into(&doc.text, text);
-                segs.push(StreamSeg {
-                    doc: d,
-                    text: *seg,
-                    start,
-                    end: text.len(),
-                });
+                push_seg(text, segs, d, doc, seg);
+                // A caller's name, then its string value on the same line (`ssn: 536225921`,
+                // `password: ...`): the name introduces the value as it would in prose.
+                if let Some(value) = doc.walk.texts.get(i + 1) {
+                    if seg.key && value.named && scanned(i + 1) {
+                        text.push_str(": ");
+                        push_seg(text, segs, d, doc, value);
+                        *last = Some((d, value.group, false));
+                    }
+                }
             }
         }
     }

@@ -478,3 +478,18 @@ fn logit_bias_token_ids_pass_as_sent() {
     let body = r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"logit_bias":{"50256":-100,"1234":5,"199999":1}}"#;
     assert_eq!(run(CHAT, body), Verdict::Forward);
 }
+
+#[test]
+fn a_callers_name_introduces_its_string_value() {
+    // `{"ssn":"536225921"}` reads like `ssn: 536225921`: the context rules see the name, in
+    // a request's metadata and in a tool's JSON alike.
+    let body = r#"{"model":"m","messages":[{"role":"tool","tool_call_id":"c","content":"{\"ssn\":\"536225921\",\"note\":\"x\"}"}],"metadata":{"password":"Hunter2Secret!xyz","phone":"4155552671","order_id":"12345678","team":"payments"}}"#;
+    let out = rewritten(CHAT, body);
+    assert_eq!(
+        out,
+        r#"{"model":"m","messages":[{"role":"tool","tool_call_id":"c","content":"{\"ssn\":\"[SSN]\",\"note\":\"x\"}"}],"metadata":{"password":"[SECRET]","phone":"[PHONE]","order_id":"12345678","team":"payments"}}"#
+    );
+    // The API's own names introduce nothing: `user` is the API's, its value an id.
+    let body = r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"user":"536225921"}"#;
+    assert_eq!(run(CHAT, body), Verdict::Forward);
+}

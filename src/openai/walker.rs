@@ -30,6 +30,9 @@ pub struct TextSeg {
     pub flow: bool,
     /// A member name (not a value).
     pub key: bool,
+    /// A string value whose member name is a text segment too (the segment before it): the
+    /// pipeline scans them together, the name first.
+    pub named: bool,
 }
 
 /// A number to scan, with the key it sits under.
@@ -105,6 +108,7 @@ impl Walker<'_, '_> {
                     group,
                     flow,
                     key: false,
+                    named: false,
                 });
             }
             Value::Number(span) => self.out.numbers.push(NumSeg { span: *span, key }),
@@ -126,16 +130,24 @@ impl Walker<'_, '_> {
                     // A member name is data too (`{"jane@example.com": 3}`): every name of
                     // free-form JSON, and a request's names other than the API's own words.
                     let word = word_of(self.src, m.key);
-                    if !self.api_keys || word.is_none() {
+                    let named = !self.api_keys || word.is_none();
+                    if named {
                         let group = self.group();
                         self.out.texts.push(TextSeg {
                             str: m.key,
                             group,
                             flow: false,
                             key: true,
+                            named: false,
                         });
                     }
+                    let before = self.out.texts.len();
                     self.visit(&m.value, Some(m.key), word, group);
+                    if named && matches!(m.value, Value::String(_)) {
+                        if let Some(value) = self.out.texts.get_mut(before) {
+                            value.named = true;
+                        }
+                    }
                 }
             }
             Value::Null | Value::Bool(_) => {}
