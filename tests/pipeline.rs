@@ -493,3 +493,18 @@ fn a_callers_name_introduces_its_string_value() {
     let body = r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"user":"536225921"}"#;
     assert_eq!(run(CHAT, body), Verdict::Forward);
 }
+
+#[test]
+fn conversation_text_in_free_form_json_stays_joined() {
+    // Inside a tool's JSON every name is text, but conversation text keeps its flow: a card
+    // split across two messages of an embedded conversation, or an SSN across two parts of
+    // one message, is still one value.
+    let inner = r#"{"messages":[{"role":"user","content":"card 4111 1111"},{"role":"user","content":"1111 1111"},{"role":"user","content":[{"type":"text","text":"ssn 536-22-"},{"type":"text","text":"5921"}]}]}"#;
+    let body = serde_json::json!({"model":"m","messages":[{"role":"tool","tool_call_id":"c","content":inner}]}).to_string();
+    let out = rewritten(CHAT, &body);
+    assert!(
+        !out.contains("4111 1111") && out.contains("[CARD]"),
+        "{out}"
+    );
+    assert!(!out.contains("536-22-") && out.contains("[SSN]"), "{out}");
+}

@@ -143,7 +143,9 @@ impl Walker<'_, '_> {
                     }
                     let before = self.out.texts.len();
                     self.visit(&m.value, Some(m.key), word, group);
-                    if named && matches!(m.value, Value::String(_)) {
+                    // (Conversation text keeps its place in the flow, joined with the text
+                    // around it.)
+                    if named && word != Some(Word::Flow) && matches!(m.value, Value::String(_)) {
                         if let Some(value) = self.out.texts.get_mut(before) {
                             value.named = true;
                         }
