@@ -190,6 +190,32 @@ pub fn inspect_document(
     outcome
 }
 
+/// A finding that starts in a member name (or the `": "` after it) and runs on into the value
+/// that goes with the name (`password: hunter2` under a customer pattern) is the value's: it
+/// starts where the value does. The name only introduced it; rendered from the name too, a
+/// `mask` would write the name into the value, and a placeholder after a name the pattern
+/// still matches would never settle.
+fn clip_to_values(findings: &mut [Finding], segs: &[StreamSeg]) {
+    if !segs.iter().any(|s| s.text.named) {
+        return;
+    }
+    for f in findings.iter_mut() {
+        let i = segs.partition_point(|s| s.end <= f.start);
+        // The name the finding starts in (or just after), and the named value after it.
+        let name = match segs.get(i) {
+            Some(s) if s.text.key && s.start <= f.start => Some(i),
+            Some(s) if s.text.named && f.start < s.start => i.checked_sub(1),
+            _ => None,
+        };
+        let value = name.and_then(|n| segs.get(n + 1)).filter(|v| v.text.named);
+        if let Some(v) = value {
+            if f.end > v.start {
+                f.start = v.start;
+            }
+        }
+    }
+}
+
 /// Appends `seg` of document `d` to the stream, decoded.
 fn push_seg(text: &mut String, segs: &mut Vec<StreamSeg>, d: usize, doc: &Doc, seg: &TextSeg) {
     let start = text.len();
@@ -283,6 +309,7 @@ fn inspect_once(
     policy
         .detectors
         .scan(&stream.text, &mut scratch, &mut findings);
+    clip_to_values(&mut findings, &stream.segs);
     let mut number_findings: Vec<(usize, usize, Finding)> = Vec::new();
     for (d, doc) in docs.docs.iter().enumerate() {
         for (n, num) in doc.walk.numbers.iter().enumerate() {
@@ -338,15 +365,23 @@ fn inspect_once(
                 .take_while(|(_, seg)| seg.start < m.end)
                 .filter(|(_, seg)| m.start.max(seg.start) < m.end.min(seg.end))
         };
-        // A member name is changed only by a finding within it. One that merely runs on into
-        // the names (a PEM block with no END line runs across newlines) stops before them,
-        // unless it covers names alone: then it takes them as it takes values. Whatever a
-        // name holds of its own, the rescan below finds.
-        let within = |seg: &StreamSeg| !seg.text.key || (seg.start <= m.start && m.end <= seg.end);
-        let spare_names = covered().any(|(_, seg)| within(seg));
+        // A member name, and a value that goes with its name, is changed only by a finding
+        // that starts within it. One that merely runs on into the names (a PEM block with no
+        // END line runs across newlines) stops before them, unless it covers names alone:
+        // then it takes them as it takes values. Whatever they hold of their own, the rescan
+        // below finds.
+        let within = |i: usize, seg: &StreamSeg| {
+            let spared = seg.text.key
+                || (seg.text.named
+                    && i.checked_sub(1)
+                        .and_then(|n| stream.segs.get(n))
+                        .is_some_and(|name| m.start < name.start));
+            !spared || (seg.start <= m.start && m.end <= seg.end)
+        };
+        let spare_names = covered().any(|(i, seg)| within(i, seg));
         let mut text = Some(replacement);
         for (i, seg) in covered() {
-            if spare_names && !within(seg) {
+            if spare_names && !within(i, seg) {
                 continue;
             }
             let (s, e) = (m.start.max(seg.start), m.end.min(seg.end));
@@ -431,11 +466,19 @@ fn inspect_once(
 }
 
 /// Whether a finding of a later round changes anything: not `allow` (counted once, in the
-/// first round), and not within a placeholder's own bytes (a keyword list with the term
-/// `acme` matches the label of `[ACME]`; rewriting a placeholder would never settle). A
-/// finding that spans a placeholder and text beside it is new: the next round takes it.
+/// first round), not a `mask` of a value already masked, and not within a placeholder's own
+/// bytes (a keyword list with the term `acme` matches the label of `[ACME]`; rewriting a
+/// placeholder would never settle). A finding that spans a placeholder and text beside it is
+/// new: the next round takes it.
 fn counts_again(f: &Finding, text: &str, actions: &ActionTable) -> bool {
-    actions.get(f.rule) != Action::Allow && !inside_placeholder(text.as_bytes(), f.start, f.end)
+    let action = actions.get(f.rule);
+    // A value already masked stays as it is: nothing to change.
+    if let (Action::Mask { keep }, Some(m)) = (action, text.get(f.start..f.end)) {
+        if crate::redact::mask(m, usize::from(keep)) == m {
+            return false;
+        }
+    }
+    action != Action::Allow && !inside_placeholder(text.as_bytes(), f.start, f.end)
 }
 
 fn json_reason(kind: JsonErrorKind) -> Reason {

@@ -120,15 +120,17 @@ impl<'p> Renderer<'p> {
 
 /// Masks every letter and digit with `*` except the last `keep` of them; separators stay.
 /// At most half of the letters and digits ever stay visible, so a short value (`a@b.io`) is
-/// never shown whole.
+/// never shown whole. A `*` counts as a masked character, so masking a masked value changes
+/// nothing (a later round that finds it again leaves it, and does not count it again).
 pub fn mask(matched: &str, keep: usize) -> String {
-    let total = matched.chars().filter(|c| c.is_alphanumeric()).count();
+    let maskable = |c: char| c.is_alphanumeric() || c == '*';
+    let total = matched.chars().filter(|&c| maskable(c)).count();
     let keep = keep.min(total / 2);
     let mut seen = 0usize;
     matched
         .chars()
         .map(|c| {
-            if c.is_alphanumeric() {
+            if maskable(c) {
                 seen += 1;
                 if seen + keep > total {
                     c
@@ -197,6 +199,15 @@ mod tests {
         assert_eq!(mask("a@b.io", 4), "*@*.io");
         assert_eq!(mask("123-45-6789", 4), "***-**-6789");
         assert_eq!(mask("secret", 0), "******");
+        for (v, keep) in [
+            ("hunter2", 4),
+            ("4111 1111 1111 1234", 4),
+            ("ab", 4),
+            ("a@b.io", 2),
+        ] {
+            let once = mask(v, keep);
+            assert_eq!(mask(&once, keep), once, "{v}");
+        }
     }
 
     #[test]

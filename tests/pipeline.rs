@@ -508,3 +508,49 @@ fn conversation_text_in_free_form_json_stays_joined() {
     );
     assert!(!out.contains("536-22-") && out.contains("[SSN]"), "{out}");
 }
+
+#[test]
+fn a_pattern_over_a_name_and_its_value_takes_the_value_alone() {
+    // `password: hunter2` on the name's line: the finding is the value's. Rendered from the
+    // name too, `mask` would write the name into the value and a pseudonym after a name the
+    // pattern still matches would never settle.
+    for (action, want) in [
+        ("redact", r#""password":"[PW]""#),
+        ("pseudonymize", r#""password":"[PW_1]""#),
+        ("mask", r#""password":"*"#),
+    ] {
+        let policy = format!(
+            r#"{{"detectors":{{"patterns":[{{"id":"pw","regex":"(?i)password\\s*[:=]\\s*\\S+"}}],"actions":{{"pw":"{action}"}}}}}}"#
+        );
+        let body = r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":{"password":"hunter2"}}"#;
+        let o = outcome(&policy, body);
+        let Verdict::Rewrite(out) = o.verdict() else {
+            panic!("{action}: expected a rewrite, got {:?}", o.verdict());
+        };
+        let out = String::from_utf8(out.clone()).unwrap();
+        assert!(out.contains(want), "{action}: {out}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let value = v["metadata"]["password"].as_str().unwrap();
+        assert!(
+            !value.contains("hunt") && !value.contains(':'),
+            "{action}: {out}"
+        );
+        assert_eq!(o.counts.total(), 1, "{action}");
+    }
+}
+
+#[test]
+fn a_finding_that_runs_on_leaves_named_values_alone() {
+    // Named values sit on their names' lines after all other values: a private key with no
+    // END line runs on into them, and must not blank them.
+    let key = format!(
+        "-----BEGIN RSA PRIVATE KEY-----\\n{}",
+        "MIIEowIBAAKCAQEA".repeat(8)
+    );
+    let body = format!(
+        r#"{{"model":"m","metadata":{{"team":"payments"}},"messages":[{{"role":"user","content":"{key}"}}]}}"#
+    );
+    let out = rewritten(CHAT, &body);
+    assert!(!out.contains("MIIEowIBAAKCAQEA"), "{out}");
+    assert!(out.contains(r#""metadata":{"team":"payments"}"#), "{out}");
+}
