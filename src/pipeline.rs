@@ -661,13 +661,28 @@ impl<'a> Docs<'a> {
                 *last = Some((d, seg.group, seg.flow));
                 push_seg(text, segs, d, doc, seg);
                 // A caller's name, then its string value on the same line (`ssn: 536225921`,
-                // `password: ...`): the name introduces the value as it would in prose.
-                if let Some(value) = doc.walk.texts.get(i + 1) {
-                    if seg.key && value.named && scanned(i + 1) {
-                        text.push_str(": ");
-                        push_seg(text, segs, d, doc, value);
-                        *last = Some((d, value.group, false));
+                // `password: ...`): the name introduces the value as it would in prose. Each
+                // further string of a list gets a line of its own with a copy of the name
+                // before it (context only: the name itself is the one segment above).
+                if !seg.key {
+                    continue;
+                }
+                let mut first = true;
+                for (j, value) in doc.walk.texts.iter().enumerate().skip(i + 1) {
+                    if !value.named {
+                        break;
                     }
+                    if !scanned(j) {
+                        continue;
+                    }
+                    if !first {
+                        text.push('\n');
+                        seg.str.decode_into(&doc.text, text);
+                    }
+                    first = false;
+                    text.push_str(": ");
+                    push_seg(text, segs, d, doc, value);
+                    *last = Some((d, value.group, false));
                 }
             }
         }

@@ -554,3 +554,18 @@ fn a_finding_that_runs_on_leaves_named_values_alone() {
     assert!(!out.contains("MIIEowIBAAKCAQEA"), "{out}");
     assert!(out.contains(r#""metadata":{"team":"payments"}"#), "{out}");
 }
+
+#[test]
+fn each_string_of_a_named_list_gets_its_name() {
+    let inner = r#"{"ssn":["536225921","536225922"],"phone":["4155552671"],"tags":["a","b"],"mixed":["536225921",1]}"#;
+    let body = serde_json::json!({"model":"m","messages":[{"role":"tool","tool_call_id":"c","content":inner}]}).to_string();
+    let out = rewritten(CHAT, &body);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let tool: serde_json::Value =
+        serde_json::from_str(v["messages"][0]["content"].as_str().unwrap()).unwrap();
+    assert_eq!(tool["ssn"], serde_json::json!(["[SSN]", "[SSN]"]), "{out}");
+    assert_eq!(tool["phone"], serde_json::json!(["[PHONE]"]), "{out}");
+    assert_eq!(tool["tags"], serde_json::json!(["a", "b"]), "{out}");
+    // A list that is not strings alone keeps its strings in place (no name before them).
+    assert_eq!(tool["mixed"], serde_json::json!(["536225921", 1]), "{out}");
+}

@@ -30,8 +30,9 @@ pub struct TextSeg {
     pub flow: bool,
     /// A member name (not a value).
     pub key: bool,
-    /// A string value whose member name is a text segment too (the segment before it): the
-    /// pipeline scans them together, the name first.
+    /// A string value (or one string of a list of strings) whose member name is a text
+    /// segment too (the segment before the first of them): the pipeline scans each with the
+    /// name before it.
     pub named: bool,
 }
 
@@ -143,10 +144,16 @@ impl Walker<'_, '_> {
                     }
                     let before = self.out.texts.len();
                     self.visit(&m.value, Some(m.key), word, group);
-                    // (Conversation text keeps its place in the flow, joined with the text
-                    // around it.)
-                    if named && word != Some(Word::Flow) && matches!(m.value, Value::String(_)) {
-                        if let Some(value) = self.out.texts.get_mut(before) {
+                    // A string, or a list of strings only (`{"phones":["415..."]}`), goes with
+                    // its name. (Conversation text keeps its place in the flow, joined with
+                    // the text around it.)
+                    let strings = match &m.value {
+                        Value::String(_) => true,
+                        Value::Array(items) => items.iter().all(|v| matches!(v, Value::String(_))),
+                        _ => false,
+                    };
+                    if named && word != Some(Word::Flow) && strings {
+                        for value in self.out.texts.get_mut(before..).unwrap_or_default() {
                             value.named = true;
                         }
                     }
