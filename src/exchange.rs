@@ -4,7 +4,7 @@
 //! tested natively without a proxy.
 
 use crate::audit::{rfc3339_millis, AuditRecord, Decision, SafeId};
-use crate::config::{Mode, Policy, Retention};
+use crate::config::{ActionTable, Mode, Policy, Project, Retention};
 use crate::openai::Endpoint;
 use crate::pipeline::{inspect_body, Verdict};
 use crate::policy::head::{self, HeaderPairs};
@@ -258,6 +258,16 @@ impl Exchange {
         (step, route)
     }
 
+    /// The resolved project's rules, if any, and the detector actions in force (the
+    /// project's own table, else the policy's).
+    fn rules<'p>(&self, policy: &'p Policy) -> (Option<&'p Project>, &'p ActionTable) {
+        let rules = self.project.and_then(|i| policy.register.project(i));
+        let actions = rules
+            .and_then(|p| p.actions.as_ref())
+            .unwrap_or(&policy.actions);
+        (rules, actions)
+    }
+
     /// The query string, inspected like the body's strings: its findings are recorded; a
     /// denial (a sensitive value, which a URL never has rewritten) is returned: the reply, or
     /// in `audit` mode the step on.
@@ -265,10 +275,7 @@ impl Exchange {
         let path = head::single(headers, ":path").ok().flatten()?;
         // (A path that is no UTF-8 never gets here: the target check refuses it.)
         let path = std::str::from_utf8(path).ok()?;
-        let rules = self.project.and_then(|i| policy.register.project(i));
-        let actions = rules
-            .and_then(|p| p.actions.as_ref())
-            .unwrap_or(&policy.actions);
+        let (rules, actions) = self.rules(policy);
         let outcome = inspect_query(policy, actions, path)?;
         self.record.add_findings(&outcome.counts, policy);
         self.record.opaque_blobs = self
@@ -329,10 +336,7 @@ impl Exchange {
         let Some(endpoint) = self.endpoint.as_ref() else {
             return self.deny(Reason::FilterUnavailable);
         };
-        let rules = self.project.and_then(|i| policy.register.project(i));
-        let actions = rules
-            .and_then(|p| p.actions.as_ref())
-            .unwrap_or(&policy.actions);
+        let (rules, actions) = self.rules(&policy);
         let outcome = match &self.upload_boundary {
             Some(boundary) => inspect_upload(&policy, actions, rules, boundary, body),
             None => inspect_body(&policy, actions, endpoint, body),

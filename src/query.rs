@@ -53,35 +53,35 @@ pub fn inspect_query(policy: &Policy, actions: &ActionTable, path: &str) -> Opti
             readings.push(doc);
         }
     }
-    let mut first: Option<QueryOutcome> = None;
+    // The first reading that is refused decides; if none is, the first one is counted.
+    let endpoint = document_endpoint();
+    let mut first = None;
     for doc in &readings {
         let mut renderer = Renderer::new(policy.detectors.rules(), actions);
         let outcome: BodyOutcome = inspect_document(
             policy,
             actions,
-            &document_endpoint(),
+            &endpoint,
             doc.as_bytes(),
             DocumentKind::FreeForm,
             &mut renderer,
         );
-        let verdict = match outcome.verdict() {
-            Verdict::Forward => Verdict::Forward,
-            // `block`: refused as in a body.
-            Verdict::Deny(reason) => Verdict::Deny(*reason),
+        let verdict = match outcome.verdict {
             // Anything the policy would rewrite: a URL is not rewritten.
-            Verdict::Rewrite(_) => Verdict::Deny(Reason::SensitiveQuery),
+            Some(Verdict::Rewrite(_)) => Verdict::Deny(Reason::SensitiveQuery),
+            // `block` and the like: refused as in a body.
+            Some(v) => v,
+            None => Verdict::Forward,
         };
         let this = QueryOutcome {
             verdict,
             counts: outcome.counts,
             opaque_blobs: outcome.opaque_blobs,
         };
-        match first {
-            None if this.verdict == Verdict::Forward => first = Some(this),
-            None => return Some(this),
-            Some(_) if this.verdict == Verdict::Forward => {}
-            Some(_) => return Some(this),
+        if this.verdict != Verdict::Forward {
+            return Some(this);
         }
+        first.get_or_insert(this);
     }
     first
 }
@@ -127,7 +127,7 @@ fn decode_bytes(b: &[u8], plus_is_space: bool) -> Vec<u8> {
             b'+' if plus_is_space => out.push(b' '),
             b'%' => match (b.get(i + 1).and_then(hex), b.get(i + 2).and_then(hex)) {
                 (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
+                    out.push((h << 4 | l) as u8);
                     i += 2;
                 }
                 _ => out.push(b'%'),
@@ -139,13 +139,8 @@ fn decode_bytes(b: &[u8], plus_is_space: bool) -> Vec<u8> {
     out
 }
 
-fn hex(c: &u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
+fn hex(c: &u8) -> Option<u32> {
+    char::from(*c).to_digit(16)
 }
 
 #[cfg(test)]

@@ -147,12 +147,12 @@ impl Walker<'_, '_> {
                     // A string, or a list of strings only (`{"phones":["415..."]}`), goes with
                     // its name. (Conversation text keeps its place in the flow, joined with
                     // the text around it.)
-                    let strings = match &m.value {
+                    let strings = || match &m.value {
                         Value::String(_) => true,
                         Value::Array(items) => items.iter().all(|v| matches!(v, Value::String(_))),
                         _ => false,
                     };
-                    if named && word != Some(Word::Flow) && strings {
+                    if named && word != Some(Word::Flow) && strings() {
                         for value in self.out.texts.get_mut(before..).unwrap_or_default() {
                             value.named = true;
                         }
