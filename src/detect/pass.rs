@@ -75,7 +75,8 @@ fn load_short(t: &[u8], p: usize) -> u64 {
 /// the bytes before `y`).
 #[inline(always)]
 fn funnel(x: u64, y: u64, k: u32) -> u64 {
-    (((u128::from(y) << 64) | u128::from(x)) >> (8 * k)) as u64
+    // `y << (64 - 8k)` without the shift by 64 at k = 0 (u64 shifts only: wasm has no u128).
+    (x >> (8 * k)) | ((y << 1) << (63 - 8 * k))
 }
 
 /// High bit of each byte of `x` that is a space.
@@ -135,7 +136,26 @@ fn run_with<const KW: bool>(e: &Engine, kw: Option<&Keywords>, text: &str, out: 
         let ly = letters(y);
         let starts = l & !((l << 8) | carry);
         carry = (l >> 56) & 0x80;
-        let mut m = starts | (!l & !spaces(x) & HI);
+        let others = !l & !spaces(x) & HI;
+        if !KW {
+            let hits = starts & probe_starts(e, x, y, starts);
+            let mut m = hits | others;
+            while m != 0 {
+                let bit = m & m.wrapping_neg();
+                let p = i + (m.trailing_zeros() / 8) as usize;
+                m ^= bit;
+                if hits & bit != 0 {
+                    anchor(e, text, p, &mut st, out);
+                } else {
+                    other::<KW>(e, text, p, &mut st, out);
+                }
+            }
+            x = y;
+            l = ly;
+            i += 8;
+            continue;
+        }
+        let mut m = starts | others;
         while m != 0 {
             let bit = m & m.wrapping_neg();
             let k = m.trailing_zeros() / 8;
@@ -183,6 +203,26 @@ fn run_with<const KW: bool>(e: &Engine, kw: Option<&Keywords>, text: &str, out: 
         }
         i += 1;
     }
+}
+
+/// The high bit of each byte of the chunk `x` (`y`: the next one) that starts a letter run in
+/// `starts` and whose trigram the anchor table holds. The first two starts are probed without
+/// a branch; more (short words) in a loop.
+#[inline(always)]
+fn probe_starts(e: &Engine, x: u64, y: u64, starts: u64) -> u64 {
+    let an = &e.anchors;
+    let k1 = (starts.trailing_zeros() / 8).min(7);
+    let s2 = starts & starts.wrapping_sub(1);
+    let k2 = (s2.trailing_zeros() / 8).min(7);
+    let mut hits = (u64::from(an.tri_hit8(funnel(x, y, k1))) << (8 * k1 + 7))
+        | (u64::from(an.tri_hit8(funnel(x, y, k2))) << (8 * k2 + 7));
+    let mut rest = s2 & s2.wrapping_sub(1);
+    while rest != 0 {
+        let k = rest.trailing_zeros() / 8;
+        hits |= u64::from(an.tri_hit8(funnel(x, y, k))) << (8 * k + 7);
+        rest &= rest.wrapping_sub(1);
+    }
+    hits
 }
 
 /// A byte other than a letter or a space.

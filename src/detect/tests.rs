@@ -612,6 +612,25 @@ fn keywords_of_every_length_at_every_alignment() {
     }
 }
 
+#[test]
+fn letter_initial_anchors_after_any_run_of_short_words() {
+    // A pass probes the word starts of each eight-byte chunk: the first two without a branch,
+    // any more in a loop. A key that starts with letters is found at every offset in a chunk,
+    // as the first, second, third or later word start of it.
+    let s = set("{}");
+    let key = "AKIAIOSFODNN7EXAMPLE";
+    for offset in 0..16 {
+        for words in 0..6 {
+            let text = format!("{}{}{key} ok", " ".repeat(offset), "a ".repeat(words));
+            assert_eq!(
+                found(&s, &text),
+                [("aws_access_key_id".to_string(), key.to_string())],
+                "{text:?}"
+            );
+        }
+    }
+}
+
 /// Keyword matches by definition: case-insensitive (ASCII) equality at a word start, with no
 /// word byte after the end.
 fn keyword_reference(text: &str, terms: &[&str]) -> Vec<String> {
