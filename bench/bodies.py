@@ -1,10 +1,11 @@
 """Deterministic, realistic OpenAI request bodies for the benchmark (stdlib only, no external data).
 
-One job: turn (api, size, findings, seed) into the exact bytes of a multi-turn request body.
+One job: turn (api, size, findings, seed, variant) into the exact bytes of a multi-turn request body.
 
 - api: "chat" (POST /v1/chat/completions, `messages`) or "responses" (POST /v1/responses,
   `instructions` + `input` items with input_text/output_text parts).
 - size: the exact body length in bytes.
+- variant: which of several texts of the same kind and size (the load cycles through them).
 - findings: False gives clean English-like text with no '@', no digits, no key prefixes and no
   long tokens, so no detector should fire; True plants about one finding per KiB (emails,
   Luhn-valid card numbers, phone numbers, sk-proj- API keys), cycling through the kinds.
@@ -169,10 +170,19 @@ def _dump(doc: dict) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def generate(api: str, size: int, findings: bool, seed: int = 7) -> tuple:
-    """Returns (body bytes of exactly `size` bytes, {finding kind: count planted})."""
+def variant_count(size: int) -> int:
+    """Distinct bodies the load cycles through for one body of `size` bytes: about 2 MiB of
+    text in all (at least 4, at most 512). One body sent again and again lets the CPU's
+    branch predictors learn its text, which flatters a filter whose branches follow the bytes
+    (and not a filter that only copies them)."""
+    return max(4, min(512, (2 << 20) // size))
+
+
+def generate(api: str, size: int, findings: bool, seed: int = 7, variant: int = 0) -> tuple:
+    """Returns (body bytes of exactly `size` bytes, {finding kind: count planted}). Variants
+    of one (api, size, findings) are different texts of the same size and kind."""
     build = {"chat": _chat, "responses": _responses}[api]
-    rng = random.Random(f"{seed}/{api}/{size}/{findings}")
+    rng = random.Random(f"{seed}/{api}/{size}/{findings}" + (f"/{variant}" if variant else ""))
     text = _Text(rng, findings)
     system = (
         "You are a careful assistant for the operations team. Answer briefly, "
@@ -202,6 +212,24 @@ def generate(api: str, size: int, findings: bool, seed: int = 7) -> tuple:
         raise AssertionError(f"{api} body is {len(body)} bytes, wanted {size}")
     json.loads(body)
     return body, text.planted
+
+
+def variants(api: str, size: int, findings: bool, seed: int, n: int) -> list:
+    """`n` distinct bodies of one kind and size: variant 0 first, then the next variants that
+    fit the size (and, for clean ones, are clean)."""
+    out = [generate(api, size, findings, seed)[0]]
+    v = 0
+    while len(out) < n and v < 4 * n + 16:
+        v += 1
+        try:
+            body = generate(api, size, findings, seed, v)[0]
+        except ValueError:
+            continue
+        if findings or not check_clean(body):
+            out.append(body)
+    if len(out) < n:
+        raise ValueError(f"only {len(out)} of {n} {api} bodies of {size} bytes could be made")
+    return out
 
 
 def check_clean(body: bytes) -> list:

@@ -22,6 +22,9 @@ Exits non-zero when anything is wrong: a non-2xx reply or a socket error under l
 a filter changed when it should not have (clean bodies must pass every configuration byte for
 byte) or did not redact (with-findings bodies through ours), an Envoy that died.
 
+Each body under load is one of several distinct texts of its kind and size, sent in turn
+(`--variants`; `bench/bodies.py` says why): real traffic never repeats a body.
+
 `--quick` is the smoke mode `make test` runs: the sanity pass over every body, then one small
 body, one connection count, one repetition, ~1 s per configuration.
 
@@ -375,32 +378,36 @@ def post(port, path, body, headers):
 
 
 def sanity(envoys, body_set, args):
-    """One checked request per configuration x body; returns notes, raises on failure."""
+    """One checked request per configuration x body, and for ours one per variant of the
+    bodies under load; returns notes, raises on failure."""
     problems, notes = [], []
     for b in body_set:
-        want = f"{zlib.crc32(b['body']):08x}"
         for cfg, env in envoys.items():
-            status, nbytes, crc = post(env.port, b["path"], b["body"], args.header)
-            where = f"{cfg} / {b['name']}"
-            if status != 200:
-                problems.append(f"{where}: HTTP {status}")
-                continue
-            if crc is None:
-                problems.append(f"{where}: reply did not come from the mock upstream")
-                continue
-            changed = crc != want
-            if cfg == "ours" and b["findings"]:
-                if not changed and not args.no_redaction_check:
-                    problems.append(f"{where}: body reached the upstream unchanged (no redaction)")
+            variants = b["variants"] if cfg == "ours" else b["variants"][:1]
+            rewrote = 0
+            for v, body in enumerate(variants):
+                where = f"{cfg} / {b['name']}" + (f" #{v}" if v else "")
+                status, nbytes, crc = post(env.port, b["path"], body, args.header)
+                if status != 200:
+                    problems.append(f"{where}: HTTP {status}")
+                    continue
+                if crc is None:
+                    problems.append(f"{where}: reply did not come from the mock upstream")
+                    continue
+                changed = crc != f"{zlib.crc32(body):08x}"
+                if cfg == "ours" and b["findings"]:
+                    if not changed and not args.no_redaction_check:
+                        problems.append(f"{where}: body reached the upstream unchanged (no redaction)")
+                    rewrote += changed
                 elif changed:
-                    notes.append(f"{where}: redacted ({len(b['body'])} -> {nbytes} bytes)")
-            elif changed:
-                problems.append(
-                    f"{where}: body changed on the way ({len(b['body'])} -> {nbytes} bytes)"
-                    + (" -- a false positive on a clean body" if cfg == "ours" else "")
-                )
+                    problems.append(
+                        f"{where}: body changed on the way ({len(body)} -> {nbytes} bytes)"
+                        + (" -- a false positive on a clean body" if cfg == "ours" else "")
+                    )
+            if rewrote:
+                notes.append(f"{cfg} / {b['name']}: redacted {rewrote} of {len(variants)} variant(s)")
     if problems:
-        raise BenchError("sanity check failed:\n  " + "\n  ".join(problems))
+        raise BenchError("sanity check failed:\n  " + "\n  ".join(problems[:20]))
     return notes
 
 
@@ -413,7 +420,8 @@ def run_wrk(args, env, body, conns, seconds):
         args.wrk, "-t", "1", "-c", str(conns), "-d", f"{seconds}s", "--timeout", "30s",
         "-s", str(BENCH / "wrk.lua"), url,
     ]
-    wenv = dict(os.environ, BENCH_BODY=str(body["file"]), BENCH_HEADERS="\n".join(args.header))
+    wenv = dict(os.environ, BENCH_BODY=str(body["file"]), BENCH_BODY_SIZE=str(len(body["body"])),
+                BENCH_HEADERS="\n".join(args.header))
     up_before = cpu_ticks(UPSTREAM_PID) if UPSTREAM_PID else 0
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     forwarded_before = env.upstream_requests()
@@ -682,10 +690,20 @@ def write_report(path, ctx):
       "body was first sent once through every configuration with a check that clean bodies reach "
       "the upstream byte for byte and that ours rewrites the with-findings ones.")
     w("")
-    w("| body | endpoint | bytes | findings planted |")
-    w("|---|---|---:|---:|")
+    w("")
+    w("Under load, each body is one of several distinct texts of its kind and size (generated "
+      "with the same seed and a variant number), sent in turn; every variant went through ours "
+      "in the check above. One body sent again and again lets the CPU's branch predictors "
+      "learn its text, which flatters a filter whose branches follow the bytes and not the "
+      "floor, which only counts them."
+      + (" **This run sent one body only (`--variants 1`).**" if a.variants == 1 else ""))
+    w("")
+    w("| body | endpoint | bytes | findings planted (first variant) | variants under load |")
+    w("|---|---|---:|---:|---:|")
     for b in ctx["all_bodies"]:
-        w(f"| {b['name']} | `{b['path']}` | {fmt(len(b['body']))} | {sum(b['planted'].values())} |")
+        loaded = len(b["variants"]) if any(lb is b for lb in ctx["load_bodies"]) else 0
+        w(f"| {b['name']} | `{b['path']}` | {fmt(len(b['body']))} | {sum(b['planted'].values())} "
+          f"| {loaded or '-'} |")
     w("")
     w("## Method")
     w("")
@@ -700,7 +718,7 @@ def write_report(path, ctx):
       "requests Envoy forwarded to the upstream in that window (`cluster.upstream.upstream_rq_total`; "
       "it includes the few that wrk gave up on at the end, which Envoy processed all the same). "
       "Requests/s and latency are wrk's: completed requests only.")
-    w("- Load: wrk with a Lua script (`bench/wrk.lua`) that POSTs the body with "
+    w("- Load: wrk with a Lua script (`bench/wrk.lua`) that POSTs the body's variants in turn with "
       "`Content-Type: application/json` and an `Authorization` header; percentiles come from "
       "wrk's latency histogram in the script's `done` callback.")
     w("- Order: for each repetition, body and connection count, the configurations run back to "
@@ -777,6 +795,7 @@ def parse_args(argv):
     p.add_argument("--configs", help=f"comma-separated subset of {','.join(CONFIGS)}")
     p.add_argument("--header", action="append", help="extra request header 'Name: value' (default: a fake Authorization)")
     p.add_argument("--seed", type=int, default=7, help="body generator seed")
+    p.add_argument("--variants", type=int, help="distinct bodies the load cycles through per body (default: about 2 MiB of them, 4 to 512; quick 4; 1: one body sent again and again)")
     p.add_argument("--audit-log", action="store_true", help="let Envoy write the filter's info-level audit lines (to /dev/null); default: Envoy logs at warn, so they are dropped by the host")
     p.add_argument("--max-minutes", type=float, help="stop measuring (and fail) past this wall time (default 45; quick 5)")
     p.add_argument("--no-redaction-check", action="store_true", help="don't require ours to rewrite with-findings bodies (for policies that don't redact)")
@@ -791,6 +810,9 @@ def parse_args(argv):
     a.conns = a.conns or ([16] if q else [2, 16])
     a.max_minutes = a.max_minutes or (5 if q else 45)
     a.core = a.core or ("skip" if q else "auto")
+    a.variants = a.variants or (4 if q else 0)
+    if a.variants < 0:
+        p.error("--variants must be 1 or more")
     a.header = a.header or DEFAULT_HEADERS
     a.repo = a.repo.resolve()
 
@@ -850,19 +872,26 @@ def main(argv):
         if not findings and bodies.check_clean(body):
             raise BenchError(f"generated clean body {name} is not clean: {bodies.check_clean(body)}")
         all_bodies.append(
-            {"name": name, "path": bodies.APIS[api], "findings": findings, "body": body, "planted": planted}
+            {"name": name, "api": api, "path": bodies.APIS[api], "findings": findings, "body": body,
+             "planted": planted, "variants": [body]}
         )
     want = args.bodies.split(",") if args.bodies else (["chat-1KB-findings"] if args.quick else None)
     load_bodies = [b for b in all_bodies if want is None or b["name"] in want]
     if want and len(load_bodies) != len(want):
         raise BenchError(f"unknown body name(s) in --bodies; known: {[b['name'] for b in all_bodies]}")
+    for b in load_bodies:
+        n = args.variants or bodies.variant_count(len(b["body"]))
+        try:
+            b["variants"] = bodies.variants(b["api"], len(b["body"]), b["findings"], args.seed, n)
+        except ValueError as e:
+            raise BenchError(str(e)) from e
 
     workdir = Path(tempfile.mkdtemp(prefix="ocf-bench-"))
     global WORKDIR
     WORKDIR = workdir
     for b in all_bodies:
         b["file"] = workdir / f"{b['name']}.json"
-        b["file"].write_bytes(b["body"])
+        b["file"].write_bytes(b"".join(b["variants"]))
 
     # What is measured, named now: the tree may move on while the runs go (28 minutes).
     commit = tool_version(["git", "-C", str(args.repo), "rev-parse", "--short", "HEAD"])

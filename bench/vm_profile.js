@@ -5,7 +5,7 @@
 // host calls made per request. What Envoy adds (its side of each host call, the wasm<->host
 // transitions of its V8 embedding, the copies) is what `make bench` measures minus this.
 //
-//   node bench/vm_profile.js WASM BODY.json [--path P] [--requests N] [--policy FILE|JSON]
+//   node bench/vm_profile.js WASM BODY.json[,BODY.json...] [--path P] [--requests N] [--policy FILE|JSON]
 //
 // For a per-function profile, build the wasm with its names and add Node's profiler:
 //   CARGO_PROFILE_RELEASE_STRIP=false cargo build --release --lib --target wasm32-wasip1
@@ -26,15 +26,24 @@ function parseArgs(argv) {
     else a.rest.push(v);
   }
   if (a.rest.length !== 2 || !(a.requests > 0)) {
-    console.error('usage: node bench/vm_profile.js WASM BODY.json [--path P] [--requests N] [--policy FILE|JSON]');
+    console.error('usage: node bench/vm_profile.js WASM BODY.json[,BODY.json...] [--path P] [--requests N] [--policy FILE|JSON]');
     process.exit(2);
   }
   return a;
 }
 
 const args = parseArgs(process.argv.slice(2));
-const [wasmPath, bodyPath] = args.rest;
-const body = fs.readFileSync(bodyPath);
+const [wasmPath, bodyList] = args.rest;
+// Several bodies of one size (comma-separated) are sent in turn: one body repeated lets the
+// CPU's branch predictors learn its text.
+const bodies = bodyList.split(',').map((f) => fs.readFileSync(f));
+const bodyPath = bodyList.split(',')[0];
+if (bodies.some((b) => b.length !== bodies[0].length)) {
+  console.error('vm_profile: the bodies must all have the same size');
+  process.exit(2);
+}
+let body = bodies[0];
+let bodyIndex = 0;
 const path = args.path || (bodyPath.split('/').pop().startsWith('responses') ? '/v1/responses' : '/v1/chat/completions');
 const policy = Buffer.from(fs.existsSync(args.policy) ? fs.readFileSync(args.policy) : args.policy);
 // The reply of bench/upstream.
@@ -156,6 +165,7 @@ function request(ctx, timed) {
     if (timed) total[i] += Number(t - t0);
     t0 = t;
   };
+  body = bodies[bodyIndex++ % bodies.length];
   x.proxy_on_context_create(ctx, 1); lap(0);
   x.proxy_on_request_headers(ctx, REQUEST_HEADERS.length, 0); lap(1);
   x.proxy_on_request_body(ctx, body.length, 1); lap(2);
@@ -186,7 +196,8 @@ for (let b = 0; b < BLOCKS; b++) {
   if (!best || sum < best.sum) best = { sum, steps: Array.from(total), calls: { ...hostCalls } };
 }
 const us = (ns) => (ns / per / 1000).toFixed(2);
-console.log(`${bodyPath.split('/').pop()} (${body.length} B, ${path}): ${us(best.sum)} us per request in the VM` +
+const shown = bodyPath.split('/').pop() + (bodies.length > 1 ? ` and ${bodies.length - 1} more` : '');
+console.log(`${shown} (${body.length} B, ${path}): ${us(best.sum)} us per request in the VM` +
   ` (quickest of ${BLOCKS} blocks of ${per})`);
 console.log('  ' + STEPS.map((s, i) => `${s} ${us(best.steps[i])}`).join(', '));
 console.log('  host calls per request: ' + Object.entries(best.calls)

@@ -1,17 +1,40 @@
--- wrk script for the benchmark: POSTs one request body and prints a machine-readable summary.
--- Env: BENCH_BODY (file with the body), BENCH_HEADERS (optional "Name: value" lines).
+-- wrk script for the benchmark: POSTs request bodies and prints a machine-readable summary.
+-- Env: BENCH_BODY (file with the bodies: one, or several of BENCH_BODY_SIZE bytes each, back
+-- to back), BENCH_BODY_SIZE (optional), BENCH_HEADERS (optional "Name: value" lines).
+-- With several bodies the thread sends them in turn.
 local file = assert(os.getenv("BENCH_BODY"), "BENCH_BODY not set")
 local f = assert(io.open(file, "rb"))
-local body = f:read("*a")
+local data = f:read("*a")
 f:close()
+local size = tonumber(os.getenv("BENCH_BODY_SIZE") or "") or #data
+assert(size > 0 and #data % size == 0, "BENCH_BODY is not a whole number of BENCH_BODY_SIZE bodies")
 
 wrk.method = "POST"
-wrk.body = body
+wrk.body = data:sub(1, size)
 wrk.headers["Content-Type"] = "application/json"
 for line in (os.getenv("BENCH_HEADERS") or ""):gmatch("[^\n]+") do
   local name, value = line:match("^([^:]+):%s*(.*)$")
   if name then
     wrk.headers[name] = value
+  end
+end
+
+local requests = {}
+local next_request = 1
+
+function init(args)
+  if #data > size then
+    for at = 1, #data, size do
+      requests[#requests + 1] = wrk.format(nil, nil, nil, data:sub(at, at + size - 1))
+    end
+  end
+end
+
+if #data > size then
+  function request()
+    local r = requests[next_request]
+    next_request = next_request % #requests + 1
+    return r
   end
 end
 
