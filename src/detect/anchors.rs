@@ -89,6 +89,19 @@ struct Lit {
 /// Bits of the trigram table (three 5-bit case-folded bytes).
 const TRI_BITS: usize = 1 << 15;
 
+/// Bits of the four-byte table (a hash of four 5-bit case-folded bytes).
+const QUAD_BITS: usize = 1 << 16;
+
+/// The four-byte table's bit for four bytes (their low five bits, hashed to 16 bits).
+#[inline(always)]
+fn quad_key(a: u8, b: u8, c: u8, d: u8) -> usize {
+    let k = (u32::from(a & 31) << 15)
+        | (u32::from(b & 31) << 10)
+        | (u32::from(c & 31) << 5)
+        | u32::from(d & 31);
+    (k.wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
+
 /// The trigram key of three bytes: their low five bits (ASCII letters fold to 1..=26).
 #[inline(always)]
 pub(crate) fn tri_key(a: u8, b: u8, c: u8) -> usize {
@@ -139,6 +152,10 @@ pub(crate) struct Anchors {
     lits: Vec<Lit>,
     /// One bit per trigram key that starts a letter-initial literal.
     tri_bits: Box<[u64; TRI_BITS / 64]>,
+    /// One bit per [`quad_key`] of the first four bytes of a letter-initial literal (every
+    /// fourth byte for a shorter one): a word whose trigram hits but whose first four bytes
+    /// start no literal (`here` against `heroku`, `section` against `secret`) stops there.
+    quad_bits: Box<[u64; QUAD_BITS / 64]>,
     /// (trigram key, literal), sorted.
     tri: Vec<(u16, u16)>,
     /// Where each trigram key's run of `tri` is: an open-addressing table of (key, start, end),
@@ -243,6 +260,13 @@ impl Anchors {
             })
             .collect();
         let mut tri_bits = Box::new([0u64; TRI_BITS / 64]);
+        let mut quad_bits = Box::new([0u64; QUAD_BITS / 64]);
+        let mut set_quad = |a: u8, b: u8, c: u8, d: u8| {
+            let k = quad_key(a, b, c, d);
+            if let Some(w) = quad_bits.get_mut(k / 64) {
+                *w |= 1u64 << (k % 64);
+            }
+        };
         let mut tri: Vec<(u16, u16)> = Vec::new();
         let mut other: Vec<Vec<u16>> = vec![Vec::new(); 256];
         let mut other_first = vec![false; 256];
@@ -250,13 +274,19 @@ impl Anchors {
         for (i, lit) in lits.iter().enumerate() {
             let i = i as u16;
             match *lit.bytes {
-                [a, b, c, ..] if a.is_ascii_alphabetic() => {
+                [a, b, c, ref rest @ ..] if a.is_ascii_alphabetic() => {
                     tri.push((tri_key(a, b, c) as u16, i));
+                    match rest.first() {
+                        Some(&d) => set_quad(a, b, c, d),
+                        // Three bytes: any fourth byte (or none).
+                        None => (0..32u8).for_each(|d| set_quad(a, b, c, d)),
+                    }
                 }
-                // Two bytes: any third byte (or none).
+                // Two bytes: any third and fourth byte (or none).
                 [a, b] if a.is_ascii_alphabetic() => {
                     for c in 0..32u8 {
                         tri.push((tri_key(a, b, c) as u16, i));
+                        (0..32u8).for_each(|d| set_quad(a, b, c, d));
                     }
                 }
                 [a, ..] => {
@@ -300,6 +330,7 @@ impl Anchors {
         Ok(Self {
             lits,
             tri_bits,
+            quad_bits,
             tri,
             tri_runs,
             other,
@@ -328,8 +359,9 @@ impl Anchors {
             .is_some_and(|w| w & (1u64 << (key & 63)) != 0)
     }
 
-    /// Whether a literal may start at `p` (one bit probe for a letter, one table read for
-    /// any other byte): the fast filter before [`Anchors::longest_at`].
+    /// Whether a literal may start at `p` (two bit probes for a letter, trigram then four
+    /// bytes; one table read for any other byte): the fast filter before
+    /// [`Anchors::longest_at`].
     #[inline(always)]
     pub(crate) fn may_start(&self, t: &[u8], p: usize) -> bool {
         let b0 = at(t, p);
@@ -340,7 +372,14 @@ impl Anchors {
                 .get(key / 64)
                 .is_some_and(|w| w & (1u64 << (key % 64)) != 0);
             if hit {
-                return true;
+                let q = quad_key(b0, at(t, p + 1), at(t, p + 2), at(t, p + 3));
+                if self
+                    .quad_bits
+                    .get(q / 64)
+                    .is_some_and(|w| w & (1u64 << (q % 64)) != 0)
+                {
+                    return true;
+                }
             }
         }
         if !self.starts_other(b0) {
@@ -519,6 +558,34 @@ mod tests {
                 let want = if from == to { (0, 0) } else { (from, to) };
                 assert_eq!(a.tri_run(key), want, "key {key}");
             }
+        }
+    }
+
+    #[test]
+    fn every_literal_passes_the_filters_and_is_found() {
+        // The trigram and four-byte tables only ever stop a position that starts no literal:
+        // every built-in literal, in either case, at the end of the text or before any byte,
+        // passes `may_start` and is the longest match there (or a longer literal it starts is).
+        let raw: RawDetectors = serde_json::from_str("{}").unwrap();
+        let set = DetectorSet::compile(&raw).unwrap();
+        let a = &set.engine.anchors;
+        assert!(a.lits.len() > 40);
+        for lit in &a.lits {
+            let low = lit.bytes.to_vec();
+            let up = lit.bytes.to_ascii_uppercase();
+            for bytes in [&low, &up] {
+                for tail in [&b""[..], b" ", b"x", b"7", b"_", b"-", b".", "é".as_bytes()] {
+                    let mut text = bytes.clone();
+                    text.extend_from_slice(tail);
+                    assert!(a.may_start(&text, 0), "{text:?}");
+                    let (_, end) = a.longest_at(&text, 0).unwrap();
+                    assert!(end >= lit.bytes.len(), "{text:?}");
+                }
+            }
+        }
+        // And the four-byte table does stop words that merely share a literal's trigram.
+        for word in ["here ", "section ", "birds ", "daily ", "tokyo "] {
+            assert!(!a.may_start(word.as_bytes(), 0), "{word}");
         }
     }
 }
