@@ -129,7 +129,7 @@ impl HttpContext for Http {
 
     fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
         // Never held, never changed: the chunk goes on whatever happens here.
-        let chunk = if self.exchange.wants_response_body() {
+        let chunk = if body_size > 0 && self.exchange.wants_response_body() {
             host::response_body(body_size).unwrap_or_default()
         } else {
             Vec::new()
