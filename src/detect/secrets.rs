@@ -7,6 +7,7 @@ use super::providers::{Charset, KEYWORD_KEYS, PREFIX_KEYS};
 use super::rules::Engine;
 use super::text::{at, before, is_word, push, redactor_placeholder_len};
 use super::Finding;
+use std::sync::OnceLock;
 
 /// Longest key body we look at.
 const MAX_BODY: usize = 4096;
@@ -50,18 +51,11 @@ pub(crate) fn prefix_key(e: &Engine, t: &[u8], p: usize, k: u16, j: u8, out: &mu
         return;
     }
     // A longer prefix of another key that also matches here wins.
-    for other in PREFIX_KEYS {
-        if other.id == spec.id {
-            continue;
-        }
-        for op in other.prefixes {
-            if op.len() > pb.len()
-                && op.as_bytes().starts_with(pb)
-                && t.get(p..p + op.len()) == Some(op.as_bytes())
-            {
-                return;
-            }
-        }
+    if longer_prefixes(k, j)
+        .iter()
+        .any(|op| t.get(p..p + op.len()) == Some(op.as_bytes()))
+    {
+        return;
     }
     let body = p + pb.len();
     let end = run(t, body, spec.body, spec.max.min(MAX_BODY));
@@ -78,6 +72,34 @@ pub(crate) fn prefix_key(e: &Engine, t: &[u8], p: usize, k: u16, j: u8, out: &mu
     if spec.id == "aws_access_key_id" {
         aws_secret_near(e, t, end, out);
     }
+}
+
+/// The prefixes of other keys that are longer than prefix `j` of key `k` and start with it
+/// (`sk-ant-api03-` for `sk-`), listed once per process.
+fn longer_prefixes(k: u16, j: u8) -> &'static [&'static str] {
+    static LONGER: OnceLock<Vec<Vec<Vec<&'static str>>>> = OnceLock::new();
+    let table = LONGER.get_or_init(|| {
+        PREFIX_KEYS
+            .iter()
+            .map(|spec| {
+                spec.prefixes
+                    .iter()
+                    .map(|pb| {
+                        PREFIX_KEYS
+                            .iter()
+                            .filter(|other| other.id != spec.id)
+                            .flat_map(|other| other.prefixes.iter().copied())
+                            .filter(|op| op.len() > pb.len() && op.starts_with(pb))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+    table
+        .get(usize::from(k))
+        .and_then(|key| key.get(usize::from(j)))
+        .map_or(&[], Vec::as_slice)
 }
 
 /// Extra shape checks for some bodies.
