@@ -690,7 +690,6 @@ def write_report(path, ctx):
       "body was first sent once through every configuration with a check that clean bodies reach "
       "the upstream byte for byte and that ours rewrites the with-findings ones.")
     w("")
-    w("")
     w("Under load, each body is one of several distinct texts of its kind and size (generated "
       "with the same seed and a variant number), sent in turn; every variant went through ours "
       "in the check above. One body sent again and again lets the CPU's branch predictors "
@@ -812,7 +811,7 @@ def parse_args(argv):
     a.core = a.core or ("skip" if q else "auto")
     a.variants = a.variants or (4 if q else 0)
     if a.variants < 0:
-        p.error("--variants must be 1 or more")
+        p.error("--variants must be 1 or more (0 or none: the default)")
     a.header = a.header or DEFAULT_HEADERS
     a.repo = a.repo.resolve()
 
