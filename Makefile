@@ -72,9 +72,11 @@ vm-deps: build
 	$(PYTHON) bench/bodies.py bench/target/bodies >/dev/null
 
 ## bench-vm: the filter's own time per callback and its host calls per request, in Node's V8 without Envoy
+## (each body's distinct variants sent in turn, as `make bench` does)
 VM_BODIES := chat-1KB-clean chat-16KB-clean chat-16KB-findings chat-256KB-clean chat-256KB-findings
 bench-vm: vm-deps
-	for b in $(VM_BODIES); do node bench/vm_profile.js $(WASM) bench/target/bodies/$$b.json --requests 2000; done
+	$(PYTHON) bench/bodies.py bench/target/bodies --variants >/dev/null
+	for b in $(VM_BODIES); do node bench/vm_profile.js $(WASM) "$$(cat bench/target/bodies/$$b.variants)" --requests 2000; done
 
 ## bench-vm-quick: bench-vm once, 50 requests of one body (run by `make test` so it cannot rot)
 bench-vm-quick: vm-deps

@@ -10,7 +10,8 @@ One job: turn (api, size, findings, seed, variant) into the exact bytes of a mul
   long tokens, so no detector should fire; True plants about one finding per KiB (emails,
   Luhn-valid card numbers, phone numbers, sk-proj- API keys), cycling through the kinds.
 
-Run `python3 bench/bodies.py OUTDIR` to write every body the benchmark uses, for inspection.
+Run `python3 bench/bodies.py OUTDIR` to write every body the benchmark uses, for inspection
+(`--variants`: every variant too, and for each body a NAME.variants list for vm_profile.js).
 """
 
 import json
@@ -275,15 +276,28 @@ def all_bodies(seed: int = 7):
 
 
 def main(argv):
-    if len(argv) > 2 or (len(argv) == 2 and argv[1].startswith("-")):
-        print("usage: python3 bench/bodies.py [DIR]   (default bench/target/bodies)", file=sys.stderr)
+    args = argv[1:]
+    with_variants = "--variants" in args
+    args = [a for a in args if a != "--variants"]
+    if len(args) > 1 or (args and args[0].startswith("-")):
+        print("usage: python3 bench/bodies.py [DIR] [--variants]   (default bench/target/bodies)",
+              file=sys.stderr)
         return 2
-    out = Path(argv[1] if len(argv) > 1 else "bench/target/bodies")
+    out = Path(args[0] if args else "bench/target/bodies")
     out.mkdir(parents=True, exist_ok=True)
-    for name, _api, _label, findings, body, planted in all_bodies():
+    for name, api, _label, findings, body, planted in all_bodies():
         (out / f"{name}.json").write_bytes(body)
         bad = [] if findings else check_clean(body)
         print(name, len(body), "planted", sum(planted.values()), "PROBLEMS " + str(bad) if bad else "")
+        if with_variants:
+            # NAME.vI.json for each variant, and NAME.variants: their paths, comma-separated
+            # (what `bench/vm_profile.js` takes), the first being NAME.json.
+            paths = [out / f"{name}.json"]
+            for i, v in enumerate(variants(api, len(body), findings, 7, variant_count(len(body)))):
+                if i:
+                    paths.append(out / f"{name}.v{i}.json")
+                    paths[-1].write_bytes(v)
+            (out / f"{name}.variants").write_text(",".join(str(p) for p in paths))
     return 0
 
 

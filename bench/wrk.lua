@@ -19,21 +19,21 @@ for line in (os.getenv("BENCH_HEADERS") or ""):gmatch("[^\n]+") do
   end
 end
 
-local requests = {}
+local formatted = {}
 local next_request = 1
 
 function init(args)
   if #data > size then
     for at = 1, #data, size do
-      requests[#requests + 1] = wrk.format(nil, nil, nil, data:sub(at, at + size - 1))
+      formatted[#formatted + 1] = wrk.format(nil, nil, nil, data:sub(at, at + size - 1))
     end
   end
 end
 
 if #data > size then
   function request()
-    local r = requests[next_request]
-    next_request = next_request % #requests + 1
+    local r = formatted[next_request]
+    next_request = next_request % #formatted + 1
     return r
   end
 end

@@ -445,3 +445,32 @@ fn generic_before(e: &Engine, t: &[u8], c: usize, st: &State, out: &mut Vec<Find
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::funnel;
+
+    #[test]
+    fn funnel_is_the_eight_bytes_running_on_into_the_next_chunk() {
+        let both = *b"abcdefghijklmnop";
+        let word = |i: usize| u64::from_le_bytes(both[i..i + 8].try_into().unwrap());
+        for k in 0..8u32 {
+            assert_eq!(funnel(word(0), word(8), k), word(k as usize), "k {k}");
+        }
+        // Any bits: the same as a shift of the two chunks as one 128-bit number.
+        let mut r = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+            r
+        };
+        for _ in 0..10_000 {
+            let (x, y) = (next(), next());
+            for k in 0..8u32 {
+                let want = (((u128::from(y) << 64) | u128::from(x)) >> (8 * k)) as u64;
+                assert_eq!(funnel(x, y, k), want);
+            }
+        }
+    }
+}
