@@ -19,6 +19,9 @@ import random
 import sys
 from pathlib import Path
 
+# The default generator seed (`bench/run.py --seed`).
+SEED = 7
+
 APIS = {
     "chat": "/v1/chat/completions",
     "responses": "/v1/responses",
@@ -179,7 +182,7 @@ def variant_count(size: int) -> int:
     return max(4, min(512, (2 << 20) // size))
 
 
-def generate(api: str, size: int, findings: bool, seed: int = 7, variant: int = 0) -> tuple:
+def generate(api: str, size: int, findings: bool, seed: int = SEED, variant: int = 0) -> tuple:
     """Returns (body bytes of exactly `size` bytes, {finding kind: count planted}). Variants
     of one (api, size, findings) are different texts of the same size and kind."""
     build = {"chat": _chat, "responses": _responses}[api]
@@ -215,10 +218,10 @@ def generate(api: str, size: int, findings: bool, seed: int = 7, variant: int = 
     return body, text.planted
 
 
-def variants(api: str, size: int, findings: bool, seed: int, n: int) -> list:
-    """`n` distinct bodies of one kind and size: variant 0 first, then the next variants that
-    fit the size (and, for clean ones, are clean)."""
-    out = [generate(api, size, findings, seed)[0]]
+def variants(api: str, size: int, findings: bool, seed: int, n: int, first: bytes = None) -> list:
+    """`n` distinct bodies of one kind and size: variant 0 first (`first`, when the caller has
+    it already), then the next variants that fit the size (and, for clean ones, are clean)."""
+    out = [first if first is not None else generate(api, size, findings, seed)[0]]
     v = 0
     while len(out) < n and v < 4 * n + 16:
         v += 1
@@ -265,7 +268,7 @@ def check_clean(body: bytes) -> list:
     return problems
 
 
-def all_bodies(seed: int = 7):
+def all_bodies(seed: int = SEED):
     """Yields (name, api, size label, findings, body, planted) for every benchmark body."""
     for api in APIS:
         for label, size in SIZES.items():
@@ -293,7 +296,8 @@ def main(argv):
             # NAME.vI.json for each variant, and NAME.variants: their paths, comma-separated
             # (what `bench/vm_profile.js` takes), the first being NAME.json.
             paths = [out / f"{name}.json"]
-            for i, v in enumerate(variants(api, len(body), findings, 7, variant_count(len(body)))):
+            n = variant_count(len(body))
+            for i, v in enumerate(variants(api, len(body), findings, SEED, n, first=body)):
                 if i:
                     paths.append(out / f"{name}.v{i}.json")
                     paths[-1].write_bytes(v)

@@ -794,7 +794,7 @@ def parse_args(argv):
     p.add_argument("--bodies", help="comma-separated body names to load (default all; quick chat-1KB-findings); sanity always covers all")
     p.add_argument("--configs", help=f"comma-separated subset of {','.join(CONFIGS)}")
     p.add_argument("--header", action="append", help="extra request header 'Name: value' (default: a fake Authorization)")
-    p.add_argument("--seed", type=int, default=7, help="body generator seed")
+    p.add_argument("--seed", type=int, default=bodies.SEED, help="body generator seed")
     p.add_argument("--variants", type=int, help="distinct bodies the load cycles through per body (default: about 2 MiB of them, 4 to 512; quick 4; 1: one body sent again and again)")
     p.add_argument("--audit-log", action="store_true", help="let Envoy write the filter's info-level audit lines (to /dev/null); default: Envoy logs at warn, so they are dropped by the host")
     p.add_argument("--max-minutes", type=float, help="stop measuring (and fail) past this wall time (default 45; quick 5)")
@@ -882,7 +882,9 @@ def main(argv):
     for b in load_bodies:
         n = args.variants or bodies.variant_count(len(b["body"]))
         try:
-            b["variants"] = bodies.variants(b["api"], len(b["body"]), b["findings"], args.seed, n)
+            b["variants"] = bodies.variants(
+                b["api"], len(b["body"]), b["findings"], args.seed, n, first=b["body"]
+            )
         except ValueError as e:
             raise BenchError(str(e)) from e
 

@@ -229,15 +229,17 @@ fn push_seg(text: &mut String, segs: &mut Vec<StreamSeg>, d: usize, doc: &Doc, s
 }
 
 /// The endpoint a generic JSON document is inspected under (no endpoint shape): a JSONL
-/// line, an upload's file-name wrapper, a query string's pairs.
-pub fn document_endpoint() -> Endpoint {
-    Endpoint {
+/// line, an upload's file-name wrapper, a query string's pairs. Built once per VM (it is
+/// asked for per line and per query string).
+pub fn document_endpoint() -> &'static Endpoint {
+    static ENDPOINT: std::sync::OnceLock<Endpoint> = std::sync::OnceLock::new();
+    ENDPOINT.get_or_init(|| Endpoint {
         kind: ApiKind::Files,
         route: "/v1/files".into(),
         inspects_json: false,
         inspects_upload: false,
         deployment: None,
-    }
+    })
 }
 
 /// Rounds of redaction at most, the first included (the second one almost always finds

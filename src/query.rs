@@ -61,7 +61,7 @@ pub fn inspect_query(policy: &Policy, actions: &ActionTable, path: &str) -> Opti
         let outcome: BodyOutcome = inspect_document(
             policy,
             actions,
-            &endpoint,
+            endpoint,
             doc.as_bytes(),
             DocumentKind::FreeForm,
             &mut renderer,

@@ -454,14 +454,19 @@ fn a_name_that_reads_as_json_is_text_and_cannot_collide_unseen() {
     assert!(rewritten(CHAT, body).contains(r#""metadata":{"[\"[EMAIL]\"]":"1"}"#));
 }
 
+/// A private key with no END line (JSON-escaped): its finding runs on across newlines.
+fn private_key_without_end() -> String {
+    format!(
+        "-----BEGIN RSA PRIVATE KEY-----\\n{}",
+        "MIIEowIBAAKCAQEA".repeat(8)
+    )
+}
+
 #[test]
 fn a_finding_that_runs_on_into_the_names_leaves_them_alone() {
     // A private key with no END line runs on across newlines, into the names scanned after
     // the values: it is redacted, the schema's property names are not blanked.
-    let key = format!(
-        "-----BEGIN RSA PRIVATE KEY-----\\n{}",
-        "MIIEowIBAAKCAQEA".repeat(8)
-    );
+    let key = private_key_without_end();
     let body = format!(
         r#"{{"model":"m","messages":[{{"role":"user","content":"{key}"}}],"tools":[{{"type":"function","function":{{"name":"f","parameters":{{"type":"object","properties":{{"limit":{{"type":"integer"}},"offset":{{"type":"integer"}}}}}}}}}}]}}"#
     );
@@ -543,10 +548,7 @@ fn a_pattern_over_a_name_and_its_value_takes_the_value_alone() {
 fn a_finding_that_runs_on_leaves_named_values_alone() {
     // Named values sit on their names' lines after all other values: a private key with no
     // END line runs on into them, and must not blank them.
-    let key = format!(
-        "-----BEGIN RSA PRIVATE KEY-----\\n{}",
-        "MIIEowIBAAKCAQEA".repeat(8)
-    );
+    let key = private_key_without_end();
     let body = format!(
         r#"{{"model":"m","metadata":{{"team":"payments"}},"messages":[{{"role":"user","content":"{key}"}}]}}"#
     );

@@ -162,7 +162,7 @@ fn inspect_filename(
     doc.push_str("\"}");
     let ep = document_endpoint();
     let kind = DocumentKind::FreeForm;
-    let part = inspect_document(policy, actions, &ep, doc.as_bytes(), kind, renderer);
+    let part = inspect_document(policy, actions, ep, doc.as_bytes(), kind, renderer);
     let Some(bytes) = absorb(part, outcome)? else {
         return Ok(None);
     };
@@ -237,7 +237,7 @@ impl Lines<'_> {
             }
             lines += 1;
             let bytes = line.as_bytes();
-            let part = inspect_document(self.policy, self.actions, &ep, bytes, kind, renderer);
+            let part = inspect_document(self.policy, self.actions, ep, bytes, kind, renderer);
             let rewrite = absorb(part, outcome)?;
             if let JsonlFile::Batch(project) = self.file {
                 let id = batch_line(rewrite.as_deref().unwrap_or(bytes), project)?;
