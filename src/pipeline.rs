@@ -16,7 +16,7 @@ use crate::openai::facts::{self, Facts};
 use crate::openai::walker::{is_opaque_blob, walk_with, TextSeg, Walk};
 use crate::openai::{ApiKind, Endpoint};
 use crate::policy::Reason;
-use crate::redact::{apply, merge, Piece, Renderer};
+use crate::redact::{apply, apply_into, merge, Piece, Renderer};
 
 /// JSON strings nested inside JSON strings are decoded at most this deep.
 const MAX_EMBEDDED_JSON: u8 = 2;
@@ -405,23 +405,42 @@ fn inspect_once(
         if list.is_empty() {
             continue;
         }
-        let redacted = apply(stream.text.get(seg.start..seg.end).unwrap_or(""), list);
+        next_text.push_str(stream.text.get(copied..seg.start).unwrap_or(""));
+        copied = seg.end;
+        let at = next_text.len();
+        apply_into(
+            stream.text.get(seg.start..seg.end).unwrap_or(""),
+            list,
+            &mut next_text,
+        );
+        let redacted = next_text.get(at..).unwrap_or("");
         // Re-encoded, a string that now reads as JSON or as a base64 blob is walked
         // differently next round: only a full round sees that.
         // (A string that merely starts with a placeholder, `[EMAIL] wrote`, is no JSON.)
         // A rewritten member name may now repeat another: a full round parses it again.
         let lead = redacted.trim_start();
-        if (lead.starts_with(['{', '[']) && json::parse(&redacted, &limits).is_ok())
-            || is_opaque_blob(&redacted)
+        if (lead.starts_with(['{', '[']) && json::parse(redacted, &limits).is_ok())
+            || is_opaque_blob(redacted)
             || seg.text.key
         {
             reshaped = true;
         }
-        next_text.push_str(stream.text.get(copied..seg.start).unwrap_or(""));
-        next_text.push_str(&redacted);
-        copied = seg.end;
-        let mut encoded = String::new();
-        escape_into(&redacted, &mut encoded);
+        // The replacements go into the string's raw bytes: the rest of it is copied as the
+        // client wrote it (escapes included), not decoded and encoded again.
+        let raw = docs
+            .docs
+            .get(seg.doc)
+            .map_or("", |doc| seg.text.str.span.of(&doc.text));
+        let spliced = json::splice_raw(
+            raw,
+            seg.text.str.escaped,
+            list.iter().map(|p| (p.start, p.end, p.text.as_str())),
+        );
+        let encoded = spliced.unwrap_or_else(|| {
+            let mut encoded = String::new();
+            escape_into(redacted, &mut encoded);
+            encoded
+        });
         if let Some(e) = edits.get_mut(seg.doc) {
             e.push((seg.text.str.span, encoded));
         }

@@ -174,6 +174,12 @@ pub struct Piece {
 /// Applies sorted, non-overlapping pieces to `text`.
 pub fn apply(text: &str, pieces: &[Piece]) -> String {
     let mut out = String::with_capacity(text.len());
+    apply_into(text, pieces, &mut out);
+    out
+}
+
+/// Appends `text` with `pieces` applied (see [`apply`]) to `out`.
+pub fn apply_into(text: &str, pieces: &[Piece], out: &mut String) {
     let mut last = 0;
     for p in pieces {
         if p.start < last {
@@ -184,7 +190,6 @@ pub fn apply(text: &str, pieces: &[Piece]) -> String {
         last = p.end;
     }
     out.push_str(text.get(last..).unwrap_or(""));
-    out
 }
 
 #[cfg(test)]

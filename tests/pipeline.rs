@@ -114,12 +114,21 @@ fn every_text_field_of_every_endpoint_is_redacted() {
 }
 
 #[test]
-fn escapes_are_decoded_and_the_whole_string_reencoded() {
-    let body =
-        r#"{"messages":[{"role":"user","content":"jane\u002edoe\u0040example.com \/ \"q\""}]}"#;
+fn escapes_are_decoded_for_the_scan_and_kept_outside_the_edits() {
+    // The email is written with escapes: found in the decoded text, its raw bytes (escapes
+    // and all) replaced. What the edit does not cover stays byte for byte as the client
+    // wrote it, its escapes included.
+    let body = r#"{"messages":[{"role":"user","content":"caf\u00e9 \ud83d\ude00\njane\u002edoe\u0040example.com \/ \"q\"\n\u00e9t\u00e9 b\u0040example.org"}]}"#;
     let out = rewritten(CHAT, body);
+    assert_eq!(
+        out,
+        r#"{"messages":[{"role":"user","content":"caf\u00e9 \ud83d\ude00\n[EMAIL] \/ \"q\"\n\u00e9t\u00e9 [EMAIL]"}]}"#
+    );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["messages"][0]["content"], "[EMAIL] / \"q\"");
+    assert_eq!(
+        v["messages"][0]["content"],
+        "caf\u{e9} \u{1F600}\n[EMAIL] / \"q\"\n\u{e9}t\u{e9} [EMAIL]"
+    );
 }
 
 #[test]

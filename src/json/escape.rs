@@ -111,6 +111,94 @@ pub fn escape_into(s: &str, out: &mut String) {
     out.push_str(s.get(last..).unwrap_or(""));
 }
 
+/// The raw contents `raw` of a JSON string (`escaped`: it holds a `\\` escape) with some
+/// ranges of its decoded value replaced: `edits` are (start, end, text) in decoded byte
+/// offsets, sorted by start (one that starts before the previous one's end is skipped, as
+/// [`crate::redact::apply`] does). Each text is written escaped; every other byte is copied
+/// as it is, escapes included, so the result decodes to the edited value and nothing outside
+/// the edits is re-encoded. `None` when an edit bound is not the start of a decoded character
+/// of `raw` (the caller then encodes the edited value whole).
+pub fn splice_raw<'t>(
+    raw: &str,
+    escaped: bool,
+    edits: impl IntoIterator<Item = (usize, usize, &'t str)>,
+) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut cursor = RawCursor::new(raw, escaped);
+    let (mut last_raw, mut last_end) = (0, 0);
+    for (start, end, text) in edits {
+        if start < last_end {
+            continue;
+        }
+        let raw_start = cursor.raw_of(start)?;
+        let raw_end = cursor.raw_of(end.max(start))?;
+        out.push_str(raw.get(last_raw..raw_start)?);
+        escape_into(text, &mut out);
+        last_raw = raw_end;
+        last_end = end.max(start);
+    }
+    out.push_str(raw.get(last_raw..)?);
+    Some(out)
+}
+
+/// Walks the raw contents of a JSON string alongside its decoded value, forward only.
+struct RawCursor<'a> {
+    raw: &'a str,
+    escaped: bool,
+    /// Raw offset and the decoded offset it decodes to.
+    r: usize,
+    d: usize,
+    /// Raw offset of the next backslash at or after `r` (or the length).
+    next_escape: usize,
+    /// Scratch for one decoded escape.
+    one: String,
+}
+
+impl<'a> RawCursor<'a> {
+    fn new(raw: &'a str, escaped: bool) -> Self {
+        let mut c = Self {
+            raw,
+            escaped,
+            r: 0,
+            d: 0,
+            next_escape: 0,
+            one: String::new(),
+        };
+        c.find_escape();
+        c
+    }
+
+    fn find_escape(&mut self) {
+        let rest = self.raw.get(self.r..).unwrap_or("");
+        self.next_escape = self.r + rest.find('\\').unwrap_or(rest.len());
+    }
+
+    /// The raw offset whose decoded offset is `d` (`d` at or after the last one asked), or
+    /// `None` if `d` falls inside a decoded character or past the end.
+    fn raw_of(&mut self, d: usize) -> Option<usize> {
+        if !self.escaped {
+            return self.raw.is_char_boundary(d).then_some(d);
+        }
+        while self.d < d {
+            if self.r == self.next_escape {
+                let rest = self.raw.get(self.r..)?;
+                if rest.is_empty() {
+                    return None;
+                }
+                self.one.clear();
+                self.r += decode_escape(rest, &mut self.one);
+                self.d += self.one.len();
+                self.find_escape();
+            } else {
+                let step = (self.next_escape - self.r).min(d - self.d);
+                self.r += step;
+                self.d += step;
+            }
+        }
+        (self.d == d && self.raw.is_char_boundary(self.r)).then_some(self.r)
+    }
+}
+
 /// The position of the first byte at or after `i` that needs attention inside a JSON string
 /// (`"`, `\\` or a control character), or the length; eight bytes at a time.
 pub(super) fn skip_plain(b: &[u8], mut i: usize) -> usize {
@@ -153,6 +241,81 @@ mod tests {
         assert_eq!(decode_str(r"\ud83d\ude00!"), "😀!");
         assert_eq!(decode_str(r"x\ud83dy"), "x\u{FFFD}y");
         assert_eq!(decode_str("\\"), "\u{FFFD}");
+    }
+
+    /// Decoded char boundaries of `raw`'s value, and the value.
+    fn boundaries(raw: &str) -> (String, Vec<usize>) {
+        let value = decode_str(raw);
+        let mut b: Vec<usize> = value.char_indices().map(|(i, _)| i).collect();
+        b.push(value.len());
+        (value, b)
+    }
+
+    #[test]
+    fn splice_raw_decodes_to_the_edited_value_and_keeps_other_escapes() {
+        let raws = [
+            r"plain text with no escape at all",
+            r#"line one\nline two\n\nthird \u00e9t\u00e9 \/ \\ \"q\" \ud83d\ude00 end"#,
+            r"\n\n\n",
+            r"caf\u00e9\t\u20ac\b\f\r",
+            "non-ASCII raw: \u{e9}\u{20ac}\u{1F600} and \\n escape",
+        ];
+        let texts = ["", "[EMAIL]", "a\"b\\c\n", "\u{e9}"];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for raw in raws {
+            let escaped = raw.contains('\\');
+            let (value, bounds) = boundaries(raw);
+            for _ in 0..400 {
+                let mut cuts: Vec<usize> =
+                    (0..next(6)).map(|_| bounds[next(bounds.len())]).collect();
+                cuts.sort_unstable();
+                let edits: Vec<(usize, usize, &str)> = cuts
+                    .chunks(2)
+                    .map(|c| (c[0], *c.get(1).unwrap_or(&c[0]), texts[next(texts.len())]))
+                    .collect();
+                let pieces: Vec<crate::redact::Piece> = edits
+                    .iter()
+                    .map(|&(start, end, text)| crate::redact::Piece {
+                        start,
+                        end,
+                        text: text.into(),
+                    })
+                    .collect();
+                let want = crate::redact::apply(&value, &pieces);
+                let got = splice_raw(raw, escaped, edits.iter().copied()).unwrap();
+                assert_eq!(decode_str(&got), want, "{raw:?} {edits:?}");
+                let v: String = serde_json::from_str(&format!("\"{got}\"")).unwrap();
+                assert_eq!(v, want);
+                // Bytes before the first edit are the raw bytes, escapes and all.
+                if let Some(&(start, _, _)) = edits.first() {
+                    let mut c = RawCursor::new(raw, escaped);
+                    let r = c.raw_of(start).unwrap();
+                    assert!(got.starts_with(&raw[..r]));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn splice_raw_refuses_a_bound_inside_a_decoded_character() {
+        // `\u00e9` decodes to two bytes: offset 1 is inside it.
+        assert_eq!(splice_raw(r"\u00e9x", true, [(1, 2, "y")]), None);
+        // Inside a raw multi-byte character, escaped or not.
+        assert_eq!(splice_raw("\u{e9}x", false, [(1, 2, "y")]), None);
+        assert_eq!(splice_raw("\u{e9}\\n", true, [(1, 2, "y")]), None);
+        // Past the end.
+        assert_eq!(splice_raw(r"ab\n", true, [(4, 5, "y")]), None);
+        assert_eq!(splice_raw("ab", false, [(3, 3, "y")]), None);
+        assert_eq!(
+            splice_raw(r"a\u00e9b", true, [(1, 3, "[X]")]).as_deref(),
+            Some("a[X]b")
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod escape;
 mod parse;
 
 pub(crate) use escape::hex4;
-pub use escape::{decode_into, decode_str, escape_into};
+pub use escape::{decode_into, decode_str, escape_into, splice_raw};
 pub use parse::parse;
 
 use std::borrow::Cow;
