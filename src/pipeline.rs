@@ -1,11 +1,13 @@
 //! One request body through the core: size cap → UTF-8 → strict parse → shape check → walk →
 //! detect → act → splice. The adapter's (and the CLI's) one entry into the core for a body.
 //!
-//! No findings: the original bytes are forwarded untouched. With findings, only the strings
-//! (or numbers) that hold them are re-encoded and spliced into the original bytes, so numbers,
-//! key order, whitespace and unknown fields reach the upstream exactly as the client sent them.
-//! JSON inside a string (tool arguments, tool results) is decoded, scanned, redacted and
-//! re-encoded, to a bounded nesting.
+//! No findings: the original bytes are forwarded untouched. With findings, each replacement
+//! is encoded and spliced into the raw bytes of the string that holds it (a number becomes a
+//! string), so everything else (numbers, key order, whitespace, unknown fields, the rest of
+//! the string with its escapes) reaches the upstream exactly as the client sent it. JSON
+//! inside a string (tool arguments, tool results) is decoded and scanned, to a bounded
+//! nesting; each of its strings that changes is written anew and spliced into the outer
+//! string's raw bytes the same way.
 
 use std::borrow::Cow;
 
@@ -722,14 +724,26 @@ impl<'a> Docs<'a> {
                 continue;
             }
             let doc = self.docs.get(d)?;
-            let new_text = splice_text(&doc.text, list);
             match doc.parent {
                 Some((p, span)) => {
-                    let mut encoded = String::new();
-                    escape_into(&new_text, &mut encoded);
+                    // The document is the decoded value of a string of its parent: its edits
+                    // go into that string's raw bytes, the rest of it copied as written.
+                    let mut list = list;
+                    list.sort_by_key(|(s, _)| s.start);
+                    let raw = span.of(&self.docs.get(p)?.text);
+                    let spliced = json::splice_raw(
+                        raw,
+                        true,
+                        list.iter().map(|(s, t)| (s.start, s.end, t.as_str())),
+                    );
+                    let encoded = spliced.unwrap_or_else(|| {
+                        let mut encoded = String::new();
+                        escape_into(&splice_text(&doc.text, list), &mut encoded);
+                        encoded
+                    });
                     edits.get_mut(p)?.push((span, encoded));
                 }
-                None => root_text = Some(new_text),
+                None => root_text = Some(splice_text(&doc.text, list)),
             }
         }
         root_text.map(String::into_bytes)
@@ -738,8 +752,8 @@ impl<'a> Docs<'a> {
 
 /// Whether the raw contents of a string start, after whitespace, with `{` or `[`, either raw
 /// or as an escape (`\n`, `\u0020`, `\u007b`): only those are parsed as embedded JSON. A brace
-/// hidden behind an escape is the same JSON once decoded (and after a rewrite, which writes
-/// it raw), so it is treated the same.
+/// hidden behind an escape is the same JSON once decoded (and after a rewrite, which keeps
+/// the client's escapes outside its edits), so it is treated the same.
 fn may_hold_json(raw: &str) -> bool {
     let mut i = 0;
     loop {

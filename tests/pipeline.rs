@@ -132,6 +132,24 @@ fn escapes_are_decoded_for_the_scan_and_kept_outside_the_edits() {
 }
 
 #[test]
+fn json_inside_a_string_keeps_its_escapes_outside_the_rewritten_inner_string() {
+    // The outer string's escapes outside the inner string that changes (`\u00e9`, `\/` in
+    // `b`) stay as written. The inner string that holds the email is written anew, whole
+    // (its own `\\n` and `\u00e9` come back as the JSON encoding of its new value).
+    let body = r#"{"messages":[{"role":"tool","tool_call_id":"c","content":"{\"b\":\"caf\u00e9 \/ x\",\"a\":\"d\u00e9j\u00e0 jane@example.com\\nok\",\"n\":1.50}"}]}"#;
+    let out = rewritten(CHAT, body);
+    assert_eq!(
+        out,
+        r#"{"messages":[{"role":"tool","tool_call_id":"c","content":"{\"b\":\"caf\u00e9 \/ x\",\"a\":\"déjà [EMAIL]\\nok\",\"n\":1.50}"}]}"#
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let inner: serde_json::Value =
+        serde_json::from_str(v["messages"][0]["content"].as_str().unwrap()).unwrap();
+    assert_eq!(inner["b"], "caf\u{e9} / x");
+    assert_eq!(inner["a"], "d\u{e9}j\u{e0} [EMAIL]\nok");
+}
+
+#[test]
 fn a_card_split_across_two_parts_is_found() {
     let body = r#"{"messages":[{"role":"user","content":[{"type":"text","text":"card 4111 1111"},{"type":"text","text":" 1111 1111 ok"}]}]}"#;
     let out = rewritten(CHAT, body);

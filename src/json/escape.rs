@@ -116,8 +116,9 @@ pub fn escape_into(s: &str, out: &mut String) {
 /// offsets, sorted by start (one that starts before the previous one's end is skipped, as
 /// [`crate::redact::apply`] does). Each text is written escaped; every other byte is copied
 /// as it is, escapes included, so the result decodes to the edited value and nothing outside
-/// the edits is re-encoded. `None` when an edit bound is not the start of a decoded character
-/// of `raw` (the caller then encodes the edited value whole).
+/// the edits is re-encoded. An edit whose end is before its start is taken as an insertion
+/// at its start. `None` when an edit bound is not the start of a decoded character of `raw`
+/// (the caller then encodes the edited value whole).
 pub fn splice_raw<'t>(
     raw: &str,
     escaped: bool,

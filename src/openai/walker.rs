@@ -175,7 +175,8 @@ fn word_of(src: &str, key: Str) -> Option<Word> {
 
 /// A `data:...;base64,` URL whose payload is base64 (a `/` may be escaped as `\/`), or a long
 /// run of base64 characters with no spaces. Judged on the raw JSON string contents; the
-/// pipeline also asks it of a rewritten string's text (the same bytes once re-encoded).
+/// pipeline also asks it of a rewritten string's decoded text (a blob's raw bytes decode to
+/// a blob, so that is the more cautious question).
 pub(crate) fn is_opaque_blob(raw: &str) -> bool {
     if let Some(rest) = raw.strip_prefix("data:") {
         let Some((head, payload)) = rest.split_once(',') else {
