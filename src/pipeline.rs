@@ -427,22 +427,16 @@ fn inspect_once(
         {
             reshaped = true;
         }
-        // The replacements go into the string's raw bytes: the rest of it is copied as the
-        // client wrote it (escapes included), not decoded and encoded again.
         let raw = docs
             .docs
             .get(seg.doc)
             .map_or("", |doc| seg.text.str.span.of(&doc.text));
-        let spliced = json::splice_raw(
+        let encoded = rewritten_raw(
             raw,
             seg.text.str.escaped,
             list.iter().map(|p| (p.start, p.end, p.text.as_str())),
+            || redacted.to_owned(),
         );
-        let encoded = spliced.unwrap_or_else(|| {
-            let mut encoded = String::new();
-            escape_into(redacted, &mut encoded);
-            encoded
-        });
         if let Some(e) = edits.get_mut(seg.doc) {
             e.push((seg.text.str.span, encoded));
         }
@@ -727,20 +721,15 @@ impl<'a> Docs<'a> {
             match doc.parent {
                 Some((p, span)) => {
                     // The document is the decoded value of a string of its parent: its edits
-                    // go into that string's raw bytes, the rest of it copied as written.
+                    // are edits of that string's value.
                     let mut list = list;
                     list.sort_by_key(|(s, _)| s.start);
-                    let raw = span.of(&self.docs.get(p)?.text);
-                    let spliced = json::splice_raw(
-                        raw,
+                    let encoded = rewritten_raw(
+                        span.of(&self.docs.get(p)?.text),
                         true,
                         list.iter().map(|(s, t)| (s.start, s.end, t.as_str())),
+                        || splice_text(&doc.text, list.clone()),
                     );
-                    let encoded = spliced.unwrap_or_else(|| {
-                        let mut encoded = String::new();
-                        escape_into(&splice_text(&doc.text, list), &mut encoded);
-                        encoded
-                    });
                     edits.get_mut(p)?.push((span, encoded));
                 }
                 None => root_text = Some(splice_text(&doc.text, list)),
@@ -770,6 +759,23 @@ fn may_hold_json(raw: &str) -> bool {
             _ => return false,
         }
     }
+}
+
+/// The new raw contents of a string (`raw`; `escaped`: it holds an escape) whose decoded
+/// value gets `edits` (sorted; see [`json::splice_raw`]): the replacements go into the raw
+/// bytes and the rest is copied as the client wrote it, escapes included. When an edit bound
+/// does not map into the raw bytes, the edited value (`edited`) is encoded whole.
+fn rewritten_raw<'t>(
+    raw: &str,
+    escaped: bool,
+    edits: impl IntoIterator<Item = (usize, usize, &'t str)>,
+    edited: impl FnOnce() -> String,
+) -> String {
+    json::splice_raw(raw, escaped, edits).unwrap_or_else(|| {
+        let mut encoded = String::new();
+        escape_into(&edited(), &mut encoded);
+        encoded
+    })
 }
 
 fn splice_text(text: &str, edits: Vec<(Span, String)>) -> String {

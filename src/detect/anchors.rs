@@ -102,6 +102,20 @@ fn quad_key(a: u8, b: u8, c: u8, d: u8) -> usize {
     (k.wrapping_mul(0x9E37_79B1) >> 16) as usize
 }
 
+/// Whether bit `k` of a bit table is set (false past its end).
+#[inline(always)]
+fn has_bit(bits: &[u64], k: usize) -> bool {
+    bits.get(k / 64)
+        .is_some_and(|w| w & (1u64 << (k % 64)) != 0)
+}
+
+/// Sets bit `k` of a bit table (nothing past its end).
+fn set_bit(bits: &mut [u64], k: usize) {
+    if let Some(w) = bits.get_mut(k / 64) {
+        *w |= 1u64 << (k % 64);
+    }
+}
+
 /// The trigram key of three bytes: their low five bits (ASCII letters fold to 1..=26).
 #[inline(always)]
 pub(crate) fn tri_key(a: u8, b: u8, c: u8) -> usize {
@@ -261,12 +275,8 @@ impl Anchors {
             .collect();
         let mut tri_bits = Box::new([0u64; TRI_BITS / 64]);
         let mut quad_bits = Box::new([0u64; QUAD_BITS / 64]);
-        let mut set_quad = |a: u8, b: u8, c: u8, d: u8| {
-            let k = quad_key(a, b, c, d);
-            if let Some(w) = quad_bits.get_mut(k / 64) {
-                *w |= 1u64 << (k % 64);
-            }
-        };
+        let mut set_quad =
+            |a: u8, b: u8, c: u8, d: u8| set_bit(&mut *quad_bits, quad_key(a, b, c, d));
         let mut tri: Vec<(u16, u16)> = Vec::new();
         let mut other: Vec<Vec<u16>> = vec![Vec::new(); 256];
         let mut other_first = vec![false; 256];
@@ -300,9 +310,7 @@ impl Anchors {
                     for c in [a, a.to_ascii_uppercase()] {
                         for &d in &seconds {
                             let k = (usize::from(c) << 8) | usize::from(d.to_ascii_lowercase());
-                            if let Some(w) = other_pairs.get_mut(k / 64) {
-                                *w |= 1u64 << (k % 64);
-                            }
+                            set_bit(&mut other_pairs, k);
                         }
                     }
                     for c in [a, a.to_ascii_uppercase()] {
@@ -316,9 +324,7 @@ impl Anchors {
         }
         tri.sort_unstable();
         for &(k, _) in &tri {
-            if let Some(w) = tri_bits.get_mut(usize::from(k) / 64) {
-                *w |= 1u64 << (k % 64);
-            }
+            set_bit(&mut *tri_bits, usize::from(k));
         }
         let tri_runs = tri_runs(&tri)?;
 
@@ -354,9 +360,7 @@ impl Anchors {
     #[inline(always)]
     fn tri_hit_key(&self, key: usize) -> bool {
         // key < 2^15, so the lookup never misses (and the bound check folds away).
-        self.tri_bits
-            .get(key >> 6)
-            .is_some_and(|w| w & (1u64 << (key & 63)) != 0)
+        has_bit(&*self.tri_bits, key)
     }
 
     /// Whether a literal may start at `p` (two bit probes for a letter, trigram then four
@@ -366,29 +370,18 @@ impl Anchors {
     pub(crate) fn may_start(&self, t: &[u8], p: usize) -> bool {
         let b0 = at(t, p);
         if b0.is_ascii_alphabetic() {
-            let key = tri_key(b0, at(t, p + 1), at(t, p + 2));
-            let hit = self
-                .tri_bits
-                .get(key / 64)
-                .is_some_and(|w| w & (1u64 << (key % 64)) != 0);
-            if hit {
-                let q = quad_key(b0, at(t, p + 1), at(t, p + 2), at(t, p + 3));
-                if self
-                    .quad_bits
-                    .get(q / 64)
-                    .is_some_and(|w| w & (1u64 << (q % 64)) != 0)
-                {
-                    return true;
-                }
+            let (b1, b2) = (at(t, p + 1), at(t, p + 2));
+            if self.tri_hit_key(tri_key(b0, b1, b2))
+                && has_bit(&*self.quad_bits, quad_key(b0, b1, b2, at(t, p + 3)))
+            {
+                return true;
             }
         }
         if !self.starts_other(b0) {
             return false;
         }
         let k = (usize::from(b0) << 8) | usize::from(at(t, p + 1).to_ascii_lowercase());
-        self.other_pairs
-            .get(k / 64)
-            .is_some_and(|w| w & (1u64 << (k % 64)) != 0)
+        has_bit(&self.other_pairs, k)
     }
 
     /// The longest built-in literal at `p` (case-insensitive): (literal, end).
