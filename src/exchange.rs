@@ -4,7 +4,8 @@
 //! tested natively without a proxy.
 
 use crate::audit::{rfc3339_millis, AuditRecord, Decision, SafeId};
-use crate::config::{ActionTable, Mode, Policy, Project, Retention};
+use crate::coding::narrow_accept_encoding;
+use crate::config::{AcceptEncoding, ActionTable, Mode, Policy, Project, Retention};
 use crate::openai::Endpoint;
 use crate::pipeline::{inspect_body, Verdict};
 use crate::policy::head::{self, HeaderPairs};
@@ -165,6 +166,17 @@ impl Exchange {
         self.record.project = one(hygiene::PROJECT);
         self.record.organization = one(hygiene::ORGANIZATION);
         let (step, route) = self.head(&policy, headers, end_of_stream);
+        let step = match step {
+            reply @ Step::Reply { .. } => reply,
+            step => match accept_encoding(&policy, headers) {
+                Some(value) => Step::SetRequestHeader {
+                    name: ACCEPT_ENCODING.into(),
+                    value: Some(value),
+                    then: Box::new(step),
+                },
+                None => step,
+            },
+        };
         match (&policy.register.routing_header, step) {
             (_, reply @ Step::Reply { .. }) | (None, reply) => reply,
             (Some(name), step) => Step::SetRequestHeader {
@@ -483,6 +495,19 @@ impl Exchange {
     }
 }
 
+/// `Accept-Encoding`.
+const ACCEPT_ENCODING: &str = "accept-encoding";
+
+/// The `Accept-Encoding` a forwarded request goes with instead of its own, if it needs one
+/// so that its reply's usage can be read ([`narrow_accept_encoding`]).
+fn accept_encoding(policy: &Policy, headers: &HeaderPairs) -> Option<String> {
+    if policy.audit.accept_encoding != AcceptEncoding::Readable {
+        return None;
+    }
+    let values: Vec<&[u8]> = head::values(headers, ACCEPT_ENCODING).collect();
+    narrow_accept_encoding(&values)
+}
+
 fn mode_name(mode: Mode) -> &'static str {
     match mode {
         Mode::Enforce => "enforce",
@@ -741,6 +766,76 @@ mod tests {
         assert!(!json.contains("sk-proj"), "{json}");
     }
 
+    /// The first step for a chat request with these `Accept-Encoding` values (and `extra`
+    /// headers), under `policy`.
+    fn head_step(policy: &str, accept: &[&str], extra: &[(&str, &str)]) -> Step {
+        let mut h = hdrs(CHAT);
+        for a in accept {
+            h.extend(hdrs(&[("accept-encoding", a)]));
+        }
+        h.extend(hdrs(extra));
+        exchange(policy).on_request_headers(&h, false, 1)
+    }
+
+    #[test]
+    fn accept_encoding_is_narrowed_to_codings_the_usage_reader_follows() {
+        let narrowed = |value: &str| Step::SetRequestHeader {
+            name: "accept-encoding".into(),
+            value: Some(value.into()),
+            then: Box::new(Step::Pause),
+        };
+        let step = |accept: &[&str]| head_step("{}", accept, &[]);
+        assert_eq!(
+            step(&["gzip, deflate, br, zstd"]),
+            narrowed("gzip, deflate")
+        );
+        assert_eq!(step(&["br"]), narrowed("identity"));
+        assert_eq!(step(&["br", "gzip"]), narrowed("gzip"));
+        // Readable already (the Python SDK's), or absent: no header call.
+        assert_eq!(step(&["gzip, deflate"]), Step::Pause);
+        assert_eq!(step(&[]), Step::Pause);
+        // Left as sent when the policy says so.
+        let as_sent = r#"{"audit":{"accept_encoding":"as_sent"}}"#;
+        assert_eq!(head_step(as_sent, &["br"], &[]), Step::Pause);
+        // A refusal is the reply alone; audit mode forwards what it would refuse, narrowed.
+        let lookalike = [("openai_project", "p")];
+        assert!(matches!(
+            head_step("{}", &["br"], &lookalike),
+            Step::Reply { status: 400, .. }
+        ));
+        assert_eq!(
+            head_step(r#"{"mode":"audit"}"#, &["br"], &lookalike),
+            Step::SetRequestHeader {
+                name: "accept-encoding".into(),
+                value: Some("identity".into()),
+                then: Box::new(Step::Continue),
+            }
+        );
+    }
+
+    #[test]
+    fn usage_is_read_from_a_gzip_reply() {
+        let body = br#"{"id":"c","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9}}"#;
+        let gz = crate::inflate::tests::gzip(body, None, None, false);
+        for coding in ["gzip", "br"] {
+            let mut x = forwarded_chat("{}");
+            let resp = hdrs(&[
+                (":status", "200"),
+                ("content-type", "application/json"),
+                ("content-encoding", coding),
+            ]);
+            x.on_response_headers(&resp, false, 25);
+            assert_eq!(x.wants_response_body(), coding == "gzip");
+            let (a, b) = gz.split_at(9);
+            x.on_response_body(a.len(), a, false);
+            x.on_response_body(b.len(), b, true);
+            let r = x.finish(30);
+            assert_eq!(r.response_bytes, gz.len() as u64);
+            let total = r.usage.and_then(|u| u.total_tokens);
+            assert_eq!(total, (coding == "gzip").then_some(9), "{coding}");
+        }
+    }
+
     #[test]
     fn fingerprint_key_from_the_policy_is_stable_across_policies() {
         let one = r#"{"audit":{"fingerprint_key":"0123456789abcdef0123"}}"#;
@@ -775,7 +870,7 @@ mod tests {
         let resp = hdrs(&[
             (":status", "200"),
             ("content-type", "application/json"),
-            ("content-encoding", "gzip"),
+            ("content-encoding", "br"),
         ]);
         x.on_response_headers(&resp, false, 12);
         assert!(!x.wants_response_body());

@@ -11,14 +11,19 @@
 //! - [`redact`] merges findings and renders each action into one string;
 //! - [`pipeline`] runs size cap → parse → walk → detect → act → splice for one body;
 //! - [`query`] inspects a request's query string the same way;
+//! - [`exchange`] is one request/response as a state machine; [`audit`] its record, [`usage`]
+//!   the token usage read from the reply (through [`inflate`] when [`coding`] says gzip or
+//!   deflate);
 //! - `filter` (only on `wasm32`) is the adapter: the only module that touches `proxy_wasm`.
 //!
 //! The native CLI (`src/bin/cli.rs`) runs the very same core.
 
 pub mod audit;
+pub mod coding;
 pub mod config;
 pub mod detect;
 pub mod exchange;
+pub mod inflate;
 pub mod json;
 pub mod metrics;
 pub mod openai;

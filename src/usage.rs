@@ -10,6 +10,8 @@
 //! chunks at any byte are handled by construction; a body the scanner cannot make sense of
 //! yields no usage, and the response itself is never touched.
 
+use crate::coding::{reply_coding, Coding};
+use crate::inflate::Inflater;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -406,22 +408,35 @@ enum Scan {
 #[derive(Debug)]
 pub struct UsageReader {
     scan: Scan,
+    /// The body's `gzip` or `deflate` coding, undone on the reader's own copy.
+    inflater: Option<Inflater>,
 }
 
 impl Default for UsageReader {
     fn default() -> Self {
         Self {
             scan: Scan::Unknown,
+            inflater: None,
+        }
+    }
+}
+
+impl Scan {
+    fn feed(&mut self, chunk: &[u8]) {
+        match self {
+            Scan::Json(s) => s.feed(chunk),
+            Scan::Sse(s) => s.feed(chunk),
+            Scan::Unknown => {}
         }
     }
 }
 
 impl UsageReader {
-    /// A reader for a response with this `content-type` and `content-encoding` (a compressed
-    /// body is not read: its usage is unknown).
+    /// A reader for a response with this `content-type` and `content-encoding`. A `gzip` or
+    /// `deflate` body is inflated as it passes ([`Inflater`]); one in any other coding (`br`,
+    /// `zstd`, a list) is not read: its usage is unknown.
     pub fn new(content_type: Option<&[u8]>, content_encoding: Option<&[u8]>) -> Self {
-        let identity =
-            content_encoding.is_none_or(|e| e.trim_ascii().eq_ignore_ascii_case(b"identity"));
+        let coding = content_encoding.map_or(Some(Coding::Identity), reply_coding);
         let essence = content_type
             .map(|ct| {
                 let end = ct.iter().position(|&b| b == b';').unwrap_or(ct.len());
@@ -431,7 +446,7 @@ impl UsageReader {
                     .to_ascii_lowercase()
             })
             .unwrap_or_default();
-        let scan = if !identity {
+        let scan = if coding.is_none() {
             Scan::Unknown
         } else if essence == b"text/event-stream" {
             Scan::Sse(SseScan::default())
@@ -440,20 +455,29 @@ impl UsageReader {
         } else {
             Scan::Unknown
         };
-        Self { scan }
+        let inflater = match (coding, &scan) {
+            (_, Scan::Unknown) | (None | Some(Coding::Identity), _) => None,
+            (Some(c), _) => Some(Inflater::new(c)),
+        };
+        Self { scan, inflater }
     }
 
-    /// Does this reader look at the body at all (JSON or SSE, not compressed)?
+    /// Does this reader look at the body at all (JSON or SSE, in a coding it follows)?
     pub fn reads(&self) -> bool {
         !matches!(self.scan, Scan::Unknown)
     }
 
-    /// Feeds the next chunk of the body.
+    /// Feeds the next chunk of the body (as it travels: still compressed, if it is).
     pub fn feed(&mut self, chunk: &[u8]) {
-        match &mut self.scan {
-            Scan::Json(s) => s.feed(chunk),
-            Scan::Sse(s) => s.feed(chunk),
-            Scan::Unknown => {}
+        let Self { scan, inflater } = self;
+        match inflater {
+            Some(inf) => {
+                inf.feed(chunk, &mut |plain| scan.feed(plain));
+                if inf.failed() {
+                    *scan = Scan::Unknown;
+                }
+            }
+            None => scan.feed(chunk),
         }
     }
 
@@ -657,10 +681,13 @@ data: \"response\":{\"id\":\"r\",\"output\":[{\"content\":[{\"text\":\"{\\\"usag
     }
 
     #[test]
-    fn compressed_or_other_types_are_not_read() {
-        let mut r = UsageReader::new(Some(b"application/json"), Some(b"gzip"));
-        r.feed(CHAT_JSON.as_bytes());
-        assert_eq!(r.finish(), None);
+    fn unfollowed_codings_or_other_types_are_not_read() {
+        for coding in [&b"br"[..], b"zstd", b"gzip, br", b""] {
+            let mut r = UsageReader::new(Some(b"application/json"), Some(coding));
+            assert!(!r.reads());
+            r.feed(CHAT_JSON.as_bytes());
+            assert_eq!(r.finish(), None);
+        }
         assert_eq!(read("text/plain", CHAT_JSON.as_bytes()), None);
         let mut r = UsageReader::new(None, None);
         r.feed(CHAT_JSON.as_bytes());
@@ -668,6 +695,45 @@ data: \"response\":{\"id\":\"r\",\"output\":[{\"content\":[{\"text\":\"{\\\"usag
         let mut r = UsageReader::new(Some(b"application/json"), Some(b" Identity "));
         r.feed(CHAT_JSON.as_bytes());
         assert!(r.finish().is_some());
+    }
+
+    #[test]
+    fn gzip_and_deflate_bodies_are_read_through_their_coding() {
+        use miniz_oxide::deflate::compress_to_vec_zlib;
+        let gzip = crate::inflate::tests::gzip;
+        for (ct, body) in [
+            ("application/json", CHAT_JSON),
+            ("application/json", RESPONSES_JSON),
+            ("text/event-stream", CHAT_SSE),
+            ("text/event-stream", RESPONSES_SSE),
+        ] {
+            let want = read(ct, body.as_bytes());
+            assert!(want.is_some(), "{ct}");
+            let coded = [
+                ("gzip", gzip(body.as_bytes(), Some("r.json"), None, false)),
+                ("x-gzip", gzip(body.as_bytes(), None, None, true)),
+                ("deflate", compress_to_vec_zlib(body.as_bytes(), 6)),
+            ];
+            for (coding, bytes) in &coded {
+                for chunk in [1, 3, 64, bytes.len()] {
+                    let mut r = UsageReader::new(Some(ct.as_bytes()), Some(coding.as_bytes()));
+                    assert!(r.reads());
+                    for c in bytes.chunks(chunk) {
+                        r.feed(c);
+                    }
+                    assert_eq!(r.finish(), want, "{ct} {coding} chunk {chunk}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_body_that_does_not_inflate_stops_being_read() {
+        let mut r = UsageReader::new(Some(b"application/json"), Some(b"gzip"));
+        // Plain JSON labelled gzip: no usage, and no more copies asked for.
+        r.feed(CHAT_JSON.as_bytes());
+        assert!(!r.reads());
+        assert_eq!(r.finish(), None);
     }
 
     #[test]

@@ -67,6 +67,17 @@ fn upload_seeds_hold_every_property() {
 }
 
 #[test]
+fn usage_seeds_hold_every_property() {
+    let seeds = files("fuzz/corpus/usage", "seed-");
+    assert!(seeds.len() >= 6, "seed corpus went missing");
+    for f in &seeds {
+        let data = std::fs::read(f).unwrap();
+        let r = std::panic::catch_unwind(|| properties::check_usage(&data));
+        assert!(r.is_ok(), "{}", f.display());
+    }
+}
+
+#[test]
 fn policy_seeds_and_crashes_hold_every_property() {
     let seeds = files("fuzz/corpus/policy_bytes", "seed-");
     assert!(seeds.len() >= 10, "seed corpus went missing");

@@ -3,7 +3,8 @@
 
 It answers the OpenAI endpoints the filter cares about with well-formed JSON (or SSE when the
 request says `"stream": true`), and its replies ECHO the user text it received ("You said: ...")
-so a person trying the demo sees what reached "OpenAI" after redaction.
+so a person trying the demo sees what reached "OpenAI" after redaction. Like OpenAI, it
+compresses JSON replies when the request's Accept-Encoding allows it (gzip, else deflate).
 
 Every request it receives is recorded verbatim (method, path, header pairs, raw body bytes) and
 exposed for tests:
@@ -26,6 +27,7 @@ import argparse
 import base64
 import email.parser
 import email.policy
+import gzip
 import hashlib
 import json
 import secrets
@@ -33,6 +35,7 @@ import struct
 import sys
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterable
 
@@ -241,10 +244,41 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError("short body")
         return data
 
+    def _reply_coding(self) -> str | None:
+        """The coding of a JSON reply: like OpenAI, compressed whenever the request allows it
+        (gzip first, then deflate; the mock has no brotli or zstd). `/__mock/*` replies and
+        SSE streams are never compressed."""
+        if self.path.startswith("/__mock/"):
+            return None
+        weights: dict[str, float] = {}
+        for value in self.headers.get_all("Accept-Encoding") or []:
+            for member in value.split(","):
+                name, *params = [p.strip() for p in member.split(";")]
+                q = 1.0
+                for p in params:
+                    if p.lower().startswith("q="):
+                        try:
+                            q = float(p[2:])
+                        except ValueError:
+                            q = 0.0
+                if name:
+                    weights[name.lower()] = q
+        for coding in ("gzip", "x-gzip", "deflate"):
+            if weights.get(coding, 0.0) > 0:
+                return coding
+        return None
+
     def _send_json(self, status: int, obj: Any, extra: dict[str, str] | None = None) -> None:
         data = json.dumps(obj, separators=(",", ":")).encode()
+        coding = self._reply_coding()
+        if coding == "deflate":
+            data = zlib.compress(data)
+        elif coding:
+            data = gzip.compress(data, mtime=0)
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        if coding:
+            self.send_header("Content-Encoding", coding)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("x-request-id", _id("req_"))
         self.send_header("openai-processing-ms", "1")

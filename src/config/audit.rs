@@ -41,6 +41,19 @@ pub enum FilterState {
     Fields,
 }
 
+/// What happens to a request's `Accept-Encoding`, so that token usage can be read from the
+/// reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AcceptEncoding {
+    /// Narrowed to the codings the usage reader follows (`gzip`, `deflate`, `identity`): `br`,
+    /// `zstd` and `*` are dropped, `identity` is sent when nothing is left (the default).
+    #[default]
+    Readable,
+    /// Sent as the client wrote it: the usage of a reply in another coding is unknown.
+    AsSent,
+}
+
 /// `audit` as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -54,6 +67,8 @@ pub struct RawAudit {
     pub max_label_values: Option<u32>,
     /// What goes into Envoy's filter state: `record` (default), `fields`, `off`.
     pub filter_state: FilterState,
+    /// `readable` (default) or `as_sent`: see [`AcceptEncoding`].
+    pub accept_encoding: AcceptEncoding,
 }
 
 /// The compiled `audit` section.
@@ -65,6 +80,8 @@ pub struct AuditConfig {
     pub max_label_values: u32,
     /// What goes into Envoy's filter state.
     pub filter_state: FilterState,
+    /// What happens to a request's `Accept-Encoding`.
+    pub accept_encoding: AcceptEncoding,
     /// HMAC-SHA256 keyed with the fingerprint key, its key blocks already absorbed: each
     /// fingerprint clones it instead of re-deriving the pads from the key.
     fingerprint_mac: Option<Hmac<Sha256>>,
@@ -76,6 +93,8 @@ impl std::fmt::Debug for AuditConfig {
         f.debug_struct("AuditConfig")
             .field("log_level", &self.log_level)
             .field("max_label_values", &self.max_label_values)
+            .field("filter_state", &self.filter_state)
+            .field("accept_encoding", &self.accept_encoding)
             .finish_non_exhaustive()
     }
 }
@@ -109,6 +128,7 @@ impl AuditConfig {
             log_level: raw.log_level,
             max_label_values,
             filter_state: raw.filter_state,
+            accept_encoding: raw.accept_encoding,
             fingerprint_mac: Hmac::<Sha256>::new_from_slice(&fingerprint_key).ok(),
         })
     }
@@ -146,6 +166,9 @@ mod tests {
         let c = compile("{}").unwrap();
         assert_eq!(c.log_level, AuditLogLevel::Info);
         assert_eq!(c.max_label_values, DEFAULT_MAX_LABEL_VALUES);
+        assert_eq!(c.accept_encoding, AcceptEncoding::Readable);
+        let c = compile(r#"{"accept_encoding":"as_sent"}"#).unwrap();
+        assert_eq!(c.accept_encoding, AcceptEncoding::AsSent);
     }
 
     #[test]
@@ -188,6 +211,10 @@ mod tests {
                 "audit.filter_state",
             ),
             (r#"{"audit":{"log_level":"s3cr3t"}}"#, "audit.log_level"),
+            (
+                r#"{"audit":{"accept_encoding":"s3cr3t"}}"#,
+                "audit.accept_encoding",
+            ),
             (
                 r#"{"audit":{"fingerprint_key":"s3cr3t"}}"#,
                 "audit.fingerprint_key",

@@ -9,7 +9,7 @@ pub mod projects;
 pub mod raw;
 
 pub use actions::{Action, ActionTable};
-pub use audit::{AuditConfig, AuditLogLevel, FilterState};
+pub use audit::{AcceptEncoding, AuditConfig, AuditLogLevel, FilterState};
 pub use error::ConfigError;
 pub use projects::{Project, Register, Retention};
 pub use raw::{Mode, RawPolicy, UnknownEndpoints};

@@ -184,7 +184,7 @@ class Run:
 
 
 def accesslog_config(cfg: dict[str, Any], log_file: Path) -> dict[str, Any]:
-    """`cfg` (the rendered demo) with the access log, stats tags and route header removal of
+    """`cfg` (the rendered demo) with the access log and stats tags of
     envoy/sidecar-accesslog.yaml, the file sink pointed at `log_file`."""
     src = yaml.safe_load(ACCESSLOG_YAML.read_text())
     src_hcm = src["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0][
@@ -197,9 +197,6 @@ def accesslog_config(cfg: dict[str, Any], log_file: Path) -> dict[str, Any]:
     files[0]["typed_config"]["path"] = str(log_file)
     hcm["access_log"] = logs
     cfg["stats_config"] = src["stats_config"]
-    src_route = src_hcm["route_config"]["virtual_hosts"][0]["routes"][0]
-    for route in hcm["route_config"]["virtual_hosts"][0]["routes"]:
-        route["request_headers_to_remove"] = src_route["request_headers_to_remove"]
     return cfg
 
 

@@ -10,7 +10,8 @@
 //! - redaction is idempotent: under the default policy a second pass over the rewritten body
 //!   finds nothing (the pipeline rescans its own rewrite until it settles);
 //! - a denial carries one of the fixed error bodies (`policy::error_body(reason)`), never input;
-//! - a rewritten file upload is strict multipart with the same parts, and inspects clean.
+//! - a rewritten file upload is strict multipart with the same parts, and inspects clean;
+//! - a reply read through `gzip` or `deflate` yields the usage its plain bytes yield.
 
 #![allow(
     dead_code,
@@ -27,6 +28,7 @@ use openai_compliance_filter::openai::{classify, Endpoint};
 use openai_compliance_filter::pipeline::{inspect_body, Verdict};
 use openai_compliance_filter::policy::{error_body, Reason};
 use openai_compliance_filter::upload::{inspect_upload, multipart};
+use openai_compliance_filter::usage::{Usage, UsageReader};
 use std::rc::Rc;
 
 /// Every reason, for checking that a reply is one of the fixed error bodies.
@@ -355,4 +357,58 @@ pub fn check_upload(policy: &Policy, body: &[u8]) {
             );
         }
     }
+}
+
+/// The usage a reader finds in `body`, fed in `chunk`-byte pieces.
+fn usage_of(
+    content_type: &[u8],
+    coding: Option<&[u8]>,
+    body: &[u8],
+    chunk: usize,
+) -> Option<Usage> {
+    let mut r = UsageReader::new(Some(content_type), coding);
+    for c in body.chunks(chunk.max(1)) {
+        r.feed(c);
+    }
+    r.finish()
+}
+
+/// Usage from replies. The first byte picks the content type (JSON or SSE), the coding and
+/// the chunk size; the rest is the plain reply. It is read as sent, then compressed in each
+/// coding the reader follows (the same usage), then as a damaged compressed body (no panic).
+pub fn check_usage(data: &[u8]) {
+    let Some((&sel, plain)) = data.split_first() else {
+        return;
+    };
+    let ct: &[u8] = if sel & 1 == 0 {
+        b"application/json"
+    } else {
+        b"text/event-stream"
+    };
+    let chunk = usize::from(sel >> 2) + 1;
+    let want = usage_of(ct, None, plain, chunk);
+    let zlib = miniz_oxide::deflate::compress_to_vec_zlib(plain, 6);
+    let raw = miniz_oxide::deflate::compress_to_vec(plain, 1);
+    let mut gzip = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+    gzip.extend_from_slice(&raw);
+    gzip.extend_from_slice(&[0; 8]);
+    for (coding, body) in [("gzip", &gzip), ("deflate", &zlib), ("deflate", &raw)] {
+        let got = usage_of(ct, Some(coding.as_bytes()), body, chunk);
+        assert_eq!(got, want, "{coding}");
+    }
+    // The plain bytes labelled compressed, and a compressed body cut or damaged.
+    let codings: [&[u8]; 3] = [b"gzip", b"deflate", b"br"];
+    let coding = codings[usize::from(sel >> 1 & 1) + usize::from(sel >> 7)];
+    let _ = usage_of(ct, Some(coding), plain, chunk);
+    let mut damaged = gzip.clone();
+    if let Some(b) = damaged.get_mut(10 + plain.len() % 7) {
+        *b ^= sel | 1;
+    }
+    let _ = usage_of(ct, Some(b"gzip"), &damaged, chunk);
+    let _ = usage_of(
+        ct,
+        Some(b"gzip"),
+        gzip.get(..gzip.len() / 2).unwrap_or(&[]),
+        chunk,
+    );
 }
