@@ -12,6 +12,7 @@
 
 use crate::coding::{reply_coding, Coding};
 use crate::inflate::Inflater;
+use crate::json::skip_plain;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -75,6 +76,11 @@ fn run_before(bytes: &[u8], a: u8, b: u8) -> Option<(&[u8], &[u8])> {
         .position(|&c| c == a || c == b)
         .unwrap_or(bytes.len());
     (run > 0).then(|| bytes.split_at(run))
+}
+
+/// Does `c` end a run outside a JSON string (`"` or a structural character)?
+fn stops_outside(c: u8) -> bool {
+    matches!(c, b'"' | b'{' | b'}' | b'[' | b']' | b',' | b':')
 }
 
 /// An object key or SSE field name being read, kept in place (no allocation): up to
@@ -186,14 +192,30 @@ impl JsonScan {
     fn feed(&mut self, chunk: &[u8]) {
         let mut rest = chunk;
         while let Some((&b, tail)) = rest.split_first() {
-            if self.in_string && !self.escape {
-                // Inside a string only `"` and `\` matter: take the run before the next one at
-                // once (what `byte` would do to each of its bytes).
-                if let Some((bytes, after)) = run_before(rest, b'"', b'\\') {
+            // Runs that only `byte` would walk one by one are taken at once, with the same
+            // effect on the state.
+            let run = if self.in_string && !self.escape {
+                // Inside a string only `"` and `\` matter (a control byte ends the run too).
+                skip_plain(rest, 0)
+            } else if !self.in_string && self.capture.is_none() {
+                // Outside a string, numbers, literals and blanks only clear `pending` and
+                // `want_key` (blanks not even that).
+                rest.iter()
+                    .position(|&c| stops_outside(c))
+                    .unwrap_or(rest.len())
+            } else {
+                0
+            };
+            if run > 0 {
+                let (bytes, after) = rest.split_at(run.min(rest.len()));
+                if self.in_string {
                     self.string_bytes(bytes);
-                    rest = after;
-                    continue;
+                } else if bytes.iter().any(|c| !c.is_ascii_whitespace()) {
+                    self.pending = false;
+                    self.want_key = false;
                 }
+                rest = after;
+                continue;
             }
             self.byte(b);
             rest = tail;
@@ -655,6 +677,57 @@ data: \"response\":{\"id\":\"r\",\"output\":[{\"content\":[{\"text\":\"{\\\"usag
         assert_eq!(read("text/event-stream", body.as_bytes()), None);
         assert_eq!(read("application/json", br#"{"usage":null}"#), None);
         assert_eq!(read("application/json", br#"{"usage":{}}"#), None);
+    }
+
+    #[test]
+    fn runs_taken_at_once_leave_the_state_byte_by_byte_would() {
+        // Pieces that move the scanner: structure, keys of interest, escapes, blanks, numbers.
+        const PIECES: &[&[u8]] = &[
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b":",
+            b",",
+            b"\"",
+            b"\\",
+            b" ",
+            b"\n",
+            b"12.5",
+            b"true",
+            b"\"usage\"",
+            b"\"response\"",
+            b"\"prompt_tokens\"",
+            b"usage",
+            b"x\\u00e9",
+            b"\x01",
+            b"\xc3\xa9",
+            b"{\"usage\":{\"total_tokens\":3}}",
+        ];
+        let mut r = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+            r
+        };
+        for _ in 0..20_000 {
+            let n = (next() % 40) as usize;
+            let doc: Vec<u8> = (0..n)
+                .flat_map(|_| {
+                    PIECES[(next() % PIECES.len() as u64) as usize]
+                        .iter()
+                        .copied()
+                })
+                .collect();
+            let mut by_run = JsonScan::default();
+            by_run.feed(&doc);
+            let mut by_byte = JsonScan::default();
+            for &b in &doc {
+                by_byte.byte(b);
+            }
+            assert_eq!(format!("{by_run:?}"), format!("{by_byte:?}"), "{doc:?}");
+        }
     }
 
     #[test]

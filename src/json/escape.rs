@@ -202,7 +202,7 @@ impl<'a> RawCursor<'a> {
 
 /// The position of the first byte at or after `i` that needs attention inside a JSON string
 /// (`"`, `\\` or a control character), or the length; eight bytes at a time.
-pub(super) fn skip_plain(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_plain(b: &[u8], mut i: usize) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     while let Some(chunk) = b.get(i..i + 8) {
