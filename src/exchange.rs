@@ -9,6 +9,7 @@ use crate::config::{AcceptEncoding, ActionTable, Mode, Policy, Project, Retentio
 use crate::openai::Endpoint;
 use crate::pipeline::{inspect_body, Verdict};
 use crate::policy::head::{self, HeaderPairs};
+use crate::policy::hygiene::PolicyHeaders;
 use crate::policy::retention::{self, BodyChange};
 use crate::policy::{error_body, hygiene, project, Reason};
 use crate::query::inspect_query;
@@ -118,14 +119,15 @@ impl Exchange {
         self.policy.is_some() && self.mode == Mode::Audit
     }
 
-    /// Refuses (enforce) or records `would_deny` and goes on (audit).
+    /// Refuses (enforce) or records `would_deny` and lets the request go on unchanged
+    /// (audit); either way nothing more is inspected.
     fn deny(&mut self, reason: Reason) -> Step {
-        self.record.reason = Some(reason.code());
         self.stage = Stage::Done;
         if self.audit_mode() && reason != Reason::FilterUnavailable {
-            self.record.decision = Decision::WouldDeny;
+            self.would_deny(reason);
             return Step::Continue;
         }
+        self.record.reason = Some(reason.code());
         self.record.decision = Decision::Deny;
         self.record.status = Some(reason.status());
         self.record.bytes_out = 0;
@@ -134,6 +136,26 @@ impl Exchange {
             status: reason.status(),
             body: error_body(reason),
         }
+    }
+
+    /// Audit mode: records that the request would be refused for `reason`. The first reason
+    /// is kept: it is the refusal enforce mode would have sent.
+    fn would_deny(&mut self, reason: Reason) {
+        if self.record.decision != Decision::WouldDeny {
+            self.record.decision = Decision::WouldDeny;
+            self.record.reason = Some(reason.code());
+        }
+    }
+
+    /// A rule of the request's head failed: in enforce mode, the refusal; in audit mode it is
+    /// recorded and `None` lets the checks go on, so the record also holds what the rest of
+    /// the head and the body would have decided (every decision is made in audit mode).
+    fn head_rule_failed(&mut self, reason: Reason) -> Option<Step> {
+        if self.audit_mode() {
+            self.would_deny(reason);
+            return None;
+        }
+        Some(self.deny(reason))
     }
 
     /// Request headers arrived (`end_of_stream`: no body follows).
@@ -201,9 +223,14 @@ impl Exchange {
             self.record.api = t.endpoint.kind.as_str();
         }
         let register = &policy.register;
+        // In audit mode a failed rule is recorded and the checks go on: without trusted
+        // policy headers, as a request that names no project.
         let checked = match hygiene::read(headers, register) {
             Ok(h) => h,
-            Err(reason) => return (self.deny(reason), None),
+            Err(reason) => match self.head_rule_failed(reason) {
+                Some(step) => return (step, None),
+                None => PolicyHeaders::default(),
+            },
         };
         self.record.caller = checked.caller.map(|c| SafeId::new(c.as_bytes(), policy));
         let target = match target {
@@ -212,7 +239,10 @@ impl Exchange {
         };
         let index = match project::resolve(register, &checked) {
             Ok(i) => i,
-            Err(reason) => return (self.deny(reason), None),
+            Err(reason) => match self.head_rule_failed(reason) {
+                Some(step) => return (step, None),
+                None => None,
+            },
         };
         let rules = index.and_then(|i| register.project(i));
         // The request goes to the project's region if its host is one of that region's,
@@ -237,7 +267,9 @@ impl Exchange {
             self.max_body_bytes = p.max_body_bytes;
             self.record.mode = mode_name(p.mode);
             if let Err(reason) = project::check(register, p, &checked, &target.endpoint) {
-                return (self.deny(reason), route);
+                if let Some(step) = self.head_rule_failed(reason) {
+                    return (step, route);
+                }
             }
         }
         let step = match head::check_target(
@@ -281,8 +313,8 @@ impl Exchange {
     }
 
     /// The query string, inspected like the body's strings: its findings are recorded; a
-    /// denial (a sensitive value, which a URL never has rewritten) is returned: the reply, or
-    /// in `audit` mode the step on.
+    /// denial (a sensitive value, which a URL never has rewritten) is returned as the reply
+    /// (in `audit` mode it is recorded and the checks go on).
     fn query(&mut self, policy: &Policy, headers: &HeaderPairs) -> Option<Step> {
         let path = head::single(headers, ":path").ok().flatten()?;
         // (A path that is no UTF-8 never gets here: the target check refuses it.)
@@ -295,11 +327,11 @@ impl Exchange {
             .opaque_blobs
             .saturating_add(outcome.opaque_blobs);
         if let Verdict::Deny(reason) = outcome.verdict {
-            return Some(self.deny(reason));
+            return self.head_rule_failed(reason);
         }
         // As for a body: under `hipaa` nothing unscanned goes.
         if outcome.opaque_blobs > 0 && rules.is_some_and(|p| p.retention == Retention::Hipaa) {
-            return Some(self.deny(Reason::UnscannableContent));
+            return self.head_rule_failed(Reason::UnscannableContent);
         }
         None
     }
@@ -396,7 +428,9 @@ impl Exchange {
             return Step::Continue;
         };
         if self.audit_mode() {
-            self.record.decision = Decision::WouldRedact;
+            if self.record.decision != Decision::WouldDeny {
+                self.record.decision = Decision::WouldRedact;
+            }
             return Step::Continue;
         }
         self.record.decision = Decision::Redact;
@@ -695,6 +729,71 @@ mod tests {
     }
 
     #[test]
+    fn audit_mode_makes_every_decision_after_a_head_rule_fails() {
+        let body =
+            br#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"mail a@example.com"}]}"#;
+        let cases: [(&str, &str, (&str, &str), &str); 4] = [
+            // A project the register does not know: judged without project rules.
+            (
+                r#"{"mode":"audit","projects":{"p":{}}}"#,
+                "/v1/chat/completions",
+                ("openai-project", "q"),
+                "project_not_allowed",
+            ),
+            // An endpoint the project may not use: judged with the project's rules.
+            (
+                r#"{"mode":"audit","projects":{"p":{"endpoints":["embeddings"]}}}"#,
+                "/v1/chat/completions",
+                ("openai-project", "p"),
+                "endpoint_not_allowed",
+            ),
+            // A policy header that cannot be trusted: judged as naming no project.
+            (
+                r#"{"mode":"audit"}"#,
+                "/v1/chat/completions",
+                ("openai_project", "p"),
+                "invalid_header",
+            ),
+            // A value in the query (which is never rewritten); the body would be redacted,
+            // and the record keeps the refusal.
+            (
+                r#"{"mode":"audit"}"#,
+                "/v1/chat/completions?u=b@example.com",
+                ("x-other", "1"),
+                "sensitive_query",
+            ),
+        ];
+        for (policy, path, extra, reason) in cases {
+            let h = hdrs(&[
+                (":method", "POST"),
+                (":path", path),
+                ("content-type", "application/json"),
+                extra,
+            ]);
+            let mut x = exchange(policy);
+            assert_eq!(x.on_request_headers(&h, false, 1), Step::Pause, "{policy}");
+            assert_eq!(
+                x.on_request_body(body.len(), true),
+                Step::ReadBody { size: body.len() }
+            );
+            assert_eq!(x.decide_body(body), Step::Continue, "{policy}");
+            let r = x.finish(2);
+            assert_eq!(r.decision, Decision::WouldDeny, "{policy}");
+            assert_eq!(r.reason, Some(reason), "{policy}");
+            let emails = if path.contains('@') { 2 } else { 1 };
+            assert_eq!(r.findings.get("email"), Some(&emails), "{policy}");
+            assert_eq!(r.model.as_ref().map(|m| m.as_str()), Some("gpt-4o-mini"));
+            // Enforce mode refuses the same request at its head, for the same reason.
+            let mut x = exchange(&policy.replace(r#""mode":"audit""#, r#""mode":"enforce""#));
+            assert!(matches!(
+                x.on_request_headers(&h, false, 1),
+                Step::Reply { .. }
+            ));
+            assert_eq!(x.finish(2).reason, Some(reason));
+        }
+    }
+
+    #[test]
     fn no_policy_refuses_everything() {
         let mut x = Exchange::new(None);
         let Step::Reply { status, .. } = x.on_request_headers(&hdrs(CHAT), true, 1) else {
@@ -808,7 +907,7 @@ mod tests {
             Step::SetRequestHeader {
                 name: "accept-encoding".into(),
                 value: Some("identity".into()),
-                then: Box::new(Step::Continue),
+                then: Box::new(Step::Pause),
             }
         );
     }

@@ -123,10 +123,11 @@ def cases(mode: str) -> list[Case]:
              b'{"model":"gpt-4o-mini","messages":[{"role":"user","content":"' + EMAIL.encode()
              + b" " + MARKER.encode(), bearer, 400, deny, "invalid_json"),
         # A secret in the URL is refused (this policy blocks credentials wherever they are);
-        # the record and the log never hold it.
+        # the record and the log never hold it. Enforce decides at the headers; audit mode
+        # goes on to the body, as for any request a header rule would refuse.
         Case("query-string", f"/v1/chat/completions?secret={QUERY_SECRET}",
              chat("hello"), bearer, 403 if enforce else 200, deny, "content_blocked",
-             usage=not enforce, body_read=False),
+             usage=not enforce, body_read=not enforce),
     ]
 
 

@@ -7,7 +7,7 @@ import json
 import openai
 import requests
 
-from checks import assert_audit, assert_redacted_upstream, only
+from checks import assert_audit, assert_redacted_upstream, finding_count, only
 from harness import Envoy
 from values import API_KEY, CARD, EMAIL, SENSITIVE_TEXT
 
@@ -40,6 +40,25 @@ def test_audit_mode_block_is_would_deny_and_forwarded(start_envoy, mock) -> None
     assert [g["body"] for g in mock.requests()] == [body]
     rec = only(envoy.wait_audit(mark))
     assert_audit(rec, decision="would_deny", status=200, reason="content_blocked")
+
+
+def test_audit_mode_still_inspects_the_body_of_a_request_its_head_rules_would_refuse(
+        start_envoy, mock) -> None:
+    envoy = start_envoy({"mode": "audit", "projects": {"proj_a": {"endpoints": ["embeddings"]}}})
+    body = json.dumps({"model": "gpt-4o-mini",
+                       "messages": [{"role": "user", "content": SENSITIVE_TEXT}]}).encode()
+    for project, reason in (("proj_a", "endpoint_not_allowed"), ("proj_x", "project_not_allowed")):
+        mock.reset()
+        mark = envoy.log_offset()
+        r = requests.post(envoy.base_url + "/v1/chat/completions", data=body,
+                          headers={**HEADERS, "OpenAI-Project": project}, timeout=60)
+        assert r.status_code == 200, r.text[:300]
+        assert [g["body"] for g in mock.requests()] == [body]  # forwarded unchanged
+        rec = only(envoy.wait_audit(mark))
+        # The refusal enforce mode would send, and what the body check would have found.
+        assert_audit(rec, decision="would_deny", status=200, reason=reason)
+        assert finding_count(rec, "email") == 1 and finding_count(rec, "card") == 1, rec
+        assert rec["model"] == "gpt-4o-mini"
 
 
 def test_responses_stream_is_redacted(envoy: Envoy, mock) -> None:
