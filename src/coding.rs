@@ -30,45 +30,105 @@ pub fn reply_coding(content_encoding: &[u8]) -> Option<Coding> {
     }
 }
 
-/// Whether one `Accept-Encoding` member (`gzip;q=0.8`) names a coding the reader follows.
-fn readable_member(member: &str) -> bool {
-    let coding = member.split(';').next().unwrap_or("").trim();
-    ["gzip", "x-gzip", "deflate", "identity"]
-        .iter()
-        .any(|c| coding.eq_ignore_ascii_case(c))
+/// One member of an `Accept-Encoding` list: its coding (lower case) and weight as written
+/// (`None`: no weight, 1). `None` when the member is malformed (a parameter other than a
+/// valid `q`, a weight that is not an RFC 9110 qvalue).
+fn member(text: &str) -> Option<(String, Option<&str>)> {
+    let mut parts = text.split(';').map(str::trim);
+    let coding = parts.next()?.to_ascii_lowercase();
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if coding.is_empty() || !coding.chars().all(token) {
+        return None;
+    }
+    let mut weight = None;
+    for p in parts {
+        let (name, value) = p.split_once('=')?;
+        if !name.trim().eq_ignore_ascii_case("q") || weight.is_some() {
+            return None;
+        }
+        let value = value.trim();
+        let (int, frac) = value.split_once('.').unwrap_or((value, ""));
+        let valid = frac.len() <= 3
+            && frac.bytes().all(|b| b.is_ascii_digit())
+            && (int == "0" || (int == "1" && frac.bytes().all(|b| b == b'0')));
+        if !valid {
+            return None;
+        }
+        weight = Some(value);
+    }
+    Some((coding, weight))
+}
+
+/// Is this weight above zero?
+fn positive(weight: Option<&str>) -> bool {
+    weight.is_none_or(|w| w.bytes().any(|b| (b'1'..=b'9').contains(&b)))
+}
+
+/// Does the reader follow this coding (other than identity)?
+fn compressed_readable(coding: &str) -> bool {
+    matches!(coding, "gzip" | "x-gzip" | "deflate")
 }
 
 /// The `Accept-Encoding` to send instead of `values` (every `Accept-Encoding` header of the
-/// request, in order), or `None` when they need no change: absent, or naming only codings the
-/// reader follows, in one header.
+/// request, in order), or `None` when they stay as sent.
 ///
-/// The members naming `gzip`, `x-gzip`, `deflate` or `identity` are kept as written, weights
-/// included, in their order; every other member (`br`, `zstd`, `*`, unknown codings) is
-/// dropped. When none is left the value is `identity`. A value that is not UTF-8 counts as
-/// naming nothing readable.
+/// They stay as sent when absent, when they are one header naming only codings the reader
+/// follows (`gzip`, `x-gzip`, `deflate`, `identity`; the Python SDK's `gzip, deflate`), and
+/// when the client accepts none of those (it refuses identity and lists no readable coding
+/// above q=0): narrowing must never make a request unacceptable to its own client.
+///
+/// Otherwise the readable codings the client accepts are kept in its order, each with its
+/// weight (rewritten in canonical form: `gzip;q=0.8`); `*` stands for `gzip` when gzip is not
+/// named; every other coding (`br`, `zstd`, ...) and every malformed member is dropped. With
+/// nothing left the value is `identity`; when the client refused identity, `identity;q=0`
+/// closes the list so the refusal still stands.
 pub fn narrow_accept_encoding(values: &[&[u8]]) -> Option<String> {
-    let mut kept: Vec<&str> = Vec::new();
-    let mut dropped = values.len() > 1;
+    let mut members: Vec<(String, Option<&str>)> = Vec::new();
+    let mut as_sent = values.len() <= 1;
     for v in values {
         let Ok(v) = std::str::from_utf8(v) else {
-            dropped = true;
+            as_sent = false;
             continue;
         };
-        for member in v.split(',').map(str::trim).filter(|m| !m.is_empty()) {
-            if readable_member(member) {
-                kept.push(member);
-            } else {
-                dropped = true;
+        for text in v.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+            match member(text) {
+                Some(m) => {
+                    as_sent &= compressed_readable(&m.0) || m.0 == "identity";
+                    members.push(m);
+                }
+                None => as_sent = false,
             }
         }
     }
-    if !dropped {
+    if as_sent {
         return None;
     }
-    if kept.is_empty() {
-        return Some("identity".into());
+    let weight_of = |c: &str| members.iter().find(|m| m.0 == c).map(|m| m.1);
+    let identity_ok = match (weight_of("identity"), weight_of("*")) {
+        (Some(w), _) | (None, Some(w)) => positive(w),
+        (None, None) => true,
+    };
+    let named_gzip = weight_of("gzip").is_some() || weight_of("x-gzip").is_some();
+    let mut kept: Vec<String> = Vec::new();
+    for (coding, weight) in &members {
+        let coding = match coding.as_str() {
+            "*" if !named_gzip => "gzip",
+            c if compressed_readable(c) => c,
+            _ => continue,
+        };
+        if positive(*weight) {
+            kept.push(match weight {
+                Some(w) => format!("{coding};q={w}"),
+                None => coding.to_string(),
+            });
+        }
     }
-    Some(kept.join(", "))
+    match (kept.is_empty(), identity_ok) {
+        (true, false) => None,
+        (true, true) => Some("identity".into()),
+        (false, true) => Some(kept.join(", ")),
+        (false, false) => Some(kept.join(", ") + ", identity;q=0"),
+    }
 }
 
 #[cfg(test)]
@@ -102,30 +162,78 @@ mod tests {
     #[test]
     fn readable_lists_are_left_alone() {
         assert_eq!(narrow(&[]), None);
-        // What the official Python SDK sends.
+        // What the official Python SDK sends (without brotli or zstandard installed).
         assert_eq!(narrow(&["gzip, deflate"]), None);
         assert_eq!(narrow(&["identity"]), None);
         assert_eq!(narrow(&["GZIP;q=0.5 , x-gzip"]), None);
+        assert_eq!(narrow(&["gzip;q=0, identity"]), None);
     }
 
     #[test]
-    fn other_codings_are_dropped_keeping_the_rest_as_written() {
-        // What browsers and Node's fetch send.
+    fn other_codings_are_dropped_keeping_the_rest_with_their_weights() {
+        // What browsers, Node's fetch and httpx with brotli and zstandard send.
         assert_eq!(
             narrow(&["gzip, deflate, br, zstd"]).as_deref(),
             Some("gzip, deflate")
         );
         assert_eq!(
-            narrow(&["br;q=1.0, gzip;q=0.8, *;q=0.1"]).as_deref(),
+            narrow(&["br;q=1.0, gzip; Q=0.8, *;q=0.1"]).as_deref(),
             Some("gzip;q=0.8")
         );
         assert_eq!(narrow(&["br"]).as_deref(), Some("identity"));
-        assert_eq!(narrow(&["*"]).as_deref(), Some("identity"));
         assert_eq!(
             narrow(&["zstd, identity;q=0.5"]).as_deref(),
-            Some("identity;q=0.5")
+            Some("identity")
         );
         assert_eq!(narrow(&[",, br ,gzip,"]).as_deref(), Some("gzip"));
+        // A coding the client refuses stays refused (it is not sent at all).
+        assert_eq!(narrow(&["br, gzip;q=0"]).as_deref(), Some("identity"));
+    }
+
+    #[test]
+    fn a_wildcard_stands_for_gzip() {
+        assert_eq!(narrow(&["*"]).as_deref(), Some("gzip"));
+        assert_eq!(narrow(&["br, *;q=0.3"]).as_deref(), Some("gzip;q=0.3"));
+        assert_eq!(narrow(&["deflate, *"]).as_deref(), Some("deflate, gzip"));
+        // Named gzip keeps its own weight; the wildcard adds nothing.
+        assert_eq!(narrow(&["gzip;q=0.2, *"]).as_deref(), Some("gzip;q=0.2"));
+        assert_eq!(narrow(&["br, *;q=0"]), None);
+    }
+
+    #[test]
+    fn a_client_that_refuses_identity_is_never_sent_a_list_it_cannot_accept() {
+        // Nothing readable is acceptable to it: its header goes as sent.
+        assert_eq!(narrow(&["br, identity;q=0"]), None);
+        assert_eq!(narrow(&["zstd, br, identity;q=0, *;q=0"]), None);
+        assert_eq!(narrow(&["br, gzip;q=0, identity;q=0"]), None);
+        // Something readable is: the refusal of identity is kept.
+        assert_eq!(
+            narrow(&["br, gzip, identity;q=0"]).as_deref(),
+            Some("gzip, identity;q=0")
+        );
+        assert_eq!(
+            narrow(&["br, *;q=0, deflate"]).as_deref(),
+            Some("deflate, identity;q=0")
+        );
+    }
+
+    #[test]
+    fn malformed_members_are_dropped_and_the_result_is_canonical() {
+        assert_eq!(narrow(&["gzip;q=2, br"]).as_deref(), Some("identity"));
+        assert_eq!(narrow(&["gzip;level=9"]).as_deref(), Some("identity"));
+        assert_eq!(narrow(&["gzip;q=0.5;q=1"]).as_deref(), Some("identity"));
+        assert_eq!(narrow(&["gz ip, deflate"]).as_deref(), Some("deflate"));
+        assert_eq!(narrow(&["gzip;\tq=0.5, br"]).as_deref(), Some("gzip;q=0.5"));
+        assert_eq!(narrow(&["gzip;q=\u{e9}, br"]).as_deref(), Some("identity"));
+        for v in [
+            "gzip;\tq=0.5 , br",
+            "x-gzip ;Q=1.000, zstd",
+            "*;q=0.001, br",
+        ] {
+            let out = narrow(&[v]).unwrap();
+            assert!(out.bytes().all(|b| (0x20..0x7f).contains(&b)), "{out:?}");
+            assert!(!out.contains("  ") && !out.contains('\t'), "{out:?}");
+        }
     }
 
     #[test]

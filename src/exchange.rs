@@ -533,9 +533,12 @@ impl Exchange {
 const ACCEPT_ENCODING: &str = "accept-encoding";
 
 /// The `Accept-Encoding` a forwarded request goes with instead of its own, if it needs one
-/// so that its reply's usage can be read ([`narrow_accept_encoding`]).
+/// so that its reply's usage can be read ([`narrow_accept_encoding`]). Only `POST`s: the
+/// replies that report usage answer them; a download (`GET /v1/files/{id}/content`) keeps the
+/// codings its client asked for.
 fn accept_encoding(policy: &Policy, headers: &HeaderPairs) -> Option<String> {
-    if policy.audit.accept_encoding != AcceptEncoding::Readable {
+    let post = head::single(headers, ":method").ok().flatten() == Some(b"POST".as_slice());
+    if policy.audit.accept_encoding != AcceptEncoding::Readable || !post {
         return None;
     }
     let values: Vec<&[u8]> = head::values(headers, ACCEPT_ENCODING).collect();
@@ -893,6 +896,16 @@ mod tests {
         // Readable already (the Python SDK's), or absent: no header call.
         assert_eq!(step(&["gzip, deflate"]), Step::Pause);
         assert_eq!(step(&[]), Step::Pause);
+        // Not a POST: no reply that reports usage, so the client's codings stand.
+        let download = hdrs(&[
+            (":method", "GET"),
+            (":path", "/v1/files/file-abc/content"),
+            ("accept-encoding", "br"),
+        ]);
+        assert_eq!(
+            exchange("{}").on_request_headers(&download, true, 1),
+            Step::Continue
+        );
         // Left as sent when the policy says so.
         let as_sent = r#"{"audit":{"accept_encoding":"as_sent"}}"#;
         assert_eq!(head_step(as_sent, &["br"], &[]), Step::Pause);

@@ -1,5 +1,7 @@
 //! Streaming inflation of a `gzip` or `deflate` reply body, chunk by chunk as it passes, into
-//! a sink (the usage scanner), in bounded memory: the DEFLATE window and a 16 KiB scratch.
+//! a sink (the usage scanner), in bounded memory: about 43 KiB of decompressor state (the
+//! 32 KiB window included) and a 16 KiB scratch per reply, plus a gzip header while it
+//! arrives.
 //! Only the first gzip member is read; trailers and checksums are not verified (the client
 //! checks its own copy, which is never touched). Anything that does not inflate stops the
 //! inflater for good, and so does output past [`MAX_INFLATED`].
@@ -10,8 +12,9 @@ use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
 /// Most bytes inflated from one reply (a larger one leaves the usage unknown).
 pub const MAX_INFLATED: u64 = 64 * 1024 * 1024;
-/// Longest gzip header held while it arrives (its optional name, comment and extra field).
-const MAX_HEADER: usize = 64 * 1024;
+/// Longest gzip header held while it arrives (its optional extra field, up to 64 KiB, name
+/// and comment).
+const MAX_HEADER: usize = 128 * 1024;
 /// Bytes inflated per step.
 const SCRATCH: usize = 16 * 1024;
 
@@ -141,10 +144,10 @@ impl Inflater {
                 match start {
                     Ok(None) if held.len() <= MAX_HEADER => {}
                     Ok(Some((n, format))) => {
-                        let rest = held.split_off(n.min(held.len()));
+                        let held = std::mem::take(held);
                         self.stage = Stage::Body(InflateState::new_boxed(format));
                         self.scratch = vec![0; SCRATCH];
-                        self.inflate(&rest, sink);
+                        self.inflate(held.get(n..).unwrap_or_default(), sink);
                     }
                     Ok(None) | Err(()) => self.stage = Stage::Failed,
                 }
@@ -179,9 +182,10 @@ impl Inflater {
                     self.stage = Stage::Done;
                     return;
                 }
+                // Only a call that made no progress ends the loop: with all input taken, output
+                // can still be waiting in the window (a match that wraps it).
                 Ok(MZStatus::Ok) => {
-                    let idle = r.bytes_consumed == 0 && r.bytes_written == 0;
-                    if idle || (input.is_empty() && r.bytes_written < self.scratch.len()) {
+                    if r.bytes_consumed == 0 && r.bytes_written == 0 {
                         return;
                     }
                 }
@@ -276,6 +280,50 @@ pub(crate) mod tests {
                 assert!(got == data, "{coding:?} chunk {chunk}: {} bytes", got.len());
             }
         }
+    }
+
+    #[test]
+    fn every_split_of_a_long_stream_inflates_whole() {
+        // Output past the 32 KiB window, in every format, cut at random places: the end of a
+        // raw stream (no trailer left to feed) must come out too.
+        let data = text(150_000);
+        let zeros = vec![0u8; 98_505];
+        let mut r = 0x1234_5678_9ABC_DEF1u64;
+        for plain in [&data, &zeros] {
+            let bodies = [
+                (Coding::Gzip, gzip(plain, None, None, false)),
+                (Coding::Deflate, compress_to_vec_zlib(plain, 6)),
+                (Coding::Deflate, compress_to_vec(plain, 1)),
+                (Coding::Deflate, compress_to_vec(plain, 9)),
+            ];
+            for (coding, body) in &bodies {
+                for _ in 0..40 {
+                    r ^= r << 13;
+                    r ^= r >> 7;
+                    r ^= r << 17;
+                    let a = (r as usize) % body.len();
+                    let b = a + ((r >> 32) as usize) % (body.len() - a + 1);
+                    let mut inf = Inflater::new(*coding);
+                    let mut got = Vec::new();
+                    for piece in [&body[..a], &body[a..b], &body[b..]] {
+                        inf.feed(piece, &mut |o| got.extend_from_slice(o));
+                    }
+                    assert!(!inf.failed());
+                    assert!(
+                        got == *plain,
+                        "{coding:?} split {a} {b}: {} bytes",
+                        got.len()
+                    );
+                }
+            }
+        }
+        // The case found in review: raw, level 1, cut at 259.
+        let body = compress_to_vec(&zeros, 1);
+        let mut got = 0;
+        let mut inf = Inflater::new(Coding::Deflate);
+        inf.feed(&body[..259], &mut |o| got += o.len());
+        inf.feed(&body[259..], &mut |o| got += o.len());
+        assert_eq!(got, zeros.len());
     }
 
     #[test]

@@ -226,6 +226,18 @@ fn exchange_scripts_hold_every_property() {
             headers_end: true,
             ..ExchangeScript::default()
         },
+        // Accept-Encoding values the filter narrows: blanks, weights, non-ASCII, several
+        // headers (the edited value must be a clean header value).
+        ExchangeScript {
+            headers: chat(&[
+                ("accept-encoding", b"gzip;\tq=0.5, br"),
+                ("accept-encoding", "gzip;q=\u{e9}, zstd".as_bytes()),
+                ("accept-encoding", b"\xff, deflate"),
+            ]),
+            body: CHAT_BODY.to_vec(),
+            body_events: vec![(n, true)],
+            ..ExchangeScript::default()
+        },
         // Header names the host should have lower-cased, or never sends.
         ExchangeScript {
             headers: h(&[

@@ -76,11 +76,16 @@ def test_the_sdk_gzip_reply_reaches_it_untouched_and_its_usage_is_recorded(envoy
 
 @pytest.mark.parametrize("sent, upstream, coding", [
     (["gzip, deflate, br, zstd"], ["gzip, deflate"], "gzip"),
-    (["br;q=1.0, deflate;q=0.5, *;q=0.1"], ["deflate;q=0.5"], "deflate"),
+    (["br;q=1.0, deflate;q=0.5, *;q=0.1"], ["deflate;q=0.5, gzip;q=0.1"], "gzip"),
+    (["br, deflate;\tQ=0.7"], ["deflate;q=0.7"], "deflate"),
     (["br"], ["identity"], None),
     (["zstd", "deflate"], ["deflate"], "deflate"),
+    # Nothing the filter reads is acceptable to this client: its header goes as sent (the
+    # mock, which has no brotli, then answers uncompressed).
+    (["br, identity;q=0"], ["br, identity;q=0"], None),
     ([], [], None),
-], ids=["browser-list", "weights", "br-only", "two-headers", "none"])
+], ids=["browser-list", "weights", "canonical", "br-only", "two-headers", "refuses-identity",
+        "none"])
 def test_accept_encoding_is_narrowed_and_usage_is_read_in_every_coding(
         envoy, mock, sent: list[str], upstream: list[str], coding: str | None) -> None:
     mark = envoy.log_offset()
