@@ -96,7 +96,15 @@ pub fn narrow_accept_encoding(values: &[&[u8]]) -> Option<String> {
                     as_sent &= compressed_readable(&m.0) || m.0 == "identity";
                     members.push(m);
                 }
-                None => as_sent = false,
+                // A malformed member that may speak of identity could be its refusal: what
+                // the client accepts is unclear, so its header is left as it is.
+                None => {
+                    let coding = text.split(';').next().unwrap_or("").trim();
+                    if coding.eq_ignore_ascii_case("identity") || coding == "*" {
+                        return None;
+                    }
+                    as_sent = false;
+                }
             }
         }
     }
@@ -110,12 +118,18 @@ pub fn narrow_accept_encoding(values: &[&[u8]]) -> Option<String> {
     };
     let named_gzip = weight_of("gzip").is_some() || weight_of("x-gzip").is_some();
     let mut kept: Vec<String> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
     for (coding, weight) in &members {
         let coding = match coding.as_str() {
             "*" if !named_gzip => "gzip",
             c if compressed_readable(c) => c,
             _ => continue,
         };
+        // A coding named twice counts once, as first named (as `weight_of` reads it).
+        if seen.contains(&coding) {
+            continue;
+        }
+        seen.push(coding);
         if positive(*weight) {
             kept.push(match weight {
                 Some(w) => format!("{coding};q={w}"),
@@ -234,6 +248,27 @@ mod tests {
             assert!(out.bytes().all(|b| (0x20..0x7f).contains(&b)), "{out:?}");
             assert!(!out.contains("  ") && !out.contains('\t'), "{out:?}");
         }
+    }
+
+    #[test]
+    fn a_malformed_word_on_identity_leaves_the_header_as_sent() {
+        assert_eq!(narrow(&["br, identity;q=0.0000"]), None);
+        assert_eq!(narrow(&["br, identity;q=0;x=1"]), None);
+        assert_eq!(narrow(&["br, *;q=x"]), None);
+        // Malformed readable codings are only dropped.
+        assert_eq!(narrow(&["gzip;q=1.5, br"]).as_deref(), Some("identity"));
+        assert_eq!(
+            narrow(&["gzip;q=0.0001, deflate"]).as_deref(),
+            Some("deflate")
+        );
+    }
+
+    #[test]
+    fn a_coding_named_twice_counts_once() {
+        assert_eq!(narrow(&["*, *;q=0.5, br"]).as_deref(), Some("gzip"));
+        assert_eq!(narrow(&["gzip;q=0, gzip, br"]).as_deref(), Some("identity"));
+        // x-gzip names gzip: the wildcard adds nothing.
+        assert_eq!(narrow(&["x-gzip, *, br"]).as_deref(), Some("x-gzip"));
     }
 
     #[test]

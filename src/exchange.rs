@@ -223,13 +223,14 @@ impl Exchange {
             self.record.api = t.endpoint.kind.as_str();
         }
         let register = &policy.register;
-        // In audit mode a failed rule is recorded and the checks go on: without trusted
-        // policy headers, as a request that names no project.
-        let checked = match hygiene::read(headers, register) {
-            Ok(h) => h,
+        // In audit mode a failed rule is recorded and the checks go on. Without trusted policy
+        // headers no project is resolved (not even `default`, whose own mode could otherwise
+        // turn this audit-mode request into an enforced one): the policy's rules apply.
+        let (checked, trusted) = match hygiene::read(headers, register) {
+            Ok(h) => (h, true),
             Err(reason) => match self.head_rule_failed(reason) {
                 Some(step) => return (step, None),
-                None => PolicyHeaders::default(),
+                None => (PolicyHeaders::default(), false),
             },
         };
         self.record.caller = checked.caller.map(|c| SafeId::new(c.as_bytes(), policy));
@@ -237,9 +238,10 @@ impl Exchange {
             Ok(t) => t,
             Err(reason) => return (self.deny(reason), None),
         };
-        let index = match project::resolve(register, &checked) {
-            Ok(i) => i,
-            Err(reason) => match self.head_rule_failed(reason) {
+        let index = match trusted.then(|| project::resolve(register, &checked)) {
+            None => None,
+            Some(Ok(i)) => i,
+            Some(Err(reason)) => match self.head_rule_failed(reason) {
                 Some(step) => return (step, None),
                 None => None,
             },
@@ -794,6 +796,47 @@ mod tests {
             ));
             assert_eq!(x.finish(2).reason, Some(reason));
         }
+    }
+
+    #[test]
+    fn an_audit_mode_request_stays_in_audit_mode_after_a_head_rule_fails() {
+        let body =
+            br#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"a@example.com"}]}"#;
+        // A `default` project in enforce mode is never resolved for a request whose policy
+        // headers failed hygiene: it is judged by the audit-mode policy alone.
+        let policy = r#"{"mode":"audit","projects":{"p":{},"default":{"mode":"enforce","endpoints":["embeddings"]}}}"#;
+        let cases: [&[(&str, &str)]; 2] = [
+            &[("openai_project", "p")],
+            &[
+                ("openai-project", "p"),
+                (":authority", "a.example"),
+                ("host", "b.example"),
+            ],
+        ];
+        for extra in cases {
+            let mut h = hdrs(CHAT);
+            h.extend(hdrs(extra));
+            let mut x = exchange(policy);
+            assert_eq!(x.on_request_headers(&h, false, 1), Step::Pause, "{extra:?}");
+            x.on_request_body(body.len(), true);
+            assert_eq!(x.decide_body(body), Step::Continue, "{extra:?}");
+            let r = x.finish(2);
+            assert_eq!(r.decision, Decision::WouldDeny);
+            assert_eq!(r.mode, "audit");
+            assert_eq!(r.findings.get("email"), Some(&1));
+        }
+        // Two refusals: the record keeps the first, the one enforce would send.
+        let h = hdrs(&[
+            (":method", "POST"),
+            (":path", "/v1/chat/completions?u=b@example.com"),
+            ("content-type", "application/json"),
+            ("openai-project", "unknown"),
+        ]);
+        let mut x = exchange(r#"{"mode":"audit","projects":{"p":{}}}"#);
+        assert_eq!(x.on_request_headers(&h, false, 1), Step::Pause);
+        x.on_request_body(body.len(), true);
+        x.decide_body(body);
+        assert_eq!(x.finish(2).reason, Some("project_not_allowed"));
     }
 
     #[test]

@@ -203,6 +203,7 @@ impl Inflater {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::detect::corpus::Rng;
     use miniz_oxide::deflate::{compress_to_vec, compress_to_vec_zlib};
 
     /// A gzip member of `data` with the given header flags' fields.
@@ -245,17 +246,14 @@ pub(crate) mod tests {
     }
 
     fn text(n: usize) -> Vec<u8> {
-        let mut r = 0x2545_F491_4F6C_DD1Du64;
+        let mut r = Rng::new(1);
         (0..n)
             .map(|i| {
-                r ^= r << 13;
-                r ^= r >> 7;
-                r ^= r << 17;
                 // Half repetitive, half noise: both literal and back-reference paths.
                 if i % 2000 < 1000 {
                     b"{\"usage\":{\"total_tokens\":7}} "[i % 29]
                 } else {
-                    (r % 251) as u8
+                    r.below(251) as u8
                 }
             })
             .collect()
@@ -288,7 +286,7 @@ pub(crate) mod tests {
         // raw stream (no trailer left to feed) must come out too.
         let data = text(150_000);
         let zeros = vec![0u8; 98_505];
-        let mut r = 0x1234_5678_9ABC_DEF1u64;
+        let mut r = Rng::new(2);
         for plain in [&data, &zeros] {
             let bodies = [
                 (Coding::Gzip, gzip(plain, None, None, false)),
@@ -298,11 +296,8 @@ pub(crate) mod tests {
             ];
             for (coding, body) in &bodies {
                 for _ in 0..40 {
-                    r ^= r << 13;
-                    r ^= r >> 7;
-                    r ^= r << 17;
-                    let a = (r as usize) % body.len();
-                    let b = a + ((r >> 32) as usize) % (body.len() - a + 1);
+                    let a = r.below(body.len());
+                    let b = r.range(a, body.len());
                     let mut inf = Inflater::new(*coding);
                     let mut got = Vec::new();
                     for piece in [&body[..a], &body[a..b], &body[b..]] {
@@ -338,16 +333,13 @@ pub(crate) mod tests {
     fn what_does_not_inflate_stops_the_inflater_without_panicking() {
         let data = text(5_000);
         let good = gzip(&data, None, None, false);
-        let mut r = 7u64;
+        let mut r = Rng::new(3);
         for _ in 0..2_000 {
-            r ^= r << 13;
-            r ^= r >> 7;
-            r ^= r << 17;
             let mut bad = good.clone();
-            let i = (r as usize) % bad.len();
-            bad[i] ^= (r >> 32) as u8 | 1;
+            let i = r.below(bad.len());
+            bad[i] ^= r.range(1, 255) as u8;
             // Corrupt anywhere: either it fails, or it yields some bytes; never a panic.
-            let _ = run(Coding::Gzip, &bad, (r >> 40) as usize % 64 + 1);
+            let _ = run(Coding::Gzip, &bad, r.range(1, 64));
             let _ = run(Coding::Deflate, &bad, 5);
         }
         assert!(run(Coding::Gzip, b"{\"not\":\"gzip\"}", 3).1);

@@ -704,21 +704,11 @@ data: \"response\":{\"id\":\"r\",\"output\":[{\"content\":[{\"text\":\"{\\\"usag
             b"\xc3\xa9",
             b"{\"usage\":{\"total_tokens\":3}}",
         ];
-        let mut r = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            r ^= r << 13;
-            r ^= r >> 7;
-            r ^= r << 17;
-            r
-        };
+        let mut r = crate::detect::corpus::Rng::new(4);
         for _ in 0..20_000 {
-            let n = (next() % 40) as usize;
+            let n = r.below(40);
             let doc: Vec<u8> = (0..n)
-                .flat_map(|_| {
-                    PIECES[(next() % PIECES.len() as u64) as usize]
-                        .iter()
-                        .copied()
-                })
+                .flat_map(|_| PIECES[r.below(PIECES.len())].iter().copied())
                 .collect();
             let mut by_run = JsonScan::default();
             by_run.feed(&doc);

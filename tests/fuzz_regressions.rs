@@ -226,6 +226,21 @@ fn exchange_scripts_hold_every_property() {
             headers_end: true,
             ..ExchangeScript::default()
         },
+        // An all-audit policy with projects: a header lookalike, an unknown project, a value
+        // in the query, a body with findings: nothing refused, nothing rewritten.
+        ExchangeScript {
+            policy: br#"{"mode":"audit","projects":{"p":{"endpoints":["embeddings"]}}}"#.to_vec(),
+            headers: h(&[
+                (":method", b"POST"),
+                (":path", b"/v1/chat/completions?u=jane@example.com"),
+                ("content-type", b"application/json"),
+                ("openai_project", b"p"),
+                ("openai-project", b"q"),
+            ]),
+            body: CHAT_BODY.to_vec(),
+            body_events: vec![(n, true)],
+            ..ExchangeScript::default()
+        },
         // Accept-Encoding values the filter narrows: blanks, weights, non-ASCII, several
         // headers (the edited value must be a clean header value).
         ExchangeScript {

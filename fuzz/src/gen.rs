@@ -590,6 +590,8 @@ pub fn exchange(u: &mut Unstructured<'_>) -> Result<ExchangeScript> {
     const POLICIES: &[&str] = &[
         "{}",
         r#"{"mode":"audit"}"#,
+        r#"{"mode":"audit","projects":{"p":{"endpoints":["embeddings"]},"default":{"mode":"audit"}}}"#,
+        r#"{"mode":"audit","projects":{"p":{},"default":{"mode":"enforce","endpoints":["embeddings"]}}}"#,
         r#"{"max_body_bytes":64}"#,
         r#"{"unknown_endpoints":"inspect"}"#,
         r#"{"detectors":{"actions":{"email":"block"}}}"#,

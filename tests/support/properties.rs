@@ -21,6 +21,7 @@
     clippy::indexing_slicing
 )]
 
+use openai_compliance_filter::audit::Decision;
 use openai_compliance_filter::config::Policy;
 use openai_compliance_filter::exchange::{Exchange, Step};
 use openai_compliance_filter::json::{self, Limits};
@@ -262,6 +263,23 @@ fn after_header_edits(step: Step) -> Step {
 /// Runs a script through [`Exchange`] the way the adapter does, checking every step.
 pub fn check_exchange(s: &ExchangeScript) {
     let policy = Policy::from_json(&s.policy).ok().map(Rc::new);
+    // A valid policy whose every mode is audit: nothing is ever refused or rewritten.
+    let text = String::from_utf8_lossy(&s.policy);
+    let all_audit =
+        policy.is_some() && text.contains(r#""mode":"audit""#) && !text.contains("enforce");
+    let check_step = |step: &Step| {
+        check_step(step);
+        if all_audit {
+            let unavailable = error_body(Reason::FilterUnavailable);
+            assert!(
+                !matches!(step, Step::ReplaceBody { .. }),
+                "audit mode rewrote a body"
+            );
+            if let Step::Reply { body, .. } = step {
+                assert_eq!(*body, unavailable, "audit mode refused a request");
+            }
+        }
+    };
     let mut x = Exchange::new(policy);
     let mut now = 1_700_000_000_000u64;
     let step = x.on_request_headers(&s.headers, s.headers_end, now);
@@ -304,6 +322,13 @@ pub fn check_exchange(s: &ExchangeScript) {
     }
     x.on_response_headers(&s.response_headers, false, now + 2);
     let record = x.finish(now + 5);
+    if all_audit {
+        assert!(
+            !matches!(record.decision, Decision::Deny | Decision::Redact),
+            "audit mode recorded {:?}",
+            record.decision
+        );
+    }
     let line = serde_json::to_string(record).unwrap_or_default();
     assert!(line.starts_with('{'), "audit record does not serialise");
     assert!(
