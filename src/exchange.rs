@@ -225,12 +225,20 @@ impl Exchange {
         let register = &policy.register;
         // In audit mode a failed rule is recorded and the checks go on. Without trusted policy
         // headers no project is resolved (not even `default`, whose own mode could otherwise
-        // turn this audit-mode request into an enforced one): the policy's rules apply.
+        // turn this audit-mode request into an enforced one): the policy's rules apply, and
+        // the request goes to its host's region if its host alone can be read.
         let (checked, trusted) = match hygiene::read(headers, register) {
             Ok(h) => (h, true),
             Err(reason) => match self.head_rule_failed(reason) {
                 Some(step) => return (step, None),
-                None => (PolicyHeaders::default(), false),
+                None => {
+                    let authority = hygiene::authority(headers).ok().flatten();
+                    let h = PolicyHeaders {
+                        authority,
+                        ..PolicyHeaders::default()
+                    };
+                    (h, false)
+                }
             },
         };
         self.record.caller = checked.caller.map(|c| SafeId::new(c.as_bytes(), policy));
@@ -837,6 +845,37 @@ mod tests {
         x.on_request_body(body.len(), true);
         x.decide_body(body);
         assert_eq!(x.finish(2).reason, Some("project_not_allowed"));
+    }
+
+    #[test]
+    fn audit_mode_routes_a_request_with_untrusted_policy_headers_by_its_host() {
+        let policy = r#"{"mode":"audit","routing_header":"x-region",
+            "regions":{"eu":["eu.api.openai.com"]},"projects":{"p":{}}}"#;
+        let route = |extra: &[(&str, &str)]| {
+            let mut h = hdrs(CHAT);
+            h.extend(hdrs(extra));
+            match exchange(policy).on_request_headers(&h, false, 1) {
+                Step::SetRequestHeader { name, value, .. } if name == "x-region" => value,
+                other => panic!("{other:?}"),
+            }
+        };
+        let eu = Some("eu".to_string());
+        // A lookalike project header: the host still names the region.
+        assert_eq!(
+            route(&[(":authority", "eu.api.openai.com"), ("openai_project", "p")]),
+            eu
+        );
+        // An unknown project: the same.
+        assert_eq!(
+            route(&[(":authority", "eu.api.openai.com"), ("openai-project", "q")]),
+            eu
+        );
+        // The host itself is what failed: no region.
+        let two_hosts = [
+            (":authority", "eu.api.openai.com"),
+            ("host", "api.openai.com"),
+        ];
+        assert_eq!(route(&two_hosts), None);
     }
 
     #[test]

@@ -60,10 +60,17 @@ pub fn read<'a>(
         },
         authority: None,
     };
+    out.authority = authority(headers)?;
+    Ok(out)
+}
+
+/// `:authority` (or `Host`), canonicalised: each at most once, both naming the same host
+/// (else `duplicate_header`), a host (else `invalid_header`).
+pub fn authority(headers: &HeaderPairs) -> Result<Option<String>, Reason> {
     let authority = once(headers, ":authority")?;
     let host = once(headers, "host")?;
     let canon = |v: &[u8]| canonical_host(v).ok_or(Reason::InvalidHeader);
-    out.authority = match (authority, host) {
+    Ok(match (authority, host) {
         (None, None) => None,
         (Some(v), None) | (None, Some(v)) => Some(canon(v)?),
         (Some(a), Some(h)) => {
@@ -73,8 +80,7 @@ pub fn read<'a>(
             }
             Some(a)
         }
-    };
-    Ok(out)
+    })
 }
 
 /// The one line of `name` (case-insensitive); two lines are `duplicate_header`.
