@@ -284,8 +284,9 @@ def test_per_project_audit_mode(start_envoy, mock: Mock) -> None:
 # ---- regional routing: two upstreams chosen by the filter's header -----------------------------
 
 
-@pytest.fixture
-def two_regions(envoy_bin: str, wasm_path: Path, workroot: Path) -> Iterator[tuple[Envoy, Mock, Mock]]:
+def regional(envoy_bin: str, wasm_path: Path, workroot: Path,
+             mode: str | None = None) -> Iterator[tuple[Envoy, Mock, Mock]]:
+    """envoy/regional-routing.yaml in front of two mocks (EU, US); `mode` set in its policy."""
     eu = Mock(new_workdir(workroot, "mock-eu-"))
     us = Mock(new_workdir(workroot, "mock-us-"))
     cfg = yaml.safe_load(REGIONAL_YAML.read_text())
@@ -295,7 +296,12 @@ def two_regions(envoy_bin: str, wasm_path: Path, workroot: Path) -> Iterator[tup
     hcm = listener["filter_chains"][0]["filters"][0]["typed_config"]
     for f in hcm["http_filters"]:
         if f["name"] == "envoy.filters.http.wasm":
-            f["typed_config"]["config"]["vm_config"]["code"]["local"]["filename"] = str(wasm_path)
+            config = f["typed_config"]["config"]
+            config["vm_config"]["code"]["local"]["filename"] = str(wasm_path)
+            if mode:
+                policy = json.loads(config["configuration"]["value"])
+                policy["mode"] = mode
+                config["configuration"]["value"] = json.dumps(policy)
     ports = {"openai_eu": eu.port, "openai_us": us.port}
     for cluster in cfg["static_resources"]["clusters"]:
         cluster["type"] = "STATIC"
@@ -311,6 +317,42 @@ def two_regions(envoy_bin: str, wasm_path: Path, workroot: Path) -> Iterator[tup
         env.stop()
         eu.stop()
         us.stop()
+
+
+@pytest.fixture
+def two_regions(envoy_bin: str, wasm_path: Path, workroot: Path) -> Iterator[tuple[Envoy, Mock, Mock]]:
+    yield from regional(envoy_bin, wasm_path, workroot)
+
+
+@pytest.fixture
+def two_regions_audit(envoy_bin: str, wasm_path: Path,
+                      workroot: Path) -> Iterator[tuple[Envoy, Mock, Mock]]:
+    yield from regional(envoy_bin, wasm_path, workroot, mode="audit")
+
+
+def test_audit_mode_routes_requests_its_head_rules_would_refuse(two_regions_audit) -> None:
+    env, eu, us = two_regions_audit
+    base = {"Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}",
+            "Host": "eu.api.openai.com"}
+    chat = body({"model": "gpt-4.1", "messages": [{"role": "user", "content": f"hi {EMAIL}"}]})
+    # A lookalike project header (hygiene), an unknown project, an EU project on the US host:
+    # each is forwarded unchanged to the region its host (or project) names, and recorded.
+    cases = [({"OpenAI_Project": "proj_eu"}, "invalid_header", eu),
+             ({"OpenAI-Project": "proj_x"}, "project_not_allowed", eu),
+             ({"OpenAI-Project": "proj_eu", "Host": "us.api.openai.com"}, "region_not_allowed",
+              us)]
+    for extra, reason, upstream in cases:
+        eu.reset()
+        us.reset()
+        mark = env.log_offset()
+        r = requests.post(env.base_url + "/v1/chat/completions", data=chat,
+                          headers={**base, **extra}, timeout=60)
+        assert r.status_code == 200, (reason, r.content[:300])
+        (got,) = upstream.requests()
+        assert got["body"] == chat
+        rec = only(env.wait_audit(mark))
+        assert (rec["decision"], rec["reason"]) == ("would_deny", reason)
+        assert rec["findings"].get("email") == 1, rec
 
 
 def test_regional_routing_by_filter_header(two_regions) -> None:
