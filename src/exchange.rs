@@ -551,8 +551,7 @@ fn accept_encoding(policy: &Policy, headers: &HeaderPairs) -> Option<String> {
     if policy.audit.accept_encoding != AcceptEncoding::Readable || !post {
         return None;
     }
-    let values: Vec<&[u8]> = head::values(headers, ACCEPT_ENCODING).collect();
-    narrow_accept_encoding(&values)
+    narrow_accept_encoding(head::values(headers, ACCEPT_ENCODING))
 }
 
 fn mode_name(mode: Mode) -> &'static str {

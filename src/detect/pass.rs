@@ -458,15 +458,9 @@ mod tests {
             assert_eq!(funnel(word(0), word(8), k), word(k as usize), "k {k}");
         }
         // Any bits: the same as a shift of the two chunks as one 128-bit number.
-        let mut r = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            r ^= r << 13;
-            r ^= r >> 7;
-            r ^= r << 17;
-            r
-        };
+        let mut r = super::super::corpus::Rng::new(5);
         for _ in 0..10_000 {
-            let (x, y) = (next(), next());
+            let (x, y) = (r.next_u64(), r.next_u64());
             for k in 0..8u32 {
                 let want = (((u128::from(y) << 64) | u128::from(x)) >> (8 * k)) as u64;
                 assert_eq!(funnel(x, y, k), want);

@@ -262,13 +262,8 @@ mod tests {
             "non-ASCII raw: \u{e9}\u{20ac}\u{1F600} and \\n escape",
         ];
         let texts = ["", "[EMAIL]", "a\"b\\c\n", "\u{e9}"];
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut r = crate::detect::corpus::Rng::new(6);
+        let mut next = |n: usize| r.below(n);
         for raw in raws {
             let escaped = raw.contains('\\');
             let (value, bounds) = boundaries(raw);
