@@ -160,6 +160,9 @@ pub struct AuditRecord {
     pub caller: Option<SafeId>,
     /// The residency region the request was routed to (a region name from the policy).
     pub region: Option<SafeId>,
+    /// The throttle limit of a `rate_limited` refusal (`requests_per_minute`,
+    /// `tokens_per_minute`, `tokens_per_day`, `unavailable`).
+    pub rate_limit: Option<&'static str>,
 }
 
 impl AuditRecord {

@@ -11,7 +11,9 @@ use crate::pipeline::{inspect_body, Verdict};
 use crate::policy::head::{self, HeaderPairs};
 use crate::policy::hygiene::PolicyHeaders;
 use crate::policy::retention::{self, BodyChange};
+use crate::policy::throttle::{self, Admission, SharedStore};
 use crate::policy::{error_body, hygiene, project, Reason};
+use crate::policy::{gate, source};
 use crate::query::inspect_query;
 use crate::upload::inspect_upload;
 use crate::usage::UsageReader;
@@ -83,6 +85,29 @@ pub struct Exchange {
     /// The model the Azure deployment in the path serves.
     deployment_model: Option<String>,
     response: ResponseState,
+    /// Gateway controls: the shared store of the throttles, the downstream address, and what
+    /// a rate-limited reply and the token charge need.
+    controls: ControlState,
+}
+
+/// What the gateway controls keep for one exchange.
+#[derive(Default)]
+struct ControlState {
+    store: Option<Rc<dyn SharedStore>>,
+    downstream: Option<Vec<u8>>,
+    /// Seconds of the `Retry-After` of a rate-limited reply.
+    retry_after_s: Option<u64>,
+    /// The tokens of the reply were charged (or there was nothing to charge).
+    charged: bool,
+}
+
+impl std::fmt::Debug for ControlState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ControlState")
+            .field("store", &self.store.is_some())
+            .field("retry_after_s", &self.retry_after_s)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the response side keeps: the usage reader (bounded memory) and whether it runs.
@@ -112,6 +137,37 @@ impl Exchange {
             project: None,
             deployment_model: None,
             response: ResponseState::default(),
+            controls: ControlState::default(),
+        }
+    }
+
+    /// The store the throttles share with the other workers (proxy-wasm shared data in the
+    /// adapter). Without one, a throttled project's requests are refused (`rate_limited`,
+    /// `unavailable`): a throttle is never silently skipped.
+    pub fn with_store(mut self, store: Rc<dyn SharedStore>) -> Self {
+        self.controls.store = Some(store);
+        self
+    }
+
+    /// Does the policy need the downstream address (a source allowlist without trusted
+    /// `x-forwarded-for` hops)? The adapter then reads it before the request headers.
+    pub fn needs_downstream_address(&self) -> bool {
+        self.policy
+            .as_ref()
+            .is_some_and(|p| p.controls.xff_trusted_hops == 0 && p.controls.reads_sources())
+    }
+
+    /// The downstream address Envoy reports for this request (`source.address`).
+    pub fn note_downstream_address(&mut self, address: &[u8]) {
+        self.controls.downstream = Some(address.to_vec());
+    }
+
+    /// Headers a local reply goes with besides its content type: `retry-after` on a
+    /// rate-limited refusal.
+    pub fn reply_headers(&self) -> Vec<(&'static str, String)> {
+        match self.controls.retry_after_s {
+            Some(s) if self.denied => vec![("retry-after", s.to_string())],
+            _ => Vec::new(),
         }
     }
 
@@ -199,11 +255,24 @@ impl Exchange {
                 None => step,
             },
         };
-        match (&policy.register.routing_header, step) {
+        let step = match (&policy.register.routing_header, step) {
             (_, reply @ Step::Reply { .. }) | (None, reply) => reply,
             (Some(name), step) => Step::SetRequestHeader {
                 name: name.clone(),
                 value: route,
+                then: Box::new(step),
+            },
+        };
+        // The resolved register entry, for Envoy's own rate limiters (a client-sent value is
+        // always replaced or removed).
+        match (&policy.controls.project_header, step) {
+            (_, reply @ Step::Reply { .. }) | (None, reply) => reply,
+            (Some(name), step) => Step::SetRequestHeader {
+                name: name.clone(),
+                value: self
+                    .project
+                    .and_then(|i| policy.controls.project(i))
+                    .map(|p| p.name.clone()),
                 then: Box::new(step),
             },
         }
@@ -223,6 +292,12 @@ impl Exchange {
             self.record.api = t.endpoint.kind.as_str();
         }
         let register = &policy.register;
+        // A revoked key is refused before any other rule reads the request.
+        if gate::revoked(policy, self.record.key_fingerprint.as_deref()) {
+            if let Some(step) = self.head_rule_failed(Reason::KeyRevoked) {
+                return (step, None);
+            }
+        }
         // In audit mode a failed rule is recorded and the checks go on. Without trusted policy
         // headers no project is resolved (not even `default`, whose own mode could otherwise
         // turn this audit-mode request into an enforced one): the policy's rules apply, and
@@ -282,6 +357,15 @@ impl Exchange {
                 }
             }
         }
+        if let Some(i) = index {
+            let downstream = self.controls.downstream.as_deref();
+            let client = |hops| source::client_address(headers, downstream, hops);
+            if let Err(reason) = gate::source_allowed(&policy.controls, i, client) {
+                if let Some(step) = self.head_rule_failed(reason) {
+                    return (step, route);
+                }
+            }
+        }
         let step = match head::check_target(
             policy,
             target,
@@ -295,6 +379,9 @@ impl Exchange {
                 self.upload_boundary = h.upload_boundary;
                 self.endpoint = Some(h.endpoint);
                 if let Some(step) = self.query(policy, headers) {
+                    return (step, route);
+                }
+                if let Some(step) = self.throttle(policy) {
                     return (step, route);
                 }
                 if !h.inspect_body {
@@ -320,6 +407,78 @@ impl Exchange {
             .and_then(|p| p.actions.as_ref())
             .unwrap_or(&policy.actions);
         (rules, actions)
+    }
+
+    /// The resolved entry's throttle, last of the head rules (a request another rule refuses
+    /// takes nothing from the budget): a refusal with `Retry-After` (in audit mode recorded,
+    /// and nothing is taken).
+    fn throttle(&mut self, policy: &Policy) -> Option<Step> {
+        let index = self.project?;
+        let entry = policy.controls.project(index)?;
+        let limits = entry.throttle?;
+        let key = throttle::key(&entry.name);
+        let admission = match &self.controls.store {
+            Some(store) => throttle::admit(store.as_ref(), &key, &limits, self.start_ms),
+            None => Admission::Limited {
+                limit: throttle::Limit::Unavailable,
+                retry_after_s: 1,
+            },
+        };
+        let Admission::Limited {
+            limit,
+            retry_after_s,
+        } = admission
+        else {
+            return None;
+        };
+        if self.audit_mode() {
+            self.would_deny(Reason::RateLimited);
+            if self.record.reason == Some(Reason::RateLimited.code()) {
+                self.record.rate_limit = Some(limit.as_str());
+            }
+            return None;
+        }
+        let reason = Reason::RateLimited;
+        self.stage = Stage::Done;
+        self.record.reason = Some(reason.code());
+        self.record.rate_limit = Some(limit.as_str());
+        self.record.decision = Decision::Deny;
+        self.record.status = Some(reason.status());
+        self.record.bytes_out = 0;
+        self.denied = true;
+        self.controls.retry_after_s = Some(retry_after_s);
+        Some(Step::Reply {
+            status: reason.status(),
+            body: throttle::error_body(limit),
+        })
+    }
+
+    /// Charges the reply's tokens to the resolved entry's throttle, once.
+    fn charge_tokens(&mut self, now_ms: u64) {
+        if std::mem::replace(&mut self.controls.charged, true) || self.denied {
+            return;
+        }
+        let (Some(policy), Some(index), Some(usage)) =
+            (&self.policy, self.project, self.record.usage)
+        else {
+            return;
+        };
+        let Some(entry) = policy.controls.project(index) else {
+            return;
+        };
+        let (Some(limits), Some(store)) = (entry.throttle, &self.controls.store) else {
+            return;
+        };
+        let tokens = usage.total_tokens.unwrap_or_else(|| {
+            usage
+                .prompt_tokens
+                .unwrap_or(0)
+                .saturating_add(usage.completion_tokens.unwrap_or(0))
+        });
+        let key = throttle::key(&entry.name);
+        if throttle::charge(store.as_ref(), &key, &limits, tokens, now_ms).is_err() {
+            log::debug!("openai-compliance-filter: a token charge was lost to contention");
+        }
     }
 
     /// The query string, inspected like the body's strings: its findings are recorded; a
@@ -532,6 +691,9 @@ impl Exchange {
             self.record.bytes_out = 0;
         }
         self.finish_usage();
+        if self.stage != Stage::Body && self.record.decision != Decision::WouldDeny {
+            self.charge_tokens(now_ms);
+        }
         if self.start_ms > 0 {
             self.record.duration_ms = Some(now_ms.saturating_sub(self.start_ms));
         }

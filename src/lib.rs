@@ -16,12 +16,14 @@
 //!   deflate);
 //! - `filter` (only on `wasm32`) is the adapter: the only module that touches `proxy_wasm`.
 //!
-//! The native CLI (`src/bin/cli.rs`) runs the very same core.
+//! The native CLI (`src/bin/cli.rs`) runs the very same core; [`evidence`] renders the policy
+//! as a compliance register and summarises records for auditors. [`version`] names the build.
 
 pub mod audit;
 pub mod coding;
 pub mod config;
 pub mod detect;
+pub mod evidence;
 pub mod exchange;
 pub mod inflate;
 pub mod json;
@@ -33,6 +35,7 @@ pub mod query;
 pub mod redact;
 pub mod upload;
 pub mod usage;
+pub mod version;
 
 #[cfg(target_arch = "wasm32")]
 mod filter;

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod audit;
+pub mod controls;
 pub mod detectors;
 mod error;
 pub mod projects;
@@ -10,6 +11,7 @@ pub mod raw;
 
 pub use actions::{Action, ActionTable};
 pub use audit::{AcceptEncoding, AuditConfig, AuditLogLevel, FilterState};
+pub use controls::Controls;
 pub use error::ConfigError;
 pub use projects::{Project, Register, Retention};
 pub use raw::{Mode, RawPolicy, UnknownEndpoints};
@@ -39,6 +41,8 @@ pub struct Policy {
     pub digest: String,
     /// The `audit` section (log level, fingerprint key, label cap).
     pub audit: AuditConfig,
+    /// Revoked keys, source allowlists, throttles, the project header, descriptive fields.
+    pub controls: Controls,
 }
 
 impl Policy {
@@ -80,6 +84,7 @@ impl Policy {
             register,
             digest: digest_hex(source),
             audit: AuditConfig::compile(&raw.audit, source)?,
+            controls: controls::compile(raw)?,
         })
     }
 }

@@ -79,6 +79,16 @@ pub struct RawProject {
     pub max_body_bytes: Option<u64>,
     /// `enforce` or `audit` for this project (default: the global mode).
     pub mode: Option<Mode>,
+    /// The approved use case, for the compliance register (`register` command).
+    pub purpose: Option<String>,
+    /// Who answers for the project, for the compliance register.
+    pub owner: Option<String>,
+    /// Anything else an auditor should read, for the compliance register.
+    pub description: Option<String>,
+    /// Requests and tokens per minute, tokens per day (see `config::controls`).
+    pub throttle: Option<super::controls::RawThrottle>,
+    /// Client address blocks the project's requests may come from.
+    pub sources: Option<Vec<String>>,
 }
 
 /// The `azure` section.
@@ -460,7 +470,7 @@ const RESERVED_HEADERS: &[&str] = &[
     "upgrade",
 ];
 
-fn header_name(h: &str, path: &str) -> Result<String, ConfigError> {
+pub(crate) fn header_name(h: &str, path: &str) -> Result<String, ConfigError> {
     let token = !h.is_empty()
         && h.len() <= 64
         && h.bytes().all(|b| {

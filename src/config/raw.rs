@@ -1,6 +1,7 @@
 //! The policy document as written: serde structs, unknown fields rejected, defaults applied.
 
 use super::audit::RawAudit;
+use super::controls::RawSourceAddress;
 use super::detectors::RawDetectors;
 use super::error::sanitize_serde_message;
 use super::projects::{RawAzure, RawProject};
@@ -55,6 +56,12 @@ pub struct RawPolicy {
     /// The audit record's sinks (log level, API-key fingerprint key, label cap).
     #[serde(default)]
     pub audit: RawAudit,
+    /// Fingerprints of API keys that are refused (`key_revoked`).
+    pub revoked_keys: Vec<String>,
+    /// A header the filter sets to the resolved register entry, for Envoy's rate limiters.
+    pub project_header: Option<String>,
+    /// Where the client address of the source allowlists comes from.
+    pub source_address: RawSourceAddress,
 }
 
 impl Default for RawPolicy {
@@ -70,6 +77,9 @@ impl Default for RawPolicy {
             caller_header: None,
             routing_header: None,
             audit: RawAudit::default(),
+            revoked_keys: Vec::new(),
+            project_header: None,
+            source_address: RawSourceAddress::default(),
         }
     }
 }

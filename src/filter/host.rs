@@ -34,13 +34,11 @@ pub fn replace_request_body(size: usize, bytes: &[u8]) -> Result<(), Status> {
     hostcalls::set_buffer(BufferType::HttpRequestBody, 0, size, bytes)
 }
 
-/// Sends a local JSON reply (the request goes no further).
-pub fn json_reply(status: u16, body: &str) -> Result<(), Status> {
-    hostcalls::send_http_response(
-        u32::from(status),
-        vec![("content-type", "application/json")],
-        Some(body.as_bytes()),
-    )
+/// Sends a local JSON reply (the request goes no further), with `extra` headers.
+pub fn json_reply(status: u16, body: &str, extra: &[(&str, String)]) -> Result<(), Status> {
+    let mut headers = vec![("content-type", "application/json")];
+    headers.extend(extra.iter().map(|(k, v)| (*k, v.as_str())));
+    hostcalls::send_http_response(u32::from(status), headers, Some(body.as_bytes()))
 }
 
 /// Milliseconds since the Unix epoch, by the host's clock (0 if unavailable).

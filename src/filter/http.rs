@@ -6,6 +6,7 @@
 
 use super::host;
 use super::metrics::Sink;
+use super::shared::HostStore;
 use crate::audit::AuditRecord;
 use crate::config::{AuditLogLevel, FilterState, Policy};
 use crate::exchange::{Exchange, Step};
@@ -40,8 +41,13 @@ impl Http {
         let filter_state = policy
             .as_ref()
             .map_or(FilterState::Record, |p| p.audit.filter_state);
+        let throttles = policy.as_ref().is_some_and(|p| p.controls.throttles());
+        let mut exchange = Exchange::new(policy);
+        if throttles {
+            exchange = exchange.with_store(Rc::new(HostStore));
+        }
         Self {
-            exchange: Exchange::new(policy),
+            exchange,
             log_level,
             filter_state,
             metrics,
@@ -83,7 +89,8 @@ impl Http {
                 self.run(*then)
             }
             Step::Reply { status, body } => {
-                if host::json_reply(status, &body).is_err() {
+                let extra = self.exchange.reply_headers();
+                if host::json_reply(status, &body, &extra).is_err() {
                     log::error!("openai-compliance-filter: local reply failed");
                 }
                 Action::Pause
@@ -96,6 +103,11 @@ impl Context for Http {}
 
 impl HttpContext for Http {
     fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Action {
+        if self.exchange.needs_downstream_address() {
+            if let Some(addr) = host::property(&["source", "address"]) {
+                self.exchange.note_downstream_address(&addr);
+            }
+        }
         let step = match host::request_headers() {
             Ok(headers) => {
                 self.exchange

@@ -55,6 +55,12 @@ pub enum Reason {
     DuplicateHeader,
     /// A policy header whose value is not visible ASCII, or a lookalike header name.
     InvalidHeader,
+    /// The API key's fingerprint is in the policy's `revoked_keys`.
+    KeyRevoked,
+    /// The downstream address is not in the project's `sources`.
+    SourceNotAllowed,
+    /// The project's `throttle` is spent (requests or tokens per minute, tokens per day).
+    RateLimited,
 }
 
 impl Reason {
@@ -85,6 +91,9 @@ impl Reason {
         Reason::UnscannableContent,
         Reason::DuplicateHeader,
         Reason::InvalidHeader,
+        Reason::KeyRevoked,
+        Reason::SourceNotAllowed,
+        Reason::RateLimited,
     ];
 
     /// The stable code, as in the error body, the record and metrics.
@@ -115,6 +124,9 @@ impl Reason {
             Reason::UnscannableContent => "unscannable_content",
             Reason::DuplicateHeader => "duplicate_header",
             Reason::InvalidHeader => "invalid_header",
+            Reason::KeyRevoked => "key_revoked",
+            Reason::SourceNotAllowed => "source_not_allowed",
+            Reason::RateLimited => "rate_limited",
         }
     }
 
@@ -142,7 +154,10 @@ impl Reason {
             | Reason::RegionNotAllowed
             | Reason::ModelNotAllowed
             | Reason::RetentionViolation
-            | Reason::UnscannableContent => 403,
+            | Reason::UnscannableContent
+            | Reason::SourceNotAllowed => 403,
+            Reason::KeyRevoked => 401,
+            Reason::RateLimited => 429,
             Reason::BodyLengthMismatch | Reason::FilterUnavailable => 503,
         }
     }
@@ -175,14 +190,19 @@ impl Reason {
             Reason::UnscannableContent => "The request contains encoded payloads that the compliance filter cannot inspect, which this project does not allow.",
             Reason::DuplicateHeader => "A header that the compliance policy reads was sent more than once.",
             Reason::InvalidHeader => "A header that the compliance policy reads has an invalid name or value.",
+            Reason::KeyRevoked => "This API key has been revoked by the compliance policy.",
+            Reason::SourceNotAllowed => "Requests for this project are not allowed from this network address by the compliance policy.",
+            Reason::RateLimited => "This project's rate limit under the compliance policy is reached; retry after the time in the Retry-After header.",
         }
     }
 
-    /// The error `type`: `invalid_request_error` (4xx but 403), `policy_violation` (403),
-    /// `server_error` (5xx).
+    /// The error `type`: `invalid_request_error` (4xx but 403 and 429), `policy_violation`
+    /// (403), `requests` (429: OpenAI's type for a request-rate limit; a token limit's reply
+    /// says `tokens`, see [`crate::policy::throttle`]), `server_error` (5xx).
     pub fn error_type(self) -> &'static str {
         match self.status() {
             403 => "policy_violation",
+            429 => "requests",
             500..=599 => "server_error",
             _ => "invalid_request_error",
         }
@@ -227,6 +247,12 @@ mod tests {
         assert!(v["error"]["message"].as_str().unwrap().len() > 10);
         assert_eq!(Reason::ContentBlocked.error_type(), "policy_violation");
         assert_eq!(Reason::BodyLengthMismatch.status(), 503);
+        let v: serde_json::Value = serde_json::from_str(&error_body(Reason::RateLimited)).unwrap();
+        assert_eq!(
+            (v["error"]["code"].as_str(), v["error"]["type"].as_str()),
+            (Some("rate_limited"), Some("requests"))
+        );
+        assert_eq!(Reason::RateLimited.status(), 429);
     }
 
     #[test]
@@ -246,15 +272,16 @@ mod tests {
             (Reason::EndpointNotAllowed, 403, "endpoint_not_allowed"),
             (Reason::DuplicateHeader, 400, "duplicate_header"),
             (Reason::InvalidHeader, 400, "invalid_header"),
+            (Reason::SourceNotAllowed, 403, "source_not_allowed"),
+            (Reason::KeyRevoked, 401, "key_revoked"),
         ];
         for (r, status, code) in cases {
             assert_eq!((r.status(), r.code()), (*status, *code));
             let v: serde_json::Value = serde_json::from_str(&error_body(*r)).unwrap();
             assert_eq!(v["error"]["code"], *code);
-            let want = if *status == 403 {
-                "policy_violation"
-            } else {
-                "invalid_request_error"
+            let want = match status {
+                403 => "policy_violation",
+                _ => "invalid_request_error",
             };
             assert_eq!(v["error"]["type"], want);
             assert!(v["error"]["param"].is_null());

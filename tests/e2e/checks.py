@@ -9,6 +9,8 @@ from values import ALWAYS_FORBIDDEN, API_KEY, CARD, CARD_DIGITS, EMAIL
 
 ERROR_TYPES = {
     400: "invalid_request_error",
+    401: "invalid_request_error",
+    429: "requests",  # a request-rate limit (a token limit's 429 says tokens)
     413: "invalid_request_error",
     415: "invalid_request_error",
     403: "policy_violation",

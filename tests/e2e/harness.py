@@ -184,6 +184,7 @@ class Envoy:
     config: dict[str, Any]
     workdir: Path
     name: str = "envoy"
+    concurrency: int = 1  # worker threads (each its own wasm VM)
     proc: subprocess.Popen | None = None
     admin: str = ""
     port: int = 0
@@ -212,7 +213,7 @@ class Envoy:
                 self.binary,
                 "-c", str(self.config_path),
                 "--disable-hot-restart",
-                "--concurrency", "1",
+                "--concurrency", str(self.concurrency),
                 "--admin-address-path", str(self.admin_path),
                 "-l", "info",
                 "--component-log-level", "wasm:debug",

@@ -1,0 +1,1 @@
+//! Evidence for auditors (placeholder filled below).
