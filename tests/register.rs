@@ -10,6 +10,7 @@
 
 use openai_compliance_filter::config::Policy;
 use openai_compliance_filter::exchange::{Exchange, Step};
+use openai_compliance_filter::policy::throttle::MemoryStore;
 use std::rc::Rc;
 
 const REGISTER: &str = include_str!("../envoy/policies/register.json");
@@ -83,7 +84,10 @@ struct Outcome {
 
 /// Drives one exchange: headers, then the body (if any) in one piece.
 fn drive(p: &Rc<Policy>, hdrs: &[(String, Vec<u8>)], body: Option<&str>) -> Outcome {
-    let mut x = Exchange::new(Some(p.clone()));
+    // As in the adapter: a store for the throttles, and the downstream address (loopback, in
+    // the clinical project's `sources`).
+    let mut x = Exchange::new(Some(p.clone())).with_store(Rc::new(MemoryStore::default()));
+    x.note_downstream_address(b"127.0.0.1:40000");
     let mut step = x.on_request_headers(hdrs, body.is_none(), 1_000);
     let mut route = None;
     if let Step::SetRequestHeader { name, value, then } = step {

@@ -4,13 +4,20 @@
 //! openai-compliance-filter redact   [--policy FILE] [--endpoint PATH] [--jsonl]   < body
 //! openai-compliance-filter check    [--policy FILE] [--method M] [--path P] [-H 'name: value']... < body
 //! openai-compliance-filter validate  --policy FILE
+//! openai-compliance-filter register  --policy FILE [--format md|html] [--out FILE]
+//! openai-compliance-filter report    [--period P] [--format md|json] [--out-dir DIR] [FILE...]
+//! openai-compliance-filter fingerprint --policy FILE < key
 //! ```
+
+#[path = "cli/evidence.rs"]
+mod evidence;
 
 use openai_compliance_filter::config::Policy;
 use openai_compliance_filter::exchange::{Exchange, Step};
 use openai_compliance_filter::openai::classify;
 use openai_compliance_filter::pipeline::{inspect_body, Verdict};
 use openai_compliance_filter::policy::error_body;
+use openai_compliance_filter::policy::throttle::MemoryStore;
 use std::io::{self, BufRead, Read, Write};
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -21,12 +28,15 @@ const USAGE: &str = "usage:
       would go upstream. A blocked body prints the OpenAI-shaped error and exits 2 (with
       --jsonl: the error object on its line, exit 0). --endpoint defaults to
       /v1/chat/completions.
-  openai-compliance-filter check    [--policy FILE] [--method M] [--path P] [-H 'name: value']...  < body
+  openai-compliance-filter check    [--policy FILE] [--method M] [--path P] [-H 'name: value']...
+                                    [--source ADDR]  < body
       Dry-runs a whole request (headers, then the body on stdin) and prints a JSON report:
       the decision, the status, the body that would go upstream, and the audit record.
-      Exits 0 when the request would go upstream, 2 when refused.
+      Exits 0 when the request would go upstream, 2 when refused. --source is the client
+      address for `sources` allowlists (e.g. 10.1.2.3:5555).
   openai-compliance-filter validate  --policy FILE
-      Parses and compiles a policy; prints its digest, or the error (exit 1).";
+      Parses and compiles a policy; prints its digest, or the error (exit 1).
+";
 
 struct Args {
     cmd: String,
@@ -36,6 +46,7 @@ struct Args {
     path: Option<String>,
     headers: Vec<(String, Vec<u8>)>,
     jsonl: bool,
+    source: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -49,6 +60,7 @@ fn parse_args() -> Result<Args, String> {
         path: None,
         headers: Vec::new(),
         jsonl: false,
+        source: None,
     };
     while let Some(flag) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
@@ -73,6 +85,7 @@ fn parse_args() -> Result<Args, String> {
                 }
             }
             "--jsonl" => a.jsonl = true,
+            "--source" => a.source = Some(value("--source")?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -153,7 +166,12 @@ fn check(a: &Args) -> Result<ExitCode, String> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
-    let mut x = Exchange::new(Some(policy));
+    // Throttles start with full budgets (one request is dry-run); the downstream address is
+    // `--source` (none: a project with `sources` refuses, as the filter would).
+    let mut x = Exchange::new(Some(policy)).with_store(Rc::new(MemoryStore::default()));
+    if let Some(addr) = &a.source {
+        x.note_downstream_address(addr.as_bytes());
+    }
     // Carry out the steps as the adapter does: header edits, then the body once.
     let mut header_edits = serde_json::Map::new();
     let mut body_delivered = false;
@@ -224,13 +242,25 @@ fn print_line(text: &str) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if let Some((cmd, rest)) = argv.split_first() {
+        if let Some(result) = evidence::run(cmd, rest) {
+            return match result {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
+    }
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
             if !e.is_empty() {
                 eprintln!("error: {e}");
             }
-            eprintln!("{USAGE}");
+            eprintln!("{USAGE}{}", evidence::USAGE);
             return ExitCode::from(64);
         }
     };
