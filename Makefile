@@ -15,11 +15,16 @@ WASM        := target/$(WASM_TARGET)/release/openai_compliance_filter.wasm
 MOCK_PORT   ?= 18080
 PYTEST_ARGS ?=
 
-.PHONY: build venv run test test-host test-e2e lint validate bench bench-quick bench-core bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
+.PHONY: oci build venv run test test-host test-e2e lint validate bench bench-quick bench-core bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
 
 ## build: the proxy-wasm module ($(WASM))
 build:
 	$(CARGO) build --release --lib --target $(WASM_TARGET)
+
+## oci: the module as an OCI image layout in target/oci (Wasm image compat variant: Istio WasmPlugin, Envoy Gateway)
+OCI_TAG ?= $(shell sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -1)
+oci: build
+	$(PYTHON) scripts/oci_image.py --wasm $(WASM) --out target/oci --tag $(OCI_TAG)
 
 ## venv: .venv with Envoy 1.40 and the test tools (only when missing or requirements changed)
 venv: $(VENV)/.installed
@@ -42,6 +47,8 @@ test-host:
 
 test-e2e: build venv
 	scripts/ensure-tool.sh promtool prometheus
+	scripts/ensure-tool.sh docker-registry docker-registry
+	scripts/ensure-tool.sh skopeo skopeo
 	OCF_WASM=$(WASM) OCF_ENVOY=$(ENVOY) $(VPY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 ## lint: rustfmt, clippy for host (all targets) and for the wasm library

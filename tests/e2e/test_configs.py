@@ -66,8 +66,12 @@ def _wasm_plugin(doc: dict[str, Any]) -> dict[str, Any]:
 def assert_plugin_contract(plugin: dict[str, Any]) -> dict[str, Any]:
     """The filter config every example must use; returns the parsed policy."""
     assert plugin["vm_config"]["runtime"] == "envoy.wasm.runtime.v8"
-    assert plugin["vm_config"]["code"]["local"]["filename"].endswith(
-        "openai_compliance_filter.wasm")
+    code = plugin["vm_config"]["code"]
+    if "remote" in code:  # envoy/remote-module.yaml: fetched over HTTP, pinned by its sha256
+        assert code["remote"]["http_uri"]["uri"].endswith("openai_compliance_filter.wasm")
+        assert len(code["remote"]["sha256"]) == 64
+    else:
+        assert code["local"]["filename"].endswith("openai_compliance_filter.wasm")
     assert plugin["failure_policy"] == "FAIL_CLOSED"
     assert plugin["allow_on_headers_stop_iteration"] is True
     conf = plugin["configuration"]
