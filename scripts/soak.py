@@ -481,6 +481,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sensitive values in Envoy's output:    {len(leaks)}")
         print(f"wasm VM linear memory (MiB):           start {mib['start']}, warm-up "
               f"{mib['warm-up']}, middle {mib['middle']}, end {mib['end']}")
+        # Evidence from the soak's own log: the CLI's report over Envoy's ocf.audit lines.
+        report_dir = work / "report"
+        rep = subprocess.run([args.cli, "report", "--period", "hour", "--out-dir",
+                              str(report_dir), str(env.log_path)],
+                             capture_output=True, text=True, timeout=300)
+        report_json = {}
+        if rep.returncode == 0:
+            report_json = json.loads((report_dir / "report.json").read_text())
+        reported = report_json.get("records", 0)
+        print(f"report of the log:                     {reported} records, "
+              f"{len(report_json.get('policies', []))} policy digest(s), in {report_dir}")
         if agg["sent"] < total:
             failures.append(f"only {agg['sent']} of {total} requests within "
                             f"{args.max_seconds:.0f}s")
@@ -492,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
             failures.append(f"{len(leaked)} refused requests reached the upstream")
         if audits != agg["sent"]:
             failures.append(f"{audits} audit records for {agg['sent']} requests")
+        if rep.returncode != 0 or reported != audits:
+            failures.append(f"the report read {reported} records of {audits}: {rep.stderr[:200]}")
         if leaks:
             failures.append("sensitive values in Envoy's output")
         if mem["end"] - mem["warm-up"] > 1 << 20:
