@@ -9,7 +9,9 @@
 //! - [`openai`] recognises endpoints and walks exactly the text-bearing fields of each;
 //! - [`detect`] finds PII, secrets and customer terms as rule ids and byte spans;
 //! - [`redact`] merges findings and renders each action into one string;
-//! - [`pipeline`] runs size cap → parse → walk → detect → act → splice for one body;
+//! - [`pipeline`] runs one body through its steps: assemble the texts (size cap, parse,
+//!   walk), scan each string on its own (and the joins of adjacent message texts), choose
+//!   the actions, splice the edits, settle;
 //! - [`query`] inspects a request's query string the same way;
 //! - [`exchange`] is one request/response as a state machine; [`audit`] its record, [`usage`]
 //!   the token usage read from the reply (through [`inflate`] when [`coding`] says gzip or

@@ -456,8 +456,8 @@ fn a_customer_term_that_is_an_api_word_leaves_the_apis_names_alone() {
 
 #[test]
 fn a_caller_chosen_name_between_two_parts_keeps_them_joined() {
-    // Names are scanned after all the values: between the parts of one message, or between
-    // two messages, a name would break the join that finds a value split across them.
+    // A caller's name beside a part, or after a message's text, is no text of the message:
+    // the parts, and the messages, still meet, and a value split across them is found.
     let body = r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"card 4111 1111","x_tag":0},{"type":"text","text":" 1111 1111"}]}]}"#;
     let out = rewritten(CHAT, body);
     assert!(
@@ -491,8 +491,8 @@ fn private_key_without_end() -> String {
 
 #[test]
 fn a_finding_that_runs_on_into_the_names_leaves_them_alone() {
-    // A private key with no END line runs on across newlines, into the names scanned after
-    // the values: it is redacted, the schema's property names are not blanked.
+    // A private key with no END line runs on across newlines, to the end of its string and
+    // no further: it is redacted, the schema's property names are not blanked.
     let key = private_key_without_end();
     let body = format!(
         r#"{{"model":"m","messages":[{{"role":"user","content":"{key}"}}],"tools":[{{"type":"function","function":{{"name":"f","parameters":{{"type":"object","properties":{{"limit":{{"type":"integer"}},"offset":{{"type":"integer"}}}}}}}}}}]}}"#
@@ -573,8 +573,8 @@ fn a_pattern_over_a_name_and_its_value_takes_the_value_alone() {
 
 #[test]
 fn a_finding_that_runs_on_leaves_named_values_alone() {
-    // Named values sit on their names' lines after all other values: a private key with no
-    // END line runs on into them, and must not blank them.
+    // A private key with no END line runs on to the end of its own string: named values
+    // elsewhere stay as they are.
     let key = private_key_without_end();
     let body = format!(
         r#"{{"model":"m","metadata":{{"team":"payments"}},"messages":[{{"role":"user","content":"{key}"}}]}}"#

@@ -9,8 +9,12 @@
 //!   break the request (free-form JSON, such as JSON inside a string, is walked whole);
 //! - `data:` URLs and long base64 blobs (images, audio, files), which are counted instead.
 //!
-//! Strings inside one `content` array (the parts of one message) share a group, so that the
-//! pipeline scans them as one text and finds a value split across two parts.
+//! Each string is scanned on its own. A conversation string also says where it sits ([`Turn`]:
+//! which message, of which role, and which part of its `content`), so that the pipeline can
+//! look across the join of two adjacent text parts of one message, or of two consecutive
+//! messages of one role, for a value split between them. Nothing else is ever read together
+//! with its neighbours: an `image_url`, a `file_id` or `file_data` beside a text part is a
+//! string of its own.
 
 use super::names::{word, Word};
 use crate::json::{Span, Str, Value};
@@ -23,17 +27,65 @@ const BLOB_MIN_LEN: usize = 256;
 pub struct TextSeg {
     /// The string token.
     pub str: Str,
-    /// Strings with the same group are scanned as one text (parts of one message).
-    pub group: u32,
     /// Conversation text (under `content`, `text`, `input`, `prompt`, `instructions`,
-    /// `output`): consecutive flow strings are scanned as one text, separated by a space.
+    /// `output`).
     pub flow: bool,
+    /// Where the string sits in a conversation, when it is a message's text: its `content`
+    /// string, or the `text` of one of its `content` parts.
+    pub turn: Option<Turn>,
     /// A member name (not a value).
     pub key: bool,
     /// A string value (or one string of a list of strings) whose member name is a text
     /// segment too (the segment before the first of them): the pipeline scans each with the
     /// name before it.
     pub named: bool,
+}
+
+/// A message's text: which message (of which role) and which part of its `content`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Turn {
+    /// The array of messages (one id per array of the document).
+    pub list: u32,
+    /// The message's index in that array.
+    pub message: u32,
+    /// The message's `role`.
+    pub role: Str,
+    /// The part's index in the message's `content` array and whether it is the last element
+    /// (`None`: the `content` is this string).
+    pub part: Option<(u32, bool)>,
+}
+
+impl Turn {
+    /// Whether `next`, the next message text after this one in the document, continues it:
+    /// the next part of the same `content`, or the first text of the next message of the
+    /// same role right after this message's last.
+    pub fn continued_by(&self, next: &Turn, src: &str) -> Joint {
+        let same_message = (self.list, self.message) == (next.list, next.message);
+        match (self.part, next.part) {
+            (Some((i, _)), Some((j, _))) if same_message && i.checked_add(1) == Some(j) => {
+                Joint::Parts
+            }
+            _ if same_message || next.list != self.list => Joint::None,
+            (Some((_, false)), _) | (_, Some((1.., _))) => Joint::None,
+            _ if self.message.checked_add(1) == Some(next.message)
+                && self.role.decode(src) == next.role.decode(src) =>
+            {
+                Joint::Messages
+            }
+            _ => Joint::None,
+        }
+    }
+}
+
+/// How two message texts meet (see [`Turn::continued_by`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joint {
+    /// Not neighbours.
+    None,
+    /// Adjacent parts of one message's `content`.
+    Parts,
+    /// The end of one message and the start of the next, of the same role.
+    Messages,
 }
 
 /// A number to scan, with the key it sits under.
@@ -69,27 +121,38 @@ pub fn walk_with(src: &str, root: &Value, api_keys: bool, out: &mut Walk) {
     let mut w = Walker {
         src,
         out,
-        next_group: 0,
+        lists: 0,
         api_keys,
     };
-    w.visit(root, None, None, None);
+    w.visit(root, None, None, Place::Elsewhere);
 }
 
 struct Walker<'a, 'o> {
     src: &'a str,
     out: &'o mut Walk,
-    next_group: u32,
+    /// Arrays seen so far (each gets an id).
+    lists: u32,
     api_keys: bool,
 }
 
-impl Walker<'_, '_> {
-    fn group(&mut self) -> u32 {
-        self.next_group = self.next_group.wrapping_add(1);
-        self.next_group
-    }
+/// Where a value sits, as far as [`Turn`] cares.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    /// Anywhere else.
+    Elsewhere,
+    /// A message (its turn, no part).
+    Message(Turn),
+    /// A message's `content`.
+    Content(Turn),
+    /// An element of a message's `content` array: a part.
+    Part(Turn),
+    /// A part's `text`.
+    Text(Turn),
+}
 
+impl Walker<'_, '_> {
     /// Visits `v`, the value of member `key` (an API word when `word` says which).
-    fn visit(&mut self, v: &Value, key: Option<Str>, word: Option<Word>, group: Option<u32>) {
+    fn visit(&mut self, v: &Value, key: Option<Str>, word: Option<Word>, place: Place) {
         match v {
             Value::String(s) => {
                 if self.api_keys && word == Some(Word::Structural) {
@@ -99,33 +162,23 @@ impl Walker<'_, '_> {
                     self.out.opaque_blobs = self.out.opaque_blobs.saturating_add(1);
                     return;
                 }
-                let group = match group {
-                    Some(g) => g,
-                    None => self.group(),
-                };
                 let flow = word == Some(Word::Flow);
+                let turn = match place {
+                    Place::Content(turn) | Place::Part(turn) | Place::Text(turn) if flow => {
+                        Some(turn)
+                    }
+                    _ => None,
+                };
                 self.out.texts.push(TextSeg {
                     str: *s,
-                    group,
                     flow,
+                    turn,
                     key: false,
                     named: false,
                 });
             }
             Value::Number(span) => self.out.numbers.push(NumSeg { span: *span, key }),
-            Value::Array(items) => {
-                let group = match (group, key) {
-                    (None, Some(k))
-                        if word == Some(Word::Flow) && k.eq_str(self.src, "content") =>
-                    {
-                        Some(self.group())
-                    }
-                    _ => group,
-                };
-                for item in items {
-                    self.visit(item, key, word, group);
-                }
-            }
+            Value::Array(items) => self.visit_items(items, key, word, place),
             Value::Object(members) => {
                 for m in members {
                     // A member name is data too (`{"jane@example.com": 3}`): every name of
@@ -133,20 +186,23 @@ impl Walker<'_, '_> {
                     let word = word_of(self.src, m.key);
                     let named = !self.api_keys || word.is_none();
                     if named {
-                        let group = self.group();
                         self.out.texts.push(TextSeg {
                             str: m.key,
-                            group,
                             flow: false,
+                            turn: None,
                             key: true,
                             named: false,
                         });
                     }
                     let before = self.out.texts.len();
-                    self.visit(&m.value, Some(m.key), word, group);
+                    let inner = match place {
+                        Place::Message(t) if m.key.eq_str(self.src, "content") => Place::Content(t),
+                        Place::Part(t) if m.key.eq_str(self.src, "text") => Place::Text(t),
+                        _ => Place::Elsewhere,
+                    };
+                    self.visit(&m.value, Some(m.key), word, inner);
                     // A string, or a list of strings only (`{"phones":["415..."]}`), goes with
-                    // its name. (Conversation text keeps its place in the flow, joined with
-                    // the text around it.)
+                    // its name. (Conversation text is read as the model reads it, without.)
                     let strings = || match &m.value {
                         Value::String(_) => true,
                         Value::Array(items) => items.iter().all(|v| matches!(v, Value::String(_))),
@@ -160,6 +216,42 @@ impl Walker<'_, '_> {
                 }
             }
             Value::Null | Value::Bool(_) => {}
+        }
+    }
+
+    /// Visits the items of an array: the parts of a message's `content`, messages (objects
+    /// with a `role`), or anything else.
+    fn visit_items(&mut self, items: &[Value], key: Option<Str>, word: Option<Word>, place: Place) {
+        let list = self.lists;
+        self.lists = self.lists.wrapping_add(1);
+        for (i, item) in items.iter().enumerate() {
+            let last = i + 1 == items.len();
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            let place = match (place, self.role(item)) {
+                (Place::Content(turn), _) => Place::Part(Turn {
+                    part: Some((i, last)),
+                    ..turn
+                }),
+                (_, Some(role)) => Place::Message(Turn {
+                    list,
+                    message: i,
+                    role,
+                    part: None,
+                }),
+                _ => Place::Elsewhere,
+            };
+            self.visit(item, key, word, place);
+        }
+    }
+
+    /// The `role` of a message: an object with a string `role`.
+    fn role(&self, v: &Value) -> Option<Str> {
+        match v {
+            Value::Object(members) => members.iter().find_map(|m| match &m.value {
+                Value::String(r) if m.key.eq_str(self.src, "role") => Some(*r),
+                _ => None,
+            }),
+            _ => None,
         }
     }
 }
@@ -210,13 +302,13 @@ mod tests {
     use super::*;
     use crate::json::{parse, Limits};
 
-    fn texts(src: &str) -> Vec<(String, u32)> {
+    fn texts(src: &str) -> Vec<(String, Option<Turn>)> {
         let v = parse(src, &Limits::default()).unwrap();
         let mut w = Walk::default();
         walk(src, &v, &mut w);
         w.texts
             .iter()
-            .map(|t| (t.str.decode(src).into_owned(), t.group))
+            .map(|t| (t.str.decode(src).into_owned(), t.turn))
             .collect()
     }
 
@@ -263,14 +355,55 @@ mod tests {
         assert_eq!(flows, [true, true, false, false, false]);
     }
 
-    #[test]
-    fn parts_of_one_message_share_a_group() {
-        let src = r#"{"messages":[{"role":"user","content":[{"type":"text","text":"a"},
-            {"type":"text","text":"b"}]},{"role":"user","content":[{"type":"text","text":"c"}]}]}"#;
+    /// How each message text meets the next one, in document order.
+    fn joints(src: &str) -> Vec<Joint> {
         let t = texts(src);
-        assert_eq!(t.len(), 3);
-        assert_eq!(t[0].1, t[1].1);
-        assert_ne!(t[1].1, t[2].1);
+        let turns: Vec<Turn> = t.iter().filter_map(|(_, turn)| *turn).collect();
+        turns
+            .windows(2)
+            .map(|w| w[0].continued_by(&w[1], src))
+            .collect()
+    }
+
+    #[test]
+    fn message_texts_know_their_message_role_and_part() {
+        let src = r#"{"messages":[{"role":"user","content":[{"type":"text","text":"a"},
+            {"type":"image_url","image_url":{"url":"https://example.org/c.png"}},
+            {"type":"text","text":"b"}]},{"role":"user","content":"c","name":"n"}]}"#;
+        let t = texts(src);
+        let names: Vec<&str> = t.iter().map(|(s, _)| s.as_str()).collect();
+        // The URL and the caller's name are strings of their own, in no message text.
+        assert_eq!(names, ["a", "https://example.org/c.png", "b", "c", "n"]);
+        let turn = |i: usize| t[i].1.unwrap();
+        assert_eq!((turn(0).message, turn(0).part), (0, Some((0, false))));
+        assert_eq!((turn(2).message, turn(2).part), (0, Some((2, true))));
+        assert_eq!((turn(3).message, turn(3).part), (1, None));
+        assert!(t[1].1.is_none() && t[4].1.is_none());
+        // `a` and `b` are not adjacent parts (the image is between them); `b` ends its message
+        // and `c` starts the next one of the same role.
+        assert_eq!(joints(src), [Joint::None, Joint::Messages]);
+    }
+
+    #[test]
+    fn only_adjacent_parts_and_consecutive_messages_of_one_role_meet() {
+        let parts = r#"{"input":[{"role":"user","content":[{"type":"input_text","text":"a"},
+            {"type":"input_text","text":"b"}]}]}"#;
+        assert_eq!(joints(parts), [Joint::Parts]);
+        let roles = r#"{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},
+            {"role":"assistant","content":"c"},{"role":"user","content":"d"}]}"#;
+        assert_eq!(joints(roles), [Joint::None, Joint::Messages, Joint::None]);
+        // Not the last part of its message, or not the first of the next: no join.
+        let inner = r#"{"messages":[{"role":"user","content":[{"type":"text","text":"a"},
+            {"type":"image_url","image_url":{"url":"u"}}]},{"role":"user","content":[
+            {"type":"image_url","image_url":{"url":"v"}},{"type":"text","text":"b"}]}]}"#;
+        assert_eq!(joints(inner), [Joint::None]);
+        // Strings of a prompt or an input list are separate inputs, never one text.
+        let lists = r#"{"prompt":["a","b"],"input":["c","d"],"instructions":"e"}"#;
+        assert!(texts(lists).iter().all(|(_, turn)| turn.is_none()));
+        // Messages of one array after a nested one keep their own list.
+        let nested = r#"{"messages":[{"role":"user","content":"a","x":[{"role":"user","content":"z"}]},
+            {"role":"user","content":"b"}]}"#;
+        assert_eq!(joints(nested), [Joint::None, Joint::None]);
     }
 
     #[test]

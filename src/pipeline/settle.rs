@@ -1,0 +1,117 @@
+//! Step 5, settle: a rewritten body is inspected again, until a round finds nothing more to
+//! change. A placeholder can split a run of glued characters that the first round judged as
+//! one token, or move a context word closer to a value; the next round sees what is left. A
+//! round's own rescan of the strings it changed (and of their joins) spares the next round
+//! when nothing is left, which is the rule; a rewrite that reshapes the body (a string that
+//! now reads as JSON, a member name, a number that became a string) always gets a full round.
+
+use std::borrow::Cow;
+
+use super::assemble::{Docs, Plan};
+use super::edit::Edited;
+use super::scan::Scanner;
+use super::{inspect_once, BodyOutcome, Context, DocumentKind, Round, Verdict, MAX_ROUNDS};
+use crate::config::{ActionTable, Policy};
+use crate::openai::Endpoint;
+use crate::policy::Reason;
+use crate::redact::Renderer;
+
+/// [`super::inspect_body`] for one of several JSON documents of a request (the lines of an
+/// uploaded JSONL file), without the size cap: they share `renderer`, so pseudonyms are
+/// numbered per request (and go on counting from round to round).
+///
+/// Later rounds skip the size cap (placeholders may be longer than the values), `allow`
+/// findings (counted once, in the first round; they change nothing) and findings on a
+/// placeholder's own bytes. A body not settled after [`MAX_ROUNDS`] is refused.
+pub fn inspect_document(
+    policy: &Policy,
+    actions: &ActionTable,
+    endpoint: &Endpoint,
+    body: &[u8],
+    kind: DocumentKind,
+    renderer: &mut Renderer,
+) -> BodyOutcome {
+    let ctx = Context {
+        policy,
+        actions,
+        endpoint,
+        kind,
+    };
+    let (mut outcome, mut settled) = inspect_once(&ctx, body, renderer, Round::First);
+    let mut round = 1;
+    while let Some(Verdict::Rewrite(bytes)) = &outcome.verdict {
+        if settled {
+            break;
+        }
+        let (next, next_settled) = inspect_once(&ctx, bytes, renderer, Round::Later);
+        outcome.counts.add(&next.counts);
+        match next.verdict {
+            // A round that changes nothing (a `mask` that leaves a value as it was) is settled.
+            Some(Verdict::Rewrite(ref again)) if again == bytes => break,
+            // The last round's rewrite must be settled.
+            Some(Verdict::Rewrite(_)) if round + 1 >= MAX_ROUNDS && !next_settled => {
+                outcome.verdict = Some(Verdict::Deny(Reason::RedactionUnsettled));
+            }
+            // The client's body parsed: a later round that cannot parse our own rewrite (two
+            // member names redacted alike) could not redact it.
+            Some(Verdict::Deny(
+                Reason::InvalidJson | Reason::DuplicateJsonKey | Reason::JsonTooDeep,
+            )) => {
+                outcome.verdict = Some(Verdict::Deny(Reason::RedactionUnsettled));
+                break;
+            }
+            Some(Verdict::Rewrite(_) | Verdict::Deny(_)) => outcome.verdict = next.verdict,
+            Some(Verdict::Forward) | None => break,
+        }
+        settled = next_settled;
+        round += 1;
+    }
+    outcome
+}
+
+/// Whether the rewrite `edited` is settled: nothing is reshaped, and the changed strings
+/// (a value with its member name) and the joins they are part of hold nothing a later round
+/// would change.
+pub(super) fn is_settled(scanner: &mut Scanner, docs: &Docs, plan: &Plan, edited: &Edited) -> bool {
+    if edited.reshaped {
+        return false;
+    }
+    let new = |i: usize| {
+        let k = edited.changed.binary_search_by_key(&i, |(s, _)| *s).ok()?;
+        edited.changed.get(k).map(|(_, t)| t.as_str())
+    };
+    let text = |i: usize| match new(i) {
+        Some(t) => Cow::Borrowed(t),
+        None => plan
+            .strings
+            .get(i)
+            .map_or(Cow::Borrowed(""), |s| s.decode(docs)),
+    };
+    let mut hits = Vec::new();
+    for (i, t) in &edited.changed {
+        hits.clear();
+        match plan.strings.get(*i).and_then(|s| s.name) {
+            Some(n) => scanner.named(&text(n), t, (n, *i), true, &mut hits),
+            None => scanner.alone(t, *i, &mut hits),
+        }
+        if hits.iter().any(|h| h.live) {
+            return false;
+        }
+    }
+    let mut other = Vec::new();
+    for j in &plan.joins {
+        if new(j.first).is_none() && new(j.second).is_none() {
+            continue;
+        }
+        let (a, b) = (text(j.first), text(j.second));
+        hits.clear();
+        other.clear();
+        scanner.alone(&a, j.first, &mut hits);
+        scanner.alone(&b, j.second, &mut other);
+        let split = scanner.join(j, (&a, &hits), (&b, &other));
+        if split.is_some_and(|(_, [piece, _])| piece.live) {
+            return false;
+        }
+    }
+    true
+}
