@@ -271,3 +271,96 @@ fn exchange_scripts_hold_every_property() {
         assert!(r.is_ok(), "script {i}: {s:?}");
     }
 }
+
+/// The property "bytes outside the replaced spans are unchanged" tells a rewrite from damage:
+/// it accepts what the pipeline writes and refuses what main wrote before issue #19 (an image
+/// URL without its scheme, a file id without its prefix, a part emptied, a name changed).
+#[test]
+fn the_outside_property_refuses_damage_and_accepts_replacements() {
+    let chat = |parts: &str| {
+        format!(r#"{{"model":"gpt-4o","messages":[{{"role":"user","content":[{parts}]}}]}}"#)
+    };
+    let text = |t: &str| format!(r#"{{"type":"text","text":"{t}"}}"#);
+    let image = |u: &str| format!(r#"{{"type":"image_url","image_url":{{"url":"{u}"}}}}"#);
+    let file = |id: &str| format!(r#"{{"type":"file","file":{{"file_id":"{id}"}}}}"#);
+    let url = "https://example.org/cat.png";
+    let id = "file-6F2ksmvXxt4VdoqmHRw6kL";
+    let two = |a: String, b: String| chat(&format!("{a},{b}"));
+    let accepted = [
+        (
+            two(text("Photo sent by jane.doe@example.com"), image(url)),
+            two(text("Photo sent by [EMAIL]"), image(url)),
+        ),
+        // A split value: the second piece goes from the start of the next part.
+        (
+            two(text("card 4242 4242"), text(" 4242 4242 ok")),
+            two(text("card [CARD]"), text(" ok")),
+        ),
+        // Pseudonyms, hashes, masks.
+        (
+            chat(&text("a jane@example.com b")),
+            chat(&text("a [EMAIL_12] b")),
+        ),
+        (
+            chat(&text("a jane@example.com")),
+            chat(&text("a [EMAIL:3f2a9c1b7d40]")),
+        ),
+        (
+            chat(&text("card 4242 4242 4242 4242.")),
+            chat(&text("card **** **** **** 4242.")),
+        ),
+        // A number becomes a string; JSON inside a string is judged inside.
+        (
+            r#"{"messages":[],"metadata":{"card":4242424242424242}}"#.into(),
+            r#"{"messages":[],"metadata":{"card":"[CARD]"}}"#.into(),
+        ),
+        (
+            r#"{"messages":[{"role":"tool","tool_call_id":"c","content":"{\"to\": \"a@b.io\"}"}]}"#
+                .into(),
+            r#"{"messages":[{"role":"tool","tool_call_id":"c","content":"{\"to\": \"[EMAIL]\"}"}]}"#
+                .into(),
+        ),
+    ];
+    for (old, new) in &accepted {
+        let r = properties::outside_replacements(old.as_bytes(), new.as_bytes(), true);
+        assert!(r.is_ok(), "{new}: {r:?}");
+    }
+    let refused = [
+        // What main sent upstream for the issue's examples.
+        (
+            two(text("Photo sent by jane.doe@example.com"), image(url)),
+            two(
+                text("Photo sent by [EMAIL]"),
+                image("://example.org/cat.png"),
+            ),
+        ),
+        (
+            two(text("Summarise for jane.doe@example.com"), file(id)),
+            two(
+                text("Summarise for [EMAIL]"),
+                file("-6F2ksmvXxt4VdoqmHRw6kL"),
+            ),
+        ),
+        (
+            two(file(id), text("jane.doe@example.com wrote this")),
+            two(file("[EMAIL]"), text(" wrote this")),
+        ),
+        // A cut that continues nothing that changed; a piece gone from the middle.
+        (
+            two(text("card 4242"), text("2 items")),
+            two(text("card 4242"), text(" items")),
+        ),
+        (chat(&text("hello world")), chat(&text("hello "))),
+        // Whitespace, an API value, a re-encoded string.
+        (chat(&text("x")), chat(&text("x")).replace(',', ", ")),
+        (
+            chat(&text("x")).replace("gpt-4o", "gpt-4o-mini"),
+            chat(&text("x")).replace("gpt-4o", "[EMAIL]"),
+        ),
+        (chat(&text(r"\u0041 b@c.io")), chat(&text("A [EMAIL]"))),
+    ];
+    for (old, new) in &refused {
+        let r = properties::outside_replacements(old.as_bytes(), new.as_bytes(), true);
+        assert!(r.is_err(), "accepted {new}");
+    }
+}

@@ -272,6 +272,54 @@ fn render(t: &Tree, out: &mut String) {
     }
 }
 
+fn plain(s: &str) -> Tree {
+    Tree::Str(vec![Piece::Plain(s.into())])
+}
+
+fn obj(members: &[(&str, Tree)]) -> Tree {
+    Tree::Obj(
+        members
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), v.clone()))
+            .collect(),
+    )
+}
+
+/// A content part that is no text (an image, a file, audio), as chat or Responses writes it:
+/// its URL, id or data sits right beside the text parts around it.
+fn other_part(kind: u8, responses: bool) -> Tree {
+    const ID: &str = "file-6F2ksmvXxt4VdoqmHRw6kL";
+    const URL: &str = "https://example.org/cat.png";
+    const DATA: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==";
+    let t = |s: &str| ("type", plain(s));
+    match (kind, responses) {
+        (0, false) => obj(&[t("image_url"), ("image_url", obj(&[("url", plain(DATA))]))]),
+        (1, false) => obj(&[t("image_url"), ("image_url", obj(&[("url", plain(URL))]))]),
+        (2, false) => obj(&[t("file"), ("file", obj(&[("file_id", plain(ID))]))]),
+        (_, false) => obj(&[
+            t("input_audio"),
+            (
+                "input_audio",
+                obj(&[
+                    ("data", plain("UklGRiQAAABXQVZF")),
+                    ("format", plain("wav")),
+                ]),
+            ),
+        ]),
+        (0, true) => obj(&[t("input_image"), ("image_url", plain(DATA))]),
+        (1, true) => obj(&[t("input_image"), ("image_url", plain(URL))]),
+        (2, true) => obj(&[t("input_file"), ("file_id", plain(ID))]),
+        (_, true) => obj(&[
+            t("input_file"),
+            ("filename", plain("notes.pdf")),
+            (
+                "file_data",
+                plain("data:application/pdf;base64,JVBERi0xLjQK"),
+            ),
+        ]),
+    }
+}
+
 fn content(u: &mut Unstructured<'_>, responses: bool) -> Result<Tree> {
     Ok(match u.int_in_range(0..=3u8)? {
         0 => Tree::Str(text(u)?),
@@ -281,24 +329,10 @@ fn content(u: &mut Unstructured<'_>, responses: bool) -> Result<Tree> {
             let mut parts = Vec::new();
             for _ in 0..n {
                 let kind = if responses { "input_text" } else { "text" };
-                let part = match u.int_in_range(0..=3u8)? {
-                    0 => Tree::Obj(vec![
-                        (
-                            "type".into(),
-                            Tree::Str(vec![Piece::Plain("image_url".into())]),
-                        ),
-                        (
-                            "image_url".into(),
-                            Tree::Obj(vec![(
-                                "url".into(),
-                                Tree::Str(vec![Piece::Plain(
-                                    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==".into(),
-                                )]),
-                            )]),
-                        ),
-                    ]),
+                let part = match u.int_in_range(0..=7u8)? {
+                    k @ 0..=3 => other_part(k, responses),
                     _ => Tree::Obj(vec![
-                        ("type".into(), Tree::Str(vec![Piece::Plain(kind.into())])),
+                        ("type".into(), plain(kind)),
                         ("text".into(), Tree::Str(text(u)?)),
                     ]),
                 };

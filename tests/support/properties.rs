@@ -7,6 +7,11 @@
 //! - our strict parser never accepts what `serde_json` rejects, and the rewritten body is JSON
 //!   (for both parsers) with the same facts (model, store, stream) as the input;
 //! - a body with no findings is forwarded byte-identical (`Verdict::Forward`);
+//! - bytes outside the replaced spans are unchanged: a rewrite (of a body, a batch line, an
+//!   upload, an exchange's body) keeps every byte between the JSON tokens, and each string it
+//!   changes is the old one with pieces replaced by a placeholder or masked, inside that
+//!   string (a split value's second piece may go, at the start of a message text that
+//!   continues the one before); strings the walker does not scan never change;
 //! - redaction is idempotent: under the default policy a second pass over the rewritten body
 //!   finds nothing (the pipeline rescans its own rewrite until it settles);
 //! - a denial carries one of the fixed error bodies (`policy::error_body(reason)`), never input;
@@ -24,9 +29,11 @@
 use openai_compliance_filter::audit::Decision;
 use openai_compliance_filter::config::Policy;
 use openai_compliance_filter::exchange::{Exchange, Step};
-use openai_compliance_filter::json::{self, Limits};
+use openai_compliance_filter::json::{self, Limits, Span, Value};
+use openai_compliance_filter::openai::walker::{walk_with, Joint, Walk};
 use openai_compliance_filter::openai::{classify, Endpoint};
 use openai_compliance_filter::pipeline::{inspect_body, Verdict};
+use openai_compliance_filter::policy::retention::inject_store_false;
 use openai_compliance_filter::policy::{error_body, Reason};
 use openai_compliance_filter::upload::{inspect_upload, multipart};
 use openai_compliance_filter::usage::{Usage, UsageReader};
@@ -123,6 +130,7 @@ pub fn check_body(policy: &Policy, ep: &Endpoint, body: &[u8], idempotent: bool)
                 assert_ne!(new.as_slice(), body, "rewrite that changes nothing");
             }
             assert!(serde_accepts(new), "rewritten body is not JSON");
+            unchanged_outside_replacements(body, new, true);
             let src = std::str::from_utf8(new).unwrap_or_else(|_| panic!("rewrite not UTF-8"));
             let parsed = json::parse(src, &Limits::default());
             assert!(
@@ -292,6 +300,9 @@ pub fn check_exchange(s: &ExchangeScript) {
             let body = s.body.get(..size).unwrap_or(&s.body);
             step = x.decide_body(body);
             check_step(&step);
+            if let Step::ReplaceBody { bytes, .. } = &step {
+                exchange_replacement_holds(body, bytes);
+            }
             replied |= matches!(step, Step::Reply { .. });
             if let Step::ReplaceBody { size: n, .. } = &step {
                 assert_eq!(*n, size, "replaces a different number of bytes than read");
@@ -317,7 +328,11 @@ pub fn check_exchange(s: &ExchangeScript) {
         check_step(&step);
         if let Step::ReadBody { size } = step {
             let body = s.body.get(..size).unwrap_or(&s.body);
-            check_step(&x.decide_body(body));
+            let step = x.decide_body(body);
+            check_step(&step);
+            if let Step::ReplaceBody { bytes, .. } = &step {
+                exchange_replacement_holds(body, bytes);
+            }
         }
     }
     x.on_response_headers(&s.response_headers, false, now + 2);
@@ -371,6 +386,7 @@ pub fn check_upload(policy: &Policy, body: &[u8]) {
             let before = names(body);
             assert!(before.is_some());
             assert_eq!(names(new), before, "the rewrite changed the parts");
+            upload_unchanged_outside_replacements(body, new, UPLOAD_BOUNDARY);
             let again = inspect_upload(policy, &policy.actions, None, UPLOAD_BOUNDARY, new);
             if again.verdict() == &Verdict::Deny(Reason::BodyTooLarge) {
                 return;
@@ -436,4 +452,398 @@ pub fn check_usage(data: &[u8]) {
         gzip.get(..gzip.len() / 2).unwrap_or(&[]),
         chunk,
     );
+}
+
+/// Bytes outside the replaced spans are unchanged (see [`outside_replacements`]); panics
+/// with what changed.
+pub fn unchanged_outside_replacements(old: &[u8], new: &[u8], request: bool) {
+    if let Err(e) = outside_replacements(old, new, request) {
+        panic!("the rewrite changed bytes outside the replaced spans: {e}");
+    }
+}
+
+/// Whether `new` is the JSON document `old` (`request`: an API request, whose structural
+/// values the walker skips; else free-form JSON) with nothing changed but replacements:
+/// - every byte between the tokens (structure, whitespace, key order, literals) identical;
+/// - a string the walker does not scan (an API id, an enum, a blob) identical;
+/// - a changed string (a member name too): the old one with pieces replaced by placeholders
+///   or masked ([`replaced_only`]); its first bytes may be gone only where it is a message
+///   text that continues one that changed too (the second piece of a split value); JSON
+///   inside a string judged the same way, inside; a string written anew unchanged is a
+///   change (the client's escapes are kept outside the edits);
+/// - a changed number: a string holding its replacement.
+pub fn outside_replacements(old: &[u8], new: &[u8], request: bool) -> Result<(), String> {
+    let (Ok(a), Ok(b)) = (std::str::from_utf8(old), std::str::from_utf8(new)) else {
+        return Err("not UTF-8".into());
+    };
+    let limits = Limits::default();
+    let (Ok(va), Ok(vb)) = (json::parse(a, &limits), json::parse(b, &limits)) else {
+        return Err("not JSON".into());
+    };
+    let mut pairs = Vec::new();
+    paired_tokens(&va, &vb, &mut pairs)?;
+    let mut walk = Walk::default();
+    walk_with(a, &va, request, &mut walk);
+    // The strings that changed, by where they start in `a`.
+    let changed: Vec<usize> = pairs
+        .iter()
+        .filter(|(x, y)| x.raw(a) != y.raw(b))
+        .map(|(x, _)| x.start())
+        .collect();
+    let (mut ea, mut eb) = (0, 0);
+    for (x, y) in &pairs {
+        let (sa, sb) = (x.outer(), y.outer());
+        if a.get(ea..sa.start) != b.get(eb..sb.start) {
+            return Err(format!(
+                "bytes between tokens changed before {:?}",
+                y.text(b)
+            ));
+        }
+        (ea, eb) = (sa.end, sb.end);
+        token_replaced_only(a, x, b, y, &walk, &changed)?;
+    }
+    if a.get(ea..) != b.get(eb..) {
+        return Err("bytes after the last token changed".into());
+    }
+    Ok(())
+}
+
+/// A leaf token of a parsed document.
+#[derive(Debug, Clone, Copy)]
+enum Token {
+    Str(json::Str),
+    Num(Span),
+}
+
+impl Token {
+    /// The token's bytes, quotes included.
+    fn outer(&self) -> Span {
+        match self {
+            Token::Str(s) => Span {
+                start: s.span.start - 1,
+                end: s.span.end + 1,
+            },
+            Token::Num(n) => *n,
+        }
+    }
+
+    /// The token's bytes in `src`.
+    fn raw<'a>(&self, src: &'a str) -> Option<&'a str> {
+        let o = self.outer();
+        src.get(o.start..o.end)
+    }
+
+    /// Where its contents start.
+    fn start(&self) -> usize {
+        match self {
+            Token::Str(s) => s.span.start,
+            Token::Num(n) => n.start,
+        }
+    }
+
+    /// The decoded string, or the number's literal.
+    fn text<'a>(&self, src: &'a str) -> std::borrow::Cow<'a, str> {
+        match self {
+            Token::Str(s) => s.decode(src),
+            Token::Num(n) => n.of(src).into(),
+        }
+    }
+}
+
+/// The leaf tokens of two documents of the same shape, paired in document order.
+fn paired_tokens(a: &Value, b: &Value, out: &mut Vec<(Token, Token)>) -> Result<(), String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) if x.len() == y.len() => {
+            for (m, n) in x.iter().zip(y) {
+                out.push((Token::Str(m.key), Token::Str(n.key)));
+                paired_tokens(&m.value, &n.value, out)?;
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (m, n) in x.iter().zip(y) {
+                paired_tokens(m, n, out)?;
+            }
+        }
+        (Value::String(x), Value::String(y)) => out.push((Token::Str(*x), Token::Str(*y))),
+        (Value::Number(x), Value::Number(y)) => out.push((Token::Num(*x), Token::Num(*y))),
+        (Value::Number(x), Value::String(y)) => out.push((Token::Num(*x), Token::Str(*y))),
+        (Value::Null, Value::Null) => {}
+        (Value::Bool(x), Value::Bool(y)) if x == y => {}
+        _ => return Err("the document's shape changed".into()),
+    }
+    Ok(())
+}
+
+/// Whether token `y` of `b` is token `x` of `a` with replacements only (`walk`: `a` walked;
+/// `changed`: the tokens of `a` that changed, by start).
+fn token_replaced_only(
+    a: &str,
+    x: &Token,
+    b: &str,
+    y: &Token,
+    walk: &Walk,
+    changed: &[usize],
+) -> Result<(), String> {
+    if x.raw(a) == y.raw(b) {
+        return Ok(());
+    }
+    let (old, new) = (x.text(a), y.text(b));
+    let fail = |why: &str| Err(format!("{why}: {old:?} became {new:?}"));
+    if old == new {
+        return fail("a string was written anew without a change");
+    }
+    let start = x.start();
+    let scanned = match x {
+        Token::Str(_) => walk.texts.iter().any(|t| t.str.span.start == start),
+        Token::Num(_) => walk.numbers.iter().any(|n| n.span.start == start),
+    };
+    if !scanned {
+        return fail("a string the walker does not scan changed");
+    }
+    if let (Token::Num(_), Token::Num(_)) = (x, y) {
+        return fail("a number changed");
+    }
+    let lead = old.trim_start();
+    if lead.starts_with(['{', '[']) && json::parse(&old, &Limits::default()).is_ok() {
+        if let Ok(()) = outside_replacements(old.as_bytes(), new.as_bytes(), false) {
+            return Ok(());
+        }
+    }
+    // Judged on the raw bytes: the client's escapes stay outside the edits. A mask writes
+    // the characters it keeps anew (escaped as JSON needs), so a masked string may instead be
+    // judged decoded.
+    let cut = continues_a_change(a, walk, start, changed);
+    let contents = |t: &Token, src: &'_ str| match t {
+        Token::Str(s) => s.span.of(src).to_owned(),
+        Token::Num(n) => n.of(src).to_owned(),
+    };
+    let raw = replaced_only(&contents(x, a), &contents(y, b), cut);
+    let masked = new.contains('*') && replaced_only(&old, &new, cut);
+    if !(raw || masked) {
+        return fail("a string changed outside its replacements");
+    }
+    Ok(())
+}
+
+/// Whether the string starting at `start` is a message text that continues the one before
+/// it, and that one changed too: only then may the second piece of a value split across them
+/// be removed from its start. (Whether a split is genuine is for the boundary tests to say.)
+fn continues_a_change(src: &str, walk: &Walk, start: usize, changed: &[usize]) -> bool {
+    let mut prev: Option<(usize, openai_compliance_filter::openai::walker::Turn)> = None;
+    for t in &walk.texts {
+        let Some(turn) = t.turn else { continue };
+        if t.str.span.start == start {
+            return prev.is_some_and(|(at, p)| {
+                changed.contains(&at) && p.continued_by(&turn, src) != Joint::None
+            });
+        }
+        prev = Some((t.str.span.start, turn));
+    }
+    false
+}
+
+/// One piece of a rewritten string: text as it was (a `*` may stand for a masked letter or
+/// digit), or a placeholder.
+#[derive(Debug, PartialEq)]
+enum Chunk {
+    Kept(Vec<char>),
+    Placeholder,
+}
+
+/// Whether `new` is `old` with some non-empty pieces replaced by a placeholder (`[LABEL]`,
+/// `[LABEL_2]`, `[LABEL:3f2a…]`, perhaps in quotes) or masked (a letter or digit turned `*`), and, when `cut`,
+/// a first piece removed. Greedy leftmost matching of the kept pieces is exact here (each
+/// placeholder takes any non-empty run).
+pub fn replaced_only(old: &str, new: &str, cut: bool) -> bool {
+    let old: Vec<char> = old.chars().collect();
+    let chunks = chunks(new);
+    let kept = |c: &[char], at: usize| {
+        old.get(at..at + c.len()).is_some_and(|o| {
+            o.iter()
+                .zip(c)
+                .all(|(o, n)| o == n || (*n == '*' && o.is_alphanumeric()))
+        })
+    };
+    let find =
+        |c: &[char], from: usize| (from..=old.len().saturating_sub(c.len())).find(|&i| kept(c, i));
+    // (position in `old`, placeholders waiting for their run)
+    let (mut at, mut open) = (0usize, 0usize);
+    let last = chunks.len().saturating_sub(1);
+    for (i, chunk) in chunks.iter().enumerate() {
+        match chunk {
+            Chunk::Placeholder => open += 1,
+            Chunk::Kept(c) if i == 0 && !cut => {
+                if !kept(c, 0) {
+                    return false;
+                }
+                at = c.len();
+            }
+            Chunk::Kept(c) if i == last => {
+                let Some(end) = old.len().checked_sub(c.len()) else {
+                    return false;
+                };
+                return end >= at + open && kept(c, end);
+            }
+            Chunk::Kept(c) => {
+                let Some(p) = find(c, at + open) else {
+                    return false;
+                };
+                (at, open) = (p + c.len(), 0);
+            }
+        }
+    }
+    match chunks.last() {
+        // Nothing left: the whole string was a second piece.
+        None => old.is_empty() || cut,
+        // The last placeholders take the rest, at least one character each.
+        Some(Chunk::Placeholder) => old.len() >= at + open,
+        // The one kept piece, anchored at the start: it must be all.
+        Some(Chunk::Kept(_)) => at == old.len(),
+    }
+}
+
+/// `s` cut into kept text and placeholders. A placeholder in quotes (raw: `\"`) is one too:
+/// a number in JSON text that a later round read as JSON became a string.
+fn chunks(s: &str) -> Vec<Chunk> {
+    let mut out = Vec::new();
+    let mut text: Vec<char> = Vec::new();
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        let quote = ["\\\"", "\""].into_iter().find(|q| rest.starts_with(q));
+        let quoted = quote.and_then(|q| {
+            let n = placeholder_len(&rest[q.len()..])?;
+            rest[q.len() + n..]
+                .starts_with(q)
+                .then_some(2 * q.len() + n)
+        });
+        if let Some(n) = quoted.or_else(|| placeholder_len(rest)) {
+            if !text.is_empty() {
+                out.push(Chunk::Kept(std::mem::take(&mut text)));
+            }
+            out.push(Chunk::Placeholder);
+            rest = &rest[n..];
+        } else {
+            text.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    if !text.is_empty() {
+        out.push(Chunk::Kept(text));
+    }
+    out
+}
+
+/// The length of the placeholder `s` starts with: `[A-Z0-9_]+(:[0-9a-f]*)?]`.
+fn placeholder_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'[') {
+        return None;
+    }
+    let label = b[1..]
+        .iter()
+        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == b'_')
+        .count();
+    if label == 0 {
+        return None;
+    }
+    let mut i = 1 + label;
+    if b.get(i) == Some(&b':') {
+        i += 1;
+        i += b[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+            .count();
+    }
+    (b.get(i) == Some(&b']')).then_some(i + 1)
+}
+
+/// [`unchanged_outside_replacements`] for a rewritten upload: the bytes outside the file's
+/// name, length and content identical; the name with replacements only; each line of the
+/// file identical or a JSON document with replacements only.
+pub fn upload_unchanged_outside_replacements(old: &[u8], new: &[u8], boundary: &str) {
+    let file = |b: &[u8]| {
+        multipart::parse(b, boundary)
+            .and_then(|ps| ps.into_iter().find(|p| p.name == "file"))
+            .expect("a strict upload with a file")
+    };
+    let purpose = multipart::parse(old, boundary)
+        .and_then(|ps| ps.into_iter().find(|p| p.name == "purpose"))
+        .map(|p| old[p.content].to_vec());
+    let (fa, fb) = (file(old), file(new));
+    let spans = |p: &multipart::Part| {
+        let mut v: Vec<std::ops::Range<usize>> =
+            p.filename.iter().chain(&p.length).cloned().collect();
+        v.push(p.content.clone());
+        v
+    };
+    let (sa, sb) = (spans(&fa), spans(&fb));
+    assert_eq!(sa.len(), sb.len(), "the file part's headers changed");
+    let (mut ea, mut eb) = (0, 0);
+    for (x, y) in sa.iter().zip(&sb) {
+        assert_eq!(
+            old[ea..x.start],
+            new[eb..y.start],
+            "upload bytes outside the file changed"
+        );
+        (ea, eb) = (x.end, y.end);
+    }
+    assert_eq!(old[ea..], new[eb..], "upload bytes after the file changed");
+    if let (Some(x), Some(y)) = (&fa.filename, &fb.filename) {
+        let (n, m) = (
+            String::from_utf8_lossy(&old[x.clone()]),
+            String::from_utf8_lossy(&new[y.clone()]),
+        );
+        assert!(
+            n == m || replaced_only(&n, &m, false),
+            "file name {n:?} became {m:?}"
+        );
+    }
+    let request = purpose.as_deref() == Some(b"batch".as_slice());
+    let (ca, cb) = (&old[fa.content], &new[fb.content]);
+    let lines = |c: &[u8]| {
+        c.split_inclusive(|b| *b == b'\n')
+            .map(<[u8]>::to_vec)
+            .collect::<Vec<_>>()
+    };
+    let (la, lb) = (lines(ca), lines(cb));
+    assert_eq!(la.len(), lb.len(), "the file's lines changed");
+    for (x, y) in la.iter().zip(&lb) {
+        if x == y {
+            continue;
+        }
+        let body = |l: &[u8]| {
+            let end = l.len()
+                - l.iter()
+                    .rev()
+                    .take_while(|b| matches!(b, b'\n' | b'\r'))
+                    .count();
+            (l[..end].to_vec(), l[end..].to_vec())
+        };
+        let ((xb, xe), (yb, ye)) = (body(x), body(y));
+        assert_eq!(xe, ye, "a line end changed");
+        unchanged_outside_replacements(&xb, &yb, request);
+    }
+}
+
+/// The exchange's replacement of `old`: an upload, or a JSON body (perhaps with
+/// `"store":false` spliced in first, as a project may ask).
+fn exchange_replacement_holds(old: &[u8], new: &[u8]) {
+    if serde_accepts(new) {
+        let direct = outside_replacements(old, new, true);
+        let injected = || {
+            inject_store_false(old).map_or(Err("no store to inject".to_string()), |o| {
+                outside_replacements(&o, new, true)
+            })
+        };
+        if let Err(e) = direct.or_else(|_| injected()) {
+            panic!("the exchange's rewrite changed bytes outside the replaced spans: {e}");
+        }
+    } else {
+        let first = new.split(|&c| c == b'\r').next().unwrap_or(&[]);
+        let boundary = first
+            .strip_prefix(b"--")
+            .and_then(|x| std::str::from_utf8(x).ok())
+            .expect("a multipart replacement");
+        upload_unchanged_outside_replacements(old, new, boundary);
+    }
 }
