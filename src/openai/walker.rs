@@ -227,18 +227,20 @@ impl Walker<'_, '_> {
         for (i, item) in items.iter().enumerate() {
             let last = i + 1 == items.len();
             let i = u32::try_from(i).unwrap_or(u32::MAX);
-            let place = match (place, self.role(item)) {
-                (Place::Content(turn), _) => Place::Part(Turn {
+            let place = match place {
+                Place::Content(turn) => Place::Part(Turn {
                     part: Some((i, last)),
                     ..turn
                 }),
-                (_, Some(role)) => Place::Message(Turn {
-                    list,
-                    message: i,
-                    role,
-                    part: None,
-                }),
-                _ => Place::Elsewhere,
+                _ => match self.role(item) {
+                    Some(role) => Place::Message(Turn {
+                        list,
+                        message: i,
+                        role,
+                        part: None,
+                    }),
+                    None => Place::Elsewhere,
+                },
             };
             self.visit(item, key, word, place);
         }

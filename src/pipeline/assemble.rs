@@ -176,22 +176,9 @@ pub(super) struct Scanned {
     /// A value scanned with its member name (`ssn: 536225921`): the name, an index into
     /// [`Plan::strings`]. The name's other values follow it in the list.
     pub name: Option<usize>,
-}
-
-impl Scanned {
-    /// The decoded string (borrowed when it holds no escape).
-    pub fn decode<'d>(&self, docs: &'d Docs) -> Cow<'d, str> {
-        docs.docs
-            .get(self.doc)
-            .map_or(Cow::Borrowed(""), |d| self.seg.str.decode(&d.text))
-    }
-
-    /// Appends the decoded string to `out`.
-    pub fn decode_into(&self, docs: &Docs, out: &mut String) {
-        if let Some(d) = docs.docs.get(self.doc) {
-            self.seg.str.decode_into(&d.text, out);
-        }
-    }
+    /// Where its decoded text is in [`Plan::decoded`] (a string with no escape is read
+    /// where it is).
+    decoded: Option<Span>,
 }
 
 /// Two message texts a value may be split across: the second continues the first, with
@@ -211,6 +198,8 @@ pub(super) struct Plan {
     pub strings: Vec<Scanned>,
     /// Adjacent message texts, in document order.
     pub joins: Vec<Join>,
+    /// The strings that hold escapes, decoded once, one after the other.
+    decoded: String,
 }
 
 impl Plan {
@@ -234,10 +223,19 @@ impl Plan {
                     continue;
                 }
                 let at = plan.strings.len();
+                let decoded = seg.str.escaped.then(|| {
+                    let start = plan.decoded.len();
+                    seg.str.decode_into(&doc.text, &mut plan.decoded);
+                    Span {
+                        start,
+                        end: plan.decoded.len(),
+                    }
+                });
                 plan.strings.push(Scanned {
                     doc: d,
                     seg: *seg,
                     name: name.filter(|_| seg.named),
+                    decoded,
                 });
                 let Some(turn) = seg.turn else {
                     continue;
@@ -260,6 +258,22 @@ impl Plan {
             }
         }
         plan
+    }
+
+    /// The decoded text of string `i` (of `docs`, the documents the plan was made of).
+    #[inline]
+    pub fn text<'a>(&'a self, i: usize, docs: &'a Docs) -> &'a str {
+        match self.strings.get(i) {
+            Some(Scanned {
+                decoded: Some(span),
+                ..
+            }) => span.of(&self.decoded),
+            Some(s) => docs
+                .docs
+                .get(s.doc)
+                .map_or("", |d| s.seg.str.span.of(&d.text)),
+            None => "",
+        }
     }
 
     /// The values scanned with name `i` (empty unless `i` is a name with string values).

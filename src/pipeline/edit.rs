@@ -49,7 +49,7 @@ pub(super) fn edit(
         let Some(s) = plan.strings.get(string) else {
             continue;
         };
-        let text = s.decode(docs);
+        let text = plan.text(string, docs);
         pieces.clear();
         for c in group.iter().filter(|c| c.merged.action != Action::Allow) {
             let matched = text.get(c.merged.start..c.merged.end).unwrap_or("");
@@ -63,7 +63,7 @@ pub(super) fn edit(
             continue;
         }
         let mut new = String::with_capacity(text.len());
-        apply_into(&text, &pieces, &mut new);
+        apply_into(text, &pieces, &mut new);
         // Re-encoded, a string that now reads as JSON or as a base64 blob is walked
         // differently next round. (A string that merely starts with a placeholder, `[EMAIL]
         // wrote`, is no JSON.) A rewritten member name may now repeat another.

@@ -9,11 +9,9 @@
 //!
 //! Each byte of a string is read once, plus at most [`JOIN_REACH`] bytes each side of a join.
 
-use std::borrow::Cow;
-
 use std::ops::Range;
 
-use super::assemble::{Docs, Join, Plan, Scanned};
+use super::assemble::{Docs, Join, Plan};
 use super::Round;
 use crate::config::{Action, ActionTable};
 use crate::detect::{inside_placeholder, DetectorSet, Finding, RuleIdx, Scratch};
@@ -97,16 +95,13 @@ impl<'p> Scanner<'p> {
         let mut found = Found::default();
         let own = self.strings(docs, plan, &mut found.hits);
         for j in &plan.joins {
-            let text = |i: usize| plan.strings.get(i).map(|s| s.decode(docs));
-            let (Some(a), Some(b)) = (text(j.first), text(j.second)) else {
-                continue;
-            };
+            let (a, b) = (plan.text(j.first, docs), plan.text(j.second, docs));
             let hits = |i: usize| {
                 own.get(i)
                     .and_then(|r| found.hits.get(r.clone()))
                     .unwrap_or_default()
             };
-            if let Some((split, pieces)) = self.join(j, (&a, hits(j.first)), (&b, hits(j.second))) {
+            if let Some((split, pieces)) = self.join(j, (a, hits(j.first)), (b, hits(j.second))) {
                 let index = found.splits.len();
                 found.splits.push(split);
                 for mut piece in pieces {
@@ -127,25 +122,25 @@ impl<'p> Scanner<'p> {
             true => Vec::new(),
             false => vec![0..0; plan.strings.len()],
         };
-        let mut buf = String::new();
         for (i, s) in plan.strings.iter().enumerate() {
             if s.name.is_some() {
                 continue;
             }
-            let values = plan.values_of(i);
+            let values = match s.seg.key {
+                true => plan.values_of(i),
+                false => 0..0,
+            };
             if values.is_empty() {
                 let at = out.len();
-                self.alone(&decoded(s, docs, &mut buf), i, out);
+                self.alone(plan.text(i, docs), i, out);
                 if let Some(r) = own.get_mut(i) {
                     *r = at..out.len();
                 }
                 continue;
             }
-            let name = s.decode(docs);
+            let name = plan.text(i, docs);
             for (k, v) in values.enumerate() {
-                let value = plan.strings.get(v).map(|s| decoded(s, docs, &mut buf));
-                let value = value.as_deref().unwrap_or("");
-                self.named(&name, value, (i, v), k == 0, out);
+                self.named(name, plan.text(v, docs), (i, v), k == 0, out);
             }
         }
         own
@@ -309,17 +304,6 @@ fn counts_again(f: &Finding, text: &str, actions: &ActionTable) -> bool {
         }
     }
     action != Action::Allow && !inside_placeholder(text.as_bytes(), f.start, f.end)
-}
-
-/// The decoded text of `s`, written into `buf` when it holds escapes.
-fn decoded<'t>(s: &Scanned, docs: &'t Docs, buf: &'t mut String) -> Cow<'t, str> {
-    if s.seg.str.escaped {
-        buf.clear();
-        s.decode_into(docs, buf);
-        Cow::Borrowed(buf.as_str())
-    } else {
-        s.decode(docs)
-    }
 }
 
 /// The largest char boundary of `s` at or before `i`.

@@ -5,8 +5,6 @@
 //! when nothing is left, which is the rule; a rewrite that reshapes the body (a string that
 //! now reads as JSON, a member name, a number that became a string) always gets a full round.
 
-use std::borrow::Cow;
-
 use super::assemble::{Docs, Plan};
 use super::edit::Edited;
 use super::scan::Scanner;
@@ -80,18 +78,12 @@ pub(super) fn is_settled(scanner: &mut Scanner, docs: &Docs, plan: &Plan, edited
         let k = edited.changed.binary_search_by_key(&i, |(s, _)| *s).ok()?;
         edited.changed.get(k).map(|(_, t)| t.as_str())
     };
-    let text = |i: usize| match new(i) {
-        Some(t) => Cow::Borrowed(t),
-        None => plan
-            .strings
-            .get(i)
-            .map_or(Cow::Borrowed(""), |s| s.decode(docs)),
-    };
+    let text = |i: usize| new(i).unwrap_or_else(|| plan.text(i, docs));
     let mut hits = Vec::new();
     for (i, t) in &edited.changed {
         hits.clear();
         match plan.strings.get(*i).and_then(|s| s.name) {
-            Some(n) => scanner.named(&text(n), t, (n, *i), true, &mut hits),
+            Some(n) => scanner.named(text(n), t, (n, *i), true, &mut hits),
             None => scanner.alone(t, *i, &mut hits),
         }
         if hits.iter().any(|h| h.live) {
@@ -106,9 +98,9 @@ pub(super) fn is_settled(scanner: &mut Scanner, docs: &Docs, plan: &Plan, edited
         let (a, b) = (text(j.first), text(j.second));
         hits.clear();
         other.clear();
-        scanner.alone(&a, j.first, &mut hits);
-        scanner.alone(&b, j.second, &mut other);
-        let split = scanner.join(j, (&a, &hits), (&b, &other));
+        scanner.alone(a, j.first, &mut hits);
+        scanner.alone(b, j.second, &mut other);
+        let split = scanner.join(j, (a, &hits), (b, &other));
         if split.is_some_and(|(_, [piece, _])| piece.live) {
             return false;
         }
