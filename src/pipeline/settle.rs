@@ -5,9 +5,11 @@
 //! when nothing is left, which is the rule; a rewrite that reshapes the body (a string that
 //! now reads as JSON, a member name, a number that became a string) always gets a full round.
 
+use std::ops::Range;
+
 use super::assemble::{Docs, Plan};
 use super::edit::Edited;
-use super::scan::Scanner;
+use super::scan::{Hit, Scanner};
 use super::{inspect_once, BodyOutcome, Context, DocumentKind, Round, Verdict, MAX_ROUNDS};
 use crate::config::{ActionTable, Policy};
 use crate::openai::Endpoint;
@@ -80,27 +82,41 @@ pub(super) fn is_settled(scanner: &mut Scanner, docs: &Docs, plan: &Plan, edited
     };
     let text = |i: usize| new(i).unwrap_or_else(|| plan.text(i, docs));
     let mut hits = Vec::new();
+    // Where the findings of each changed string are in `hits` (read on its own, for its joins).
+    let mut own: Vec<(usize, Range<usize>)> = Vec::with_capacity(edited.changed.len());
     for (i, t) in &edited.changed {
-        hits.clear();
+        let at = hits.len();
         match plan.strings.get(*i).and_then(|s| s.name) {
             Some(n) => scanner.named(text(n), t, (n, *i), true, &mut hits),
             None => scanner.alone(t, *i, &mut hits),
         }
-        if hits.iter().any(|h| h.live) {
+        if hits.get(at..).unwrap_or_default().iter().any(|h| h.live) {
             return false;
         }
+        own.push((*i, at..hits.len()));
     }
-    let mut other = Vec::new();
+    let (mut first, mut second) = (Vec::new(), Vec::new());
     for j in &plan.joins {
         if new(j.first).is_none() && new(j.second).is_none() {
             continue;
         }
         let (a, b) = (text(j.first), text(j.second));
-        hits.clear();
-        other.clear();
-        scanner.alone(a, j.first, &mut hits);
-        scanner.alone(b, j.second, &mut other);
-        let split = scanner.join(j, (a, &hits), (b, &other));
+        let cached = |i: usize| {
+            let k = own.binary_search_by_key(&i, |(s, _)| *s).ok()?;
+            own.get(k).and_then(|(_, r)| hits.get(r.clone()))
+        };
+        // An unchanged neighbour is read on its own again.
+        let mut side = |i: usize, text: &str, buf: &mut Vec<Hit>| {
+            buf.clear();
+            if cached(i).is_none() {
+                scanner.alone(text, i, buf);
+            }
+        };
+        side(j.first, a, &mut first);
+        side(j.second, b, &mut second);
+        let a_hits = cached(j.first).unwrap_or(&first);
+        let b_hits = cached(j.second).unwrap_or(&second);
+        let split = scanner.join(j, (a, a_hits), (b, b_hits));
         if split.is_some_and(|(_, [piece, _])| piece.live) {
             return false;
         }
