@@ -106,6 +106,9 @@ pub(crate) struct Engine {
     pub anchors: Anchors,
     pub keywords: Option<Keywords>,
     pub patterns: Patterns,
+    /// Whether any customer pattern is enabled (a scan of a short string, one JSON string on
+    /// its own, skips their passes without looking).
+    pub has_patterns: bool,
 }
 
 fn valid_id(s: &str) -> bool {
@@ -267,12 +270,16 @@ impl Engine {
             anchors,
             keywords,
             patterns,
+            has_patterns: !pat_rules.is_empty(),
         })
     }
 
     /// Scans one (already normalised) text.
     pub(crate) fn scan(&self, text: &str, out: &mut Vec<Finding>) {
         super::pass::run(self, text, out);
+        if !self.has_patterns {
+            return;
+        }
         for (kinds, start, end) in self.anchors.custom_iter(text) {
             for &a in kinds {
                 self.on_anchor(a, text, start, end, out);

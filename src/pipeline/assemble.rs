@@ -12,8 +12,8 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::DocumentKind;
-use crate::json::{self, JsonErrorKind, Limits, Span, Value};
-use crate::openai::walker::{walk_with, Joint, TextSeg, Turn, Walk};
+use crate::json::{self, JsonErrorKind, Limits, Span, Str, Value};
+use crate::openai::walker::{walk_with, Joint, Turn, Walk};
 use crate::openai::ApiKind;
 use crate::policy::Reason;
 
@@ -171,8 +171,10 @@ fn may_hold_json(raw: &str) -> bool {
 pub(super) struct Scanned {
     /// The document that holds it.
     pub doc: usize,
-    /// The string.
-    pub seg: TextSeg,
+    /// The string token.
+    pub str: Str,
+    /// A member name (not a value).
+    pub key: bool,
     /// A value scanned with its member name (`ssn: 536225921`): the name, an index into
     /// [`Plan::strings`]. The name's other values follow it in the list.
     pub name: Option<usize>,
@@ -206,6 +208,13 @@ impl Plan {
     /// The plan of `docs`.
     pub fn of(docs: &Docs) -> Self {
         let mut plan = Plan::default();
+        // The decoded strings take at most their raw bytes: one allocation.
+        let escaped = |doc: &Doc| -> usize {
+            let raw = doc.walk.texts.iter().filter(|s| s.str.escaped);
+            raw.map(|s| s.str.span.end - s.str.span.start).sum()
+        };
+        plan.decoded
+            .reserve(docs.docs.iter().map(escaped).sum::<usize>());
         for (d, doc) in docs.docs.iter().enumerate() {
             // `containers` is sorted (pushed in text order): a linear `contains` here made a
             // body of many small JSON-in-string values quadratic.
@@ -233,7 +242,8 @@ impl Plan {
                 });
                 plan.strings.push(Scanned {
                     doc: d,
-                    seg: *seg,
+                    str: seg.str,
+                    key: seg.key,
                     name: name.filter(|_| seg.named),
                     decoded,
                 });
@@ -268,10 +278,7 @@ impl Plan {
                 decoded: Some(span),
                 ..
             }) => span.of(&self.decoded),
-            Some(s) => docs
-                .docs
-                .get(s.doc)
-                .map_or("", |d| s.seg.str.span.of(&d.text)),
+            Some(s) => docs.docs.get(s.doc).map_or("", |d| s.str.span.of(&d.text)),
             None => "",
         }
     }

@@ -62,7 +62,7 @@ pub(super) fn edit(
         if pieces.is_empty() {
             continue;
         }
-        let mut new = String::with_capacity(text.len());
+        let mut new = String::with_capacity(text.len() + pieces.len() * 16);
         apply_into(text, &pieces, &mut new);
         // Re-encoded, a string that now reads as JSON or as a base64 blob is walked
         // differently next round. (A string that merely starts with a placeholder, `[EMAIL]
@@ -70,22 +70,19 @@ pub(super) fn edit(
         let lead = new.trim_start();
         if (lead.starts_with(['{', '[']) && json::parse(&new, &Limits::default()).is_ok())
             || is_opaque_blob(&new)
-            || s.seg.key
+            || s.key
         {
             edited.reshaped = true;
         }
-        let raw = docs
-            .docs
-            .get(s.doc)
-            .map_or("", |d| s.seg.str.span.of(&d.text));
+        let raw = docs.docs.get(s.doc).map_or("", |d| s.str.span.of(&d.text));
         let encoded = rewritten_raw(
             raw,
-            s.seg.str.escaped,
+            s.str.escaped,
             pieces.iter().map(|p| (p.start, p.end, p.text.as_str())),
             || new.clone(),
         );
         if let Some(e) = edited.edits.get_mut(s.doc) {
-            e.push((s.seg.str.span, encoded));
+            e.push((s.str.span, encoded));
         }
         edited.changed.push((string, new));
     }

@@ -126,7 +126,7 @@ impl<'p> Scanner<'p> {
             if s.name.is_some() {
                 continue;
             }
-            let values = match s.seg.key {
+            let values = match s.key {
                 true => plan.values_of(i),
                 false => 0..0,
             };
