@@ -475,11 +475,27 @@ fn a_value_split_across_two_parts_or_two_messages_is_replaced_in_both_pieces() {
             r#"{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"mail [EMAIL]"},{"type":"text","text":" today"}]}]}"#,
         ),
     ];
-    for (path, sent, want) in rows {
+    // Long messages: the join reads the end of one and the start of the other.
+    let prose = "Our quarterly report is attached for review. ".repeat(40);
+    let long = (
+        CHAT,
+        format!(
+            r#"{{"model":"gpt-4o","messages":[{{"role":"user","content":"{prose}my card is 4242 4242"}},{{"role":"user","content":"4242 4242 thanks. {prose}"}}]}}"#
+        ),
+        format!(
+            r#"{{"model":"gpt-4o","messages":[{{"role":"user","content":"{prose}my card is [CARD]"}},{{"role":"user","content":" thanks. {prose}"}}]}}"#
+        ),
+    );
+    let rows: Vec<(&str, String, String)> = rows
+        .iter()
+        .map(|(p, s, w)| (*p, s.to_string(), w.to_string()))
+        .chain([long])
+        .collect();
+    for (path, sent, want) in &rows {
         let e = classify("POST", path).unwrap();
         let out = inspect_body(&p, &p.actions, &e, sent.as_bytes());
         match out.verdict() {
-            Verdict::Rewrite(b) => assert_eq!(std::str::from_utf8(b).unwrap(), *want),
+            Verdict::Rewrite(b) => assert_eq!(std::str::from_utf8(b).unwrap(), want),
             other => panic!("{sent}: {other:?}"),
         }
         // One value, counted once.
