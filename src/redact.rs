@@ -32,9 +32,17 @@ fn rank(a: Action) -> u8 {
 /// a merged span is the one with the strongest action (block, then any rewrite, then allow),
 /// and among those the longest match.
 pub fn merge(findings: &mut Vec<Finding>, actions: &ActionTable) -> Vec<Merged> {
+    let mut out = Vec::new();
+    merge_into(findings, actions, &mut out);
+    out
+}
+
+/// [`merge`] into `out` (cleared first), so that a caller merging many small lists (the
+/// findings of each string of a request) reuses one buffer.
+pub fn merge_into(findings: &mut Vec<Finding>, actions: &ActionTable, out: &mut Vec<Merged>) {
+    out.clear();
     findings.sort_unstable();
     findings.dedup();
-    let mut out: Vec<Merged> = Vec::new();
     let mut best_len = 0usize;
     for f in findings.iter() {
         let action = actions.get(f.rule);
@@ -59,7 +67,6 @@ pub fn merge(findings: &mut Vec<Finding>, actions: &ActionTable) -> Vec<Merged> 
             }
         }
     }
-    out
 }
 
 /// Renders replacements; holds the per-request pseudonym numbering.

@@ -7,7 +7,7 @@ use super::{FindingCounts, MAX_FINDINGS};
 use crate::config::{Action, ActionTable};
 use crate::detect::{Finding, RuleIdx};
 use crate::policy::Reason;
-use crate::redact::{merge, Merged};
+use crate::redact::{merge_into, Merged};
 
 /// A merged finding of one string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +78,7 @@ pub(super) fn choose(found: Found, actions: &ActionTable) -> (FindingCounts, Cho
 fn merge_strings(hits: &[Hit], actions: &ActionTable) -> Vec<Change> {
     let mut changes = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
+    let mut merged = Vec::new();
     for group in hits.chunk_by(|a, b| a.string == b.string) {
         let Some(string) = group.first().map(|h| h.string) else {
             continue;
@@ -90,7 +91,8 @@ fn merge_strings(hits: &[Hit], actions: &ActionTable) -> Vec<Change> {
         }));
         // (A string holds at most two pieces: one per join it is part of.)
         let pieces: Vec<&Hit> = group.iter().filter(|h| h.split.is_some()).collect();
-        for merged in merge(&mut findings, actions) {
+        merge_into(&mut findings, actions, &mut merged);
+        for &merged in &merged {
             // A piece of a split value, alone in its span, is rendered from the whole value.
             let split = pieces
                 .iter()

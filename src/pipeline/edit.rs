@@ -21,9 +21,11 @@ use crate::redact::{apply, apply_into, mask, Piece, Renderer};
 pub(super) struct Edited {
     /// Per document: (span of a string or number token, its new raw text).
     pub edits: Vec<Vec<(Span, String)>>,
-    /// The new decoded text of each changed string (an index into the plan's strings), by
-    /// string.
-    pub changed: Vec<(usize, String)>,
+    /// Each changed string (an index into the plan's strings), by string, and where its new
+    /// decoded text is in `texts`.
+    pub changed: Vec<(usize, Span)>,
+    /// The new decoded texts, one after the other.
+    pub texts: String,
     /// A rewrite the next round walks differently (a string that now reads as JSON or a
     /// blob, a member name, a number that became a string): only a full round sees it.
     pub reshaped: bool,
@@ -62,14 +64,19 @@ pub(super) fn edit(
         if pieces.is_empty() {
             continue;
         }
-        let mut new = String::with_capacity(text.len() + pieces.len() * 16);
-        apply_into(text, &pieces, &mut new);
+        let at = edited.texts.len();
+        apply_into(text, &pieces, &mut edited.texts);
+        let span = Span {
+            start: at,
+            end: edited.texts.len(),
+        };
+        let new = span.of(&edited.texts);
         // Re-encoded, a string that now reads as JSON or as a base64 blob is walked
         // differently next round. (A string that merely starts with a placeholder, `[EMAIL]
         // wrote`, is no JSON.) A rewritten member name may now repeat another.
         let lead = new.trim_start();
-        if (lead.starts_with(['{', '[']) && json::parse(&new, &Limits::default()).is_ok())
-            || is_opaque_blob(&new)
+        if (lead.starts_with(['{', '[']) && json::parse(new, &Limits::default()).is_ok())
+            || is_opaque_blob(new)
             || s.key
         {
             edited.reshaped = true;
@@ -79,12 +86,12 @@ pub(super) fn edit(
             raw,
             s.str.escaped,
             pieces.iter().map(|p| (p.start, p.end, p.text.as_str())),
-            || new.clone(),
+            || new.to_owned(),
         );
         if let Some(e) = edited.edits.get_mut(s.doc) {
             e.push((s.str.span, encoded));
         }
-        edited.changed.push((string, new));
+        edited.changed.push((string, span));
     }
     edit_numbers(docs, chosen, actions, renderer, &mut edited);
     edited

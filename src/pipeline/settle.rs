@@ -78,13 +78,14 @@ pub(super) fn is_settled(scanner: &mut Scanner, docs: &Docs, plan: &Plan, edited
     }
     let new = |i: usize| {
         let k = edited.changed.binary_search_by_key(&i, |(s, _)| *s).ok()?;
-        edited.changed.get(k).map(|(_, t)| t.as_str())
+        edited.changed.get(k).map(|(_, t)| t.of(&edited.texts))
     };
     let text = |i: usize| new(i).unwrap_or_else(|| plan.text(i, docs));
     let mut hits = Vec::new();
     // Where the findings of each changed string are in `hits` (read on its own, for its joins).
     let mut own: Vec<(usize, Range<usize>)> = Vec::with_capacity(edited.changed.len());
     for (i, t) in &edited.changed {
+        let t = t.of(&edited.texts);
         let at = hits.len();
         match plan.strings.get(*i).and_then(|s| s.name) {
             Some(n) => scanner.named(text(n), t, (n, *i), true, &mut hits),
