@@ -43,16 +43,22 @@ pub(super) fn edit(
         edits: vec![Vec::new(); docs.docs.len()],
         ..Edited::default()
     };
+    // The new texts take about what the old ones did: one allocation.
+    let mut last = None;
+    let old_len: usize = chosen
+        .changes
+        .iter()
+        .filter(|c| last.replace(c.string) != Some(c.string))
+        .map(|c| plan.text(c.string, docs).len() + 16)
+        .sum();
+    edited.texts.reserve(old_len);
     let mut pieces: Vec<Piece> = Vec::new();
     for group in chosen.changes.chunk_by(|a, b| a.string == b.string) {
+        pieces.clear();
         let Some(string) = group.first().map(|c| c.string) else {
             continue;
         };
-        let Some(s) = plan.strings.get(string) else {
-            continue;
-        };
         let text = plan.text(string, docs);
-        pieces.clear();
         for c in group.iter().filter(|c| c.merged.action != Action::Allow) {
             let matched = text.get(c.merged.start..c.merged.end).unwrap_or("");
             pieces.push(Piece {
@@ -61,40 +67,47 @@ pub(super) fn edit(
                 text: render(c, matched, &chosen.splits, renderer),
             });
         }
-        if pieces.is_empty() {
-            continue;
+        if !pieces.is_empty() {
+            edit_string(docs, plan, string, &pieces, &mut edited);
         }
-        let at = edited.texts.len();
-        apply_into(text, &pieces, &mut edited.texts);
-        let span = Span {
-            start: at,
-            end: edited.texts.len(),
-        };
-        let new = span.of(&edited.texts);
-        // Re-encoded, a string that now reads as JSON or as a base64 blob is walked
-        // differently next round. (A string that merely starts with a placeholder, `[EMAIL]
-        // wrote`, is no JSON.) A rewritten member name may now repeat another.
-        let lead = new.trim_start();
-        if (lead.starts_with(['{', '[']) && json::parse(new, &Limits::default()).is_ok())
-            || is_opaque_blob(new)
-            || s.key
-        {
-            edited.reshaped = true;
-        }
-        let raw = docs.docs.get(s.doc).map_or("", |d| s.str.span.of(&d.text));
-        let encoded = rewritten_raw(
-            raw,
-            s.str.escaped,
-            pieces.iter().map(|p| (p.start, p.end, p.text.as_str())),
-            || new.to_owned(),
-        );
-        if let Some(e) = edited.edits.get_mut(s.doc) {
-            e.push((s.str.span, encoded));
-        }
-        edited.changed.push((string, span));
     }
     edit_numbers(docs, chosen, actions, renderer, &mut edited);
     edited
+}
+
+/// Applies `pieces` to string `string`: its new text, and the splice of its raw bytes.
+fn edit_string(docs: &Docs, plan: &Plan, string: usize, pieces: &[Piece], edited: &mut Edited) {
+    let Some(s) = plan.strings.get(string) else {
+        return;
+    };
+    let at = edited.texts.len();
+    apply_into(plan.text(string, docs), pieces, &mut edited.texts);
+    let span = Span {
+        start: at,
+        end: edited.texts.len(),
+    };
+    let new = span.of(&edited.texts);
+    // Re-encoded, a string that now reads as JSON or as a base64 blob is walked differently
+    // next round. (A string that merely starts with a placeholder, `[EMAIL] wrote`, is no
+    // JSON.) A rewritten member name may now repeat another.
+    let lead = new.trim_start();
+    if (lead.starts_with(['{', '[']) && json::parse(new, &Limits::default()).is_ok())
+        || is_opaque_blob(new)
+        || s.key
+    {
+        edited.reshaped = true;
+    }
+    let raw = docs.docs.get(s.doc).map_or("", |d| s.str.span.of(&d.text));
+    let encoded = rewritten_raw(
+        raw,
+        s.str.escaped,
+        pieces.iter().map(|p| (p.start, p.end, p.text.as_str())),
+        || new.to_owned(),
+    );
+    if let Some(e) = edited.edits.get_mut(s.doc) {
+        e.push((s.str.span, encoded));
+    }
+    edited.changed.push((string, span));
 }
 
 /// The replacement of change `c`, whose span holds `matched`.
