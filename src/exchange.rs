@@ -84,6 +84,9 @@ pub struct Exchange {
     project: Option<usize>,
     /// The model the Azure deployment in the path serves.
     deployment_model: Option<String>,
+    /// The request headers reached the filter. A stream Envoy ends before that (a WebSocket
+    /// upgrade on a listener that takes none) was never seen: it has no record.
+    seen: bool,
     response: ResponseState,
     /// Gateway controls: the shared store of the throttles, the downstream address, and what
     /// a rate-limited reply and the token charge need.
@@ -136,6 +139,7 @@ impl Exchange {
             max_body_bytes,
             project: None,
             deployment_model: None,
+            seen: false,
             response: ResponseState::default(),
             controls: ControlState::default(),
         }
@@ -169,6 +173,12 @@ impl Exchange {
             Some(s) if self.denied => vec![("retry-after", s.to_string())],
             _ => Vec::new(),
         }
+    }
+
+    /// Whether the request headers reached the filter: only then is there a record to write
+    /// and count.
+    pub fn seen(&self) -> bool {
+        self.seen
     }
 
     fn audit_mode(&self) -> bool {
@@ -221,6 +231,7 @@ impl Exchange {
         end_of_stream: bool,
         now_ms: u64,
     ) -> Step {
+        self.seen = true;
         self.start_ms = now_ms;
         self.record.ts = rfc3339_millis(now_ms);
         self.record.version = crate::audit::VERSION;
@@ -1260,5 +1271,26 @@ mod tests {
         let r = x.finish(3);
         assert_eq!((r.decision, r.status), (Decision::Deny, Some(403)));
         assert_eq!(r.openai_request_id, None);
+    }
+
+    #[test]
+    fn a_stream_ended_before_its_headers_reached_the_filter_was_never_seen() {
+        // Envoy answers a WebSocket upgrade on a listener without `upgrade_configs` itself:
+        // the filter gets its reply and `on_log`, never the request headers.
+        let mut x = exchange("{}");
+        x.on_response_headers(&hdrs(&[(":status", "403")]), true, 2);
+        assert!(!x.seen());
+        // The record it would write says `allow`: the adapter writes none.
+        assert_eq!(x.finish(3).decision, Decision::Allow);
+        let mut x = exchange("{}");
+        x.on_request_headers(
+            &hdrs(&[(":method", "GET"), (":path", "/v1/models")]),
+            true,
+            1,
+        );
+        assert!(x.seen());
+        let mut x = Exchange::new(None);
+        x.on_request_headers(&hdrs(CHAT), true, 1);
+        assert!(x.seen(), "a refusal is a decision, recorded");
     }
 }

@@ -152,6 +152,11 @@ impl HttpContext for Http {
     }
 
     fn on_log(&mut self) {
+        // A stream Envoy ended before the request headers reached the filter: nothing was
+        // decided, so nothing is recorded or counted (an `allow` would be untrue).
+        if !self.exchange.seen() {
+            return;
+        }
         let record = self.exchange.finish(host::now_ms());
         let mut ok = true;
         // The line is built only when something takes it (metrics need the record alone).
