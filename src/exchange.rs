@@ -5,17 +5,19 @@
 
 use crate::audit::{rfc3339_millis, AuditRecord, Decision, SafeId};
 use crate::coding::narrow_accept_encoding;
-use crate::config::{AcceptEncoding, ActionTable, Mode, Policy, Project, Retention};
+use crate::config::{AcceptEncoding, ActionTable, Mode, Policy, Project, UnscannablePolicy};
+use crate::openai::surface::{Body, Form};
 use crate::openai::Endpoint;
-use crate::pipeline::{inspect_body, Verdict};
-use crate::policy::head::{self, HeaderPairs};
+use crate::pipeline::{inspect_body, BodyOutcome, Verdict};
+use crate::policy::head::{self, BodyRead, HeaderPairs};
 use crate::policy::hygiene::PolicyHeaders;
 use crate::policy::retention::{self, BodyChange};
 use crate::policy::throttle::{self, Admission, SharedStore};
 use crate::policy::{error_body, hygiene, project, Reason};
 use crate::policy::{gate, source};
 use crate::query::inspect_query;
-use crate::upload::inspect_upload;
+use crate::upload::form::{inspect_form, sdp_offer};
+use crate::upload::inspect_upload_to;
 use crate::usage::UsageReader;
 use std::rc::Rc;
 
@@ -72,8 +74,8 @@ pub struct Exchange {
     start_ms: u64,
     declared_len: Option<u64>,
     endpoint: Option<Endpoint>,
-    /// The boundary of a file upload's multipart body (inspected as one).
-    upload_boundary: Option<String>,
+    /// How the body is read (JSON, a form with its boundary, ...).
+    read: BodyRead,
     body_size: usize,
     denied: bool,
     /// The mode in force: the project's, else the policy's.
@@ -131,7 +133,7 @@ impl Exchange {
             record: AuditRecord::default(),
             start_ms: 0,
             declared_len: None,
-            upload_boundary: None,
+            read: BodyRead::Json,
             endpoint: None,
             body_size: 0,
             denied: false,
@@ -179,6 +181,19 @@ impl Exchange {
     /// and count.
     pub fn seen(&self) -> bool {
         self.seen
+    }
+
+    /// The `unscannable` setting in force: the project's (resolved), else the policy's.
+    fn unscannable_policy(&self, policy: &Policy) -> UnscannablePolicy {
+        self.rules(policy)
+            .0
+            .map_or(policy.unscannable, |p| p.unscannable)
+    }
+
+    /// Whether what the request carries that cannot be scanned is refused.
+    fn refuses_unscannable(&self, policy: &Policy) -> bool {
+        self.record.unscannable.total() > 0
+            && self.unscannable_policy(policy) == UnscannablePolicy::Refuse
     }
 
     fn audit_mode(&self) -> bool {
@@ -387,10 +402,19 @@ impl Exchange {
             Err(reason) => self.deny(reason),
             Ok(h) => {
                 self.declared_len = h.declared_len;
-                self.upload_boundary = h.upload_boundary;
+                self.read = h.read;
                 self.endpoint = Some(h.endpoint);
                 if let Some(step) = self.query(policy, headers) {
                     return (step, route);
+                }
+                if h.websocket {
+                    // Frames follow, which the filter does not read.
+                    self.record.unscannable.websocket = 1;
+                    if self.refuses_unscannable(policy) {
+                        if let Some(step) = self.head_rule_failed(Reason::UnscannableContent) {
+                            return (step, route);
+                        }
+                    }
                 }
                 if let Some(step) = self.throttle(policy) {
                     return (step, route);
@@ -499,18 +523,15 @@ impl Exchange {
         let path = head::single(headers, ":path").ok().flatten()?;
         // (A path that is no UTF-8 never gets here: the target check refuses it.)
         let path = std::str::from_utf8(path).ok()?;
-        let (rules, actions) = self.rules(policy);
+        let (_, actions) = self.rules(policy);
         let outcome = inspect_query(policy, actions, path)?;
         self.record.add_findings(&outcome.counts, policy);
-        self.record.opaque_blobs = self
-            .record
-            .opaque_blobs
-            .saturating_add(outcome.opaque_blobs);
+        self.record.unscannable.add(&outcome.unscannable);
         if let Verdict::Deny(reason) = outcome.verdict {
             return self.head_rule_failed(reason);
         }
-        // As for a body: under `hipaa` nothing unscanned goes.
-        if outcome.opaque_blobs > 0 && rules.is_some_and(|p| p.retention == Retention::Hipaa) {
+        // As for a body: one rule for what cannot be scanned.
+        if self.refuses_unscannable(policy) {
             return self.head_rule_failed(Reason::UnscannableContent);
         }
         None
@@ -557,42 +578,56 @@ impl Exchange {
         if body.len() != size || self.declared_len.is_some_and(|n| n != size as u64) {
             return self.deny(Reason::BodyLengthMismatch);
         }
-        let Some(endpoint) = self.endpoint.as_ref() else {
+        let Some(endpoint) = self.endpoint.clone() else {
             return self.deny(Reason::FilterUnavailable);
         };
+        // An operation that takes no body, sent with none (a cancel): nothing to inspect.
+        let optional = self.read == BodyRead::Empty || endpoint.body().is_some_and(takes_no_body);
+        if body.is_empty() && optional {
+            self.stage = Stage::Done;
+            return Step::Continue;
+        }
         let (rules, actions) = self.rules(&policy);
-        let outcome = match &self.upload_boundary {
-            Some(boundary) => inspect_upload(&policy, actions, rules, boundary, body),
-            None => inspect_body(&policy, actions, endpoint, body),
+        let outcome = match &self.read {
+            // A body with no content type where none is taken.
+            BodyRead::Empty => BodyOutcome::deny(Reason::UnsupportedContentType),
+            BodyRead::Json => inspect_body(&policy, actions, &endpoint, body),
+            BodyRead::Form(boundary, Form::Files) => {
+                inspect_upload_to(&policy, actions, rules, &endpoint, boundary, body)
+            }
+            BodyRead::Form(boundary, form) => inspect_form(&policy, actions, *form, boundary, body),
+            BodyRead::Sdp => sdp_offer(),
         };
+        // The model that runs (on Azure, what the deployment maps to; never its name).
+        let model = project::model_of(&policy.register, &endpoint, outcome.facts.model.as_deref())
+            .map(String::from);
         let change = match (outcome.verdict(), rules) {
             (Verdict::Deny(_), _) | (_, None) => Ok(BodyChange::None),
-            (_, Some(p)) => retention::check_body(
-                p,
-                endpoint,
-                &outcome.facts,
-                self.deployment_model.as_deref(),
-                outcome.opaque_blobs,
-            ),
+            (_, Some(p)) => retention::check_body(p, &endpoint, &outcome.facts, model.as_deref()),
         };
         self.record.add_findings(&outcome.counts, &policy);
-        self.record.opaque_blobs = self
-            .record
-            .opaque_blobs
-            .saturating_add(outcome.opaque_blobs);
+        self.record.unscannable.add(&outcome.unscannable);
         self.record.stream = outcome.facts.stream;
-        if let Some(m) = &outcome.facts.model {
+        if let Some(m) = &model {
             self.record.model = Some(SafeId::new(m.as_bytes(), &policy));
         }
         self.record.bytes_out = size as u64;
         // Moved out, not cloned: a rewritten body is as large as the request.
         let verdict = outcome.verdict.unwrap_or(Verdict::Forward);
+        if let Verdict::Deny(reason) = verdict {
+            return self.deny(reason);
+        }
+        let change = match change {
+            Ok(change) => change,
+            Err(reason) => return self.deny(reason),
+        };
+        if self.refuses_unscannable(&policy) {
+            return self.deny(Reason::UnscannableContent);
+        }
         let rewritten = match (verdict, change) {
-            (Verdict::Deny(reason), _) => return self.deny(reason),
-            (_, Err(reason)) => return self.deny(reason),
-            (Verdict::Forward, Ok(BodyChange::None)) => None,
-            (Verdict::Rewrite(bytes), Ok(BodyChange::None)) => Some(bytes),
-            (verdict, Ok(BodyChange::InjectStoreFalse)) => {
+            (Verdict::Forward, BodyChange::None) => None,
+            (Verdict::Rewrite(bytes), BodyChange::None) => Some(bytes),
+            (verdict, BodyChange::InjectStoreFalse) => {
                 let base = match &verdict {
                     Verdict::Rewrite(bytes) => bytes.as_slice(),
                     _ => body,
@@ -602,6 +637,7 @@ impl Exchange {
                     None => return self.deny(Reason::InvalidBody),
                 }
             }
+            (Verdict::Deny(reason), _) => return self.deny(reason),
         };
         self.stage = Stage::Done;
         let Some(bytes) = rewritten else {
@@ -710,6 +746,11 @@ impl Exchange {
         }
         &self.record
     }
+}
+
+/// An operation that takes no body (a WebSocket's `GET` neither).
+fn takes_no_body(body: Body) -> bool {
+    matches!(body, Body::None | Body::WebSocket)
 }
 
 /// `Accept-Encoding`.

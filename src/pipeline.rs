@@ -15,8 +15,9 @@ use crate::config::{Action, ActionTable, Policy};
 use crate::detect::{inside_placeholder, Finding, RuleIdx, Scratch};
 use crate::json::{self, escape_into, JsonErrorKind, Limits, Span, Value};
 use crate::openai::facts::{self, Facts};
+use crate::openai::surface::{Body, Shape};
 use crate::openai::walker::{is_opaque_blob, walk_with, TextSeg, Walk};
-use crate::openai::{ApiKind, Endpoint};
+use crate::openai::{ApiKind, Endpoint, Unscannable};
 use crate::policy::Reason;
 use crate::redact::{apply, apply_into, merge, Piece, Renderer};
 
@@ -79,8 +80,9 @@ pub struct BodyOutcome {
     pub counts: FindingCounts,
     /// Facts read from the body (model, stream, store, ...).
     pub facts: Facts,
-    /// `data:` URLs and base64 blobs that were not scanned.
-    pub opaque_blobs: u32,
+    /// What was not scanned, by kind (`data:` URLs and base64 blobs, token ids; files and
+    /// the like for multipart bodies).
+    pub unscannable: Unscannable,
 }
 
 impl BodyOutcome {
@@ -238,8 +240,8 @@ pub fn document_endpoint() -> &'static Endpoint {
     ENDPOINT.get_or_init(|| Endpoint {
         kind: ApiKind::Files,
         route: "/v1/files".into(),
-        inspects_json: false,
-        inspects_upload: false,
+        op: None,
+        azure: None,
         deployment: None,
     })
 }
@@ -291,7 +293,7 @@ fn inspect_once(
         Ok(v) => v,
         Err(e) => return BodyOutcome::deny(json_reason(e.kind)),
     };
-    if !shape_ok(src, &root, endpoint.kind) {
+    if !shape_ok(src, &root, shape_of(endpoint)) {
         return BodyOutcome::deny(Reason::InvalidBody);
     }
     let mut outcome = BodyOutcome {
@@ -301,10 +303,11 @@ fn inspect_once(
 
     let mut docs = Docs {
         kind,
+        ids: endpoint.op.map_or(&[], |o| o.ids),
         ..Docs::default()
     };
     docs.add(Cow::Borrowed(src), None, &root, 0, &limits);
-    outcome.opaque_blobs = docs.opaque_blobs;
+    outcome.unscannable = docs.unscannable;
 
     // Scan all text as one stream; numbers one by one.
     let stream = docs.stream();
@@ -508,9 +511,18 @@ fn json_reason(kind: JsonErrorKind) -> Reason {
     }
 }
 
-/// The top level is an object, and the field that carries the endpoint's text has a type the
-/// endpoint takes.
-pub(crate) fn shape_ok(src: &str, root: &Value, kind: ApiKind) -> bool {
+/// The shape a JSON body of `endpoint` must have: its operation's (an update is judged by its
+/// own shape, not by its API's create request), else any object.
+pub(crate) fn shape_of(endpoint: &Endpoint) -> Shape {
+    endpoint
+        .body()
+        .and_then(Body::json)
+        .unwrap_or(Shape::Object)
+}
+
+/// The top level is an object, and the field that carries the operation's text has a type
+/// the operation takes.
+pub(crate) fn shape_ok(src: &str, root: &Value, shape: Shape) -> bool {
     if !matches!(root, Value::Object(_)) {
         return false;
     }
@@ -519,12 +531,12 @@ pub(crate) fn shape_ok(src: &str, root: &Value, kind: ApiKind) -> bool {
         Some(Value::String(_) | Value::Array(_)) => true,
         Some(_) => false,
     };
-    match kind {
-        ApiKind::ChatCompletions => matches!(root.get(src, "messages"), Some(Value::Array(_))),
-        ApiKind::Responses => text_or_list("input", false),
-        ApiKind::Completions => text_or_list("prompt", false),
-        ApiKind::Embeddings | ApiKind::Moderations => text_or_list("input", true),
-        _ => true,
+    match shape {
+        Shape::Chat => matches!(root.get(src, "messages"), Some(Value::Array(_))),
+        Shape::Responses => text_or_list("input", false),
+        Shape::Completions => text_or_list("prompt", false),
+        Shape::Embeddings | Shape::Moderations => text_or_list("input", true),
+        Shape::Object => true,
     }
 }
 
@@ -564,7 +576,9 @@ struct Doc<'a> {
 #[derive(Default)]
 struct Docs<'a> {
     docs: Vec<Doc<'a>>,
-    opaque_blobs: u32,
+    unscannable: Unscannable,
+    /// The top-level identifier members of the operation (sent as they are).
+    ids: &'static [&'static str],
     /// What the first document is (documents inside its strings are free-form).
     kind: DocumentKind,
 }
@@ -595,8 +609,8 @@ impl<'a> Docs<'a> {
         let mut w = Walk::default();
         // JSON inside a string is no API request: its `id` or `type` may hold anything.
         let api_keys = self.kind == DocumentKind::Request && nesting == 0;
-        walk_with(&text, root, api_keys, &mut w);
-        self.opaque_blobs = self.opaque_blobs.saturating_add(w.opaque_blobs);
+        walk_with(&text, root, api_keys, self.ids, &mut w);
+        self.unscannable.add(&w.unscannable);
         let index = self.docs.len();
         let mut embedded: Vec<(usize, String, Value)> = Vec::new();
         if nesting < MAX_EMBEDDED_JSON {

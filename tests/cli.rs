@@ -107,7 +107,7 @@ fn check_runs_a_whole_request() {
     assert!(v["body"].as_str().unwrap().contains("[EMAIL]"));
     assert!(!out.contains("a@example.com"));
 
-    let (code, out, _) = cli(&["check", "--path", "/v1/assistants"], "{}");
+    let (code, out, _) = cli(&["check", "--path", "/v1/assistant"], "{}");
     assert_eq!(code, 2);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["status"], 403);

@@ -14,7 +14,7 @@ pub use audit::{AcceptEncoding, AuditConfig, AuditLogLevel, FilterState};
 pub use controls::Controls;
 pub use error::ConfigError;
 pub use projects::{Project, Register, Retention};
-pub use raw::{Mode, RawPolicy, UnknownEndpoints};
+pub use raw::{Mode, RawPolicy, UnknownEndpoints, UnscannablePolicy};
 
 use crate::detect::DetectorSet;
 use sha2::{Digest, Sha256};
@@ -31,6 +31,8 @@ pub struct Policy {
     pub max_body_bytes: u64,
     /// What happens to a POST to an endpoint we do not recognise.
     pub unknown_endpoints: UnknownEndpoints,
+    /// What happens to content the filter cannot scan (a project may say otherwise).
+    pub unscannable: UnscannablePolicy,
     /// The detectors.
     pub detectors: DetectorSet,
     /// The action for each rule.
@@ -73,12 +75,14 @@ impl Policy {
                 actions: &actions,
                 max_body_bytes: raw.max_body_bytes,
                 mode: raw.mode,
+                unscannable: raw.unscannable,
             },
         )?;
         Ok(Self {
             mode: raw.mode,
             max_body_bytes: raw.max_body_bytes,
             unknown_endpoints: raw.unknown_endpoints,
+            unscannable: raw.unscannable,
             detectors,
             actions,
             register,
@@ -119,6 +123,11 @@ mod tests {
             ),
             (r#"{"colour":1}"#, "colour"),
             (r#"{"max_body_bytes":0}"#, "max_body_bytes"),
+            (r#"{"unscannable":"s3cr3t"}"#, "unscannable"),
+            (
+                r#"{"projects":{"p":{"unscannable":"s3cr3t"}}}"#,
+                "projects.p.unscannable",
+            ),
             (
                 r#"{"detectors":{"actions":{"email":{"action":"mask","keetrap":9}}}}"#,
                 "detectors.actions.email",

@@ -4,7 +4,7 @@
 
 use super::actions::{Action, ActionTable};
 use super::detectors::ActionSpec;
-use super::raw::Mode;
+use super::raw::{Mode, UnscannablePolicy};
 use super::ConfigError;
 use crate::detect::DetectorSet;
 use crate::policy::host::canonical_host;
@@ -89,6 +89,9 @@ pub struct RawProject {
     pub throttle: Option<super::controls::RawThrottle>,
     /// Client address blocks the project's requests may come from.
     pub sources: Option<Vec<String>>,
+    /// `forward` or `refuse` what cannot be scanned (default: `refuse` under `zero` and
+    /// `hipaa`, else the global setting).
+    pub unscannable: Option<UnscannablePolicy>,
 }
 
 /// The `azure` section.
@@ -122,6 +125,9 @@ pub struct Project {
     pub max_body_bytes: u64,
     /// Mode (resolved: the project's or the global one).
     pub mode: Mode,
+    /// What cannot be scanned (resolved: the project's; `refuse` under `zero` and `hipaa`;
+    /// else the global setting).
+    pub unscannable: UnscannablePolicy,
 }
 
 /// A residency region and its canonical hosts.
@@ -200,6 +206,8 @@ pub struct Context<'a> {
     pub max_body_bytes: u64,
     /// Global mode.
     pub mode: Mode,
+    /// Global setting for what cannot be scanned.
+    pub unscannable: UnscannablePolicy,
 }
 
 /// The register's sections as written.
@@ -361,6 +369,10 @@ fn compile_project(
         actions,
         max_body_bytes,
         mode: p.mode.unwrap_or(cx.mode),
+        unscannable: p.unscannable.unwrap_or(match p.retention {
+            Retention::Zero | Retention::Hipaa => UnscannablePolicy::Refuse,
+            Retention::Standard => cx.unscannable,
+        }),
     })
 }
 
