@@ -86,14 +86,12 @@ pub fn normalize_path(raw: &str) -> Result<String, Reason> {
             decoded.push(char::from(v));
             i += 3;
         } else {
-            if b < 0x20 || b == 0x7f || b == b'\\' {
+            // Control characters, a backslash, and anything not ASCII.
+            if !(0x20..0x7f).contains(&b) || b == b'\\' {
                 return Err(Reason::InvalidPath);
             }
             decoded.push(char::from(b));
             i += 1;
-        }
-        if !decoded.is_ascii() {
-            return Err(Reason::InvalidPath);
         }
     }
     let mut out = String::with_capacity(decoded.len());

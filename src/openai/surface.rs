@@ -10,9 +10,11 @@
 
 use super::api::ApiKind;
 pub use super::operations::OPERATIONS;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// An HTTP method the API uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     /// `GET`.
     Get,
@@ -187,44 +189,58 @@ fn is_param(seg: &str) -> bool {
 /// two templates differ (`POST /responses/input_tokens` is not `/responses/{response_id}`).
 pub fn find(method: &str, segs: &[&str]) -> Option<&'static Operation> {
     let method = Method::parse(method)?;
-    let mut best: Option<&'static Operation> = None;
-    for op in OPERATIONS.iter().filter(|o| o.method == method) {
-        if !matches(op, segs) {
+    let first = *segs.first()?;
+    let mut best: Option<&Indexed> = None;
+    for cand in index().get(&(method, first))? {
+        if !matches(&cand.segs, segs) {
             continue;
         }
         best = match best {
-            Some(b) if !more_literal(op, b) => Some(b),
-            _ => Some(op),
+            Some(b) if !more_literal(&cand.segs, &b.segs) => Some(b),
+            _ => Some(cand),
         };
     }
-    best
+    best.map(|b| b.op)
 }
 
-/// Whether `op`'s template matches `segs` (a parameter matches any one segment).
-fn matches(op: &Operation, segs: &[&str]) -> bool {
-    let mut it = segs.iter();
-    for t in op.segments() {
-        match it.next() {
-            Some(s) if is_param(t) || t == *s => {}
-            _ => return false,
+/// An operation with its path split, for [`find`].
+struct Indexed {
+    segs: Vec<&'static str>,
+    op: &'static Operation,
+}
+
+/// The operations by method and first path segment, their paths split, built once per VM:
+/// a lookup compares a request with the few operations of its resource.
+fn index() -> &'static HashMap<(Method, &'static str), Vec<Indexed>> {
+    static INDEX: OnceLock<HashMap<(Method, &'static str), Vec<Indexed>>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut map: HashMap<(Method, &'static str), Vec<Indexed>> = HashMap::new();
+        for op in OPERATIONS {
+            let segs: Vec<&'static str> = op.segments().collect();
+            let first = segs.first().copied().unwrap_or("");
+            map.entry((op.method, first))
+                .or_default()
+                .push(Indexed { segs, op });
         }
-    }
-    it.next().is_none()
+        map
+    })
 }
 
-/// `a` has a literal where `b` has a parameter, at the first place they differ.
-fn more_literal(a: &Operation, b: &Operation) -> bool {
-    a.segments()
-        .zip(b.segments())
+/// Whether a template's segments match `segs` (a parameter matches any one segment).
+fn matches(template: &[&str], segs: &[&str]) -> bool {
+    template.len() == segs.len()
+        && template
+            .iter()
+            .zip(segs)
+            .all(|(t, s)| is_param(t) || t == s)
+}
+
+/// Template `a` has a literal where `b` has a parameter, at the first place they differ.
+fn more_literal(a: &[&str], b: &[&str]) -> bool {
+    a.iter()
+        .zip(b)
         .find(|(x, y)| is_param(x) != is_param(y))
         .is_some_and(|(x, _)| !is_param(x))
-}
-
-/// Any operation on these segments, whatever its method (the path is the API's).
-pub fn any_method(segs: &[&str]) -> Option<&'static Operation> {
-    [Method::Post, Method::Get, Method::Delete]
-        .into_iter()
-        .find_map(|m| find(m.as_str(), segs))
 }
 
 #[cfg(test)]
