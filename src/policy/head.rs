@@ -119,6 +119,11 @@ pub fn check_target(
         websocket,
     };
     if is_upgrade(headers) {
+        // Only the API's WebSocket endpoints take one; elsewhere it is a path outside the API.
+        let api = endpoint.body() == Some(Body::WebSocket);
+        if !api && policy.unknown_endpoints == UnknownEndpoints::Deny {
+            return Err(Reason::EndpointNotAllowed);
+        }
         return Ok(no_body(endpoint, true));
     }
     let body_method = matches!(
@@ -371,6 +376,9 @@ mod tests {
             ]);
             let head = check(&p, &ws, true).unwrap();
             assert!(head.websocket && !head.inspect_body);
+            // Only the API's WebSocket endpoints take one.
+            let elsewhere = h(&[(":method", "GET"), (":path", "/v1/models"), upgrade]);
+            assert_eq!(check(&p, &elsewhere, true), Err(Reason::EndpointNotAllowed));
         }
         let bad_path = h(&[(":method", "GET"), (":path", "/v1/a%2Fb")]);
         assert_eq!(check(&p, &bad_path, false), Err(Reason::InvalidPath));
