@@ -6,7 +6,7 @@
 use crate::audit::{rfc3339_millis, AuditRecord, Decision, SafeId};
 use crate::coding::narrow_accept_encoding;
 use crate::config::{AcceptEncoding, ActionTable, Mode, Policy, Project, UnscannablePolicy};
-use crate::openai::surface::{Body, Form};
+use crate::openai::surface::{Body, Form, Shape};
 use crate::openai::Endpoint;
 use crate::pipeline::{inspect_body, BodyOutcome, Verdict};
 use crate::policy::head::{self, BodyRead, HeaderPairs};
@@ -581,8 +581,15 @@ impl Exchange {
         let Some(endpoint) = self.endpoint.clone() else {
             return self.deny(Reason::FilterUnavailable);
         };
-        // An operation that takes no body, sent with none (a cancel): nothing to inspect.
-        let optional = self.read == BodyRead::Empty || endpoint.body().is_some_and(takes_no_body);
+        // Nothing to inspect: an operation that takes no body (a cancel), or one whose JSON
+        // body is any object and names no model (`conversations.create()`), sent with none.
+        let optional = self.read == BodyRead::Empty
+            || endpoint.op.is_some_and(|op| {
+                takes_no_body(op.body)
+                    || (self.read == BodyRead::Json
+                        && op.body.json() == Some(Shape::Object)
+                        && !op.names_model)
+            });
         if body.is_empty() && optional {
             self.stage = Stage::Done;
             return Step::Continue;

@@ -251,6 +251,31 @@ fn cancels_pass_on_the_head_rules_with_or_without_an_empty_body() {
 }
 
 #[test]
+fn an_optional_body_may_be_absent_where_it_carries_no_model() {
+    // `client.conversations.create()` with no argument, `client.beta.threads.create()`.
+    for path in [
+        "/v1/conversations",
+        "/v1/threads",
+        "/v1/containers/cntr_1/files",
+    ] {
+        for body in [None, Some(&b""[..])] {
+            let s = send("{}", &refs(&json("POST", path)), body);
+            assert_eq!(s.step, Step::Continue, "{path} {body:?}");
+        }
+    }
+    // A create request of the text APIs, or one that names the model that runs, is refused
+    // empty: it cannot be judged (the models rule, the default image model).
+    for path in [
+        "/v1/chat/completions",
+        "/v1/embeddings",
+        "/v1/images/generations",
+    ] {
+        let s = send("{}", &refs(&json("POST", path)), None);
+        assert_eq!(s.refused(), Some((400, "invalid_json")), "{path}");
+    }
+}
+
+#[test]
 fn an_update_is_judged_by_its_own_shape() {
     let body = format!(r#"{{"metadata":{{"ticket":"T-1","owner":"{EMAIL}"}}}}"#);
     let models = r#"{"projects":{"default":{"models":["gpt-4o*"]}}}"#;
