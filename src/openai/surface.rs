@@ -243,23 +243,24 @@ fn more_literal(a: &[&str], b: &[&str]) -> bool {
         .is_some_and(|(x, _)| !is_param(x))
 }
 
+/// The operation's path with each parameter replaced by an id-like value (for tests).
+#[cfg(test)]
+pub(crate) fn instantiate(op: &Operation) -> String {
+    op.segments()
+        .enumerate()
+        .map(|(i, s)| {
+            if is_param(s) {
+                format!("/x_{i}Ab9-z.1")
+            } else {
+                format!("/{s}")
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The template with each parameter replaced by an id-like value.
-    pub(crate) fn instantiate(op: &Operation) -> String {
-        op.segments()
-            .enumerate()
-            .map(|(i, s)| {
-                if is_param(s) {
-                    format!("/x_{i}Ab9")
-                } else {
-                    format!("/{s}")
-                }
-            })
-            .collect()
-    }
 
     #[test]
     fn the_table_has_no_duplicate_and_every_operation_is_found_by_its_own_path() {
