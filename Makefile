@@ -17,7 +17,7 @@ DEMO_PORT   ?= 10000
 ADMIN_PORT  ?= 9901
 PYTEST_ARGS ?=
 
-.PHONY: oci wasm-target build venv run demo-ports test test-host test-e2e lint validate bench bench-quick bench-core bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
+.PHONY: oci wasm-target build venv run demo-ports sdk-node test test-host test-e2e lint validate bench bench-quick bench-core bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
 
 # The toolchain pinned in rust-toolchain.toml. rustup installs a toolchain's listed targets only
 # when it installs the toolchain itself, so one installed earlier may lack wasm32-wasip1.
@@ -64,11 +64,21 @@ test: test-host test-e2e bench-quick bench-vm-quick soak-quick
 test-host:
 	$(CARGO) test
 
-test-e2e: build venv
+test-e2e: build venv sdk-node
 	scripts/ensure-tool.sh promtool prometheus
 	scripts/ensure-tool.sh docker-registry docker-registry
 	scripts/ensure-tool.sh skopeo skopeo
 	OCF_WASM=$(WASM) OCF_ENVOY=$(ENVOY) $(VPY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+## sdk-node: the official Node SDK for the e2e suite (tests/sdk-node, `npm ci` from its lockfile)
+SDK_NODE := tests/sdk-node
+sdk-node: $(SDK_NODE)/node_modules/.installed
+
+$(SDK_NODE)/node_modules/.installed: $(SDK_NODE)/package.json $(SDK_NODE)/package-lock.json
+	scripts/ensure-tool.sh node nodejs
+	scripts/ensure-tool.sh npm npm
+	cd $(SDK_NODE) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 ## lint: rustfmt, clippy for host (all targets) and for the wasm library
 lint: wasm-target

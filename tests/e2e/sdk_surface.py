@@ -26,6 +26,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from checks import assert_audit, finding_count, only
 from values import API_KEY, CARD, CARD_DIGITS, EMAIL
 
 # The admin key the `admin.*` operations authenticate with (format only; never valid anywhere).
@@ -240,6 +241,8 @@ OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
 REQUIRED_SET: dict[str, tuple[str, ...]] = {
     "admin.organization.external_storage.create": ("external_id", "kms_arn", "name",
                                                    "role_arn", "type"),
+    "admin.organization.external_keys.create": ("external_id", "kms_arn", "name", "role_arn",
+                                                "type"),
     "audio.voices.create": ("audio_sample", "consent", "name"),
     "beta.agents.automations.create": ("expression", "name", "target", "timezone", "type"),
     "beta.agents.environments.files.create": ("file_id", "path", "type"),
@@ -361,10 +364,11 @@ def _text_slot(op: Op) -> str | None:
     return None
 
 
-def call_kwargs(op: Op, variant: str) -> tuple[list[Any], dict[str, Any]]:
-    """(positional, keyword) arguments of one call. Path ids are `{name}_e2e1`."""
+def named_kwargs(op: Op, variant: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """(path parameters, other arguments) of one call, by the Python SDK's names. Path ids are
+    `{name}_e2e1`."""
     hints = _hints(op)
-    args: list[Any] = []
+    path: dict[str, str] = {}
     kwargs: dict[str, Any] = {}
     over = OVERRIDES.get(op.name, {})
     if variant in over:
@@ -374,30 +378,53 @@ def call_kwargs(op: Op, variant: str) -> tuple[list[Any], dict[str, Any]]:
     else:
         chosen = {}
     text = variant_text(variant)
+    names = {p.name for p in _params(op)}
     for p in _params(op):
-        required = p.default is inspect.Parameter.empty
         if p.name in op.path_params:
-            val = "gpt-4o-mini" if p.name == "model" else sample_str(p.name)
+            path[p.name] = "gpt-4o-mini" if p.name == "model" else sample_str(p.name)
         elif p.name in chosen:
-            val = _fill(chosen[p.name], text)
-        elif required or p.name in REQUIRED_SET.get(op.name, ()):
-            val = sample(hints.get(p.name, str), p.name)
-        else:
-            continue
-        if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
-            args.append(val)
-        else:
-            kwargs[p.name] = val
-    extra = {k: _fill(v, text) for k, v in chosen.items() if k not in kwargs
-             and k not in {p.name for p in _params(op)}}
-    kwargs.update(extra)
+            kwargs[p.name] = _fill(chosen[p.name], text)
+        elif p.default is inspect.Parameter.empty or p.name in REQUIRED_SET.get(op.name, ()):
+            kwargs[p.name] = sample(hints.get(p.name, str), p.name)
+    kwargs.update({k: _fill(v, text) for k, v in chosen.items() if k not in names})
     if variant != "clean" and not over:
         slot = _text_slot(op)
         if slot == "metadata":
             kwargs["metadata"] = {"note": text}
         elif slot is not None:
             kwargs[slot] = text
+    return path, kwargs
+
+
+def call_kwargs(op: Op, variant: str) -> tuple[list[Any], dict[str, Any]]:
+    """(positional, keyword) arguments of one Python SDK call."""
+    path, named = named_kwargs(op, variant)
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    for p in _params(op):
+        if p.name not in path and p.name not in named:
+            continue
+        val = path.get(p.name, named.get(p.name))
+        if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+            args.append(val)
+        else:
+            kwargs[p.name] = val
+    kwargs.update({k: v for k, v in named.items() if k not in kwargs and
+                   k not in {p.name for p in _params(op) if p.kind is
+                             inspect.Parameter.POSITIONAL_OR_KEYWORD}})
     return args, kwargs
+
+
+def python_surface() -> tuple[list[Op], dict[str, str], list[tuple[Op, str]]]:
+    """The Python SDK's operations, its exclusions, and every (operation, variant) driven."""
+    import openai
+
+    probe = openai.OpenAI(api_key="unused", base_url="http://127.0.0.1:9/v1")
+    ops, excluded = python_ops(probe)
+    for name in list(excluded):
+        if "." not in name:
+            excluded[name] = "the client's own plumbing (close, copy, generic get/post...)"
+    return ops, excluded, [(op, v) for op in ops for v in variants(op)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,10 +487,69 @@ def endpoint_pattern(path: str, template: str, id_values: list[str]) -> re.Patte
 
 
 @dataclass
-class Outcome:
-    """What one SDK call did: sent (method, url, headers, body), what it returned or raised."""
+class Refused:
+    """An SDK call that raised: the HTTP status and the OpenAI error code (status 0: no HTTP
+    answer, or the driver failed)."""
 
-    sent: list[dict[str, Any]] = field(default_factory=list)
-    result: Any = None
-    error: BaseException | None = None
-    events: int = 0
+    status: int
+    code: str | None
+    message: str
+
+
+def check_call(op: Op, variant: str, sent: list[dict[str, Any]], error: Refused | None,
+               events: int, mock_requests: list[dict[str, Any]],
+               records: list[dict[str, Any]]) -> None:
+    """The assertions shared by the Python and Node suites for one SDK call."""
+    assert len(sent) == 1, f"the SDK sent {len(sent)} requests for one call (retries are off)"
+    req = sent[0]
+    want = expected(op, variant)
+    rec = only(records)
+    ids = [v for v in _path_ids(op, req["path"])]
+    endpoint = endpoint_pattern(req["path"], op.template, ids)
+    if want != "forward":
+        status, code = want  # type: ignore[misc]
+        assert error is not None, f"{op.key} {variant}: expected the documented refusal " \
+            f"{status} {code}; the call succeeded"
+        assert (error.status, error.code) == (status, code), error
+        assert mock_requests == [], "a refused request reached the upstream"
+        assert_audit(rec, decision="deny", status=status, reason=code, method=op.verb)
+        assert endpoint.match(rec["endpoint"] or ""), (rec["endpoint"], endpoint.pattern)
+        return
+    assert error is None, f"{op.key} {variant}: the SDK call failed: {error!r}"
+    assert len(mock_requests) == 1, f"the upstream got {len(mock_requests)} requests"
+    got = mock_requests[0]
+    assert got["method"] == req["method"]
+    assert got["path"] == req["path"], "the path or query changed on the way"
+    missing = header_diff(req["headers"], got["headers"])
+    assert not missing, f"headers changed or dropped on the way: {missing}"
+    body_sent, body_got = req["body"], got["body"]
+    for value in SENSITIVE_VALUES:
+        assert value.encode() not in body_got, "a sensitive value reached the upstream"
+    n_email, n_card = occurrences(body_sent, EMAIL), occurrences(body_sent, CARD)
+    if variant == "clean" or not (n_email or n_card):
+        assert body_got == body_sent, "the upstream body differs from what the SDK sent"
+        decision = "allow"
+    else:
+        assert upstream_matches(body_sent, body_got), (
+            "the upstream body differs from the SDK's outside the replaced values")
+        decision = "redact"
+    assert_audit(rec, decision=decision, method=op.verb)
+    assert endpoint.match(rec["endpoint"] or ""), (rec["endpoint"], endpoint.pattern)
+    for v in ids:
+        assert v not in json.dumps(rec), "the record holds an id from the path"
+    assert finding_count(rec, "email") == n_email, rec.get("findings")
+    assert finding_count(rec, "card") == n_card, rec.get("findings")
+    if variant.startswith("stream"):
+        assert events >= 2, f"a stream of {events} events"
+
+
+def _path_ids(op: Op, path: str) -> list[str]:
+    """The values the request path has where the template has `{...}`, and an Azure
+    deployment's name (`/openai/deployments/{deployment}/...`)."""
+    tmpl = op.template.split("/")
+    segs = path.split("?", 1)[0].split("/")
+    # Aligned from the end: the base path (/v1, /openai, /openai/deployments/{d}) differs.
+    ids = [s for t, s in zip(reversed(tmpl), reversed(segs)) if t.startswith("{")]
+    if "deployments" in segs[:-1]:
+        ids.append(segs[segs.index("deployments") + 1])
+    return ids

@@ -10,7 +10,6 @@ replaced values; no sensitive value arrives; the audit record has the decision, 
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any, Callable
 
@@ -18,13 +17,10 @@ import openai
 import pytest
 
 import sdk_surface as S
-from checks import assert_audit, finding_count, only
 from harness import REPO, Envoy, Mock
-from values import API_KEY, CARD, EMAIL
+from values import API_KEY
 
-_PROBE = openai.OpenAI(api_key="unused", base_url="http://127.0.0.1:9/v1")
-OPS, EXCLUDED = S.python_ops(_PROBE)
-CASES = [(op, v) for op in OPS for v in S.variants(op)]
+OPS, EXCLUDED, CASES = S.python_surface()
 
 
 def test_the_sdk_surface_is_enumerated() -> None:
@@ -68,65 +64,6 @@ def _consume(result: Any) -> int:
     return 0
 
 
-def check_call(op: S.Op, variant: str, sent: list[dict[str, Any]], error: BaseException | None,
-               events: int, mock_requests: list[dict[str, Any]],
-               records: list[dict[str, Any]], sdk: str) -> None:
-    """The assertions shared by the Python and Node suites for one SDK call."""
-    assert len(sent) == 1, f"{sdk} sent {len(sent)} requests for one call (retries are off)"
-    req = sent[0]
-    want = S.expected(op, variant)
-    rec = only(records)
-    ids = [v for v in _path_ids(op, req["path"])]
-    endpoint = S.endpoint_pattern(req["path"], op.template, ids)
-    if want != "forward":
-        status, code = want  # type: ignore[misc]
-        assert isinstance(error, openai.APIStatusError) if sdk == "python" else error, \
-            f"{op.key} {variant}: expected the documented refusal {status} {code}, got {error!r}"
-        if sdk == "python":
-            assert error.status_code == status and error.code == code, (error.status_code,
-                                                                        error.code)
-        else:
-            assert error["status"] == status and error["code"] == code, error
-        assert mock_requests == [], "a refused request reached the upstream"
-        assert_audit(rec, decision="deny", status=status, reason=code, method=op.verb)
-        assert endpoint.match(rec["endpoint"] or ""), (rec["endpoint"], endpoint.pattern)
-        return
-    assert error is None, f"{op.key} {variant}: the SDK call failed: {error!r}"
-    assert len(mock_requests) == 1, f"the upstream got {len(mock_requests)} requests"
-    got = mock_requests[0]
-    assert got["method"] == req["method"]
-    assert got["path"] == req["path"], "the path or query changed on the way"
-    missing = S.header_diff(req["headers"], got["headers"])
-    assert not missing, f"headers changed or dropped on the way: {missing}"
-    body_sent, body_got = req["body"], got["body"]
-    for value in S.SENSITIVE_VALUES:
-        assert value.encode() not in body_got, "a sensitive value reached the upstream"
-    n_email, n_card = S.occurrences(body_sent, EMAIL), S.occurrences(body_sent, CARD)
-    if variant == "clean" or not (n_email or n_card):
-        assert body_got == body_sent, "the upstream body differs from what the SDK sent"
-        decision = "allow"
-    else:
-        assert S.upstream_matches(body_sent, body_got), (
-            "the upstream body differs from the SDK's outside the replaced values")
-        decision = "redact"
-    assert_audit(rec, decision=decision, method=op.verb)
-    assert endpoint.match(rec["endpoint"] or ""), (rec["endpoint"], endpoint.pattern)
-    for v in ids:
-        assert v not in json.dumps(rec), "the record holds an id from the path"
-    assert finding_count(rec, "email") == n_email, rec.get("findings")
-    assert finding_count(rec, "card") == n_card, rec.get("findings")
-    if variant.startswith("stream"):
-        assert events >= 2, f"a stream of {events} events"
-
-
-def _path_ids(op: S.Op, path: str) -> list[str]:
-    """The values the request path has where the template has `{...}`."""
-    tmpl = op.template.split("/")
-    segs = path.split("?", 1)[0].split("/")
-    # The SDK's base path (/v1) lines up with the template's.
-    return [s for t, s in zip(tmpl, segs) if t.startswith("{")]
-
-
 @pytest.mark.parametrize("op,variant", CASES, ids=[f"{op.name}-{v}" for op, v in CASES])
 def test_python_sdk_operation(op: S.Op, variant: str, envoy: Envoy, mock: Mock,
                               forbid: Callable[..., None]) -> None:
@@ -135,11 +72,13 @@ def test_python_sdk_operation(op: S.Op, variant: str, envoy: Envoy, mock: Mock,
     client = _client(envoy, sent)
     args, kwargs = S.call_kwargs(op, variant)
     since = envoy.log_offset()
-    error: BaseException | None = None
+    error: S.Refused | None = None
     events = 0
     try:
         events = _consume(_resolve(client, op.name)(*args, **kwargs))
+    except openai.APIStatusError as e:
+        error = S.Refused(e.status_code, e.code, str(e))
     except openai.APIError as e:
-        error = e
+        error = S.Refused(0, "exception", repr(e))
     records = envoy.wait_audit(since, 1)
-    check_call(op, variant, sent, error, events, mock.requests(), records, "python")
+    S.check_call(op, variant, sent, error, events, mock.requests(), records)
