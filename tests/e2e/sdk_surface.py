@@ -486,6 +486,22 @@ def endpoint_pattern(path: str, template: str, id_values: list[str]) -> re.Patte
     return re.compile("^" + "/".join(segs) + "$")
 
 
+def consume(result: Any) -> int:
+    """Reads a Python SDK reply fully; returns the number of streamed events (a `Stream`'s, or
+    the `data:` lines of an SSE reply the SDK hands over as bytes, such as speech)."""
+    import openai
+
+    if isinstance(result, openai.Stream):
+        return sum(1 for _ in result)
+    if hasattr(result, "read") and callable(result.read):
+        data = result.read()
+        ctype = result.response.headers.get("content-type", "") if hasattr(
+            result, "response") else ""
+        if "text/event-stream" in ctype:
+            return data.count(b"data:")
+    return 0
+
+
 @dataclass
 class Refused:
     """An SDK call that raised: the HTTP status and the OpenAI error code (status 0: no HTTP

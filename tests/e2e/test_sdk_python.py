@@ -55,15 +55,6 @@ def _resolve(client: openai.OpenAI, dotted: str) -> Callable[..., Any]:
     return obj
 
 
-def _consume(result: Any) -> int:
-    """Reads a reply fully: a stream's events (counted), a binary body, or a page."""
-    if isinstance(result, openai.Stream):
-        return sum(1 for _ in result)
-    if hasattr(result, "read") and callable(result.read):
-        result.read()
-    return 0
-
-
 @pytest.mark.parametrize("op,variant", CASES, ids=[f"{op.name}-{v}" for op, v in CASES])
 def test_python_sdk_operation(op: S.Op, variant: str, envoy: Envoy, mock: Mock,
                               forbid: Callable[..., None]) -> None:
@@ -75,7 +66,7 @@ def test_python_sdk_operation(op: S.Op, variant: str, envoy: Envoy, mock: Mock,
     error: S.Refused | None = None
     events = 0
     try:
-        events = _consume(_resolve(client, op.name)(*args, **kwargs))
+        events = S.consume(_resolve(client, op.name)(*args, **kwargs))
     except openai.APIStatusError as e:
         error = S.Refused(e.status_code, e.code, str(e))
     except openai.APIError as e:

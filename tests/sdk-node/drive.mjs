@@ -108,7 +108,13 @@ async function consume(result) {
     for await (const _ of result) n += 1;
     return n;
   }
-  if (result && typeof result.arrayBuffer === 'function') await result.arrayBuffer();
+  if (result && typeof result.arrayBuffer === 'function') {
+    // Bytes the SDK hands over as a Response (audio, file content; speech as SSE).
+    const text = Buffer.from(await result.arrayBuffer()).toString('latin1');
+    if ((result.headers?.get('content-type') || '').includes('text/event-stream')) {
+      return text.split('\n').filter((l) => l.startsWith('data:')).length;
+    }
+  }
   return 0;
 }
 
