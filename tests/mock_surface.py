@@ -35,100 +35,166 @@ SURFACE: list[tuple[str, str, str, str | None]] = [
     ("GET", "/v1/agents", "list", "agent"),  # beta.agents.list
     ("POST", "/v1/agents", "object", "agent"),  # beta.agents.create
     ("GET", "/v1/agents/automations", "list", "agent.automation"),  # beta.agents.automations.list
-    ("POST", "/v1/agents/automations", "object", "agent.automation"),  # beta.agents.automations.create
-    ("DELETE", "/v1/agents/automations/{automation_id}", "deleted", "agent.automation.deleted"),  # beta.agents.automations.delete
-    ("GET", "/v1/agents/automations/{automation_id}", "object", "agent.automation"),  # beta.agents.automations.retrieve
-    ("POST", "/v1/agents/automations/{automation_id}", "object", "agent.automation"),  # beta.agents.automations.update
-    ("GET", "/v1/agents/automations/{automation_id}/invocations", "list", "agent.automation.invocation"),  # beta.agents.automations.invocations.list
-    ("POST", "/v1/agents/automations/{automation_id}/invocations", "object", "agent.automation.invocation"),  # beta.agents.automations.invocations.create
-    ("GET", "/v1/agents/automations/{automation_id}/invocations/{invocation_id}", "object", "agent.automation.invocation"),  # beta.agents.automations.invocations.retrieve
-    ("POST", "/v1/agents/automations/{automation_id}/pause", "object", "agent.automation"),  # beta.agents.automations.pause
-    ("POST", "/v1/agents/automations/{automation_id}/resume", "object", "agent.automation"),  # beta.agents.automations.resume
-    ("GET", "/v1/agents/environments", "list", "agent.environment"),  # beta.agents.environments.list
-    ("POST", "/v1/agents/environments", "object", "agent.environment"),  # beta.agents.environments.create
-    ("GET", "/v1/agents/environments/templates", "list", "agent.environment.template"),  # beta.agents.environments.templates.list
-    ("POST", "/v1/agents/environments/templates", "object", "agent.environment.template"),  # beta.agents.environments.templates.create
-    ("DELETE", "/v1/agents/environments/templates/{environment_template_id}", "deleted", "agent.environment.template.deleted"),  # beta.agents.environments.templates.delete
-    ("GET", "/v1/agents/environments/templates/{environment_template_id}", "object", "agent.environment.template"),  # beta.agents.environments.templates.retrieve
-    ("POST", "/v1/agents/environments/templates/{environment_template_id}", "object", "agent.environment.template"),  # beta.agents.environments.templates.update
-    ("GET", "/v1/agents/environments/{environment_id}", "object", "agent.environment"),  # beta.agents.environments.retrieve
-    ("GET", "/v1/agents/environments/{environment_id}/files", "list", "agent.environment.file"),  # beta.agents.environments.files.list
-    ("POST", "/v1/agents/environments/{environment_id}/files", "object", "agent.environment.file"),  # beta.agents.environments.files.create
+    # beta.agents.automations.create
+    ("POST", "/v1/agents/automations", "object", "agent.automation"),
+    # beta.agents.automations.delete
+    ("DELETE", "/v1/agents/automations/{automation_id}", "deleted", "agent.automation.deleted"),
+    # beta.agents.automations.retrieve
+    ("GET", "/v1/agents/automations/{automation_id}", "object", "agent.automation"),
+    # beta.agents.automations.update
+    ("POST", "/v1/agents/automations/{automation_id}", "object", "agent.automation"),
+    # beta.agents.automations.invocations.list
+    ("GET", "/v1/agents/automations/{automation_id}/invocations", "list", "agent.automation.invocation"),
+    # beta.agents.automations.invocations.create
+    ("POST", "/v1/agents/automations/{automation_id}/invocations", "object", "agent.automation.invocation"),
+    # beta.agents.automations.invocations.retrieve
+    ("GET", "/v1/agents/automations/{automation_id}/invocations/{invocation_id}", "object", "agent.automation.invocation"),
+    # beta.agents.automations.pause
+    ("POST", "/v1/agents/automations/{automation_id}/pause", "object", "agent.automation"),
+    # beta.agents.automations.resume
+    ("POST", "/v1/agents/automations/{automation_id}/resume", "object", "agent.automation"),
+    # beta.agents.environments.list
+    ("GET", "/v1/agents/environments", "list", "agent.environment"),
+    # beta.agents.environments.create
+    ("POST", "/v1/agents/environments", "object", "agent.environment"),
+    # beta.agents.environments.templates.list
+    ("GET", "/v1/agents/environments/templates", "list", "agent.environment.template"),
+    # beta.agents.environments.templates.create
+    ("POST", "/v1/agents/environments/templates", "object", "agent.environment.template"),
+    # beta.agents.environments.templates.delete
+    ("DELETE", "/v1/agents/environments/templates/{environment_template_id}", "deleted", "agent.environment.template.deleted"),
+    # beta.agents.environments.templates.retrieve
+    ("GET", "/v1/agents/environments/templates/{environment_template_id}", "object", "agent.environment.template"),
+    # beta.agents.environments.templates.update
+    ("POST", "/v1/agents/environments/templates/{environment_template_id}", "object", "agent.environment.template"),
+    # beta.agents.environments.retrieve
+    ("GET", "/v1/agents/environments/{environment_id}", "object", "agent.environment"),
+    # beta.agents.environments.files.list
+    ("GET", "/v1/agents/environments/{environment_id}/files", "list", "agent.environment.file"),
+    # beta.agents.environments.files.create
+    ("POST", "/v1/agents/environments/{environment_id}/files", "object", "agent.environment.file"),
     ("GET", "/v1/agents/sessions", "list", "agent.session"),  # beta.agents.sessions.list
     ("POST", "/v1/agents/sessions", "object", "agent.session"),  # beta.agents.sessions.create
-    ("DELETE", "/v1/agents/sessions/{session_id}", "deleted", "agent.session.deleted"),  # beta.agents.sessions.delete
-    ("GET", "/v1/agents/sessions/{session_id}", "object", "agent.session"),  # beta.agents.sessions.retrieve
-    ("POST", "/v1/agents/sessions/{session_id}", "object", "agent.session"),  # beta.agents.sessions.update
-    ("GET", "/v1/agents/sessions/{session_id}/artifacts", "list", "agent.session.artifact"),  # beta.agents.sessions.artifacts.list
-    ("DELETE", "/v1/agents/sessions/{session_id}/artifacts/{artifact_id}", "deleted", "agent.session.artifact.deleted"),  # beta.agents.sessions.artifacts.delete
-    ("GET", "/v1/agents/sessions/{session_id}/artifacts/{artifact_id}", "object", "agent.session.artifact"),  # beta.agents.sessions.artifacts.retrieve
-    ("GET", "/v1/agents/sessions/{session_id}/artifacts/{artifact_id}/content", "binary", "application/octet-stream"),  # beta.agents.sessions.artifacts.content
-    ("GET", "/v1/agents/sessions/{session_id}/events", "agent_events", "agent.session.event"),  # beta.agents.sessions.events.stream
-    ("POST", "/v1/agents/sessions/{session_id}/events", "empty", None),  # beta.agents.sessions.events.create
-    ("GET", "/v1/agents/sessions/{session_id}/items", "list", "agent.session.item"),  # beta.agents.sessions.items.list
-    ("GET", "/v1/agents/sessions/{session_id}/subagents", "list", "agent.session.subagent"),  # beta.agents.sessions.subagents.list
-    ("GET", "/v1/agents/sessions/{session_id}/subagents/{subagent_id}", "object", "agent.session.subagent"),  # beta.agents.sessions.subagents.retrieve
-    ("GET", "/v1/agents/sessions/{session_id}/subagents/{subagent_id}/items", "list", "agent.session.item"),  # beta.agents.sessions.subagents.items.list
-    ("GET", "/v1/agents/sessions/{session_id}/subagents/{subagent_id}/turns", "list", "agent.session.turn"),  # beta.agents.sessions.subagents.turns.list
-    ("GET", "/v1/agents/sessions/{session_id}/subagents/{subagent_id}/turns/{turn_id}", "object", "agent.session.turn"),  # beta.agents.sessions.subagents.turns.retrieve
-    ("GET", "/v1/agents/sessions/{session_id}/subagents/{subagent_id}/turns/{turn_id}/items", "list", "agent.session.item"),  # beta.agents.sessions.subagents.turns.items.list
-    ("GET", "/v1/agents/sessions/{session_id}/traces", "list", "agent.session.trace"),  # beta.agents.sessions.traces.list
-    ("GET", "/v1/agents/sessions/{session_id}/turns", "list", "agent.session.turn"),  # beta.agents.sessions.turns.list
-    ("GET", "/v1/agents/sessions/{session_id}/turns/{turn_id}", "object", "agent.session.turn"),  # beta.agents.sessions.turns.retrieve
-    ("GET", "/v1/agents/sessions/{session_id}/turns/{turn_id}/items", "list", "agent.session.item"),  # beta.agents.sessions.turns.items.list
+    # beta.agents.sessions.delete
+    ("DELETE", "/v1/agents/sessions/{session_id}", "deleted", "agent.session.deleted"),
+    # beta.agents.sessions.retrieve
+    ("GET", "/v1/agents/sessions/{session_id}", "object", "agent.session"),
+    # beta.agents.sessions.update
+    ("POST", "/v1/agents/sessions/{session_id}", "object", "agent.session"),
+    # beta.agents.sessions.artifacts.list
+    ("GET", "/v1/agents/sessions/{session_id}/artifacts", "list", "agent.session.artifact"),
+    # beta.agents.sessions.artifacts.delete
+    ("DELETE", "/v1/agents/sessions/{session_id}/artifacts/{artifact_id}", "deleted", "agent.session.artifact.deleted"),
+    # beta.agents.sessions.artifacts.retrieve
+    ("GET", "/v1/agents/sessions/{session_id}/artifacts/{artifact_id}", "object", "agent.session.artifact"),
+    # beta.agents.sessions.artifacts.content
+    ("GET", "/v1/agents/sessions/{session_id}/artifacts/{artifact_id}/content", "binary", "application/octet-stream"),
+    # beta.agents.sessions.events.stream
+    ("GET", "/v1/agents/sessions/{session_id}/events", "agent_events", "agent.session.event"),
+    # beta.agents.sessions.events.create
+    ("POST", "/v1/agents/sessions/{session_id}/events", "empty", None),
+    # beta.agents.sessions.items.list
+    ("GET", "/v1/agents/sessions/{session_id}/items", "list", "agent.session.item"),
+    # beta.agents.sessions.subagents.list
+    ("GET", "/v1/agents/sessions/{session_id}/subagents", "list", "agent.session.subagent"),
+    # beta.agents.sessions.subagents.retrieve
+    ("GET", "/v1/agents/sessions/{session_id}/subagents/{subagent_id}", "object", "agent.session.subagent"),
+    # beta.agents.sessions.subagents.items.list
+    ("GET", "/v1/agents/sessions/{session_id}/subagents/{subagent_id}/items", "list", "agent.session.item"),
+    # beta.agents.sessions.subagents.turns.list
+    ("GET", "/v1/agents/sessions/{session_id}/subagents/{subagent_id}/turns", "list", "agent.session.turn"),
+    # beta.agents.sessions.subagents.turns.retrieve
+    ("GET", "/v1/agents/sessions/{session_id}/subagents/{subagent_id}/turns/{turn_id}", "object", "agent.session.turn"),
+    # beta.agents.sessions.subagents.turns.items.list
+    ("GET", "/v1/agents/sessions/{session_id}/subagents/{subagent_id}/turns/{turn_id}/items", "list", "agent.session.item"),
+    # beta.agents.sessions.traces.list
+    ("GET", "/v1/agents/sessions/{session_id}/traces", "list", "agent.session.trace"),
+    # beta.agents.sessions.turns.list
+    ("GET", "/v1/agents/sessions/{session_id}/turns", "list", "agent.session.turn"),
+    # beta.agents.sessions.turns.retrieve
+    ("GET", "/v1/agents/sessions/{session_id}/turns/{turn_id}", "object", "agent.session.turn"),
+    # beta.agents.sessions.turns.items.list
+    ("GET", "/v1/agents/sessions/{session_id}/turns/{turn_id}/items", "list", "agent.session.item"),
     ("DELETE", "/v1/agents/{agent_id}", "deleted", "agent.deleted"),  # beta.agents.delete
     ("GET", "/v1/agents/{agent_id}", "object", "agent"),  # beta.agents.retrieve
     ("POST", "/v1/agents/{agent_id}", "object", "agent"),  # beta.agents.update
     ("GET", "/v1/assistants", "list", "assistant"),  # beta.assistants.list
     ("POST", "/v1/assistants", "object", "assistant"),  # beta.assistants.create
-    ("DELETE", "/v1/assistants/{assistant_id}", "deleted", "assistant.deleted"),  # beta.assistants.delete
+    # beta.assistants.delete
+    ("DELETE", "/v1/assistants/{assistant_id}", "deleted", "assistant.deleted"),
     ("GET", "/v1/assistants/{assistant_id}", "object", "assistant"),  # beta.assistants.retrieve
     ("POST", "/v1/assistants/{assistant_id}", "object", "assistant"),  # beta.assistants.update
     ("POST", "/v1/audio/speech", "speech", None),  # audio.speech.create
     ("POST", "/v1/audio/transcriptions", "transcription", None),  # audio.transcriptions.create
     ("POST", "/v1/audio/translations", "translation", None),  # audio.translations.create
     ("GET", "/v1/audio/voice_consents", "list", "audio.voice_consent"),  # audio.voice_consents.list
-    ("POST", "/v1/audio/voice_consents", "object", "audio.voice_consent"),  # audio.voice_consents.create
-    ("DELETE", "/v1/audio/voice_consents/{consent_id}", "deleted", "audio.voice_consent"),  # audio.voice_consents.delete
-    ("GET", "/v1/audio/voice_consents/{consent_id}", "object", "audio.voice_consent"),  # audio.voice_consents.retrieve
-    ("POST", "/v1/audio/voice_consents/{consent_id}", "object", "audio.voice_consent"),  # audio.voice_consents.update
+    # audio.voice_consents.create
+    ("POST", "/v1/audio/voice_consents", "object", "audio.voice_consent"),
+    # audio.voice_consents.delete
+    ("DELETE", "/v1/audio/voice_consents/{consent_id}", "deleted", "audio.voice_consent"),
+    # audio.voice_consents.retrieve
+    ("GET", "/v1/audio/voice_consents/{consent_id}", "object", "audio.voice_consent"),
+    # audio.voice_consents.update
+    ("POST", "/v1/audio/voice_consents/{consent_id}", "object", "audio.voice_consent"),
     ("POST", "/v1/audio/voices", "object", "audio.voice"),  # audio.voices.create
-    ("DELETE", "/v1/audio/voices/{voice_id}", "deleted", "audio.voice.deleted"),  # audio.voices.delete
+    # audio.voices.delete
+    ("DELETE", "/v1/audio/voices/{voice_id}", "deleted", "audio.voice.deleted"),
     ("GET", "/v1/batches", "list", "batch"),  # batches.list
     ("POST", "/v1/batches", "object", "batch"),  # batches.create
     ("GET", "/v1/batches/{batch_id}", "object", "batch"),  # batches.retrieve
     ("POST", "/v1/batches/{batch_id}/cancel", "object", "batch"),  # batches.cancel
     ("GET", "/v1/chat/completions", "own", None),  # beta.chat.completions.list
     ("POST", "/v1/chat/completions", "own", None),  # beta.chat.completions.create
-    ("DELETE", "/v1/chat/completions/{completion_id}", "deleted", "chat.completion.deleted"),  # beta.chat.completions.delete
-    ("GET", "/v1/chat/completions/{completion_id}", "chat_completion", None),  # beta.chat.completions.retrieve
-    ("POST", "/v1/chat/completions/{completion_id}", "chat_completion", None),  # beta.chat.completions.update
-    ("GET", "/v1/chat/completions/{completion_id}/messages", "list", "chat.completion.message"),  # beta.chat.completions.messages.list
+    # beta.chat.completions.delete
+    ("DELETE", "/v1/chat/completions/{completion_id}", "deleted", "chat.completion.deleted"),
+    # beta.chat.completions.retrieve
+    ("GET", "/v1/chat/completions/{completion_id}", "chat_completion", None),
+    # beta.chat.completions.update
+    ("POST", "/v1/chat/completions/{completion_id}", "chat_completion", None),
+    # beta.chat.completions.messages.list
+    ("GET", "/v1/chat/completions/{completion_id}/messages", "list", "chat.completion.message"),
     ("POST", "/v1/chatkit/sessions", "object", "chatkit.session"),  # beta.chatkit.sessions.create
-    ("POST", "/v1/chatkit/sessions/{session_id}/cancel", "object", "chatkit.session"),  # beta.chatkit.sessions.cancel
+    # beta.chatkit.sessions.cancel
+    ("POST", "/v1/chatkit/sessions/{session_id}/cancel", "object", "chatkit.session"),
     ("GET", "/v1/chatkit/threads", "list", "chatkit.thread"),  # beta.chatkit.threads.list
-    ("DELETE", "/v1/chatkit/threads/{thread_id}", "deleted", "chatkit.thread.deleted"),  # beta.chatkit.threads.delete
-    ("GET", "/v1/chatkit/threads/{thread_id}", "object", "chatkit.thread"),  # beta.chatkit.threads.retrieve
-    ("GET", "/v1/chatkit/threads/{thread_id}/items", "list", "chatkit.thread_item"),  # beta.chatkit.threads.list_items
+    # beta.chatkit.threads.delete
+    ("DELETE", "/v1/chatkit/threads/{thread_id}", "deleted", "chatkit.thread.deleted"),
+    # beta.chatkit.threads.retrieve
+    ("GET", "/v1/chatkit/threads/{thread_id}", "object", "chatkit.thread"),
+    # beta.chatkit.threads.list_items
+    ("GET", "/v1/chatkit/threads/{thread_id}/items", "list", "chatkit.thread_item"),
     ("POST", "/v1/completions", "own", None),  # completions.create
     ("GET", "/v1/containers", "list", "container"),  # containers.list
     ("POST", "/v1/containers", "object", "container"),  # containers.create
     ("DELETE", "/v1/containers/{container_id}", "empty", None),  # containers.delete
     ("GET", "/v1/containers/{container_id}", "object", "container"),  # containers.retrieve
-    ("GET", "/v1/containers/{container_id}/files", "list", "container.file"),  # containers.files.list
-    ("POST", "/v1/containers/{container_id}/files", "object", "container.file"),  # containers.files.create
-    ("DELETE", "/v1/containers/{container_id}/files/{file_id}", "empty", None),  # containers.files.delete
-    ("GET", "/v1/containers/{container_id}/files/{file_id}", "object", "container.file"),  # containers.files.retrieve
-    ("GET", "/v1/containers/{container_id}/files/{file_id}/content", "binary", "application/octet-stream"),  # containers.files.content.retrieve
-    ("POST", "/v1/content_provenance_checks", "object", "content_provenance_check"),  # content_provenance_checks.create
+    # containers.files.list
+    ("GET", "/v1/containers/{container_id}/files", "list", "container.file"),
+    # containers.files.create
+    ("POST", "/v1/containers/{container_id}/files", "object", "container.file"),
+    # containers.files.delete
+    ("DELETE", "/v1/containers/{container_id}/files/{file_id}", "empty", None),
+    # containers.files.retrieve
+    ("GET", "/v1/containers/{container_id}/files/{file_id}", "object", "container.file"),
+    # containers.files.content.retrieve
+    ("GET", "/v1/containers/{container_id}/files/{file_id}/content", "binary", "application/octet-stream"),
+    # content_provenance_checks.create
+    ("POST", "/v1/content_provenance_checks", "object", "content_provenance_check"),
     ("POST", "/v1/conversations", "object", "conversation"),  # conversations.create
-    ("DELETE", "/v1/conversations/{conversation_id}", "deleted", "conversation.deleted"),  # conversations.delete
-    ("GET", "/v1/conversations/{conversation_id}", "object", "conversation"),  # conversations.retrieve
-    ("POST", "/v1/conversations/{conversation_id}", "object", "conversation"),  # conversations.update
-    ("GET", "/v1/conversations/{conversation_id}/items", "list", "conversation.item"),  # conversations.items.list
-    ("POST", "/v1/conversations/{conversation_id}/items", "conversation_items", None),  # conversations.items.create
-    ("DELETE", "/v1/conversations/{conversation_id}/items/{item_id}", "object", "conversation"),  # conversations.items.delete
-    ("GET", "/v1/conversations/{conversation_id}/items/{item_id}", "conversation_item", None),  # conversations.items.retrieve
+    # conversations.delete
+    ("DELETE", "/v1/conversations/{conversation_id}", "deleted", "conversation.deleted"),
+    # conversations.retrieve
+    ("GET", "/v1/conversations/{conversation_id}", "object", "conversation"),
+    # conversations.update
+    ("POST", "/v1/conversations/{conversation_id}", "object", "conversation"),
+    # conversations.items.list
+    ("GET", "/v1/conversations/{conversation_id}/items", "list", "conversation.item"),
+    # conversations.items.create
+    ("POST", "/v1/conversations/{conversation_id}/items", "conversation_items", None),
+    # conversations.items.delete
+    ("DELETE", "/v1/conversations/{conversation_id}/items/{item_id}", "object", "conversation"),
+    # conversations.items.retrieve
+    ("GET", "/v1/conversations/{conversation_id}/items/{item_id}", "conversation_item", None),
     ("POST", "/v1/decisions", "object", "decision"),  # decisions.create
     ("POST", "/v1/embeddings", "own", None),  # embeddings.create
     ("GET", "/v1/evals", "list", "eval"),  # evals.list
@@ -138,35 +204,50 @@ SURFACE: list[tuple[str, str, str, str | None]] = [
     ("POST", "/v1/evals/{eval_id}", "object", "eval"),  # evals.update
     ("GET", "/v1/evals/{eval_id}/runs", "list", "eval.run"),  # evals.runs.list
     ("POST", "/v1/evals/{eval_id}/runs", "object", "eval.run"),  # evals.runs.create
-    ("DELETE", "/v1/evals/{eval_id}/runs/{run_id}", "deleted", "eval.run.deleted"),  # evals.runs.delete
+    # evals.runs.delete
+    ("DELETE", "/v1/evals/{eval_id}/runs/{run_id}", "deleted", "eval.run.deleted"),
     ("GET", "/v1/evals/{eval_id}/runs/{run_id}", "object", "eval.run"),  # evals.runs.retrieve
     ("POST", "/v1/evals/{eval_id}/runs/{run_id}/cancel", "object", "eval.run"),  # evals.runs.cancel
-    ("GET", "/v1/evals/{eval_id}/runs/{run_id}/output_items", "list", "eval.run.output_item"),  # evals.runs.output_items.list
-    ("GET", "/v1/evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}", "object", "eval.run.output_item"),  # evals.runs.output_items.retrieve
+    # evals.runs.output_items.list
+    ("GET", "/v1/evals/{eval_id}/runs/{run_id}/output_items", "list", "eval.run.output_item"),
+    # evals.runs.output_items.retrieve
+    ("GET", "/v1/evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}", "object", "eval.run.output_item"),
     ("GET", "/v1/files", "list", "file"),  # files.list
     ("POST", "/v1/files", "own", None),  # files.create
     ("DELETE", "/v1/files/{file_id}", "deleted", "file"),  # files.delete
     ("GET", "/v1/files/{file_id}", "object", "file"),  # files.retrieve
     ("GET", "/v1/files/{file_id}/content", "file_content", None),  # files.content
-    ("POST", "/v1/fine_tuning/alpha/graders/run", "grader_run", None),  # fine_tuning.alpha.graders.run
-    ("POST", "/v1/fine_tuning/alpha/graders/validate", "grader_validate", None),  # fine_tuning.alpha.graders.validate
-    ("GET", "/v1/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions", "list", "checkpoint.permission"),  # fine_tuning.checkpoints.permissions.list
-    ("POST", "/v1/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions", "list", "checkpoint.permission"),  # fine_tuning.checkpoints.permissions.create
-    ("DELETE", "/v1/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}", "deleted", "checkpoint.permission"),  # fine_tuning.checkpoints.permissions.delete
+    # fine_tuning.alpha.graders.run
+    ("POST", "/v1/fine_tuning/alpha/graders/run", "grader_run", None),
+    # fine_tuning.alpha.graders.validate
+    ("POST", "/v1/fine_tuning/alpha/graders/validate", "grader_validate", None),
+    # fine_tuning.checkpoints.permissions.list
+    ("GET", "/v1/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions", "list", "checkpoint.permission"),
+    # fine_tuning.checkpoints.permissions.create
+    ("POST", "/v1/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions", "list", "checkpoint.permission"),
+    # fine_tuning.checkpoints.permissions.delete
+    ("DELETE", "/v1/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}", "deleted", "checkpoint.permission"),
     ("GET", "/v1/fine_tuning/jobs", "list", "fine_tuning.job"),  # fine_tuning.jobs.list
     ("POST", "/v1/fine_tuning/jobs", "object", "fine_tuning.job"),  # fine_tuning.jobs.create
-    ("GET", "/v1/fine_tuning/jobs/{fine_tuning_job_id}", "object", "fine_tuning.job"),  # fine_tuning.jobs.retrieve
-    ("POST", "/v1/fine_tuning/jobs/{fine_tuning_job_id}/cancel", "object", "fine_tuning.job"),  # fine_tuning.jobs.cancel
-    ("GET", "/v1/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints", "list", "fine_tuning.job.checkpoint"),  # fine_tuning.jobs.checkpoints.list
-    ("GET", "/v1/fine_tuning/jobs/{fine_tuning_job_id}/events", "list", "fine_tuning.job.event"),  # fine_tuning.jobs.list_events
-    ("POST", "/v1/fine_tuning/jobs/{fine_tuning_job_id}/pause", "object", "fine_tuning.job"),  # fine_tuning.jobs.pause
-    ("POST", "/v1/fine_tuning/jobs/{fine_tuning_job_id}/resume", "object", "fine_tuning.job"),  # fine_tuning.jobs.resume
+    # fine_tuning.jobs.retrieve
+    ("GET", "/v1/fine_tuning/jobs/{fine_tuning_job_id}", "object", "fine_tuning.job"),
+    # fine_tuning.jobs.cancel
+    ("POST", "/v1/fine_tuning/jobs/{fine_tuning_job_id}/cancel", "object", "fine_tuning.job"),
+    # fine_tuning.jobs.checkpoints.list
+    ("GET", "/v1/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints", "list", "fine_tuning.job.checkpoint"),
+    # fine_tuning.jobs.list_events
+    ("GET", "/v1/fine_tuning/jobs/{fine_tuning_job_id}/events", "list", "fine_tuning.job.event"),
+    # fine_tuning.jobs.pause
+    ("POST", "/v1/fine_tuning/jobs/{fine_tuning_job_id}/pause", "object", "fine_tuning.job"),
+    # fine_tuning.jobs.resume
+    ("POST", "/v1/fine_tuning/jobs/{fine_tuning_job_id}/resume", "object", "fine_tuning.job"),
     ("POST", "/v1/images/edits", "images", None),  # images.edit
     ("POST", "/v1/images/generations", "images", None),  # images.generate
     ("POST", "/v1/images/variations", "images", None),  # images.create_variation
     ("POST", "/v1/live/sessions", "object", "live.session"),  # live.create
     ("POST", "/v1/live/sessions/{session_id}/accept", "empty", None),  # live.sessions.accept
-    ("GET", "/v1/live/sessions/{session_id}/content", "binary", "audio/wav"),  # live.sessions.download_recording
+    # live.sessions.download_recording
+    ("GET", "/v1/live/sessions/{session_id}/content", "binary", "audio/wav"),
     ("POST", "/v1/live/sessions/{session_id}/fork", "object", "live.session"),  # live.sessions.fork
     ("POST", "/v1/live/sessions/{session_id}/hangup", "empty", None),  # live.sessions.hangup
     ("POST", "/v1/live/sessions/{session_id}/refer", "empty", None),  # live.sessions.refer
@@ -175,165 +256,308 @@ SURFACE: list[tuple[str, str, str, str | None]] = [
     ("DELETE", "/v1/models/{model}", "deleted", "model"),  # models.delete
     ("GET", "/v1/models/{model}", "own", None),  # models.retrieve
     ("POST", "/v1/moderations", "own", None),  # moderations.create
-    ("GET", "/v1/organization/admin_api_keys", "list", "organization.admin_api_key"),  # admin.organization.admin_api_keys.list
-    ("POST", "/v1/organization/admin_api_keys", "object", "organization.admin_api_key"),  # admin.organization.admin_api_keys.create
-    ("DELETE", "/v1/organization/admin_api_keys/{key_id}", "deleted", "organization.admin_api_key.deleted"),  # admin.organization.admin_api_keys.delete
-    ("GET", "/v1/organization/admin_api_keys/{key_id}", "object", "organization.admin_api_key"),  # admin.organization.admin_api_keys.retrieve
-    ("GET", "/v1/organization/audit_logs", "list", "organization.audit_log"),  # admin.organization.audit_logs.list
-    ("GET", "/v1/organization/certificates", "list", "organization.certificate"),  # admin.organization.certificates.list
-    ("POST", "/v1/organization/certificates", "object", "certificate"),  # admin.organization.certificates.create
-    ("POST", "/v1/organization/certificates/activate", "list", "organization.certificate"),  # admin.organization.certificates.activate
-    ("POST", "/v1/organization/certificates/deactivate", "list", "organization.certificate"),  # admin.organization.certificates.deactivate
-    ("DELETE", "/v1/organization/certificates/{certificate_id}", "deleted", "certificate.deleted"),  # admin.organization.certificates.delete
-    ("GET", "/v1/organization/certificates/{certificate_id}", "object", "certificate"),  # admin.organization.certificates.retrieve
-    ("POST", "/v1/organization/certificates/{certificate_id}", "object", "certificate"),  # admin.organization.certificates.update
+    # admin.organization.admin_api_keys.list
+    ("GET", "/v1/organization/admin_api_keys", "list", "organization.admin_api_key"),
+    # admin.organization.admin_api_keys.create
+    ("POST", "/v1/organization/admin_api_keys", "object", "organization.admin_api_key"),
+    # admin.organization.admin_api_keys.delete
+    ("DELETE", "/v1/organization/admin_api_keys/{key_id}", "deleted", "organization.admin_api_key.deleted"),
+    # admin.organization.admin_api_keys.retrieve
+    ("GET", "/v1/organization/admin_api_keys/{key_id}", "object", "organization.admin_api_key"),
+    # admin.organization.audit_logs.list
+    ("GET", "/v1/organization/audit_logs", "list", "organization.audit_log"),
+    # admin.organization.certificates.list
+    ("GET", "/v1/organization/certificates", "list", "organization.certificate"),
+    # admin.organization.certificates.create
+    ("POST", "/v1/organization/certificates", "object", "certificate"),
+    # admin.organization.certificates.activate
+    ("POST", "/v1/organization/certificates/activate", "list", "organization.certificate"),
+    # admin.organization.certificates.deactivate
+    ("POST", "/v1/organization/certificates/deactivate", "list", "organization.certificate"),
+    # admin.organization.certificates.delete
+    ("DELETE", "/v1/organization/certificates/{certificate_id}", "deleted", "certificate.deleted"),
+    # admin.organization.certificates.retrieve
+    ("GET", "/v1/organization/certificates/{certificate_id}", "object", "certificate"),
+    # admin.organization.certificates.update
+    ("POST", "/v1/organization/certificates/{certificate_id}", "object", "certificate"),
     ("GET", "/v1/organization/costs", "object", "page"),  # admin.organization.usage.costs
-    ("GET", "/v1/organization/data_retention", "object", "organization.data_retention"),  # admin.organization.data_retention.retrieve
-    ("POST", "/v1/organization/data_retention", "object", "organization.data_retention"),  # admin.organization.data_retention.update
-    ("GET", "/v1/organization/external_keys", "list", "organization.external_key"),  # admin.organization.external_keys.list
-    ("POST", "/v1/organization/external_keys", "object", "organization.external_key"),  # admin.organization.external_keys.create
-    ("DELETE", "/v1/organization/external_keys/{external_key_id}", "deleted", "organization.external_key.deleted"),  # admin.organization.external_keys.delete
-    ("GET", "/v1/organization/external_keys/{external_key_id}", "object", "organization.external_key"),  # admin.organization.external_keys.retrieve
-    ("POST", "/v1/organization/external_keys/{external_key_id}/validate", "object", "organization.external_key.validation"),  # admin.organization.external_keys.validate
-    ("GET", "/v1/organization/external_storage", "list", "organization.external_storage"),  # admin.organization.external_storage.list
-    ("POST", "/v1/organization/external_storage", "object", "organization.external_storage"),  # admin.organization.external_storage.create
-    ("DELETE", "/v1/organization/external_storage/{external_storage_id}", "deleted", "organization.external_storage.deleted"),  # admin.organization.external_storage.delete
-    ("GET", "/v1/organization/external_storage/{external_storage_id}", "object", "organization.external_storage"),  # admin.organization.external_storage.retrieve
-    ("POST", "/v1/organization/external_storage/{external_storage_id}/validate", "object", "organization.external_storage"),  # admin.organization.external_storage.validate
+    # admin.organization.data_retention.retrieve
+    ("GET", "/v1/organization/data_retention", "object", "organization.data_retention"),
+    # admin.organization.data_retention.update
+    ("POST", "/v1/organization/data_retention", "object", "organization.data_retention"),
+    # admin.organization.external_keys.list
+    ("GET", "/v1/organization/external_keys", "list", "organization.external_key"),
+    # admin.organization.external_keys.create
+    ("POST", "/v1/organization/external_keys", "object", "organization.external_key"),
+    # admin.organization.external_keys.delete
+    ("DELETE", "/v1/organization/external_keys/{external_key_id}", "deleted", "organization.external_key.deleted"),
+    # admin.organization.external_keys.retrieve
+    ("GET", "/v1/organization/external_keys/{external_key_id}", "object", "organization.external_key"),
+    # admin.organization.external_keys.validate
+    ("POST", "/v1/organization/external_keys/{external_key_id}/validate", "object", "organization.external_key.validation"),
+    # admin.organization.external_storage.list
+    ("GET", "/v1/organization/external_storage", "list", "organization.external_storage"),
+    # admin.organization.external_storage.create
+    ("POST", "/v1/organization/external_storage", "object", "organization.external_storage"),
+    # admin.organization.external_storage.delete
+    ("DELETE", "/v1/organization/external_storage/{external_storage_id}", "deleted", "organization.external_storage.deleted"),
+    # admin.organization.external_storage.retrieve
+    ("GET", "/v1/organization/external_storage/{external_storage_id}", "object", "organization.external_storage"),
+    # admin.organization.external_storage.validate
+    ("POST", "/v1/organization/external_storage/{external_storage_id}/validate", "object", "organization.external_storage"),
     ("GET", "/v1/organization/groups", "list", "group"),  # admin.organization.groups.list
     ("POST", "/v1/organization/groups", "object", "group"),  # admin.organization.groups.create
-    ("DELETE", "/v1/organization/groups/{group_id}", "deleted", "group.deleted"),  # admin.organization.groups.delete
-    ("GET", "/v1/organization/groups/{group_id}", "object", "group"),  # admin.organization.groups.retrieve
-    ("POST", "/v1/organization/groups/{group_id}", "object", "group"),  # admin.organization.groups.update
-    ("GET", "/v1/organization/groups/{group_id}/roles", "list", "group.role"),  # admin.organization.groups.roles.list
-    ("POST", "/v1/organization/groups/{group_id}/roles", "object", "group.role"),  # admin.organization.groups.roles.create
-    ("DELETE", "/v1/organization/groups/{group_id}/roles/{role_id}", "deleted", "group.role.deleted"),  # admin.organization.groups.roles.delete
-    ("GET", "/v1/organization/groups/{group_id}/roles/{role_id}", "object", "group.role"),  # admin.organization.groups.roles.retrieve
-    ("GET", "/v1/organization/groups/{group_id}/users", "list", "group.user"),  # admin.organization.groups.users.list
-    ("POST", "/v1/organization/groups/{group_id}/users", "object", "group.user"),  # admin.organization.groups.users.create
-    ("DELETE", "/v1/organization/groups/{group_id}/users/{user_id}", "deleted", "group.user.deleted"),  # admin.organization.groups.users.delete
-    ("GET", "/v1/organization/groups/{group_id}/users/{user_id}", "object", "group.user"),  # admin.organization.groups.users.retrieve
-    ("GET", "/v1/organization/invites", "list", "organization.invite"),  # admin.organization.invites.list
-    ("POST", "/v1/organization/invites", "object", "organization.invite"),  # admin.organization.invites.create
-    ("DELETE", "/v1/organization/invites/{invite_id}", "deleted", "organization.invite.deleted"),  # admin.organization.invites.delete
-    ("GET", "/v1/organization/invites/{invite_id}", "object", "organization.invite"),  # admin.organization.invites.retrieve
-    ("GET", "/v1/organization/projects", "list", "organization.project"),  # admin.organization.projects.list
-    ("POST", "/v1/organization/projects", "object", "organization.project"),  # admin.organization.projects.create
-    ("GET", "/v1/organization/projects/{project_id}", "object", "organization.project"),  # admin.organization.projects.retrieve
-    ("POST", "/v1/organization/projects/{project_id}", "object", "organization.project"),  # admin.organization.projects.update
-    ("GET", "/v1/organization/projects/{project_id}/api_keys", "list", "organization.project.api_key"),  # admin.organization.projects.api_keys.list
-    ("DELETE", "/v1/organization/projects/{project_id}/api_keys/{api_key_id}", "deleted", "organization.project.api_key.deleted"),  # admin.organization.projects.api_keys.delete
-    ("GET", "/v1/organization/projects/{project_id}/api_keys/{api_key_id}", "object", "organization.project.api_key"),  # admin.organization.projects.api_keys.retrieve
-    ("POST", "/v1/organization/projects/{project_id}/api_keys/{api_key_id}", "object", "organization.project.api_key"),  # admin.organization.projects.api_keys.update
-    ("POST", "/v1/organization/projects/{project_id}/archive", "object", "organization.project"),  # admin.organization.projects.archive
-    ("GET", "/v1/organization/projects/{project_id}/certificates", "list", "organization.project.certificate"),  # admin.organization.projects.certificates.list
-    ("POST", "/v1/organization/projects/{project_id}/certificates/activate", "list", "organization.project.certificate"),  # admin.organization.projects.certificates.activate
-    ("POST", "/v1/organization/projects/{project_id}/certificates/deactivate", "list", "organization.project.certificate"),  # admin.organization.projects.certificates.deactivate
-    ("GET", "/v1/organization/projects/{project_id}/data_retention", "object", "project.data_retention"),  # admin.organization.projects.data_retention.retrieve
-    ("POST", "/v1/organization/projects/{project_id}/data_retention", "object", "project.data_retention"),  # admin.organization.projects.data_retention.update
-    ("GET", "/v1/organization/projects/{project_id}/groups", "list", "project.group"),  # admin.organization.projects.groups.list
-    ("POST", "/v1/organization/projects/{project_id}/groups", "object", "project.group"),  # admin.organization.projects.groups.create
-    ("DELETE", "/v1/organization/projects/{project_id}/groups/{group_id}", "deleted", "project.group.deleted"),  # admin.organization.projects.groups.delete
-    ("GET", "/v1/organization/projects/{project_id}/groups/{group_id}", "object", "project.group"),  # admin.organization.projects.groups.retrieve
-    ("GET", "/v1/organization/projects/{project_id}/hosted_tool_permissions", "object", "project.hosted_tool_permissions"),  # admin.organization.projects.hosted_tool_permissions.retrieve
-    ("POST", "/v1/organization/projects/{project_id}/hosted_tool_permissions", "object", "project.hosted_tool_permissions"),  # admin.organization.projects.hosted_tool_permissions.update
-    ("DELETE", "/v1/organization/projects/{project_id}/model_permissions", "deleted", "project.model_permissions.deleted"),  # admin.organization.projects.model_permissions.delete
-    ("GET", "/v1/organization/projects/{project_id}/model_permissions", "object", "project.model_permissions"),  # admin.organization.projects.model_permissions.retrieve
-    ("POST", "/v1/organization/projects/{project_id}/model_permissions", "object", "project.model_permissions"),  # admin.organization.projects.model_permissions.update
-    ("GET", "/v1/organization/projects/{project_id}/rate_limits", "list", "project.rate_limit"),  # admin.organization.projects.rate_limits.list_rate_limits
-    ("POST", "/v1/organization/projects/{project_id}/rate_limits/{rate_limit_id}", "object", "project.rate_limit"),  # admin.organization.projects.rate_limits.update_rate_limit
-    ("GET", "/v1/organization/projects/{project_id}/service_accounts", "list", "organization.project.service_account"),  # admin.organization.projects.service_accounts.list
-    ("POST", "/v1/organization/projects/{project_id}/service_accounts", "object", "organization.project.service_account"),  # admin.organization.projects.service_accounts.create
-    ("DELETE", "/v1/organization/projects/{project_id}/service_accounts/{service_account_id}", "deleted", "organization.project.service_account.deleted"),  # admin.organization.projects.service_accounts.delete
-    ("GET", "/v1/organization/projects/{project_id}/service_accounts/{service_account_id}", "object", "organization.project.service_account"),  # admin.organization.projects.service_accounts.retrieve
-    ("POST", "/v1/organization/projects/{project_id}/service_accounts/{service_account_id}", "object", "organization.project.service_account"),  # admin.organization.projects.service_accounts.update
-    ("POST", "/v1/organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys", "object", "organization.project.service_account.api_key"),  # admin.organization.projects.service_accounts.api_keys.create
-    ("GET", "/v1/organization/projects/{project_id}/service_tier_settings", "object", "project.service_tier_settings"),  # admin.organization.projects.service_tier_settings.retrieve
-    ("POST", "/v1/organization/projects/{project_id}/service_tier_settings", "object", "project.service_tier_settings"),  # admin.organization.projects.service_tier_settings.update
-    ("GET", "/v1/organization/projects/{project_id}/spend_alerts", "list", "project.spend_alert"),  # admin.organization.projects.spend_alerts.list
-    ("POST", "/v1/organization/projects/{project_id}/spend_alerts", "object", "project.spend_alert"),  # admin.organization.projects.spend_alerts.create
-    ("DELETE", "/v1/organization/projects/{project_id}/spend_alerts/{alert_id}", "deleted", "project.spend_alert.deleted"),  # admin.organization.projects.spend_alerts.delete
-    ("GET", "/v1/organization/projects/{project_id}/spend_alerts/{alert_id}", "object", "project.spend_alert"),  # admin.organization.projects.spend_alerts.retrieve
-    ("POST", "/v1/organization/projects/{project_id}/spend_alerts/{alert_id}", "object", "project.spend_alert"),  # admin.organization.projects.spend_alerts.update
-    ("DELETE", "/v1/organization/projects/{project_id}/spend_limit", "deleted", "project.spend_limit.deleted"),  # admin.organization.projects.spend_limit.delete
-    ("GET", "/v1/organization/projects/{project_id}/spend_limit", "object", "project.spend_limit"),  # admin.organization.projects.spend_limit.retrieve
-    ("POST", "/v1/organization/projects/{project_id}/spend_limit", "object", "project.spend_limit"),  # admin.organization.projects.spend_limit.update
-    ("GET", "/v1/organization/projects/{project_id}/users", "list", "organization.project.user"),  # admin.organization.projects.users.list
-    ("POST", "/v1/organization/projects/{project_id}/users", "object", "organization.project.user"),  # admin.organization.projects.users.create
-    ("DELETE", "/v1/organization/projects/{project_id}/users/{user_id}", "deleted", "organization.project.user.deleted"),  # admin.organization.projects.users.delete
-    ("GET", "/v1/organization/projects/{project_id}/users/{user_id}", "object", "organization.project.user"),  # admin.organization.projects.users.retrieve
-    ("POST", "/v1/organization/projects/{project_id}/users/{user_id}", "object", "organization.project.user"),  # admin.organization.projects.users.update
+    # admin.organization.groups.delete
+    ("DELETE", "/v1/organization/groups/{group_id}", "deleted", "group.deleted"),
+    # admin.organization.groups.retrieve
+    ("GET", "/v1/organization/groups/{group_id}", "object", "group"),
+    # admin.organization.groups.update
+    ("POST", "/v1/organization/groups/{group_id}", "object", "group"),
+    # admin.organization.groups.roles.list
+    ("GET", "/v1/organization/groups/{group_id}/roles", "list", "group.role"),
+    # admin.organization.groups.roles.create
+    ("POST", "/v1/organization/groups/{group_id}/roles", "object", "group.role"),
+    # admin.organization.groups.roles.delete
+    ("DELETE", "/v1/organization/groups/{group_id}/roles/{role_id}", "deleted", "group.role.deleted"),
+    # admin.organization.groups.roles.retrieve
+    ("GET", "/v1/organization/groups/{group_id}/roles/{role_id}", "object", "group.role"),
+    # admin.organization.groups.users.list
+    ("GET", "/v1/organization/groups/{group_id}/users", "list", "group.user"),
+    # admin.organization.groups.users.create
+    ("POST", "/v1/organization/groups/{group_id}/users", "object", "group.user"),
+    # admin.organization.groups.users.delete
+    ("DELETE", "/v1/organization/groups/{group_id}/users/{user_id}", "deleted", "group.user.deleted"),
+    # admin.organization.groups.users.retrieve
+    ("GET", "/v1/organization/groups/{group_id}/users/{user_id}", "object", "group.user"),
+    # admin.organization.invites.list
+    ("GET", "/v1/organization/invites", "list", "organization.invite"),
+    # admin.organization.invites.create
+    ("POST", "/v1/organization/invites", "object", "organization.invite"),
+    # admin.organization.invites.delete
+    ("DELETE", "/v1/organization/invites/{invite_id}", "deleted", "organization.invite.deleted"),
+    # admin.organization.invites.retrieve
+    ("GET", "/v1/organization/invites/{invite_id}", "object", "organization.invite"),
+    # admin.organization.projects.list
+    ("GET", "/v1/organization/projects", "list", "organization.project"),
+    # admin.organization.projects.create
+    ("POST", "/v1/organization/projects", "object", "organization.project"),
+    # admin.organization.projects.retrieve
+    ("GET", "/v1/organization/projects/{project_id}", "object", "organization.project"),
+    # admin.organization.projects.update
+    ("POST", "/v1/organization/projects/{project_id}", "object", "organization.project"),
+    # admin.organization.projects.api_keys.list
+    ("GET", "/v1/organization/projects/{project_id}/api_keys", "list", "organization.project.api_key"),
+    # admin.organization.projects.api_keys.delete
+    ("DELETE", "/v1/organization/projects/{project_id}/api_keys/{api_key_id}", "deleted", "organization.project.api_key.deleted"),
+    # admin.organization.projects.api_keys.retrieve
+    ("GET", "/v1/organization/projects/{project_id}/api_keys/{api_key_id}", "object", "organization.project.api_key"),
+    # admin.organization.projects.api_keys.update
+    ("POST", "/v1/organization/projects/{project_id}/api_keys/{api_key_id}", "object", "organization.project.api_key"),
+    # admin.organization.projects.archive
+    ("POST", "/v1/organization/projects/{project_id}/archive", "object", "organization.project"),
+    # admin.organization.projects.certificates.list
+    ("GET", "/v1/organization/projects/{project_id}/certificates", "list", "organization.project.certificate"),
+    # admin.organization.projects.certificates.activate
+    ("POST", "/v1/organization/projects/{project_id}/certificates/activate", "list", "organization.project.certificate"),
+    # admin.organization.projects.certificates.deactivate
+    ("POST", "/v1/organization/projects/{project_id}/certificates/deactivate", "list", "organization.project.certificate"),
+    # admin.organization.projects.data_retention.retrieve
+    ("GET", "/v1/organization/projects/{project_id}/data_retention", "object", "project.data_retention"),
+    # admin.organization.projects.data_retention.update
+    ("POST", "/v1/organization/projects/{project_id}/data_retention", "object", "project.data_retention"),
+    # admin.organization.projects.groups.list
+    ("GET", "/v1/organization/projects/{project_id}/groups", "list", "project.group"),
+    # admin.organization.projects.groups.create
+    ("POST", "/v1/organization/projects/{project_id}/groups", "object", "project.group"),
+    # admin.organization.projects.groups.delete
+    ("DELETE", "/v1/organization/projects/{project_id}/groups/{group_id}", "deleted", "project.group.deleted"),
+    # admin.organization.projects.groups.retrieve
+    ("GET", "/v1/organization/projects/{project_id}/groups/{group_id}", "object", "project.group"),
+    # admin.organization.projects.hosted_tool_permissions.retrieve
+    ("GET", "/v1/organization/projects/{project_id}/hosted_tool_permissions", "object", "project.hosted_tool_permissions"),
+    # admin.organization.projects.hosted_tool_permissions.update
+    ("POST", "/v1/organization/projects/{project_id}/hosted_tool_permissions", "object", "project.hosted_tool_permissions"),
+    # admin.organization.projects.model_permissions.delete
+    ("DELETE", "/v1/organization/projects/{project_id}/model_permissions", "deleted", "project.model_permissions.deleted"),
+    # admin.organization.projects.model_permissions.retrieve
+    ("GET", "/v1/organization/projects/{project_id}/model_permissions", "object", "project.model_permissions"),
+    # admin.organization.projects.model_permissions.update
+    ("POST", "/v1/organization/projects/{project_id}/model_permissions", "object", "project.model_permissions"),
+    # admin.organization.projects.rate_limits.list_rate_limits
+    ("GET", "/v1/organization/projects/{project_id}/rate_limits", "list", "project.rate_limit"),
+    # admin.organization.projects.rate_limits.update_rate_limit
+    ("POST", "/v1/organization/projects/{project_id}/rate_limits/{rate_limit_id}", "object", "project.rate_limit"),
+    # admin.organization.projects.service_accounts.list
+    ("GET", "/v1/organization/projects/{project_id}/service_accounts", "list", "organization.project.service_account"),
+    # admin.organization.projects.service_accounts.create
+    ("POST", "/v1/organization/projects/{project_id}/service_accounts", "object", "organization.project.service_account"),
+    # admin.organization.projects.service_accounts.delete
+    ("DELETE", "/v1/organization/projects/{project_id}/service_accounts/{service_account_id}", "deleted", "organization.project.service_account.deleted"),
+    # admin.organization.projects.service_accounts.retrieve
+    ("GET", "/v1/organization/projects/{project_id}/service_accounts/{service_account_id}", "object", "organization.project.service_account"),
+    # admin.organization.projects.service_accounts.update
+    ("POST", "/v1/organization/projects/{project_id}/service_accounts/{service_account_id}", "object", "organization.project.service_account"),
+    # admin.organization.projects.service_accounts.api_keys.create
+    ("POST", "/v1/organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys", "object", "organization.project.service_account.api_key"),
+    # admin.organization.projects.service_tier_settings.retrieve
+    ("GET", "/v1/organization/projects/{project_id}/service_tier_settings", "object", "project.service_tier_settings"),
+    # admin.organization.projects.service_tier_settings.update
+    ("POST", "/v1/organization/projects/{project_id}/service_tier_settings", "object", "project.service_tier_settings"),
+    # admin.organization.projects.spend_alerts.list
+    ("GET", "/v1/organization/projects/{project_id}/spend_alerts", "list", "project.spend_alert"),
+    # admin.organization.projects.spend_alerts.create
+    ("POST", "/v1/organization/projects/{project_id}/spend_alerts", "object", "project.spend_alert"),
+    # admin.organization.projects.spend_alerts.delete
+    ("DELETE", "/v1/organization/projects/{project_id}/spend_alerts/{alert_id}", "deleted", "project.spend_alert.deleted"),
+    # admin.organization.projects.spend_alerts.retrieve
+    ("GET", "/v1/organization/projects/{project_id}/spend_alerts/{alert_id}", "object", "project.spend_alert"),
+    # admin.organization.projects.spend_alerts.update
+    ("POST", "/v1/organization/projects/{project_id}/spend_alerts/{alert_id}", "object", "project.spend_alert"),
+    # admin.organization.projects.spend_limit.delete
+    ("DELETE", "/v1/organization/projects/{project_id}/spend_limit", "deleted", "project.spend_limit.deleted"),
+    # admin.organization.projects.spend_limit.retrieve
+    ("GET", "/v1/organization/projects/{project_id}/spend_limit", "object", "project.spend_limit"),
+    # admin.organization.projects.spend_limit.update
+    ("POST", "/v1/organization/projects/{project_id}/spend_limit", "object", "project.spend_limit"),
+    # admin.organization.projects.users.list
+    ("GET", "/v1/organization/projects/{project_id}/users", "list", "organization.project.user"),
+    # admin.organization.projects.users.create
+    ("POST", "/v1/organization/projects/{project_id}/users", "object", "organization.project.user"),
+    # admin.organization.projects.users.delete
+    ("DELETE", "/v1/organization/projects/{project_id}/users/{user_id}", "deleted", "organization.project.user.deleted"),
+    # admin.organization.projects.users.retrieve
+    ("GET", "/v1/organization/projects/{project_id}/users/{user_id}", "object", "organization.project.user"),
+    # admin.organization.projects.users.update
+    ("POST", "/v1/organization/projects/{project_id}/users/{user_id}", "object", "organization.project.user"),
     ("GET", "/v1/organization/roles", "list", "role"),  # admin.organization.roles.list
     ("POST", "/v1/organization/roles", "object", "role"),  # admin.organization.roles.create
-    ("DELETE", "/v1/organization/roles/{role_id}", "deleted", "role.deleted"),  # admin.organization.roles.delete
-    ("GET", "/v1/organization/roles/{role_id}", "object", "role"),  # admin.organization.roles.retrieve
-    ("POST", "/v1/organization/roles/{role_id}", "object", "role"),  # admin.organization.roles.update
-    ("GET", "/v1/organization/spend_alerts", "list", "organization.spend_alert"),  # admin.organization.spend_alerts.list
-    ("POST", "/v1/organization/spend_alerts", "object", "organization.spend_alert"),  # admin.organization.spend_alerts.create
-    ("DELETE", "/v1/organization/spend_alerts/{alert_id}", "deleted", "organization.spend_alert.deleted"),  # admin.organization.spend_alerts.delete
-    ("GET", "/v1/organization/spend_alerts/{alert_id}", "object", "organization.spend_alert"),  # admin.organization.spend_alerts.retrieve
-    ("POST", "/v1/organization/spend_alerts/{alert_id}", "object", "organization.spend_alert"),  # admin.organization.spend_alerts.update
-    ("DELETE", "/v1/organization/spend_limit", "deleted", "organization.spend_limit.deleted"),  # admin.organization.spend_limit.delete
-    ("GET", "/v1/organization/spend_limit", "object", "organization.spend_limit"),  # admin.organization.spend_limit.retrieve
-    ("POST", "/v1/organization/spend_limit", "object", "organization.spend_limit"),  # admin.organization.spend_limit.update
-    ("GET", "/v1/organization/usage/audio_speeches", "object", "page"),  # admin.organization.usage.audio_speeches
-    ("GET", "/v1/organization/usage/audio_transcriptions", "object", "page"),  # admin.organization.usage.audio_transcriptions
-    ("GET", "/v1/organization/usage/code_interpreter_sessions", "object", "page"),  # admin.organization.usage.code_interpreter_sessions
-    ("GET", "/v1/organization/usage/completions", "object", "page"),  # admin.organization.usage.completions
-    ("GET", "/v1/organization/usage/decisions", "object", "page"),  # admin.organization.usage.decisions
-    ("GET", "/v1/organization/usage/embeddings", "object", "page"),  # admin.organization.usage.embeddings
-    ("GET", "/v1/organization/usage/file_search_calls", "object", "page"),  # admin.organization.usage.file_search_calls
+    # admin.organization.roles.delete
+    ("DELETE", "/v1/organization/roles/{role_id}", "deleted", "role.deleted"),
+    # admin.organization.roles.retrieve
+    ("GET", "/v1/organization/roles/{role_id}", "object", "role"),
+    # admin.organization.roles.update
+    ("POST", "/v1/organization/roles/{role_id}", "object", "role"),
+    # admin.organization.spend_alerts.list
+    ("GET", "/v1/organization/spend_alerts", "list", "organization.spend_alert"),
+    # admin.organization.spend_alerts.create
+    ("POST", "/v1/organization/spend_alerts", "object", "organization.spend_alert"),
+    # admin.organization.spend_alerts.delete
+    ("DELETE", "/v1/organization/spend_alerts/{alert_id}", "deleted", "organization.spend_alert.deleted"),
+    # admin.organization.spend_alerts.retrieve
+    ("GET", "/v1/organization/spend_alerts/{alert_id}", "object", "organization.spend_alert"),
+    # admin.organization.spend_alerts.update
+    ("POST", "/v1/organization/spend_alerts/{alert_id}", "object", "organization.spend_alert"),
+    # admin.organization.spend_limit.delete
+    ("DELETE", "/v1/organization/spend_limit", "deleted", "organization.spend_limit.deleted"),
+    # admin.organization.spend_limit.retrieve
+    ("GET", "/v1/organization/spend_limit", "object", "organization.spend_limit"),
+    # admin.organization.spend_limit.update
+    ("POST", "/v1/organization/spend_limit", "object", "organization.spend_limit"),
+    # admin.organization.usage.audio_speeches
+    ("GET", "/v1/organization/usage/audio_speeches", "object", "page"),
+    # admin.organization.usage.audio_transcriptions
+    ("GET", "/v1/organization/usage/audio_transcriptions", "object", "page"),
+    # admin.organization.usage.code_interpreter_sessions
+    ("GET", "/v1/organization/usage/code_interpreter_sessions", "object", "page"),
+    # admin.organization.usage.completions
+    ("GET", "/v1/organization/usage/completions", "object", "page"),
+    # admin.organization.usage.decisions
+    ("GET", "/v1/organization/usage/decisions", "object", "page"),
+    # admin.organization.usage.embeddings
+    ("GET", "/v1/organization/usage/embeddings", "object", "page"),
+    # admin.organization.usage.file_search_calls
+    ("GET", "/v1/organization/usage/file_search_calls", "object", "page"),
     ("GET", "/v1/organization/usage/images", "object", "page"),  # admin.organization.usage.images
-    ("GET", "/v1/organization/usage/moderations", "object", "page"),  # admin.organization.usage.moderations
-    ("GET", "/v1/organization/usage/vector_stores", "object", "page"),  # admin.organization.usage.vector_stores
-    ("GET", "/v1/organization/usage/web_search_calls", "object", "page"),  # admin.organization.usage.web_search_calls
+    # admin.organization.usage.moderations
+    ("GET", "/v1/organization/usage/moderations", "object", "page"),
+    # admin.organization.usage.vector_stores
+    ("GET", "/v1/organization/usage/vector_stores", "object", "page"),
+    # admin.organization.usage.web_search_calls
+    ("GET", "/v1/organization/usage/web_search_calls", "object", "page"),
     ("GET", "/v1/organization/users", "list", "organization.user"),  # admin.organization.users.list
-    ("DELETE", "/v1/organization/users/{user_id}", "deleted", "organization.user.deleted"),  # admin.organization.users.delete
-    ("GET", "/v1/organization/users/{user_id}", "object", "organization.user"),  # admin.organization.users.retrieve
-    ("POST", "/v1/organization/users/{user_id}", "object", "organization.user"),  # admin.organization.users.update
-    ("GET", "/v1/organization/users/{user_id}/roles", "list", "user.role"),  # admin.organization.users.roles.list
-    ("POST", "/v1/organization/users/{user_id}/roles", "object", "user.role"),  # admin.organization.users.roles.create
-    ("DELETE", "/v1/organization/users/{user_id}/roles/{role_id}", "deleted", "user.role.deleted"),  # admin.organization.users.roles.delete
-    ("GET", "/v1/organization/users/{user_id}/roles/{role_id}", "object", "user.role"),  # admin.organization.users.roles.retrieve
-    ("GET", "/v1/organization/workload_identity_providers", "list", "organization.workload_identity_provider"),  # admin.organization.workload_identity_providers.list
-    ("POST", "/v1/organization/workload_identity_providers", "object", "organization.workload_identity_provider"),  # admin.organization.workload_identity_providers.create
-    ("DELETE", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}", "deleted", "organization.workload_identity_provider.deleted"),  # admin.organization.workload_identity_providers.delete
-    ("GET", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}", "object", "organization.workload_identity_provider"),  # admin.organization.workload_identity_providers.retrieve
-    ("POST", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}", "object", "organization.workload_identity_provider"),  # admin.organization.workload_identity_providers.update
-    ("GET", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}/federation_rules", "list", "organization.workload_identity_federation_rule"),  # admin.organization.workload_identity_providers.federation_rules.list
-    ("POST", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}/federation_rules", "object", "organization.workload_identity_federation_rule"),  # admin.organization.workload_identity_providers.federation_rules.create
-    ("DELETE", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}/federation_rules/{workload_identity_federation_rule_id}", "deleted", "organization.workload_identity_federation_rule.deleted"),  # admin.organization.workload_identity_providers.federation_rules.delete
-    ("GET", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}/federation_rules/{workload_identity_federation_rule_id}", "object", "organization.workload_identity_federation_rule"),  # admin.organization.workload_identity_providers.federation_rules.retrieve
-    ("POST", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}/federation_rules/{workload_identity_federation_rule_id}", "object", "organization.workload_identity_federation_rule"),  # admin.organization.workload_identity_providers.federation_rules.update
-    ("GET", "/v1/projects/{project_id}/groups/{group_id}/roles", "list", "group.role"),  # admin.organization.projects.groups.roles.list
-    ("POST", "/v1/projects/{project_id}/groups/{group_id}/roles", "object", "group.role"),  # admin.organization.projects.groups.roles.create
-    ("DELETE", "/v1/projects/{project_id}/groups/{group_id}/roles/{role_id}", "deleted", "group.role.deleted"),  # admin.organization.projects.groups.roles.delete
-    ("GET", "/v1/projects/{project_id}/groups/{group_id}/roles/{role_id}", "object", "group.role"),  # admin.organization.projects.groups.roles.retrieve
-    ("GET", "/v1/projects/{project_id}/roles", "list", "role"),  # admin.organization.projects.roles.list
-    ("POST", "/v1/projects/{project_id}/roles", "object", "role"),  # admin.organization.projects.roles.create
-    ("DELETE", "/v1/projects/{project_id}/roles/{role_id}", "deleted", "role.deleted"),  # admin.organization.projects.roles.delete
-    ("GET", "/v1/projects/{project_id}/roles/{role_id}", "object", "role"),  # admin.organization.projects.roles.retrieve
-    ("POST", "/v1/projects/{project_id}/roles/{role_id}", "object", "role"),  # admin.organization.projects.roles.update
-    ("GET", "/v1/projects/{project_id}/users/{user_id}/roles", "list", "user.role"),  # admin.organization.projects.users.roles.list
-    ("POST", "/v1/projects/{project_id}/users/{user_id}/roles", "object", "user.role"),  # admin.organization.projects.users.roles.create
-    ("DELETE", "/v1/projects/{project_id}/users/{user_id}/roles/{role_id}", "deleted", "user.role.deleted"),  # admin.organization.projects.users.roles.delete
-    ("GET", "/v1/projects/{project_id}/users/{user_id}/roles/{role_id}", "object", "user.role"),  # admin.organization.projects.users.roles.retrieve
+    # admin.organization.users.delete
+    ("DELETE", "/v1/organization/users/{user_id}", "deleted", "organization.user.deleted"),
+    # admin.organization.users.retrieve
+    ("GET", "/v1/organization/users/{user_id}", "object", "organization.user"),
+    # admin.organization.users.update
+    ("POST", "/v1/organization/users/{user_id}", "object", "organization.user"),
+    # admin.organization.users.roles.list
+    ("GET", "/v1/organization/users/{user_id}/roles", "list", "user.role"),
+    # admin.organization.users.roles.create
+    ("POST", "/v1/organization/users/{user_id}/roles", "object", "user.role"),
+    # admin.organization.users.roles.delete
+    ("DELETE", "/v1/organization/users/{user_id}/roles/{role_id}", "deleted", "user.role.deleted"),
+    # admin.organization.users.roles.retrieve
+    ("GET", "/v1/organization/users/{user_id}/roles/{role_id}", "object", "user.role"),
+    # admin.organization.workload_identity_providers.list
+    ("GET", "/v1/organization/workload_identity_providers", "list", "organization.workload_identity_provider"),
+    # admin.organization.workload_identity_providers.create
+    ("POST", "/v1/organization/workload_identity_providers", "object", "organization.workload_identity_provider"),
+    # admin.organization.workload_identity_providers.delete
+    ("DELETE", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}", "deleted", "organization.workload_identity_provider.deleted"),
+    # admin.organization.workload_identity_providers.retrieve
+    ("GET", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}", "object", "organization.workload_identity_provider"),
+    # admin.organization.workload_identity_providers.update
+    ("POST", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}", "object", "organization.workload_identity_provider"),
+    # admin.organization.workload_identity_providers.federation_rules.list
+    ("GET", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}/federation_rules", "list", "organization.workload_identity_federation_rule"),
+    # admin.organization.workload_identity_providers.federation_rules.create
+    ("POST", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}/federation_rules", "object", "organization.workload_identity_federation_rule"),
+    # admin.organization.workload_identity_providers.federation_rules.delete
+    ("DELETE", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}/federation_rules/{workload_identity_federation_rule_id}", "deleted", "organization.workload_identity_federation_rule.deleted"),
+    # admin.organization.workload_identity_providers.federation_rules.retrieve
+    ("GET", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}/federation_rules/{workload_identity_federation_rule_id}", "object", "organization.workload_identity_federation_rule"),
+    # admin.organization.workload_identity_providers.federation_rules.update
+    ("POST", "/v1/organization/workload_identity_providers/{workload_identity_provider_id}/federation_rules/{workload_identity_federation_rule_id}", "object", "organization.workload_identity_federation_rule"),
+    # admin.organization.projects.groups.roles.list
+    ("GET", "/v1/projects/{project_id}/groups/{group_id}/roles", "list", "group.role"),
+    # admin.organization.projects.groups.roles.create
+    ("POST", "/v1/projects/{project_id}/groups/{group_id}/roles", "object", "group.role"),
+    # admin.organization.projects.groups.roles.delete
+    ("DELETE", "/v1/projects/{project_id}/groups/{group_id}/roles/{role_id}", "deleted", "group.role.deleted"),
+    # admin.organization.projects.groups.roles.retrieve
+    ("GET", "/v1/projects/{project_id}/groups/{group_id}/roles/{role_id}", "object", "group.role"),
+    # admin.organization.projects.roles.list
+    ("GET", "/v1/projects/{project_id}/roles", "list", "role"),
+    # admin.organization.projects.roles.create
+    ("POST", "/v1/projects/{project_id}/roles", "object", "role"),
+    # admin.organization.projects.roles.delete
+    ("DELETE", "/v1/projects/{project_id}/roles/{role_id}", "deleted", "role.deleted"),
+    # admin.organization.projects.roles.retrieve
+    ("GET", "/v1/projects/{project_id}/roles/{role_id}", "object", "role"),
+    # admin.organization.projects.roles.update
+    ("POST", "/v1/projects/{project_id}/roles/{role_id}", "object", "role"),
+    # admin.organization.projects.users.roles.list
+    ("GET", "/v1/projects/{project_id}/users/{user_id}/roles", "list", "user.role"),
+    # admin.organization.projects.users.roles.create
+    ("POST", "/v1/projects/{project_id}/users/{user_id}/roles", "object", "user.role"),
+    # admin.organization.projects.users.roles.delete
+    ("DELETE", "/v1/projects/{project_id}/users/{user_id}/roles/{role_id}", "deleted", "user.role.deleted"),
+    # admin.organization.projects.users.roles.retrieve
+    ("GET", "/v1/projects/{project_id}/users/{user_id}/roles/{role_id}", "object", "user.role"),
     ("POST", "/v1/realtime/calls", "binary", "application/sdp"),  # realtime.calls.create
     ("POST", "/v1/realtime/calls/{call_id}/accept", "empty", None),  # realtime.calls.accept
     ("POST", "/v1/realtime/calls/{call_id}/hangup", "empty", None),  # realtime.calls.hangup
     ("POST", "/v1/realtime/calls/{call_id}/refer", "empty", None),  # realtime.calls.refer
     ("POST", "/v1/realtime/calls/{call_id}/reject", "empty", None),  # realtime.calls.reject
-    ("POST", "/v1/realtime/client_secrets", "client_secret", None),  # realtime.client_secrets.create
-    ("POST", "/v1/realtime/sessions", "object", "realtime.session"),  # beta.realtime.sessions.create
-    ("POST", "/v1/realtime/transcription_sessions", "object", "realtime.transcription_session"),  # beta.realtime.transcription_sessions.create
-    ("POST", "/v1/realtime/translations/client_secrets", "client_secret", None),  # realtime.translations.client_secrets.create
+    # realtime.client_secrets.create
+    ("POST", "/v1/realtime/client_secrets", "client_secret", None),
+    # beta.realtime.sessions.create
+    ("POST", "/v1/realtime/sessions", "object", "realtime.session"),
+    # beta.realtime.transcription_sessions.create
+    ("POST", "/v1/realtime/transcription_sessions", "object", "realtime.transcription_session"),
+    # realtime.translations.client_secrets.create
+    ("POST", "/v1/realtime/translations/client_secrets", "client_secret", None),
     ("POST", "/v1/responses", "own", None),  # beta.responses.create
     ("POST", "/v1/responses/compact", "compaction", None),  # beta.responses.compact
-    ("POST", "/v1/responses/input_tokens", "input_tokens", None),  # beta.responses.input_tokens.count
+    # beta.responses.input_tokens.count
+    ("POST", "/v1/responses/input_tokens", "input_tokens", None),
     ("DELETE", "/v1/responses/{response_id}", "empty", None),  # beta.responses.delete
     ("GET", "/v1/responses/{response_id}", "response", None),  # beta.responses.retrieve
-    ("POST", "/v1/responses/{response_id}/cancel", "response", "cancelled"),  # beta.responses.cancel
-    ("GET", "/v1/responses/{response_id}/input_items", "list", "message"),  # beta.responses.input_items.list
+    # beta.responses.cancel
+    ("POST", "/v1/responses/{response_id}/cancel", "response", "cancelled"),
+    # beta.responses.input_items.list
+    ("GET", "/v1/responses/{response_id}/input_items", "list", "message"),
     ("GET", "/v1/safety/alerts/{id}", "object", "safety.alert"),  # safety.alerts.retrieve
     ("GET", "/v1/safety/cases/{id}", "object", "safety.case"),  # safety.cases.retrieve
     ("GET", "/v1/skills", "list", "skill"),  # skills.list
@@ -341,30 +565,45 @@ SURFACE: list[tuple[str, str, str, str | None]] = [
     ("DELETE", "/v1/skills/{skill_id}", "deleted", "skill.deleted"),  # skills.delete
     ("GET", "/v1/skills/{skill_id}", "object", "skill"),  # skills.retrieve
     ("POST", "/v1/skills/{skill_id}", "object", "skill"),  # skills.update
-    ("GET", "/v1/skills/{skill_id}/content", "binary", "application/zip"),  # skills.content.retrieve
+    # skills.content.retrieve
+    ("GET", "/v1/skills/{skill_id}/content", "binary", "application/zip"),
     ("GET", "/v1/skills/{skill_id}/versions", "list", "skill.version"),  # skills.versions.list
     ("POST", "/v1/skills/{skill_id}/versions", "object", "skill.version"),  # skills.versions.create
-    ("DELETE", "/v1/skills/{skill_id}/versions/{version}", "deleted", "skill.version.deleted"),  # skills.versions.delete
-    ("GET", "/v1/skills/{skill_id}/versions/{version}", "object", "skill.version"),  # skills.versions.retrieve
-    ("GET", "/v1/skills/{skill_id}/versions/{version}/content", "binary", "application/zip"),  # skills.versions.content.retrieve
+    # skills.versions.delete
+    ("DELETE", "/v1/skills/{skill_id}/versions/{version}", "deleted", "skill.version.deleted"),
+    # skills.versions.retrieve
+    ("GET", "/v1/skills/{skill_id}/versions/{version}", "object", "skill.version"),
+    # skills.versions.content.retrieve
+    ("GET", "/v1/skills/{skill_id}/versions/{version}/content", "binary", "application/zip"),
     ("POST", "/v1/threads", "object", "thread"),  # beta.threads.create
     ("POST", "/v1/threads/runs", "object", "thread.run"),  # beta.threads.create_and_run
     ("DELETE", "/v1/threads/{thread_id}", "deleted", "thread.deleted"),  # beta.threads.delete
     ("GET", "/v1/threads/{thread_id}", "object", "thread"),  # beta.threads.retrieve
     ("POST", "/v1/threads/{thread_id}", "object", "thread"),  # beta.threads.update
-    ("GET", "/v1/threads/{thread_id}/messages", "list", "thread.message"),  # beta.threads.messages.list
-    ("POST", "/v1/threads/{thread_id}/messages", "object", "thread.message"),  # beta.threads.messages.create
-    ("DELETE", "/v1/threads/{thread_id}/messages/{message_id}", "deleted", "thread.message.deleted"),  # beta.threads.messages.delete
-    ("GET", "/v1/threads/{thread_id}/messages/{message_id}", "object", "thread.message"),  # beta.threads.messages.retrieve
-    ("POST", "/v1/threads/{thread_id}/messages/{message_id}", "object", "thread.message"),  # beta.threads.messages.update
+    # beta.threads.messages.list
+    ("GET", "/v1/threads/{thread_id}/messages", "list", "thread.message"),
+    # beta.threads.messages.create
+    ("POST", "/v1/threads/{thread_id}/messages", "object", "thread.message"),
+    # beta.threads.messages.delete
+    ("DELETE", "/v1/threads/{thread_id}/messages/{message_id}", "deleted", "thread.message.deleted"),
+    # beta.threads.messages.retrieve
+    ("GET", "/v1/threads/{thread_id}/messages/{message_id}", "object", "thread.message"),
+    # beta.threads.messages.update
+    ("POST", "/v1/threads/{thread_id}/messages/{message_id}", "object", "thread.message"),
     ("GET", "/v1/threads/{thread_id}/runs", "list", "thread.run"),  # beta.threads.runs.list
     ("POST", "/v1/threads/{thread_id}/runs", "object", "thread.run"),  # beta.threads.runs.create
-    ("GET", "/v1/threads/{thread_id}/runs/{run_id}", "object", "thread.run"),  # beta.threads.runs.retrieve
-    ("POST", "/v1/threads/{thread_id}/runs/{run_id}", "object", "thread.run"),  # beta.threads.runs.update
-    ("POST", "/v1/threads/{thread_id}/runs/{run_id}/cancel", "object", "thread.run"),  # beta.threads.runs.cancel
-    ("GET", "/v1/threads/{thread_id}/runs/{run_id}/steps", "list", "thread.run.step"),  # beta.threads.runs.steps.list
-    ("GET", "/v1/threads/{thread_id}/runs/{run_id}/steps/{step_id}", "object", "thread.run.step"),  # beta.threads.runs.steps.retrieve
-    ("POST", "/v1/threads/{thread_id}/runs/{run_id}/submit_tool_outputs", "object", "thread.run"),  # beta.threads.runs.submit_tool_outputs
+    # beta.threads.runs.retrieve
+    ("GET", "/v1/threads/{thread_id}/runs/{run_id}", "object", "thread.run"),
+    # beta.threads.runs.update
+    ("POST", "/v1/threads/{thread_id}/runs/{run_id}", "object", "thread.run"),
+    # beta.threads.runs.cancel
+    ("POST", "/v1/threads/{thread_id}/runs/{run_id}/cancel", "object", "thread.run"),
+    # beta.threads.runs.steps.list
+    ("GET", "/v1/threads/{thread_id}/runs/{run_id}/steps", "list", "thread.run.step"),
+    # beta.threads.runs.steps.retrieve
+    ("GET", "/v1/threads/{thread_id}/runs/{run_id}/steps/{step_id}", "object", "thread.run.step"),
+    # beta.threads.runs.submit_tool_outputs
+    ("POST", "/v1/threads/{thread_id}/runs/{run_id}/submit_tool_outputs", "object", "thread.run"),
     ("POST", "/v1/uploads", "object", "upload"),  # uploads.create
     ("POST", "/v1/uploads/{upload_id}/cancel", "object", "upload"),  # uploads.cancel
     ("POST", "/v1/uploads/{upload_id}/complete", "object", "upload"),  # uploads.complete
@@ -374,31 +613,51 @@ SURFACE: list[tuple[str, str, str, str | None]] = [
     ("DELETE", "/v1/vaults/{vault_id}", "deleted", "vault.deleted"),  # beta.agents.vaults.delete
     ("GET", "/v1/vaults/{vault_id}", "object", "vault"),  # beta.agents.vaults.retrieve
     ("POST", "/v1/vaults/{vault_id}", "object", "vault"),  # beta.agents.vaults.update
-    ("GET", "/v1/vaults/{vault_id}/credentials", "list", "vault.credential"),  # beta.agents.vaults.credentials.list
-    ("POST", "/v1/vaults/{vault_id}/credentials", "object", "vault.credential"),  # beta.agents.vaults.credentials.create
-    ("DELETE", "/v1/vaults/{vault_id}/credentials/{credential_id}", "deleted", "vault.credential.deleted"),  # beta.agents.vaults.credentials.delete
-    ("GET", "/v1/vaults/{vault_id}/credentials/{credential_id}", "object", "vault.credential"),  # beta.agents.vaults.credentials.retrieve
-    ("POST", "/v1/vaults/{vault_id}/credentials/{credential_id}", "object", "vault.credential"),  # beta.agents.vaults.credentials.update
+    # beta.agents.vaults.credentials.list
+    ("GET", "/v1/vaults/{vault_id}/credentials", "list", "vault.credential"),
+    # beta.agents.vaults.credentials.create
+    ("POST", "/v1/vaults/{vault_id}/credentials", "object", "vault.credential"),
+    # beta.agents.vaults.credentials.delete
+    ("DELETE", "/v1/vaults/{vault_id}/credentials/{credential_id}", "deleted", "vault.credential.deleted"),
+    # beta.agents.vaults.credentials.retrieve
+    ("GET", "/v1/vaults/{vault_id}/credentials/{credential_id}", "object", "vault.credential"),
+    # beta.agents.vaults.credentials.update
+    ("POST", "/v1/vaults/{vault_id}/credentials/{credential_id}", "object", "vault.credential"),
     ("GET", "/v1/vector_stores", "list", "vector_store"),  # vector_stores.list
     ("POST", "/v1/vector_stores", "object", "vector_store"),  # vector_stores.create
-    ("DELETE", "/v1/vector_stores/{vector_store_id}", "deleted", "vector_store.deleted"),  # vector_stores.delete
-    ("GET", "/v1/vector_stores/{vector_store_id}", "object", "vector_store"),  # vector_stores.retrieve
-    ("POST", "/v1/vector_stores/{vector_store_id}", "object", "vector_store"),  # vector_stores.update
-    ("POST", "/v1/vector_stores/{vector_store_id}/file_batches", "object", "vector_store.files_batch"),  # vector_stores.file_batches.create
-    ("GET", "/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}", "object", "vector_store.files_batch"),  # vector_stores.file_batches.retrieve
-    ("POST", "/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel", "object", "vector_store.files_batch"),  # vector_stores.file_batches.cancel
-    ("GET", "/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/files", "list", "vector_store.file"),  # vector_stores.file_batches.list_files
-    ("GET", "/v1/vector_stores/{vector_store_id}/files", "list", "vector_store.file"),  # vector_stores.files.list
-    ("POST", "/v1/vector_stores/{vector_store_id}/files", "object", "vector_store.file"),  # vector_stores.files.create
-    ("DELETE", "/v1/vector_stores/{vector_store_id}/files/{file_id}", "deleted", "vector_store.file.deleted"),  # vector_stores.files.delete
-    ("GET", "/v1/vector_stores/{vector_store_id}/files/{file_id}", "object", "vector_store.file"),  # vector_stores.files.retrieve
-    ("POST", "/v1/vector_stores/{vector_store_id}/files/{file_id}", "object", "vector_store.file"),  # vector_stores.files.update
-    ("GET", "/v1/vector_stores/{vector_store_id}/files/{file_id}/content", "vs_file_content", None),  # vector_stores.files.content
-    ("POST", "/v1/vector_stores/{vector_store_id}/search", "vs_search", None),  # vector_stores.search
+    # vector_stores.delete
+    ("DELETE", "/v1/vector_stores/{vector_store_id}", "deleted", "vector_store.deleted"),
+    # vector_stores.retrieve
+    ("GET", "/v1/vector_stores/{vector_store_id}", "object", "vector_store"),
+    # vector_stores.update
+    ("POST", "/v1/vector_stores/{vector_store_id}", "object", "vector_store"),
+    # vector_stores.file_batches.create
+    ("POST", "/v1/vector_stores/{vector_store_id}/file_batches", "object", "vector_store.files_batch"),
+    # vector_stores.file_batches.retrieve
+    ("GET", "/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}", "object", "vector_store.files_batch"),
+    # vector_stores.file_batches.cancel
+    ("POST", "/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel", "object", "vector_store.files_batch"),
+    # vector_stores.file_batches.list_files
+    ("GET", "/v1/vector_stores/{vector_store_id}/file_batches/{batch_id}/files", "list", "vector_store.file"),
+    # vector_stores.files.list
+    ("GET", "/v1/vector_stores/{vector_store_id}/files", "list", "vector_store.file"),
+    # vector_stores.files.create
+    ("POST", "/v1/vector_stores/{vector_store_id}/files", "object", "vector_store.file"),
+    # vector_stores.files.delete
+    ("DELETE", "/v1/vector_stores/{vector_store_id}/files/{file_id}", "deleted", "vector_store.file.deleted"),
+    # vector_stores.files.retrieve
+    ("GET", "/v1/vector_stores/{vector_store_id}/files/{file_id}", "object", "vector_store.file"),
+    # vector_stores.files.update
+    ("POST", "/v1/vector_stores/{vector_store_id}/files/{file_id}", "object", "vector_store.file"),
+    # vector_stores.files.content
+    ("GET", "/v1/vector_stores/{vector_store_id}/files/{file_id}/content", "vs_file_content", None),
+    # vector_stores.search
+    ("POST", "/v1/vector_stores/{vector_store_id}/search", "vs_search", None),
     ("GET", "/v1/videos", "list", "video"),  # videos.list
     ("POST", "/v1/videos", "object", "video"),  # videos.create
     ("POST", "/v1/videos/characters", "object", "video.character"),  # videos.create_character
-    ("GET", "/v1/videos/characters/{character_id}", "object", "video.character"),  # videos.get_character
+    # videos.get_character
+    ("GET", "/v1/videos/characters/{character_id}", "object", "video.character"),
     ("POST", "/v1/videos/edits", "object", "video"),  # videos.edit
     ("POST", "/v1/videos/extensions", "object", "video"),  # videos.extend
     ("DELETE", "/v1/videos/{video_id}", "deleted", "video.deleted"),  # videos.delete
@@ -407,11 +666,16 @@ SURFACE: list[tuple[str, str, str, str | None]] = [
     ("POST", "/v1/videos/{video_id}/remix", "object", "video"),  # videos.remix
     ("GET", "/v1/webhook_endpoints", "list", "webhook_endpoint"),  # webhooks.list
     ("POST", "/v1/webhook_endpoints", "object", "webhook_endpoint"),  # webhooks.create
-    ("DELETE", "/v1/webhook_endpoints/{webhook_endpoint_id}", "deleted", "webhook_endpoint.deleted"),  # webhooks.delete
-    ("GET", "/v1/webhook_endpoints/{webhook_endpoint_id}", "object", "webhook_endpoint"),  # webhooks.retrieve
-    ("POST", "/v1/webhook_endpoints/{webhook_endpoint_id}", "object", "webhook_endpoint"),  # webhooks.update
-    ("POST", "/v1/webhook_endpoints/{webhook_endpoint_id}/rotate_secret", "object", "webhook_endpoint"),  # webhooks.rotate_secret
-    ("POST", "/v1/webhook_endpoints/{webhook_endpoint_id}/test", "object", "webhook_endpoint.test"),  # webhooks.test
+    # webhooks.delete
+    ("DELETE", "/v1/webhook_endpoints/{webhook_endpoint_id}", "deleted", "webhook_endpoint.deleted"),
+    # webhooks.retrieve
+    ("GET", "/v1/webhook_endpoints/{webhook_endpoint_id}", "object", "webhook_endpoint"),
+    # webhooks.update
+    ("POST", "/v1/webhook_endpoints/{webhook_endpoint_id}", "object", "webhook_endpoint"),
+    # webhooks.rotate_secret
+    ("POST", "/v1/webhook_endpoints/{webhook_endpoint_id}/rotate_secret", "object", "webhook_endpoint"),
+    # webhooks.test
+    ("POST", "/v1/webhook_endpoints/{webhook_endpoint_id}/test", "object", "webhook_endpoint.test"),
     ("GET", "/v1/webhook_event_types", "webhook_event_types", None),  # webhooks.event_types.list
 ]
 
@@ -438,8 +702,7 @@ class Call:
         """A request field from the JSON body or the multipart form (text fields as str)."""
         if self.json is not None and name in self.json:
             return self.json[name]
-        val = self.form.get(name, default)
-        return val
+        return self.form.get(name, default)
 
     def wants_stream(self) -> bool:
         return self.field("stream") in (True, "true", "True")
@@ -673,7 +936,7 @@ def _echo(call: Call) -> dict[str, Any]:
 def obj(call: Call, name: str | None) -> Reply:
     """One object: id (the path's id when it names one), object, created_at, the object's
     defaults, and for a create/update the request's fields."""
-    ids = [v for k, v in call.params.items() if k not in ("deployment",)]
+    ids = list(call.params.values())
     doc: dict[str, Any] = {"id": ids[-1] if ids and call.template.endswith("}") else
                            new_id(name), "object": name, "created_at": NOW}
     if name in ("model",):
@@ -769,7 +1032,8 @@ def translation(call: Call, _name: str | None) -> Reply:
 
 
 PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAE"
+    "hQGAhKmMIQAAAABJRU5ErkJggg==")
 
 
 def images(call: Call, _name: str | None) -> Reply:

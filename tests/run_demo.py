@@ -8,7 +8,7 @@ instead of printing a banner that the first one's processes would answer. Envoy'
 the `ocf.audit` records) goes to this terminal.
 
     python3 tests/run_demo.py [--port 10000] [--admin-port 9901] [--mock-port 18080]
-    python3 tests/run_demo.py --check-ports ...   # only the port check (stdlib only, exit 1 if taken)
+    python3 tests/run_demo.py --check-ports ...   # only the port check (exit 1 if taken)
 """
 
 from __future__ import annotations
