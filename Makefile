@@ -13,12 +13,25 @@ ENVOY       := $(VENV)/bin/envoy
 WASM_TARGET := wasm32-wasip1
 WASM        := target/$(WASM_TARGET)/release/openai_compliance_filter.wasm
 MOCK_PORT   ?= 18080
+DEMO_PORT   ?= 10000
+ADMIN_PORT  ?= 9901
 PYTEST_ARGS ?=
 
-.PHONY: oci build venv run test test-host test-e2e lint validate bench bench-quick bench-core bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
+.PHONY: oci wasm-target build venv run demo-ports sdk-node test test-host test-e2e lint validate bench bench-quick bench-core bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
+
+# The toolchain pinned in rust-toolchain.toml. rustup installs a toolchain's listed targets only
+# when it installs the toolchain itself, so one installed earlier may lack wasm32-wasip1.
+TOOLCHAIN   := $(shell sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+
+## wasm-target: add $(WASM_TARGET) to the pinned toolchain when it lacks it (needs rustup)
+wasm-target:
+	@if command -v rustup >/dev/null && ! rustup target list --installed --toolchain $(TOOLCHAIN) 2>/dev/null | grep -qx '$(WASM_TARGET)'; then \
+	  echo "adding the $(WASM_TARGET) target to toolchain $(TOOLCHAIN)"; \
+	  rustup target add --toolchain $(TOOLCHAIN) $(WASM_TARGET); \
+	fi
 
 ## build: the proxy-wasm module ($(WASM))
-build:
+build: wasm-target
 	$(CARGO) build --release --lib --target $(WASM_TARGET)
 
 ## oci: the module as an OCI image layout in target/oci (Wasm image compat variant: Istio WasmPlugin, Envoy Gateway)
@@ -35,9 +48,15 @@ $(VENV)/.installed: requirements-test.txt
 	$(ENVOY) --version
 	touch $@
 
-## run: the local demo: mock OpenAI on 127.0.0.1:$(MOCK_PORT), Envoy on 127.0.0.1:10000
-run: build venv
-	$(VPY) tests/run_demo.py --mock-port $(MOCK_PORT) --envoy $(ENVOY) --config envoy/demo.yaml
+DEMO_PORTS  := --port $(DEMO_PORT) --admin-port $(ADMIN_PORT) --mock-port $(MOCK_PORT)
+
+## run: the local demo: mock OpenAI on 127.0.0.1:$(MOCK_PORT), Envoy on 127.0.0.1:$(DEMO_PORT)
+## (admin $(ADMIN_PORT)); says first, before building, when a port is taken
+run: demo-ports build venv
+	$(VPY) tests/run_demo.py $(DEMO_PORTS) --envoy $(ENVOY) --config envoy/demo.yaml
+
+demo-ports:
+	@$(PYTHON) tests/run_demo.py --check-ports $(DEMO_PORTS)
 
 ## test: host unit tests, then the end-to-end suite through Envoy (fails if either fails)
 test: test-host test-e2e bench-quick bench-vm-quick soak-quick
@@ -45,14 +64,24 @@ test: test-host test-e2e bench-quick bench-vm-quick soak-quick
 test-host:
 	$(CARGO) test
 
-test-e2e: build venv
+test-e2e: build venv sdk-node
 	scripts/ensure-tool.sh promtool prometheus
 	scripts/ensure-tool.sh docker-registry docker-registry
 	scripts/ensure-tool.sh skopeo skopeo
 	OCF_WASM=$(WASM) OCF_ENVOY=$(ENVOY) $(VPY) -m pytest tests/e2e $(PYTEST_ARGS)
 
+## sdk-node: the official Node SDK for the e2e suite (tests/sdk-node, `npm ci` from its lockfile)
+SDK_NODE := tests/sdk-node
+sdk-node: $(SDK_NODE)/node_modules/.installed
+
+$(SDK_NODE)/node_modules/.installed: $(SDK_NODE)/package.json $(SDK_NODE)/package-lock.json
+	scripts/ensure-tool.sh node nodejs
+	scripts/ensure-tool.sh npm npm
+	cd $(SDK_NODE) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## lint: rustfmt, clippy for host (all targets) and for the wasm library
-lint:
+lint: wasm-target
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy --lib --target $(WASM_TARGET) -- -D warnings

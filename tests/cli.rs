@@ -203,6 +203,43 @@ fn bad_arguments_print_usage() {
 }
 
 #[test]
+fn help_prints_usage_on_stdout() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["help"],
+        &["redact", "--help"],
+        &["check", "-h"],
+    ] {
+        let (code, out, err) = cli(args, "");
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(out.starts_with("usage:"), "{args:?}: {out}");
+        assert!(out.contains("openai-compliance-filter redact"), "{out}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn unknown_or_missing_command_prints_usage_on_stderr() {
+    for args in [
+        &["frobnicate"][..],
+        &["--nope"],
+        &["frobnicate", "--help"],
+        &[],
+    ] {
+        let (code, out, err) = cli(args, "");
+        assert_eq!(code, 2, "{args:?}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(err.contains("usage:"), "{args:?}: {err}");
+    }
+    let (_, _, err) = cli(&["frobnicate"], "");
+    assert!(
+        err.starts_with("error: unknown command frobnicate\n"),
+        "{err}"
+    );
+}
+
+#[test]
 fn redact_removes_an_example_of_every_detector() {
     use openai_compliance_filter::detect::corpus;
     let policy = policy_file(
