@@ -2,9 +2,16 @@
 
 use crate::config::{Action, ActionTable};
 use crate::detect::{Finding, RuleIdx, RuleMeta};
+use crate::restore::{Minted, MAX_MINTED, MAX_MINTED_BYTES};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+/// Restored pseudonyms are numbered from `FIRST_KEYED` to `FIRST_KEYED + KEYED_SPAN - 1`: six
+/// digits, two o200k tokens (docs/policy.md, "Restoring pseudonyms").
+const FIRST_KEYED: u32 = 100_000;
+/// How many numbers a restored pseudonym of one label can take.
+const KEYED_SPAN: u32 = 900_000;
 
 /// A merged finding: the union span of overlapping findings, with the rule and action that
 /// decide its replacement.
@@ -62,13 +69,23 @@ pub fn merge(findings: &mut Vec<Finding>, actions: &ActionTable) -> Vec<Merged> 
     out
 }
 
-/// Renders replacements; holds the per-request pseudonym numbering.
+/// Renders replacements; holds the per-request pseudonym numbering and the pseudonyms minted
+/// for restoration.
 #[derive(Debug)]
 pub struct Renderer<'p> {
     rules: &'p [RuleMeta],
     hash_key: Option<&'p [u8]>,
+    pseudonym_key: &'p [u8],
+    /// What keyed numbers are computed within (the request's project).
+    scope: Vec<u8>,
     pseudonyms: HashMap<(Box<str>, String), u32>,
     next_pseudonym: HashMap<Box<str>, u32>,
+    /// (label, number) pairs in use: no two values of one label share a placeholder.
+    taken: HashSet<(Box<str>, u32)>,
+    /// The placeholders of restoring rules, with their values (bounded).
+    minted: Vec<Minted>,
+    minted_set: HashSet<String>,
+    minted_bytes: usize,
 }
 
 impl<'p> Renderer<'p> {
@@ -77,9 +94,71 @@ impl<'p> Renderer<'p> {
         Self {
             rules,
             hash_key: actions.hash_key(),
+            pseudonym_key: actions.pseudonym_key(),
+            scope: Vec::new(),
             pseudonyms: HashMap::new(),
             next_pseudonym: HashMap::new(),
+            taken: HashSet::new(),
+            minted: Vec::new(),
+            minted_set: HashSet::new(),
+            minted_bytes: 0,
         }
+    }
+
+    /// Numbers restored pseudonyms within `scope` (the request's `OpenAI-Project`): the same
+    /// value gets the same placeholder in every request of the scope.
+    pub fn set_scope(&mut self, scope: &[u8]) {
+        self.scope = scope.to_vec();
+    }
+
+    /// The placeholders minted by restoring rules and their values, for the reply.
+    pub fn take_minted(&mut self) -> Vec<Minted> {
+        self.minted_set.clear();
+        std::mem::take(&mut self.minted)
+    }
+
+    /// The number of a pseudonym: keyed (restoring rules: six digits from HMAC-SHA256 over
+    /// scope, label and value, the next free one on a collision) or the label's next.
+    fn number(&mut self, label: &str, matched: &str, keyed: bool) -> u32 {
+        let mut n = if keyed {
+            let start = keyed_number(self.pseudonym_key, &self.scope, label, matched);
+            FIRST_KEYED + start % KEYED_SPAN
+        } else {
+            let next = self.next_pseudonym.entry(label.into()).or_insert(0);
+            *next = next.saturating_add(1);
+            *next
+        };
+        // Bounded: a request never holds KEYED_SPAN values of one label (the body cap).
+        for _ in 0..KEYED_SPAN {
+            if self.taken.insert((label.into(), n)) {
+                break;
+            }
+            n = if keyed {
+                FIRST_KEYED + (n - FIRST_KEYED + 1) % KEYED_SPAN
+            } else {
+                n.saturating_add(1)
+            };
+        }
+        if !keyed {
+            self.next_pseudonym.insert(label.into(), n);
+        }
+        n
+    }
+
+    /// Keeps `placeholder → matched` for the reply, within the bounds.
+    fn mint(&mut self, rule: RuleIdx, placeholder: &str, matched: &str) {
+        if self.minted.len() >= MAX_MINTED
+            || self.minted_bytes.saturating_add(matched.len()) > MAX_MINTED_BYTES
+            || !self.minted_set.insert(placeholder.to_string())
+        {
+            return;
+        }
+        self.minted_bytes += matched.len();
+        self.minted.push(Minted {
+            placeholder: placeholder.to_string(),
+            value: matched.to_string(),
+            rule,
+        });
     }
 
     /// The replacement of `matched` under `action` (the matched text itself for `allow`).
@@ -100,19 +179,21 @@ impl<'p> Renderer<'p> {
                     .unwrap_or_default();
                 format!("[{label}:{token}]")
             }
-            Action::Pseudonymize => {
+            Action::Pseudonymize { restore } => {
                 let key = (Box::<str>::from(label), matched.to_string());
                 let n = match self.pseudonyms.get(&key) {
                     Some(n) => *n,
                     None => {
-                        let next = self.next_pseudonym.entry(key.0.clone()).or_insert(0);
-                        *next = next.saturating_add(1);
-                        let n = *next;
+                        let n = self.number(label, matched, restore);
                         self.pseudonyms.insert(key, n);
                         n
                     }
                 };
-                format!("[{label}_{n}]")
+                let text = format!("[{label}_{n}]");
+                if restore {
+                    self.mint(rule, &text, matched);
+                }
+                text
             }
         }
     }
@@ -142,6 +223,24 @@ pub fn mask(matched: &str, keep: usize) -> String {
             }
         })
         .collect()
+}
+
+/// The first four bytes of HMAC-SHA256(key, scope || 0 || label || 0 || value), as a number.
+fn keyed_number(key: &[u8], scope: &[u8], label: &str, value: &str) -> u32 {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return 0;
+    };
+    mac.update(scope);
+    mac.update(&[0]);
+    mac.update(label.as_bytes());
+    mac.update(&[0]);
+    mac.update(value.as_bytes());
+    let tag = mac.finalize().into_bytes();
+    let mut four = [0u8; 4];
+    for (d, s) in four.iter_mut().zip(tag.iter()) {
+        *d = *s;
+    }
+    u32::from_be_bytes(four)
 }
 
 /// First 12 hex digits of HMAC-SHA256(key, label || 0 || value).
@@ -262,9 +361,11 @@ mod tests {
     fn pseudonyms_are_stable_within_a_request_and_hashes_across() {
         let p = Policy::from_json(br#"{"detectors":{"hash_key":"0123456789abcdef0123"}}"#).unwrap();
         let mut r = Renderer::new(p.detectors.rules(), &p.actions);
-        assert_eq!(r.render(0, Action::Pseudonymize, "a@b.io"), "[EMAIL_1]");
-        assert_eq!(r.render(0, Action::Pseudonymize, "c@d.io"), "[EMAIL_2]");
-        assert_eq!(r.render(0, Action::Pseudonymize, "a@b.io"), "[EMAIL_1]");
+        let pseudo = Action::Pseudonymize { restore: false };
+        assert_eq!(r.render(0, pseudo, "a@b.io"), "[EMAIL_1]");
+        assert_eq!(r.render(0, pseudo, "c@d.io"), "[EMAIL_2]");
+        assert_eq!(r.render(0, pseudo, "a@b.io"), "[EMAIL_1]");
+        assert!(r.take_minted().is_empty());
         let h1 = r.render(0, Action::Hash, "a@b.io");
         let mut r2 = Renderer::new(p.detectors.rules(), &p.actions);
         assert_eq!(h1, r2.render(0, Action::Hash, "a@b.io"));

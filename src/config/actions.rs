@@ -17,8 +17,12 @@ pub enum Action {
     },
     /// `[LABEL:hmac12]`.
     Hash,
-    /// `[LABEL_n]`, numbered per request.
-    Pseudonymize,
+    /// `[LABEL_n]`: numbered per request, or (`restore`) from a keyed hash of the value within
+    /// the project, and restored in the reply.
+    Pseudonymize {
+        /// Restore the value in the reply.
+        restore: bool,
+    },
     /// Deny the request.
     Block,
     /// Count only.
@@ -32,14 +36,30 @@ impl Action {
             Action::Redact => "redact",
             Action::Mask { .. } => "mask",
             Action::Hash => "hash",
-            Action::Pseudonymize => "pseudonymize",
+            Action::Pseudonymize { .. } => "pseudonymize",
             Action::Block => "block",
             Action::Allow => "allow",
         }
     }
 
-    /// Resolves an action as written; `path` names it in errors.
-    pub(crate) fn from_spec(spec: &ActionSpec, path: &str) -> Result<Self, ConfigError> {
+    /// Is this a `pseudonymize` whose values are restored in the reply?
+    pub fn restores(self) -> bool {
+        matches!(self, Action::Pseudonymize { restore: true })
+    }
+
+    /// Resolves an action as written; `path` names it in errors. A `pseudonymize` without its
+    /// own `restore` takes `default_restore`.
+    pub(crate) fn from_spec(
+        spec: &ActionSpec,
+        path: &str,
+        default_restore: bool,
+    ) -> Result<Self, ConfigError> {
+        if spec.restore().is_some() && spec.kind() != ActionKind::Pseudonymize {
+            return Err(ConfigError::new(
+                format!("{path}.restore"),
+                "applies only to `pseudonymize`",
+            ));
+        }
         Ok(match spec.kind() {
             ActionKind::Redact => Action::Redact,
             ActionKind::Mask => {
@@ -53,7 +73,9 @@ impl Action {
                 Action::Mask { keep }
             }
             ActionKind::Hash => Action::Hash,
-            ActionKind::Pseudonymize => Action::Pseudonymize,
+            ActionKind::Pseudonymize => Action::Pseudonymize {
+                restore: spec.restore().unwrap_or(default_restore),
+            },
             ActionKind::Block => Action::Block,
             ActionKind::Allow => Action::Allow,
         })
@@ -65,14 +87,48 @@ impl Action {
 pub struct ActionTable {
     by_rule: Vec<Action>,
     hash_key: Option<Vec<u8>>,
+    /// `detectors.restore_pseudonyms`: the `restore` of a `pseudonymize` that sets none.
+    restore_default: bool,
+    /// The key that numbers restored pseudonyms ([`PseudonymKey`]).
+    pseudonym_key: PseudonymKey,
+}
+
+/// The key that numbers restored pseudonyms (HMAC-SHA256 over project, label and value);
+/// derived once per VM from the policy's key material, never printed.
+#[derive(Clone, Default)]
+pub struct PseudonymKey(Vec<u8>);
+
+impl std::fmt::Debug for PseudonymKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PseudonymKey(..)")
+    }
+}
+
+impl PseudonymKey {
+    /// The key derived from `material` (`detectors.hash_key`, else `audit.fingerprint_key`,
+    /// else a digest of the policy document), under its own label so that it is none of them.
+    pub fn derive(material: &[u8]) -> Self {
+        use hmac::{Hmac, Mac};
+        let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(material) else {
+            return Self::default();
+        };
+        mac.update(b"ocf-pseudonym-key-v1");
+        Self(mac.finalize().into_bytes().to_vec())
+    }
+
+    /// The key bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl ActionTable {
     /// Resolves every rule's action. Fails on an `actions` key that names no rule and no
     /// category, and on a `hash` action without a `hash_key`.
     pub fn compile(cfg: &RawDetectors, set: &DetectorSet) -> Result<Self, ConfigError> {
+        let restore = cfg.restore_pseudonyms;
         let default = match &cfg.default_action {
-            Some(spec) => Action::from_spec(spec, "detectors.default_action")?,
+            Some(spec) => Action::from_spec(spec, "detectors.default_action", restore)?,
             None => Action::Redact,
         };
         for key in cfg.actions.keys() {
@@ -90,11 +146,15 @@ impl ActionTable {
         let mut by_rule = Vec::with_capacity(set.rules().len());
         for rule in set.rules() {
             let action = if let Some(spec) = &rule.action {
-                Action::from_spec(spec, "detectors")?
+                Action::from_spec(spec, "detectors", restore)?
             } else if let Some(spec) = cfg.actions.get(&*rule.id) {
-                Action::from_spec(spec, &format!("detectors.actions.{}", rule.id))?
+                Action::from_spec(spec, &format!("detectors.actions.{}", rule.id), restore)?
             } else if let Some(spec) = cfg.actions.get(&*rule.category) {
-                Action::from_spec(spec, &format!("detectors.actions.{}", rule.category))?
+                Action::from_spec(
+                    spec,
+                    &format!("detectors.actions.{}", rule.category),
+                    restore,
+                )?
             } else {
                 default
             };
@@ -116,7 +176,46 @@ impl ActionTable {
                 "is required when an action is `hash`",
             ));
         }
-        Ok(Self { by_rule, hash_key })
+        Ok(Self {
+            by_rule,
+            hash_key,
+            restore_default: restore,
+            pseudonym_key: PseudonymKey::default(),
+        })
+    }
+
+    /// Sets the key that numbers restored pseudonyms (the policy's, before any project table
+    /// is cloned from this one).
+    pub fn set_pseudonym_key(&mut self, key: PseudonymKey) {
+        self.pseudonym_key = key;
+    }
+
+    /// The key that numbers restored pseudonyms.
+    pub fn pseudonym_key(&self) -> &[u8] {
+        self.pseudonym_key.bytes()
+    }
+
+    /// `detectors.restore_pseudonyms`.
+    pub fn restore_default(&self) -> bool {
+        self.restore_default
+    }
+
+    /// Does any rule restore its pseudonyms in the reply?
+    pub fn restores_any(&self) -> bool {
+        self.by_rule.iter().any(|a| a.restores())
+    }
+
+    /// A copy in which every `pseudonymize` restores (`true`) or not (a project's
+    /// `restore_pseudonyms`).
+    pub fn with_restore(&self, restore: bool) -> Self {
+        let mut t = self.clone();
+        for a in &mut t.by_rule {
+            if let Action::Pseudonymize { .. } = a {
+                *a = Action::Pseudonymize { restore };
+            }
+        }
+        t.restore_default = restore;
+        t
     }
 
     /// The action of a rule (`redact` for an index out of range, which cannot happen for a

@@ -61,7 +61,8 @@ impl Policy {
             return Err(ConfigError::new("max_body_bytes", "must be at least 1"));
         }
         let detectors = DetectorSet::compile(&raw.detectors)?;
-        let actions = ActionTable::compile(&raw.detectors, &detectors)?;
+        let mut actions = ActionTable::compile(&raw.detectors, &detectors)?;
+        actions.set_pseudonym_key(pseudonym_key(raw, source));
         let register = projects::compile(
             &projects::Sections {
                 projects: raw.projects.as_ref(),
@@ -91,6 +92,21 @@ impl Policy {
             controls: controls::compile(raw)?,
         })
     }
+}
+
+/// The key that numbers restored pseudonyms: derived from `detectors.hash_key`, else
+/// `audit.fingerprint_key`, else the policy document (then a new policy renumbers).
+fn pseudonym_key(raw: &RawPolicy, source: &[u8]) -> actions::PseudonymKey {
+    let material = match (&raw.detectors.hash_key, &raw.audit.fingerprint_key) {
+        (Some(k), _) | (None, Some(k)) => k.as_bytes().to_vec(),
+        (None, None) => {
+            let mut h = Sha256::new();
+            h.update(b"ocf-pseudonym-material-v1\0");
+            h.update(source);
+            h.finalize().to_vec()
+        }
+    };
+    actions::PseudonymKey::derive(&material)
 }
 
 fn digest_hex(source: &[u8]) -> String {
