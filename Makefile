@@ -15,7 +15,7 @@ WASM        := target/$(WASM_TARGET)/release/openai_compliance_filter.wasm
 MOCK_PORT   ?= 18080
 PYTEST_ARGS ?=
 
-.PHONY: oci build venv run test test-host test-e2e lint validate bench bench-quick bench-core bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
+.PHONY: oci build venv node-sdk run test test-host test-e2e lint validate bench bench-quick bench-core bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
 
 ## build: the proxy-wasm module ($(WASM))
 build:
@@ -45,11 +45,21 @@ test: test-host test-e2e bench-quick bench-vm-quick soak-quick
 test-host:
 	$(CARGO) test
 
-test-e2e: build venv
+test-e2e: build venv node-sdk
 	scripts/ensure-tool.sh promtool prometheus
 	scripts/ensure-tool.sh docker-registry docker-registry
 	scripts/ensure-tool.sh skopeo skopeo
 	OCF_WASM=$(WASM) OCF_ENVOY=$(ENVOY) $(VPY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+## node-sdk: the official OpenAI Node SDK for the e2e suite (tests/e2e/node, from its lockfile)
+NODE_E2E := tests/e2e/node
+node-sdk: $(NODE_E2E)/node_modules/.installed
+
+$(NODE_E2E)/node_modules/.installed: $(NODE_E2E)/package.json $(NODE_E2E)/package-lock.json
+	scripts/ensure-tool.sh node nodejs
+	scripts/ensure-tool.sh npm npm
+	npm ci --prefix $(NODE_E2E) --no-audit --no-fund
+	touch $@
 
 ## lint: rustfmt, clippy for host (all targets) and for the wasm library
 lint:

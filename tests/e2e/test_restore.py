@@ -13,6 +13,8 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import subprocess
+from pathlib import Path
 
 import openai
 import pytest
@@ -245,3 +247,39 @@ def test_no_restoration_without_the_setting(start_envoy, mock) -> None:
     assert c.choices[0].message.content == (
         f"Dear {placeholders[0]} and {placeholders[1]}, we have written to you.")
     assert only(envoy.wait_audit(mark))["restored"] == {}
+
+
+NODE_DIR = Path(__file__).resolve().parent / "node"
+
+
+@pytest.mark.parametrize("split", ["1,5", "7", "13"])
+def test_the_node_sdk_gets_the_values_back_in_every_shape(renv, mock, split) -> None:
+    """The official Node SDK (tests/e2e/node, installed by `make test-e2e` with `npm ci`)."""
+    if not (NODE_DIR / "node_modules" / "openai").is_dir():
+        pytest.fail("tests/e2e/node/node_modules is missing: run `npm ci --prefix tests/e2e/node`")
+    mark = renv.log_offset()
+    spec = {"baseURL": renv.base_url + "/v1", "apiKey": API_KEY, "prompt": PROMPT,
+            "split": split}
+    run = subprocess.run(["node", str(NODE_DIR / "restore.mjs"), json.dumps(spec)],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    got = json.loads(run.stdout)
+    for shape in ("chat", "chatStream"):
+        assert got[shape]["content"] == expected("content"), (shape, got[shape])
+        assert got[shape]["refusal"] == expected("refusal"), (shape, got[shape])
+        assert got[shape]["transcript"] == expected("transcript"), (shape, got[shape])
+        check_arguments(got[shape]["arguments"])
+    for shape in ("responses", "responsesStream"):
+        assert got[shape]["content"] == expected("content"), (shape, got[shape])
+        assert got[shape]["summary"] == expected("summary"), (shape, got[shape])
+        assert got[shape]["refusal"] == expected("refusal"), (shape, got[shape])
+        check_arguments(got[shape]["arguments"])
+    stream = got["responsesStream"]
+    assert stream["doneContent"] == stream["completed"] == expected("content")
+    check_arguments(stream["doneArguments"])
+    assert got["completionsStream"] == expected("content")
+    recs = renv.wait_audit(mark, count=5)
+    assert [r["restored"] for r in recs] == [
+        {"contact": 5, "person": 5}, {"contact": 5, "person": 5},
+        {"contact": 5, "person": 5}, {"contact": 20, "person": 20},
+        {"contact": 1, "person": 1}], recs
