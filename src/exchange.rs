@@ -1400,6 +1400,112 @@ mod tests {
         assert_eq!((r.status, r.usage), (Some(502), None));
     }
 
+    const RESTORE: &str = r#"{"detectors":{"restore_pseudonyms":true,
+        "actions":{"email":"pseudonymize","payment_card":"block"}}}"#;
+
+    /// A chat request mailing `a@example.com` (and `extra` text) under `policy`, forwarded;
+    /// the placeholder that went upstream, if any.
+    fn forwarded_with(policy: &str, mode_extra: &str) -> (Exchange, Option<String>) {
+        let mut x = exchange(policy);
+        x.on_request_headers(&hdrs(CHAT), false, 1);
+        let body = format!(
+            r#"{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":"mail a@example.com{mode_extra}"}}]}}"#
+        );
+        x.on_request_body(body.len(), true);
+        let sent = match x.decide_body(body.as_bytes()) {
+            Step::ReplaceBody { bytes, .. } => String::from_utf8(bytes).ok(),
+            _ => None,
+        };
+        let placeholder = sent.and_then(|s| {
+            let start = s.find("[EMAIL_")?;
+            let end = start + s[start..].find(']')? + 1;
+            Some(s[start..end].to_string())
+        });
+        (x, placeholder)
+    }
+
+    #[test]
+    fn a_reply_is_restored_and_counted_and_its_length_and_coding_headers_go() {
+        let (mut x, placeholder) = forwarded_with(RESTORE, "");
+        let placeholder = placeholder.unwrap();
+        let resp = hdrs(&[
+            (":status", "200"),
+            ("content-type", "application/json"),
+            ("content-encoding", "gzip"),
+            ("content-length", "99"),
+        ]);
+        x.on_response_headers(&resp, false, 2);
+        assert!(x.restores_response());
+        assert_eq!(
+            x.response_header_removals(),
+            &["content-length", "content-encoding"]
+        );
+        let reply = format!(
+            r#"{{"choices":[{{"message":{{"content":"to {placeholder} and [EMAIL_1]"}}}}],"usage":{{"total_tokens":3}}}}"#
+        );
+        let gz = crate::inflate::tests::gzip(reply.as_bytes(), None, None, false);
+        let (a, b) = gz.split_at(gz.len() / 2);
+        let mut out = x.restore_response_body(a.len(), a, false);
+        out.extend(x.restore_response_body(b.len(), b, true));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"choices":[{"message":{"content":"to a@example.com and [EMAIL_1]"}}],"usage":{"total_tokens":3}}"#
+        );
+        let r = x.finish(3);
+        assert_eq!(r.restored.get("contact"), Some(&1));
+        assert_eq!(r.usage.and_then(|u| u.total_tokens), Some(3));
+        assert_eq!(r.response_bytes, gz.len() as u64);
+        assert!(!r.to_json().contains("a@example.com"));
+    }
+
+    #[test]
+    fn no_restoration_without_a_minted_placeholder_a_success_or_a_readable_reply() {
+        let json = [(":status", "200"), ("content-type", "application/json")];
+        // Not restoring, audit mode (the body went up as sent), a refusal: no restorer.
+        for policy in [
+            r#"{"detectors":{"actions":{"email":"pseudonymize"}}}"#,
+            &RESTORE.replace(r#"{"detectors""#, r#"{"mode":"audit","detectors""#),
+        ] {
+            let (mut x, _) = forwarded_with(policy, "");
+            x.on_response_headers(&hdrs(&json), false, 2);
+            assert!(!x.restores_response(), "{policy}");
+            assert!(x.response_header_removals().is_empty());
+        }
+        let (mut x, placeholder) = forwarded_with(RESTORE, " card 4111 1111 1111 1111");
+        assert_eq!(placeholder, None);
+        x.on_response_headers(&hdrs(&json), false, 2);
+        assert!(!x.restores_response());
+        assert_eq!(x.finish(3).decision, Decision::Deny);
+        // An error status, or a coding the filter cannot read: the reply goes on as it came.
+        for resp in [
+            vec![(":status", "400"), ("content-type", "application/json")],
+            vec![
+                (":status", "200"),
+                ("content-type", "application/json"),
+                ("content-encoding", "br"),
+            ],
+            vec![(":status", "200"), ("content-type", "text/plain")],
+        ] {
+            let (mut x, _) = forwarded_with(RESTORE, "");
+            x.on_response_headers(&hdrs(&resp), false, 2);
+            assert!(!x.restores_response(), "{resp:?}");
+        }
+    }
+
+    #[test]
+    fn accept_encoding_is_narrowed_under_as_sent_when_the_rules_restore() {
+        let as_sent = r#"{"audit":{"accept_encoding":"as_sent"},
+            "detectors":{"actions":{"email":{"action":"pseudonymize","restore":true}}}}"#;
+        assert_eq!(
+            head_step(as_sent, &["br, gzip"], &[]),
+            Step::SetRequestHeader {
+                name: "accept-encoding".into(),
+                value: Some("gzip".into()),
+                then: Box::new(Step::Pause),
+            }
+        );
+    }
+
     #[test]
     fn local_reply_keeps_the_denial_and_reads_nothing() {
         let mut x = exchange("{}");

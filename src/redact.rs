@@ -377,6 +377,60 @@ mod tests {
     }
 
     #[test]
+    fn restored_pseudonyms_are_keyed_within_the_scope_and_minted() {
+        let p = Policy::from_json(br#"{"detectors":{"hash_key":"0123456789abcdef0123"}}"#).unwrap();
+        let restore = Action::Pseudonymize { restore: true };
+        let render = |scope: &[u8], values: &[&str]| {
+            let mut r = Renderer::new(p.detectors.rules(), &p.actions);
+            r.set_scope(scope);
+            let out: Vec<String> = values.iter().map(|v| r.render(0, restore, v)).collect();
+            (out, r.take_minted())
+        };
+        let (a, minted) = render(b"proj_a", &["a@b.io", "c@d.io", "a@b.io"]);
+        assert_eq!(a[0], a[2]);
+        assert_ne!(a[0], a[1]);
+        for p in &a {
+            // `[EMAIL_` + six digits + `]`.
+            assert_eq!(p.len(), "[EMAIL_123456]".len(), "{p}");
+        }
+        assert_eq!(minted.len(), 2);
+        assert_eq!(
+            (minted[0].placeholder.as_str(), minted[0].value.as_str()),
+            (a[0].as_str(), "a@b.io")
+        );
+        // Another turn of the same project, other values first: the same placeholders.
+        let (b, _) = render(b"proj_a", &["x@y.io", "c@d.io", "a@b.io"]);
+        assert_eq!((&b[1], &b[2]), (&a[1], &a[0]));
+        // Another project: other placeholders.
+        let (c, _) = render(b"proj_b", &["a@b.io"]);
+        assert_ne!(c[0], a[0]);
+        // Another key: other placeholders.
+        let q =
+            Policy::from_json(br#"{"detectors":{"hash_key":"another-key-of-16-bytes"}}"#).unwrap();
+        let mut r = Renderer::new(q.detectors.rules(), &q.actions);
+        r.set_scope(b"proj_a");
+        assert_ne!(r.render(0, restore, "a@b.io"), a[0]);
+    }
+
+    #[test]
+    fn two_values_never_share_a_placeholder_in_one_request() {
+        let p = Policy::from_json(b"{}").unwrap();
+        let mut r = Renderer::new(p.detectors.rules(), &p.actions);
+        let restore = Action::Pseudonymize { restore: true };
+        let mut seen = HashSet::new();
+        // Far more values than numbers would allow without probing: 5 000 of 900 000.
+        for i in 0..5_000 {
+            let out = r.render(0, restore, &format!("user{i}@example.com"));
+            assert!(seen.insert(out.clone()), "{out} twice");
+        }
+        // Sequential numbers of a non-restoring rule do not take a keyed one's either.
+        let plain = Action::Pseudonymize { restore: false };
+        assert_eq!(r.render(0, plain, "z@z.io"), "[EMAIL_1]");
+        // The minted table is bounded.
+        assert_eq!(r.take_minted().len(), MAX_MINTED);
+    }
+
+    #[test]
     fn apply_splices() {
         let pieces = vec![
             Piece {

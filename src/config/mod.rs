@@ -129,6 +129,53 @@ mod tests {
     }
 
     #[test]
+    fn restoration_is_set_globally_per_project_and_per_rule() {
+        let rule = |p: &Policy, id: &str| {
+            p.detectors
+                .rules()
+                .iter()
+                .position(|r| &*r.id == id)
+                .unwrap() as u16
+        };
+        let p = Policy::from_json(
+            br#"{"detectors":{"restore_pseudonyms":true,
+                "actions":{"email":"pseudonymize","phone_number":{"action":"pseudonymize","restore":false},
+                           "ip_address":"redact"}},
+              "projects":{"off":{"restore_pseudonyms":false,
+                                 "data":{"phone_number":{"action":"pseudonymize","restore":true}}},
+                          "plain":{}}}"#,
+        )
+        .unwrap();
+        let (email, phone) = (rule(&p, "email"), rule(&p, "phone_number"));
+        assert!(p.actions.get(email).restores());
+        assert!(!p.actions.get(phone).restores());
+        assert!(p.actions.restores_any());
+        let projects = p.register.projects.as_ref().unwrap();
+        let off = projects
+            .get(projects.resolve(Some("off")).unwrap())
+            .unwrap();
+        let off = off.actions.as_ref().unwrap();
+        assert!(!off.get(email).restores());
+        assert!(off.get(phone).restores());
+        let plain = projects
+            .get(projects.resolve(Some("plain")).unwrap())
+            .unwrap();
+        assert!(plain.actions.is_none());
+        // Off by default.
+        let d =
+            Policy::from_json(br#"{"detectors":{"actions":{"email":"pseudonymize"}}}"#).unwrap();
+        assert!(!d.actions.restores_any());
+        // `restore` on anything but pseudonymize is an error at its path.
+        let e = Policy::from_json(
+            br#"{"detectors":{"actions":{"email":{"action":"redact","restore":true}}}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.path(), "detectors.actions.email.restore");
+        let e = Policy::from_json(br#"{"projects":{"p":{"restore_pseudonyms":1}}}"#).unwrap_err();
+        assert_eq!(e.path(), "projects.p.restore_pseudonyms");
+    }
+
+    #[test]
     fn errors_name_the_path_and_hide_the_value() {
         let cases: &[(&str, &str)] = &[
             (r#"{"mode":"s3cr3t"}"#, "mode"),

@@ -305,18 +305,26 @@ fn data_line(event: &[u8]) -> Option<(Option<(usize, usize)>, (usize, usize))> {
 }
 
 /// Is this a Responses `*_arguments.delta` event (its `delta` is JSON text)? By its `event:`
-/// name, else by a leading `"type"` member.
+/// name, else (rarely: OpenAI names every event) by its `type` member, read only when the
+/// data mentions such a type at all.
 fn arguments_delta(name: Option<&[u8]>, event: &[u8], data: (usize, usize)) -> bool {
     const SUFFIX: &[u8] = b"_arguments.delta";
     if let Some(n) = name {
         return n.trim_ascii().ends_with(SUFFIX);
     }
     let text = event.get(data.0..data.1).unwrap_or_default();
-    let Some(rest) = text.strip_prefix(b"{\"type\":\"") else {
+    let mentioned = text
+        .windows(SUFFIX.len() + 1)
+        .any(|w| w.strip_suffix(b"\"").is_some_and(|w| w == SUFFIX));
+    if !mentioned {
+        return false;
+    }
+    let Ok(src) = std::str::from_utf8(text) else {
         return false;
     };
-    let end = rest.iter().position(|&b| b == b'"').unwrap_or(0);
-    rest.get(..end).is_some_and(|t| t.ends_with(SUFFIX))
+    parse(src, &Limits::default()).ok().is_some_and(|root| {
+        matches!(root.get(src, "type"), Some(Value::String(t)) if t.decode(src).ends_with("_arguments.delta"))
+    })
 }
 
 /// Every string value of `data` (a JSON object), with its channel and scope; `None` when it
