@@ -38,21 +38,19 @@ CONTEXTS = [
 
 
 def encoding(path: str):
+    """tiktoken's own o200k_base spec, its ranks read from `path` (hash-checked) instead of
+    downloaded."""
     import tiktoken
+    import tiktoken_ext.openai_public as public
     from tiktoken.load import load_tiktoken_bpe
-    from tiktoken_ext.openai_public import o200k_base
 
-    spec = dict(o200k_base.__wrapped__()) if hasattr(o200k_base, "__wrapped__") else None
-    if spec is None:
-        # o200k_base() would download the file: build the same spec from the local copy.
-        import tiktoken_ext.openai_public as pub
-        real = pub.load_tiktoken_bpe
-        pub.load_tiktoken_bpe = lambda _url, expected_hash=None: load_tiktoken_bpe(
-            path, expected_hash=O200K_SHA256)
-        try:
-            spec = o200k_base()
-        finally:
-            pub.load_tiktoken_bpe = real
+    download = public.load_tiktoken_bpe
+    public.load_tiktoken_bpe = lambda _url, expected_hash=None: load_tiktoken_bpe(
+        path, expected_hash=O200K_SHA256)
+    try:
+        spec = public.o200k_base()
+    finally:
+        public.load_tiktoken_bpe = download
     return tiktoken.Encoding(**spec)
 
 

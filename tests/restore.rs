@@ -412,3 +412,17 @@ fn gzip_and_deflate_replies_are_restored_and_decoded() {
     assert!(Restorer::new(table(VALUES[0]), Some(b"application/json"), Some(b"br")).is_none());
     assert!(Restorer::new(table(VALUES[0]), Some(b"text/plain"), None).is_none());
 }
+
+#[path = "support/restore_properties.rs"]
+mod restore_properties;
+
+#[test]
+fn the_fuzz_properties_hold_on_the_seeds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/restore");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        restore_properties::check_restore(&std::fs::read(entry.unwrap().path()).unwrap());
+        n += 1;
+    }
+    assert!(n >= 8, "{n} seeds");
+}

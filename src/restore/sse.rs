@@ -87,8 +87,11 @@ impl SseRestorer {
                 if self.passing {
                     self.passing = false;
                 } else {
-                    let event = std::mem::take(&mut self.event);
-                    self.event_done(table, event, out, counts);
+                    // The buffer is given back (cleared) to keep its capacity.
+                    let mut event = std::mem::take(&mut self.event);
+                    self.event_done(table, &event, out, counts);
+                    event.clear();
+                    self.event = event;
                 }
             } else {
                 self.at_line_start = true;
@@ -110,7 +113,7 @@ impl SseRestorer {
     pub fn finish(&mut self, table: &Table, out: &mut Vec<u8>, counts: &mut [u32]) {
         let event = std::mem::take(&mut self.event);
         if !event.is_empty() {
-            self.event_done(table, event, out, counts);
+            self.event_done(table, &event, out, counts);
         }
         self.release(out);
     }
@@ -138,32 +141,37 @@ impl SseRestorer {
     }
 
     /// A complete event (its blank line included).
-    fn event_done(&mut self, table: &Table, event: Vec<u8>, out: &mut Vec<u8>, counts: &mut [u32]) {
-        let Some((name, data)) = data_line(&event) else {
+    fn event_done(&mut self, table: &Table, event: &[u8], out: &mut Vec<u8>, counts: &mut [u32]) {
+        let Some((name, data)) = data_line(event) else {
             // Not one JSON document (`[DONE]`, a comment, several data lines): the stream is
             // ending or speaks of something else.
             self.release(out);
-            out.extend_from_slice(&event);
+            out.extend_from_slice(event);
             return;
         };
-        let keys = if arguments_delta(name.and_then(|n| event.get(n.0..n.1)), &event, data) {
+        let keys = if arguments_delta(name.and_then(|n| event.get(n.0..n.1)), event, data) {
             NestedKeys::ArgumentsAndDelta
         } else {
             NestedKeys::Arguments
         };
+        // Restored straight into `out` (the common case: it goes on at once); taken back out
+        // when it is to be held.
+        let start = out.len();
         let mut restorer = JsonRestorer::new(keys);
-        let mut restored = Vec::with_capacity(event.len());
-        restored.extend_from_slice(event.get(..data.0).unwrap_or_default());
+        out.extend_from_slice(event.get(..data.0).unwrap_or_default());
         restorer.feed(
             table,
             event.get(data.0..data.1).unwrap_or_default(),
-            &mut restored,
+            out,
             counts,
         );
-        restorer.finish(&mut restored);
-        let data_end = restored.len();
-        restored.extend_from_slice(event.get(data.1..).unwrap_or_default());
-        let mut event = restored;
+        restorer.finish(out);
+        let data_end = out.len() - start;
+        out.extend_from_slice(event.get(data.1..).unwrap_or_default());
+        if self.chain.is_none() && !restorer.dangling() {
+            return;
+        }
+        let mut event = out.split_off(start);
         let mut data = (data.0, data_end);
         if let Some(chain) = self.chain.take() {
             match self.continue_chain(table, chain, &mut event, &mut data, counts) {
