@@ -11,6 +11,8 @@ Request headers:
   events and placeholders anywhere).
 - `x-mock-extra: [A_1] [B_2]`: placeholders echoed as well though the request did not hold
   them (they must come back untouched).
+- `x-mock-tail: TEXT`: a chat stream ends with one more content delta, TEXT, and no `[DONE]`
+  (a stream whose last event is held by the filter until the end).
 
 Shapes follow OpenAI's API reference (openai/openai-openapi, the `CreateChatCompletionResponse`,
 `CreateChatCompletionStreamResponse`, `Response` and `ResponseStreamEvent` schemas) and what
@@ -99,6 +101,11 @@ def reply(handler: Any, path: str, req: dict[str, Any], body: bytes) -> None:
         handler._send_json(200, obj)
         return
     chunk = int(handler.headers.get("x-mock-chunk") or 0)
+    tail = handler.headers.get("x-mock-tail")
+    if tail is not None:
+        frames = [f for f in frames if f[1] != "[DONE]"] + [(None, json.dumps(
+            {"object": "chat.completion.chunk", "choices": [
+                {"index": 0, "delta": {"content": tail}, "finish_reason": None}]}))]
     raw = b"".join(((f"event: {e}\n" if e else "") + f"data: {d}\n\n").encode()
                    for e, d in frames)
     handler.send_response(200)

@@ -187,6 +187,18 @@ def test_network_chunks_cut_anywhere(renv, mock, chunk) -> None:
     assert content == expected("content")
 
 
+@pytest.mark.parametrize("tail", ["then [EMA", "then ["])
+def test_a_stream_ending_on_a_held_event_gets_it_at_the_end(renv, mock, tail) -> None:
+    # The last event ends with the start of a placeholder: held, and sent when the stream
+    # ends (from the reply's last, empty, body callback), unchanged.
+    stream = client(renv).chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": PROMPT}], stream=True,
+        extra_headers={**ECHO, "x-mock-tail": tail, "x-mock-chunk": "4096"})
+    content = "".join(ch.choices[0].delta.content or "" for ch in stream
+                      if ch.choices and ch.choices[0].index == 0)
+    assert content == expected("content") + tail
+
+
 def test_a_placeholder_this_request_did_not_mint_is_left_as_it_is(renv, mock) -> None:
     # One another request minted (the same form, another number) and one of no request.
     others = "[EMAIL_123123] [CUSTOMER_1]"
