@@ -758,19 +758,25 @@ impl Exchange {
     /// A response body chunk of `size` bytes as it came from upstream, when
     /// [`Self::restores_response`]: the bytes to forward in its place (placeholders restored,
     /// the coding undone; a placeholder cut at the chunk's end, or an SSE event that may hold
-    /// the start of one, waits for the next chunk).
+    /// the start of one, waits for the next chunk), or `None` when they are the chunk itself.
     pub fn restore_response_body(
         &mut self,
         size: usize,
         chunk: &[u8],
         end_of_stream: bool,
-    ) -> Vec<u8> {
+    ) -> Option<Vec<u8>> {
         self.record.response_bytes = self.record.response_bytes.saturating_add(size as u64);
+        let restorer = self.response.restorer.as_mut()?;
+        if restorer.passes(chunk) {
+            if let Some(reader) = self.response.reader.as_mut() {
+                reader.feed(chunk);
+            }
+            if end_of_stream {
+                self.restore_response_body(0, &[], true);
+            }
+            return None;
+        }
         let mut out = Vec::with_capacity(chunk.len() + 64);
-        let Some(restorer) = self.response.restorer.as_mut() else {
-            out.extend_from_slice(chunk);
-            return out;
-        };
         restorer.feed(chunk, &mut out);
         if end_of_stream {
             restorer.finish(&mut out);
@@ -789,7 +795,7 @@ impl Exchange {
                 self.finish_usage();
             }
         }
-        out
+        (out != chunk).then_some(out)
     }
 
     /// Does the adapter need to hand over response body chunks (for usage)? When not, it
@@ -1445,8 +1451,8 @@ mod tests {
         );
         let gz = crate::inflate::tests::gzip(reply.as_bytes(), None, None, false);
         let (a, b) = gz.split_at(gz.len() / 2);
-        let mut out = x.restore_response_body(a.len(), a, false);
-        out.extend(x.restore_response_body(b.len(), b, true));
+        let mut out = x.restore_response_body(a.len(), a, false).unwrap();
+        out.extend(x.restore_response_body(b.len(), b, true).unwrap());
         assert_eq!(
             String::from_utf8(out).unwrap(),
             r#"{"choices":[{"message":{"content":"to a@example.com and [EMAIL_1]"}}],"usage":{"total_tokens":3}}"#

@@ -1,5 +1,6 @@
 //! Merges overlapping findings and renders the replacement text of each action.
 
+use crate::config::actions::PseudonymKey;
 use crate::config::{Action, ActionTable};
 use crate::detect::{Finding, RuleIdx, RuleMeta};
 use crate::restore::{Minted, MAX_MINTED, MAX_MINTED_BYTES};
@@ -75,7 +76,7 @@ pub fn merge(findings: &mut Vec<Finding>, actions: &ActionTable) -> Vec<Merged> 
 pub struct Renderer<'p> {
     rules: &'p [RuleMeta],
     hash_key: Option<&'p [u8]>,
-    pseudonym_key: &'p [u8],
+    pseudonym_key: &'p PseudonymKey,
     /// What keyed numbers are computed within (the request's project).
     scope: Vec<u8>,
     pseudonyms: HashMap<(Box<str>, String), u32>,
@@ -226,8 +227,8 @@ pub fn mask(matched: &str, keep: usize) -> String {
 }
 
 /// The first four bytes of HMAC-SHA256(key, scope || 0 || label || 0 || value), as a number.
-fn keyed_number(key: &[u8], scope: &[u8], label: &str, value: &str) -> u32 {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+fn keyed_number(key: &PseudonymKey, scope: &[u8], label: &str, value: &str) -> u32 {
+    let Some(mut mac) = key.mac() else {
         return 0;
     };
     mac.update(scope);

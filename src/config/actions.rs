@@ -94,9 +94,10 @@ pub struct ActionTable {
 }
 
 /// The key that numbers restored pseudonyms (HMAC-SHA256 over project, label and value);
-/// derived once per VM from the policy's key material, never printed.
+/// derived once per VM from the policy's key material, never printed. Kept as the keyed MAC
+/// with its key blocks absorbed: each number clones it.
 #[derive(Clone, Default)]
-pub struct PseudonymKey(Vec<u8>);
+pub struct PseudonymKey(Option<hmac::Hmac<sha2::Sha256>>);
 
 impl std::fmt::Debug for PseudonymKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -113,12 +114,13 @@ impl PseudonymKey {
             return Self::default();
         };
         mac.update(b"ocf-pseudonym-key-v1");
-        Self(mac.finalize().into_bytes().to_vec())
+        let key = mac.finalize().into_bytes();
+        Self(Hmac::<sha2::Sha256>::new_from_slice(&key).ok())
     }
 
-    /// The key bytes.
-    pub fn bytes(&self) -> &[u8] {
-        &self.0
+    /// A fresh MAC under the key (`None` only if the key could not be set up).
+    pub fn mac(&self) -> Option<hmac::Hmac<sha2::Sha256>> {
+        self.0.clone()
     }
 }
 
@@ -191,8 +193,8 @@ impl ActionTable {
     }
 
     /// The key that numbers restored pseudonyms.
-    pub fn pseudonym_key(&self) -> &[u8] {
-        self.pseudonym_key.bytes()
+    pub fn pseudonym_key(&self) -> &PseudonymKey {
+        &self.pseudonym_key
     }
 
     /// `detectors.restore_pseudonyms`.

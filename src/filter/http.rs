@@ -153,13 +153,14 @@ impl HttpContext for Http {
             } else {
                 Vec::new()
             };
-            let out = self
+            // `None`: the chunk goes on as it is (most SSE events), no host call.
+            if let Some(out) = self
                 .exchange
-                .restore_response_body(body_size, &chunk, end_of_stream);
-            if (body_size > 0 || !out.is_empty())
-                && host::replace_response_body(body_size, &out).is_err()
+                .restore_response_body(body_size, &chunk, end_of_stream)
             {
-                log::debug!("openai-compliance-filter: could not replace a response chunk");
+                if host::replace_response_body(body_size, &out).is_err() {
+                    log::debug!("openai-compliance-filter: could not replace a response chunk");
+                }
             }
             return Action::Continue;
         }

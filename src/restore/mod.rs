@@ -22,6 +22,27 @@ use crate::inflate::Inflater;
 use json::{JsonRestorer, NestedKeys};
 use sse::SseRestorer;
 
+/// The first byte at or after `i` that is `x` or `y`, or the length; eight bytes at a time.
+pub(crate) fn find2(b: &[u8], mut i: usize, x: u8, y: u8) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let v = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or([0; 8]));
+        if zero(v ^ (LO * u64::from(x))) | zero(v ^ (LO * u64::from(y))) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == x || c == y {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// The shape of the reply body.
 #[derive(Debug)]
 enum Body {
@@ -100,6 +121,15 @@ impl Restorer {
         match inflater {
             Some(inf) => inf.feed(chunk, &mut restore),
             None => restore(chunk),
+        }
+    }
+
+    /// Does this chunk go on exactly as it came (an identity SSE stream's chunk of whole
+    /// events that cannot hold a placeholder)? Then it is not to be fed.
+    pub fn passes(&mut self, chunk: &[u8]) -> bool {
+        match &mut self.body {
+            Body::Sse(s) if self.inflater.is_none() => s.passes(chunk),
+            _ => false,
         }
     }
 

@@ -11,6 +11,7 @@
 //! events go on unchanged. Any other event is forwarded as soon as it is complete, so a
 //! stream is only held back while an event can hold the start of a placeholder.
 
+use super::find2;
 use super::json::{JsonRestorer, NestedKeys};
 use super::table::{is_label_byte, Table};
 use crate::json::{parse, Limits, Value};
@@ -60,53 +61,72 @@ pub struct SseRestorer {
 
 impl SseRestorer {
     /// The next chunk of the stream: complete events that can go on are appended to `out`.
+    /// An event that arrives whole in one chunk is read where it is; only the start of one
+    /// cut by the chunk's end is kept.
     pub fn feed(&mut self, table: &Table, input: &[u8], out: &mut Vec<u8>, counts: &mut [u32]) {
         let mut i = 0;
+        // The first byte of `input` not yet kept or forwarded.
+        let mut from = 0;
         while i < input.len() {
-            let j = input
-                .iter()
-                .skip(i)
-                .position(|&b| b == b'\n' || b == b'\r')
-                .map_or(input.len(), |p| i + p);
-            if let Some(run) = input.get(i..j).filter(|r| !r.is_empty()) {
+            let j = find2(input, i, b'\n', b'\r');
+            if j > i {
                 self.at_line_start = false;
                 self.after_cr = false;
-                self.sink(out).extend_from_slice(run);
             }
             let Some(&b) = input.get(j) else {
                 break;
             };
             i = j + 1;
-            self.sink(out).push(b);
             if b == b'\n' && std::mem::take(&mut self.after_cr) {
                 continue;
             }
             self.after_cr = b == b'\r';
-            if self.at_line_start {
-                // A blank line: the event is complete.
-                if self.passing {
-                    self.passing = false;
-                } else {
-                    // The buffer is given back (cleared) to keep its capacity.
-                    let mut event = std::mem::take(&mut self.event);
-                    self.event_done(table, &event, out, counts);
-                    event.clear();
-                    self.event = event;
-                }
-            } else {
+            if !self.at_line_start {
                 self.at_line_start = true;
+                continue;
             }
+            // A blank line: the event is complete.
+            let piece = input.get(from..i).unwrap_or_default();
+            from = i;
+            if self.passing {
+                out.extend_from_slice(piece);
+                self.passing = false;
+            } else if self.event.is_empty() {
+                self.event_done(table, piece, out, counts);
+            } else {
+                // The buffer is given back (cleared) to keep its capacity.
+                let mut event = std::mem::take(&mut self.event);
+                event.extend_from_slice(piece);
+                self.event_done(table, &event, out, counts);
+                event.clear();
+                self.event = event;
+            }
+        }
+        let rest = input.get(from..).unwrap_or_default();
+        if self.passing {
+            out.extend_from_slice(rest);
+        } else {
+            self.event.extend_from_slice(rest);
             if self.event.len() > MAX_EVENT {
                 self.release(out);
                 out.append(&mut self.event);
                 self.passing = true;
             }
         }
-        if self.event.len() > MAX_EVENT {
-            self.release(out);
-            out.append(&mut self.event);
-            self.passing = true;
+    }
+
+    /// Does this chunk go on exactly as it is? True (and the stream's state moved past it)
+    /// when nothing is held or half-received and the chunk is whole events, ending with a
+    /// blank line, none of which can hold a placeholder: most chunks of most streams, seen
+    /// with one pass and no copy.
+    pub fn passes(&mut self, input: &[u8]) -> bool {
+        let clear = self.event.is_empty() && self.chain.is_none() && !self.passing;
+        if clear && input.ends_with(b"\n\n") && !has_candidate(input) {
+            self.at_line_start = true;
+            self.after_cr = false;
+            return true;
         }
+        false
     }
 
     /// The stream is over: the last (unterminated) event and everything held go out.
@@ -116,14 +136,6 @@ impl SseRestorer {
             self.event_done(table, &event, out, counts);
         }
         self.release(out);
-    }
-
-    fn sink<'a>(&'a mut self, out: &'a mut Vec<u8>) -> &'a mut Vec<u8> {
-        if self.passing {
-            out
-        } else {
-            &mut self.event
-        }
     }
 
     /// Everything held goes out as it is now.
@@ -149,6 +161,13 @@ impl SseRestorer {
             out.extend_from_slice(event);
             return;
         };
+        // Most events cannot hold a placeholder (no `[` before a label byte or a string's end
+        // in their data): they go on as they are.
+        let text = event.get(data.0..data.1).unwrap_or_default();
+        if self.chain.is_none() && !has_candidate(text) {
+            out.extend_from_slice(event);
+            return;
+        }
         let keys = if arguments_delta(name.and_then(|n| event.get(n.0..n.1)), event, data) {
             NestedKeys::ArgumentsAndDelta
         } else {
@@ -260,6 +279,20 @@ enum Next {
     Completed,
 }
 
+/// Can `data` hold (the start of) a placeholder: a `[` followed by a label byte, or ending
+/// a string?
+fn has_candidate(data: &[u8]) -> bool {
+    let mut i = 0;
+    loop {
+        i = find2(data, i, b'[', b'[');
+        match data.get(i + 1) {
+            Some(&b) if is_label_byte(b) || b == b'"' => return true,
+            Some(_) => i += 1,
+            None => return false,
+        }
+    }
+}
+
 /// The chain started by the last string of `event` that ends with a proper prefix of a
 /// placeholder.
 fn new_chain(table: &Table, event: &[u8], data: (usize, usize)) -> Option<Chain> {
@@ -286,11 +319,7 @@ fn data_line(event: &[u8]) -> Option<(Option<(usize, usize)>, (usize, usize))> {
     let mut data = None;
     let mut start = 0;
     while start < event.len() {
-        let len = event
-            .iter()
-            .skip(start)
-            .position(|&b| b == b'\n' || b == b'\r')
-            .unwrap_or(event.len() - start);
+        let len = find2(event, start, b'\n', b'\r') - start;
         let line = event.get(start..start + len)?;
         let value = |field: &[u8]| -> Option<(usize, usize)> {
             let rest = line.strip_prefix(field)?.strip_prefix(b":")?;
@@ -321,9 +350,12 @@ fn arguments_delta(name: Option<&[u8]>, event: &[u8], data: (usize, usize)) -> b
         return n.trim_ascii().ends_with(SUFFIX);
     }
     let text = event.get(data.0..data.1).unwrap_or_default();
-    let mentioned = text
-        .windows(SUFFIX.len() + 1)
-        .any(|w| w.strip_suffix(b"\"").is_some_and(|w| w == SUFFIX));
+    // `_arguments.delta"` somewhere: found from each `.` (few in an event), not byte by byte.
+    const NEEDLE: &[u8] = b"_arguments.delta\"";
+    let dot = NEEDLE.len() - 7;
+    let mentioned = text.iter().enumerate().any(|(i, &b)| {
+        b == b'.' && i >= dot && text.get(i - dot..i - dot + NEEDLE.len()) == Some(NEEDLE)
+    });
     if !mentioned {
         return false;
     }

@@ -4,7 +4,6 @@
 
 use crate::detect::{RuleIdx, RuleMeta};
 use crate::json::escape_into;
-use std::collections::{HashMap, HashSet};
 
 /// Most placeholders one request keeps for restoration (later ones stay placeholders).
 pub const MAX_MINTED: usize = 1024;
@@ -31,6 +30,8 @@ pub fn is_label_byte(b: u8) -> bool {
 
 /// What one placeholder restores to.
 struct Entry {
+    /// The placeholder's bytes.
+    placeholder: Box<[u8]>,
     /// The value escaped for a JSON string.
     once: Box<str>,
     /// Escaped again, for JSON inside a JSON string.
@@ -39,11 +40,10 @@ struct Entry {
     category: usize,
 }
 
-/// One request's restoration table.
+/// One request's restoration table: entries sorted by placeholder, looked up by binary
+/// search (a request mints few; no hashing per lookup, no allocation per prefix).
 pub struct Table {
-    entries: HashMap<Box<[u8]>, Entry>,
-    /// Every proper prefix of every placeholder (`[`, `[E`, ...).
-    prefixes: HashSet<Box<[u8]>>,
+    entries: Vec<Entry>,
     longest: usize,
     categories: Vec<Box<str>>,
 }
@@ -61,8 +61,7 @@ impl Table {
     /// The table of `minted` (rules named by `rules`); `None` when nothing is to be restored.
     pub fn new(minted: Vec<Minted>, rules: &[RuleMeta]) -> Option<Self> {
         let mut t = Self {
-            entries: HashMap::new(),
-            prefixes: HashSet::new(),
+            entries: Vec::with_capacity(minted.len()),
             longest: 0,
             categories: Vec::new(),
         };
@@ -91,36 +90,43 @@ impl Table {
             escape_into(&m.value, &mut once);
             let mut twice = String::new();
             escape_into(&once, &mut twice);
-            for end in 1..p.len() {
-                if let Some(prefix) = p.get(..end) {
-                    t.prefixes.insert(prefix.into());
-                }
-            }
             t.longest = t.longest.max(p.len());
-            t.entries.insert(
-                p.into(),
-                Entry {
-                    once: once.into(),
-                    twice: twice.into(),
-                    category,
-                },
-            );
+            t.entries.push(Entry {
+                placeholder: p.into(),
+                once: once.into(),
+                twice: twice.into(),
+                category,
+            });
         }
+        t.entries
+            .sort_unstable_by(|a, b| a.placeholder.cmp(&b.placeholder));
+        t.entries.dedup_by(|a, b| a.placeholder == b.placeholder);
         (!t.entries.is_empty()).then_some(t)
+    }
+
+    /// The index of the first entry whose placeholder is not below `bytes`.
+    fn lower_bound(&self, bytes: &[u8]) -> usize {
+        self.entries.partition_point(|e| &*e.placeholder < bytes)
     }
 
     /// The value `placeholder` restores to, escaped once or (`nested`) twice, and its
     /// category's index.
     pub fn get(&self, placeholder: &[u8], nested: bool) -> Option<(&str, usize)> {
-        self.entries.get(placeholder).map(|e| {
-            let text = if nested { &e.twice } else { &e.once };
-            (&**text, e.category)
-        })
+        self.entries
+            .get(self.lower_bound(placeholder))
+            .filter(|e| &*e.placeholder == placeholder)
+            .map(|e| {
+                let text = if nested { &e.twice } else { &e.once };
+                (&**text, e.category)
+            })
     }
 
     /// Is `bytes` a proper prefix of a placeholder of this table?
     pub fn is_prefix(&self, bytes: &[u8]) -> bool {
-        self.prefixes.contains(bytes)
+        // The placeholders that start with `bytes` sort right after it.
+        self.entries
+            .get(self.lower_bound(bytes))
+            .is_some_and(|e| e.placeholder.len() > bytes.len() && e.placeholder.starts_with(bytes))
     }
 
     /// The length of the longest placeholder.
