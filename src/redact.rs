@@ -118,8 +118,9 @@ impl<'p> Renderer<'p> {
         std::mem::take(&mut self.minted)
     }
 
-    /// The number of a pseudonym: keyed (restoring rules: six digits from HMAC-SHA256 over
-    /// scope, label and value, the next free one on a collision) or the label's next.
+    /// The number of a pseudonym: keyed (restoring rules: six digits from SipHash-2-4 under
+    /// the policy's pseudonym key over scope, label and value, the next free one on a
+    /// collision) or the label's next.
     fn number(&mut self, label: &str, matched: &str, keyed: bool) -> u32 {
         let mut n = if keyed {
             let start = keyed_number(self.pseudonym_key, &self.scope, label, matched);
@@ -226,22 +227,9 @@ pub fn mask(matched: &str, keep: usize) -> String {
         .collect()
 }
 
-/// The first four bytes of HMAC-SHA256(key, scope || 0 || label || 0 || value), as a number.
+/// SipHash-2-4 under the pseudonym key of scope, label and value (each closed by a 0 byte).
 fn keyed_number(key: &PseudonymKey, scope: &[u8], label: &str, value: &str) -> u32 {
-    let Some(mut mac) = key.mac() else {
-        return 0;
-    };
-    mac.update(scope);
-    mac.update(&[0]);
-    mac.update(label.as_bytes());
-    mac.update(&[0]);
-    mac.update(value.as_bytes());
-    let tag = mac.finalize().into_bytes();
-    let mut four = [0u8; 4];
-    for (d, s) in four.iter_mut().zip(tag.iter()) {
-        *d = *s;
-    }
-    u32::from_be_bytes(four)
+    (key.hash(&[scope, label.as_bytes(), value.as_bytes()]) >> 32) as u32
 }
 
 /// First 12 hex digits of HMAC-SHA256(key, label || 0 || value).

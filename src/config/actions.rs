@@ -93,11 +93,11 @@ pub struct ActionTable {
     pseudonym_key: PseudonymKey,
 }
 
-/// The key that numbers restored pseudonyms (HMAC-SHA256 over project, label and value);
-/// derived once per VM from the policy's key material, never printed. Kept as the keyed MAC
-/// with its key blocks absorbed: each number clones it.
+/// The key that numbers restored pseudonyms (SipHash-2-4, a keyed PRF, over project, label
+/// and value: a few dozen nanoseconds per value where HMAC-SHA256 took a microsecond in
+/// V8); derived once per VM from the policy's key material, never printed.
 #[derive(Clone, Default)]
-pub struct PseudonymKey(Option<hmac::Hmac<sha2::Sha256>>);
+pub struct PseudonymKey([u64; 2]);
 
 impl std::fmt::Debug for PseudonymKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -115,12 +115,92 @@ impl PseudonymKey {
         };
         mac.update(b"ocf-pseudonym-key-v1");
         let key = mac.finalize().into_bytes();
-        Self(Hmac::<sha2::Sha256>::new_from_slice(&key).ok())
+        let word = |at: usize| {
+            let mut w = [0u8; 8];
+            for (d, s) in w.iter_mut().zip(key.iter().skip(at)) {
+                *d = *s;
+            }
+            u64::from_le_bytes(w)
+        };
+        Self([word(0), word(8)])
     }
 
-    /// A fresh MAC under the key (`None` only if the key could not be set up).
-    pub fn mac(&self) -> Option<hmac::Hmac<sha2::Sha256>> {
-        self.0.clone()
+    /// SipHash-2-4 of `parts` (each followed by a 0 byte) under the key.
+    pub fn hash(&self, parts: &[&[u8]]) -> u64 {
+        let mut h = SipHash24::new(self.0);
+        for p in parts {
+            h.write(p);
+            h.write(&[0]);
+        }
+        h.finish()
+    }
+}
+
+/// SipHash-2-4 (Aumasson and Bernstein, 2012), streaming.
+struct SipHash24 {
+    v: [u64; 4],
+    tail: u64,
+    ntail: u32,
+    len: u64,
+}
+
+impl SipHash24 {
+    fn new([k0, k1]: [u64; 2]) -> Self {
+        Self {
+            v: [
+                k0 ^ 0x736f_6d65_7073_6575,
+                k1 ^ 0x646f_7261_6e64_6f6d,
+                k0 ^ 0x6c79_6765_6e65_7261,
+                k1 ^ 0x7465_6462_7974_6573,
+            ],
+            tail: 0,
+            ntail: 0,
+            len: 0,
+        }
+    }
+
+    fn round(&mut self) {
+        let [v0, v1, v2, v3] = &mut self.v;
+        *v0 = v0.wrapping_add(*v1);
+        *v1 = v1.rotate_left(13) ^ *v0;
+        *v0 = v0.rotate_left(32);
+        *v2 = v2.wrapping_add(*v3);
+        *v3 = v3.rotate_left(16) ^ *v2;
+        *v0 = v0.wrapping_add(*v3);
+        *v3 = v3.rotate_left(21) ^ *v0;
+        *v2 = v2.wrapping_add(*v1);
+        *v1 = v1.rotate_left(17) ^ *v2;
+        *v2 = v2.rotate_left(32);
+    }
+
+    fn compress(&mut self, m: u64) {
+        self.v[3] ^= m;
+        self.round();
+        self.round();
+        self.v[0] ^= m;
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.tail |= u64::from(b) << (8 * self.ntail);
+            self.ntail += 1;
+            self.len = self.len.wrapping_add(1);
+            if self.ntail == 8 {
+                let m = std::mem::take(&mut self.tail);
+                self.ntail = 0;
+                self.compress(m);
+            }
+        }
+    }
+
+    fn finish(mut self) -> u64 {
+        let m = self.tail | (self.len << 56);
+        self.compress(m);
+        self.v[2] ^= 0xff;
+        for _ in 0..4 {
+            self.round();
+        }
+        self.v[0] ^ self.v[1] ^ self.v[2] ^ self.v[3]
     }
 }
 
@@ -243,5 +323,24 @@ impl ActionTable {
             }
         }
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn siphash_matches_the_papers_test_vector() {
+        // Appendix A of the SipHash paper: key 00..0f, message 00..0e.
+        let k = PseudonymKey([0x0706_0504_0302_0100, 0x0f0e_0d0c_0b0a_0908]);
+        let mut h = SipHash24::new(k.0);
+        h.write(&(0u8..15).collect::<Vec<u8>>());
+        assert_eq!(h.finish(), 0xa129_ca61_49be_45e5);
+        // Cut anywhere, the same.
+        let mut h = SipHash24::new(k.0);
+        h.write(&[0, 1, 2]);
+        h.write(&(3u8..15).collect::<Vec<u8>>());
+        assert_eq!(h.finish(), 0xa129_ca61_49be_45e5);
     }
 }
