@@ -110,9 +110,16 @@ vm-deps: build
 ## bench-vm: the filter's own time per callback and its host calls per request, in Node's V8 without Envoy
 ## (each body's distinct variants sent in turn, as `make bench` does)
 VM_BODIES := chat-1KB-clean chat-16KB-clean chat-16KB-findings chat-256KB-clean chat-256KB-findings
+# Restoring pseudonyms in replies: the same policy with and without `restore`, a 16 KiB reply
+# echoing the body's placeholders, as JSON and as SSE (CPU time: the machine may be shared).
+VM_RESTORE_ON  := {"detectors":{"default_action":{"action":"pseudonymize","restore":true}}}
+VM_RESTORE_OFF := {"detectors":{"default_action":"pseudonymize"}}
 bench-vm: vm-deps
 	$(PYTHON) bench/bodies.py bench/target/bodies --variants >/dev/null
 	for b in $(VM_BODIES); do node bench/vm_profile.js $(WASM) "$$(cat bench/target/bodies/$$b.variants)" --requests 2000; done
+	for r in json sse; do for p in '$(VM_RESTORE_OFF)' '$(VM_RESTORE_ON)'; do \
+	  echo "policy $$p"; node bench/vm_profile.js $(WASM) "$$(cat bench/target/bodies/chat-16KB-findings.variants)" \
+	    --requests 2000 --policy "$$p" --reply $$r --cpu-time; done; done
 
 ## bench-vm-quick: bench-vm once, 50 requests of one body (run by `make test` so it cannot rot)
 bench-vm-quick: vm-deps

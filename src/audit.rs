@@ -165,6 +165,8 @@ pub struct AuditRecord {
     /// The throttle limit of a `rate_limited` refusal (`requests_per_minute`,
     /// `tokens_per_minute`, `tokens_per_day`, `unavailable`).
     pub rate_limit: Option<&'static str>,
+    /// Pseudonyms restored in the reply, per category (never a value).
+    pub restored: BTreeMap<String, u32>,
 }
 
 impl AuditRecord {

@@ -7,8 +7,8 @@ use crate::audit::{rfc3339_millis, AuditRecord, Decision, SafeId};
 use crate::coding::narrow_accept_encoding;
 use crate::config::{AcceptEncoding, ActionTable, Mode, Policy, Project, UnscannablePolicy};
 use crate::openai::surface::{Body, Form, Shape};
-use crate::openai::Endpoint;
-use crate::pipeline::{inspect_body, BodyOutcome, Verdict};
+use crate::openai::{ApiKind, Endpoint};
+use crate::pipeline::{inspect_body_in, BodyOutcome, Verdict};
 use crate::policy::head::{self, BodyRead, HeaderPairs};
 use crate::policy::hygiene::PolicyHeaders;
 use crate::policy::retention::{self, BodyChange};
@@ -16,6 +16,7 @@ use crate::policy::throttle::{self, Admission, SharedStore};
 use crate::policy::{error_body, hygiene, project, Reason};
 use crate::policy::{gate, source};
 use crate::query::inspect_query;
+use crate::restore::{Restorer, Table};
 use crate::upload::form::{inspect_form, sdp_offer};
 use crate::upload::inspect_upload_to;
 use crate::usage::UsageReader;
@@ -89,6 +90,10 @@ pub struct Exchange {
     /// The request headers reached the filter. A stream Envoy ends before that (a WebSocket
     /// upgrade on a listener that takes none) was never seen: it has no record.
     seen: bool,
+    /// The `OpenAI-Project` header as sent: restored pseudonyms are numbered within it.
+    scope: Vec<u8>,
+    /// The placeholders the forwarded body carries for restoration (until the reply).
+    restore_table: Option<Table>,
     response: ResponseState,
     /// Gateway controls: the shared store of the throttles, the downstream address, and what
     /// a rate-limited reply and the token charge need.
@@ -115,11 +120,15 @@ impl std::fmt::Debug for ControlState {
     }
 }
 
-/// What the response side keeps: the usage reader (bounded memory) and whether it runs.
+/// What the response side keeps: the usage reader (bounded memory) and whether it runs, and
+/// the restorer of pseudonyms.
 #[derive(Debug, Default)]
 struct ResponseState {
     headers_seen: bool,
     reader: Option<UsageReader>,
+    restorer: Option<Restorer>,
+    /// Response headers the adapter must remove before the body goes on.
+    removals: Vec<&'static str>,
 }
 
 impl Exchange {
@@ -142,6 +151,8 @@ impl Exchange {
             project: None,
             deployment_model: None,
             seen: false,
+            scope: Vec::new(),
+            restore_table: None,
             response: ResponseState::default(),
             controls: ControlState::default(),
         }
@@ -268,11 +279,16 @@ impl Exchange {
         self.record.request_id = one("x-request-id");
         self.record.method = one(":method");
         self.record.project = one(hygiene::PROJECT);
+        self.scope = head::single(headers, hygiene::PROJECT)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .to_vec();
         self.record.organization = one(hygiene::ORGANIZATION);
         let (step, route) = self.head(&policy, headers, end_of_stream);
         let step = match step {
             reply @ Step::Reply { .. } => reply,
-            step => match accept_encoding(&policy, headers) {
+            step => match accept_encoding(&policy, headers, self.rules(&policy).1.restores_any()) {
                 Some(value) => Step::SetRequestHeader {
                     name: ACCEPT_ENCODING.into(),
                     value: Some(value),
@@ -595,10 +611,10 @@ impl Exchange {
             return Step::Continue;
         }
         let (rules, actions) = self.rules(&policy);
-        let outcome = match &self.read {
+        let mut outcome = match &self.read {
             // A body with no content type where none is taken.
             BodyRead::Empty => BodyOutcome::deny(Reason::UnsupportedContentType),
-            BodyRead::Json => inspect_body(&policy, actions, &endpoint, body),
+            BodyRead::Json => inspect_body_in(&policy, actions, &endpoint, body, &self.scope),
             BodyRead::Form(boundary, Form::Files) => {
                 inspect_upload_to(&policy, actions, rules, &endpoint, boundary, body)
             }
@@ -608,6 +624,11 @@ impl Exchange {
         // The model that runs (on Azure, what the deployment maps to; never its name).
         let model = project::model_of(&policy.register, &endpoint, outcome.facts.model.as_deref())
             .map(String::from);
+        let minted = std::mem::take(&mut outcome.minted);
+        let replies_with_text = matches!(
+            endpoint.kind,
+            ApiKind::ChatCompletions | ApiKind::Responses | ApiKind::Completions
+        );
         let change = match (outcome.verdict(), rules) {
             (Verdict::Deny(_), _) | (_, None) => Ok(BodyChange::None),
             (_, Some(p)) => retention::check_body(p, &endpoint, &outcome.facts, model.as_deref()),
@@ -658,6 +679,10 @@ impl Exchange {
         }
         self.record.decision = Decision::Redact;
         self.record.bytes_out = bytes.len() as u64;
+        // Only a body that went upstream with the placeholders has a reply to restore.
+        if replies_with_text {
+            self.restore_table = Table::new(minted, policy.detectors.rules());
+        }
         Step::ReplaceBody { size, bytes }
     }
 
@@ -697,11 +722,80 @@ impl Exchange {
         }
         if !end_of_stream && !self.denied {
             let one = |name| head::single(headers, name).ok().flatten();
-            self.response.reader = Some(UsageReader::new(
-                one("content-type"),
-                one("content-encoding"),
-            ));
+            let success = self.record.status.is_some_and(|s| (200..300).contains(&s));
+            let table = self.restore_table.take().filter(|_| success);
+            self.response.restorer =
+                table.and_then(|t| Restorer::new(t, one("content-type"), one("content-encoding")));
+            // A restored reply changes length; a decoded one goes on without its coding (the
+            // usage reader then reads what the client gets).
+            let coding = match &self.response.restorer {
+                Some(r) => {
+                    self.response.removals.push("content-length");
+                    if r.decodes() {
+                        self.response.removals.push("content-encoding");
+                    }
+                    None
+                }
+                None => one("content-encoding"),
+            };
+            self.response.reader = Some(UsageReader::new(one("content-type"), coding));
         }
+        self.restore_table = None;
+    }
+
+    /// Response headers the adapter must remove before the body goes on (a restored reply's
+    /// `content-length`, and `content-encoding` when its coding is undone).
+    pub fn response_header_removals(&self) -> &[&'static str] {
+        &self.response.removals
+    }
+
+    /// Does the reply go through the restorer (the adapter must hand over every chunk and
+    /// put [`Self::restore_response_body`]'s bytes in its place)?
+    pub fn restores_response(&self) -> bool {
+        self.response.restorer.is_some()
+    }
+
+    /// A response body chunk of `size` bytes as it came from upstream, when
+    /// [`Self::restores_response`]: the bytes to forward in its place (placeholders restored,
+    /// the coding undone; a placeholder cut at the chunk's end, or an SSE event that may hold
+    /// the start of one, waits for the next chunk), or `None` when they are the chunk itself.
+    pub fn restore_response_body(
+        &mut self,
+        size: usize,
+        chunk: &[u8],
+        end_of_stream: bool,
+    ) -> Option<Vec<u8>> {
+        self.record.response_bytes = self.record.response_bytes.saturating_add(size as u64);
+        let restorer = self.response.restorer.as_mut()?;
+        if restorer.passes(chunk) {
+            if let Some(reader) = self.response.reader.as_mut() {
+                reader.feed(chunk);
+            }
+            if end_of_stream {
+                self.restore_response_body(0, &[], true);
+            }
+            return None;
+        }
+        let mut out = Vec::with_capacity(chunk.len() + 64);
+        restorer.feed(chunk, &mut out);
+        if end_of_stream {
+            restorer.finish(&mut out);
+            for (category, n) in restorer.restored() {
+                *self
+                    .record
+                    .restored
+                    .entry(category.to_string())
+                    .or_default() += n;
+            }
+            self.response.restorer = None;
+        }
+        if let Some(reader) = self.response.reader.as_mut() {
+            reader.feed(&out);
+            if end_of_stream {
+                self.finish_usage();
+            }
+        }
+        (out != chunk).then_some(out)
     }
 
     /// Does the adapter need to hand over response body chunks (for usage)? When not, it
@@ -748,6 +842,16 @@ impl Exchange {
         if self.stage != Stage::Body && self.record.decision != Decision::WouldDeny {
             self.charge_tokens(now_ms);
         }
+        // A reply cut short: what was restored before it ended is counted.
+        if let Some(restorer) = self.response.restorer.take() {
+            for (category, n) in restorer.restored() {
+                *self
+                    .record
+                    .restored
+                    .entry(category.to_string())
+                    .or_default() += n;
+            }
+        }
         if self.start_ms > 0 {
             self.record.duration_ms = Some(now_ms.saturating_sub(self.start_ms));
         }
@@ -766,10 +870,11 @@ const ACCEPT_ENCODING: &str = "accept-encoding";
 /// The `Accept-Encoding` a forwarded request goes with instead of its own, if it needs one
 /// so that its reply's usage can be read ([`narrow_accept_encoding`]). Only `POST`s: the
 /// replies that report usage answer them; a download (`GET /v1/files/{id}/content`) keeps the
-/// codings its client asked for.
-fn accept_encoding(policy: &Policy, headers: &HeaderPairs) -> Option<String> {
+/// codings its client asked for. Under `as_sent` too when the rules in force may restore
+/// pseudonyms (`restores`): a reply in a coding the filter cannot read would keep them.
+fn accept_encoding(policy: &Policy, headers: &HeaderPairs, restores: bool) -> Option<String> {
     let post = head::single(headers, ":method").ok().flatten() == Some(b"POST".as_slice());
-    if policy.audit.accept_encoding != AcceptEncoding::Readable || !post {
+    if (policy.audit.accept_encoding != AcceptEncoding::Readable && !restores) || !post {
         return None;
     }
     narrow_accept_encoding(head::values(headers, ACCEPT_ENCODING))
@@ -1299,6 +1404,112 @@ mod tests {
         // No end of stream (reset): the record is still finished.
         let r = x.finish(13);
         assert_eq!((r.status, r.usage), (Some(502), None));
+    }
+
+    const RESTORE: &str = r#"{"detectors":{"restore_pseudonyms":true,
+        "actions":{"email":"pseudonymize","payment_card":"block"}}}"#;
+
+    /// A chat request mailing `a@example.com` (and `extra` text) under `policy`, forwarded;
+    /// the placeholder that went upstream, if any.
+    fn forwarded_with(policy: &str, mode_extra: &str) -> (Exchange, Option<String>) {
+        let mut x = exchange(policy);
+        x.on_request_headers(&hdrs(CHAT), false, 1);
+        let body = format!(
+            r#"{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":"mail a@example.com{mode_extra}"}}]}}"#
+        );
+        x.on_request_body(body.len(), true);
+        let sent = match x.decide_body(body.as_bytes()) {
+            Step::ReplaceBody { bytes, .. } => String::from_utf8(bytes).ok(),
+            _ => None,
+        };
+        let placeholder = sent.and_then(|s| {
+            let start = s.find("[EMAIL_")?;
+            let end = start + s[start..].find(']')? + 1;
+            Some(s[start..end].to_string())
+        });
+        (x, placeholder)
+    }
+
+    #[test]
+    fn a_reply_is_restored_and_counted_and_its_length_and_coding_headers_go() {
+        let (mut x, placeholder) = forwarded_with(RESTORE, "");
+        let placeholder = placeholder.unwrap();
+        let resp = hdrs(&[
+            (":status", "200"),
+            ("content-type", "application/json"),
+            ("content-encoding", "gzip"),
+            ("content-length", "99"),
+        ]);
+        x.on_response_headers(&resp, false, 2);
+        assert!(x.restores_response());
+        assert_eq!(
+            x.response_header_removals(),
+            &["content-length", "content-encoding"]
+        );
+        let reply = format!(
+            r#"{{"choices":[{{"message":{{"content":"to {placeholder} and [EMAIL_1]"}}}}],"usage":{{"total_tokens":3}}}}"#
+        );
+        let gz = crate::inflate::tests::gzip(reply.as_bytes(), None, None, false);
+        let (a, b) = gz.split_at(gz.len() / 2);
+        let mut out = x.restore_response_body(a.len(), a, false).unwrap();
+        out.extend(x.restore_response_body(b.len(), b, true).unwrap());
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"choices":[{"message":{"content":"to a@example.com and [EMAIL_1]"}}],"usage":{"total_tokens":3}}"#
+        );
+        let r = x.finish(3);
+        assert_eq!(r.restored.get("contact"), Some(&1));
+        assert_eq!(r.usage.and_then(|u| u.total_tokens), Some(3));
+        assert_eq!(r.response_bytes, gz.len() as u64);
+        assert!(!r.to_json().contains("a@example.com"));
+    }
+
+    #[test]
+    fn no_restoration_without_a_minted_placeholder_a_success_or_a_readable_reply() {
+        let json = [(":status", "200"), ("content-type", "application/json")];
+        // Not restoring, audit mode (the body went up as sent), a refusal: no restorer.
+        for policy in [
+            r#"{"detectors":{"actions":{"email":"pseudonymize"}}}"#,
+            &RESTORE.replace(r#"{"detectors""#, r#"{"mode":"audit","detectors""#),
+        ] {
+            let (mut x, _) = forwarded_with(policy, "");
+            x.on_response_headers(&hdrs(&json), false, 2);
+            assert!(!x.restores_response(), "{policy}");
+            assert!(x.response_header_removals().is_empty());
+        }
+        let (mut x, placeholder) = forwarded_with(RESTORE, " card 4111 1111 1111 1111");
+        assert_eq!(placeholder, None);
+        x.on_response_headers(&hdrs(&json), false, 2);
+        assert!(!x.restores_response());
+        assert_eq!(x.finish(3).decision, Decision::Deny);
+        // An error status, or a coding the filter cannot read: the reply goes on as it came.
+        for resp in [
+            vec![(":status", "400"), ("content-type", "application/json")],
+            vec![
+                (":status", "200"),
+                ("content-type", "application/json"),
+                ("content-encoding", "br"),
+            ],
+            vec![(":status", "200"), ("content-type", "text/plain")],
+        ] {
+            let (mut x, _) = forwarded_with(RESTORE, "");
+            x.on_response_headers(&hdrs(&resp), false, 2);
+            assert!(!x.restores_response(), "{resp:?}");
+        }
+    }
+
+    #[test]
+    fn accept_encoding_is_narrowed_under_as_sent_when_the_rules_restore() {
+        let as_sent = r#"{"audit":{"accept_encoding":"as_sent"},
+            "detectors":{"actions":{"email":{"action":"pseudonymize","restore":true}}}}"#;
+        assert_eq!(
+            head_step(as_sent, &["br, gzip"], &[]),
+            Step::SetRequestHeader {
+                name: "accept-encoding".into(),
+                value: Some("gzip".into()),
+                then: Box::new(Step::Pause),
+            }
+        );
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod query;
 pub mod redact;
+pub mod restore;
 pub mod upload;
 pub mod usage;
 pub mod version;

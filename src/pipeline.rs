@@ -83,6 +83,8 @@ pub struct BodyOutcome {
     /// What was not scanned, by kind (`data:` URLs and base64 blobs, token ids; files and
     /// the like for multipart bodies).
     pub unscannable: Unscannable,
+    /// The placeholders of restoring `pseudonymize` rules, and their values (for the reply).
+    pub minted: Vec<crate::restore::Minted>,
 }
 
 impl BodyOutcome {
@@ -115,18 +117,33 @@ pub fn inspect_body(
     endpoint: &Endpoint,
     body: &[u8],
 ) -> BodyOutcome {
+    inspect_body_in(policy, actions, endpoint, body, b"")
+}
+
+/// [`inspect_body`] with restored pseudonyms numbered within `scope` (the request's project);
+/// the outcome keeps the placeholders minted for restoration.
+pub fn inspect_body_in(
+    policy: &Policy,
+    actions: &ActionTable,
+    endpoint: &Endpoint,
+    body: &[u8],
+    scope: &[u8],
+) -> BodyOutcome {
     if body.len() as u64 > policy.max_body_bytes {
         return BodyOutcome::deny(Reason::BodyTooLarge);
     }
     let mut renderer = Renderer::new(policy.detectors.rules(), actions);
-    inspect_document(
+    renderer.set_scope(scope);
+    let mut outcome = inspect_document(
         policy,
         actions,
         endpoint,
         body,
         DocumentKind::Request,
         &mut renderer,
-    )
+    );
+    outcome.minted = renderer.take_minted();
+    outcome
 }
 
 /// What a JSON document is, for the walk.

@@ -44,6 +44,7 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterable
 
+import mock_echo  # the echo-placeholder reply mode (x-mock-echo), in its own file
 import mock_surface
 
 MAX_BODY = 64 * 1024 * 1024  # the mock refuses anything bigger (413)
@@ -397,6 +398,10 @@ class Handler(BaseHTTPRequestHandler):
                 error_body("We could not parse the JSON body of your request.",
                            "invalid_request_error", None),
             )
+            return
+        if mock_echo.wants(self.headers) and ROUTES[path] in ("ep_chat", "ep_responses",
+                                                              "ep_completions"):
+            mock_echo.reply(self, path, req, body)
             return
         getattr(self, ROUTES[path])(req)
 

@@ -61,7 +61,8 @@ impl Policy {
             return Err(ConfigError::new("max_body_bytes", "must be at least 1"));
         }
         let detectors = DetectorSet::compile(&raw.detectors)?;
-        let actions = ActionTable::compile(&raw.detectors, &detectors)?;
+        let mut actions = ActionTable::compile(&raw.detectors, &detectors)?;
+        actions.set_pseudonym_key(pseudonym_key(raw, source));
         let register = projects::compile(
             &projects::Sections {
                 projects: raw.projects.as_ref(),
@@ -93,6 +94,21 @@ impl Policy {
     }
 }
 
+/// The key that numbers restored pseudonyms: derived from `detectors.hash_key`, else
+/// `audit.fingerprint_key`, else the policy document (then a new policy renumbers).
+fn pseudonym_key(raw: &RawPolicy, source: &[u8]) -> actions::PseudonymKey {
+    let material = match (&raw.detectors.hash_key, &raw.audit.fingerprint_key) {
+        (Some(k), _) | (None, Some(k)) => k.as_bytes().to_vec(),
+        (None, None) => {
+            let mut h = Sha256::new();
+            h.update(b"ocf-pseudonym-material-v1\0");
+            h.update(source);
+            h.finalize().to_vec()
+        }
+    };
+    actions::PseudonymKey::derive(&material)
+}
+
 fn digest_hex(source: &[u8]) -> String {
     let d = Sha256::digest(source);
     d.iter().take(8).map(|b| format!("{b:02x}")).collect()
@@ -110,6 +126,53 @@ mod tests {
             assert_eq!(p.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
             assert!(!p.detectors.rules().is_empty());
         }
+    }
+
+    #[test]
+    fn restoration_is_set_globally_per_project_and_per_rule() {
+        let rule = |p: &Policy, id: &str| {
+            p.detectors
+                .rules()
+                .iter()
+                .position(|r| &*r.id == id)
+                .unwrap() as u16
+        };
+        let p = Policy::from_json(
+            br#"{"detectors":{"restore_pseudonyms":true,
+                "actions":{"email":"pseudonymize","phone_number":{"action":"pseudonymize","restore":false},
+                           "ip_address":"redact"}},
+              "projects":{"off":{"restore_pseudonyms":false,
+                                 "data":{"phone_number":{"action":"pseudonymize","restore":true}}},
+                          "plain":{}}}"#,
+        )
+        .unwrap();
+        let (email, phone) = (rule(&p, "email"), rule(&p, "phone_number"));
+        assert!(p.actions.get(email).restores());
+        assert!(!p.actions.get(phone).restores());
+        assert!(p.actions.restores_any());
+        let projects = p.register.projects.as_ref().unwrap();
+        let off = projects
+            .get(projects.resolve(Some("off")).unwrap())
+            .unwrap();
+        let off = off.actions.as_ref().unwrap();
+        assert!(!off.get(email).restores());
+        assert!(off.get(phone).restores());
+        let plain = projects
+            .get(projects.resolve(Some("plain")).unwrap())
+            .unwrap();
+        assert!(plain.actions.is_none());
+        // Off by default.
+        let d =
+            Policy::from_json(br#"{"detectors":{"actions":{"email":"pseudonymize"}}}"#).unwrap();
+        assert!(!d.actions.restores_any());
+        // `restore` on anything but pseudonymize is an error at its path.
+        let e = Policy::from_json(
+            br#"{"detectors":{"actions":{"email":{"action":"redact","restore":true}}}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.path(), "detectors.actions.email.restore");
+        let e = Policy::from_json(br#"{"projects":{"p":{"restore_pseudonyms":1}}}"#).unwrap_err();
+        assert_eq!(e.path(), "projects.p.restore_pseudonyms");
     }
 
     #[test]

@@ -336,7 +336,12 @@ fn treatment(a: Action) -> String {
         Action::Redact => "redacted: replaced by a placeholder naming its kind".into(),
         Action::Mask { keep } => format!("masked, last {keep} characters kept"),
         Action::Hash => "replaced by a keyed hash (the same value, the same token)".into(),
-        Action::Pseudonymize => "replaced by a numbered pseudonym per request".into(),
+        Action::Pseudonymize { restore: false } => {
+            "replaced by a numbered pseudonym per request".into()
+        }
+        Action::Pseudonymize { restore: true } => {
+            "replaced by a pseudonym numbered within the project, restored in the reply".into()
+        }
         Action::Block => "request refused (content_blocked)".into(),
     }
 }
