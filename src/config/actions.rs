@@ -1,5 +1,6 @@
 //! Resolves the action of every rule once per VM: rule's own action, then `actions[rule id]`,
-//! then `actions[category]`, then `default_action`, then `redact`.
+//! then `actions[category]`, then a built-in rule's own default (`allow` for `signed_url`),
+//! then `default_action`, then `redact`.
 
 use super::detectors::{ActionKind, ActionSpec, RawDetectors};
 use super::ConfigError;
@@ -237,6 +238,8 @@ impl ActionTable {
                     &format!("detectors.actions.{}", rule.category),
                     restore,
                 )?
+            } else if let Some(kind) = rule.default_action() {
+                Action::from_spec(&ActionSpec::Name(kind), "detectors", restore)?
             } else {
                 default
             };

@@ -21,23 +21,26 @@
 //! mapped back onto the original text.
 
 mod anchors;
+mod assign;
 mod checksum;
 #[doc(hidden)]
 pub mod corpus;
 mod custom;
 mod dob;
 mod ids;
+mod looks;
 mod number;
 mod numeric;
 mod pass;
 mod providers;
 mod rules;
 mod secrets;
+mod signed_url;
 mod text;
 pub(crate) use text::inside_placeholder;
 mod view;
 
-use crate::config::detectors::{ActionSpec, RawDetectors};
+use crate::config::detectors::{ActionKind, ActionSpec, RawDetectors};
 use crate::config::ConfigError;
 
 /// Index of a rule in [`DetectorSet::rules`].
@@ -65,6 +68,18 @@ pub struct RuleMeta {
     pub label: Box<str>,
     /// An action set on the rule itself (customer keyword lists and patterns).
     pub action: Option<ActionSpec>,
+}
+
+impl RuleMeta {
+    /// A built-in rule's own default: its action when the policy names neither the rule nor
+    /// its category in `detectors.actions` (`allow` for `signed_url`). `None`: the policy's
+    /// `default_action`.
+    pub fn default_action(&self) -> Option<ActionKind> {
+        rules::RULE_DEFAULT_ACTIONS
+            .iter()
+            .find(|(id, _)| *id == &*self.id && self.action.is_none())
+            .map(|(_, a)| *a)
+    }
 }
 
 /// Reusable per-request buffers for scanning (the normalised view and its offset maps).

@@ -18,7 +18,7 @@
 //! last eight bytes, case-folded). The work is linear in the text: no byte is read again for a
 //! later word, and there is no second loop over the bytes.
 
-use super::anchors::Anchor;
+use super::anchors::{Anchor, ASSIGN_ONLY_KEYWORDS, STOP_ANCHOR, STOP_ASSIGN, STOP_NAMED};
 use super::custom::{Keywords, FOLD};
 use super::rules::Engine;
 use super::text::{at, before, is_word};
@@ -238,13 +238,50 @@ fn other<const KW: bool>(e: &Engine, text: &str, p: usize, st: &mut State, out: 
             any_word(kw, t, ws, st, out);
         }
     }
-    let an = &e.anchors;
-    if an.starts_other(b) {
+    let class = e.anchors.stop_class(b);
+    if class & STOP_ANCHOR != 0 {
         anchor(e, text, p, st, out);
     }
-    if (b == b':' || b == b'=') && an.generic {
+    if class & STOP_ASSIGN != 0 {
         generic_before(e, t, p, st, out);
+    } else if class & STOP_NAMED != 0 && named_candidate(t, p, b) {
+        named_forms(e, t, p, b, out);
     }
+}
+
+/// The cheap test before [`named_forms`]: a `>` right after a tag name, or a `-` that starts a
+/// flag (`--x`, `-x` after a blank, a quote or `(`).
+#[inline(always)]
+fn named_candidate(t: &[u8], p: usize, b: u8) -> bool {
+    if b == b'>' {
+        before(t, p).is_ascii_alphanumeric()
+    } else {
+        matches!(before(t, p), 0 | b' ' | b'\t' | b'\n' | b'"' | b'\'' | b'(')
+            && (at(t, p + 1) == b'-' || at(t, p + 1).is_ascii_alphabetic())
+    }
+}
+
+/// At a `>` or `-`: the end of an XML start tag (`<password>`) or a command-line flag
+/// (`--password …`), which may name a secret.
+#[inline(never)]
+fn named_forms(e: &Engine, t: &[u8], p: usize, b: u8, out: &mut Vec<Finding>) {
+    if b == b'>' {
+        super::assign::xml(e, t, p, out);
+    } else {
+        super::assign::cli(e, t, p, out);
+    }
+}
+
+/// Whether ` is ` or ` was ` follows the word that ends at or after `i` (prose naming a
+/// secret: `the password is …`).
+#[inline(always)]
+fn prose_follows(t: &[u8], mut i: usize) -> bool {
+    while at(t, i).is_ascii_alphanumeric() || at(t, i) == b'_' {
+        i += 1;
+    }
+    at(t, i) == b' '
+        && matches!(at(t, i + 1) | 0x20, b'i' | b'w')
+        && matches!(at(t, i + 2) | 0x20, b's' | b'a')
 }
 
 /// A possible anchor at `p`.
@@ -263,8 +300,9 @@ fn anchor(e: &Engine, text: &str, p: usize, st: &mut State, out: &mut Vec<Findin
     }
     st.ri += 1;
     for &a in e.anchors.kinds(lit) {
-        // Generic secrets are found from their `:` or `=` (they may start inside a word).
-        if a != Anchor::Generic {
+        // Generic secrets are found from their `:` or `=` (they may start inside a word); at
+        // the keyword itself only prose (`the password is …`) is looked for.
+        if a != Anchor::Generic || prose_follows(t, end) {
             e.on_anchor(a, text, p, end, out);
         }
     }
@@ -417,6 +455,16 @@ fn generic_before(e: &Engine, t: &[u8], c: usize, st: &State, out: &mut Vec<Find
     if ie - is < 3 {
         return;
     }
+    // `value:` / `value=` after a `name:` or `key=` that names the secret.
+    if t.get(is..ie)
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"value"))
+    {
+        super::assign::name_value(e, t, is, c, out);
+        return;
+    }
+    if !e.anchors.generic_may_occur(t.get(is..ie).unwrap_or(&[])) {
+        return;
+    }
     // A match that began before the identifier hides its start.
     let mut q = is;
     for &(s, end) in &st.recent {
@@ -434,7 +482,7 @@ fn generic_before(e: &Engine, t: &[u8], c: usize, st: &State, out: &mut Vec<Find
         match hit {
             Some((lit, end)) => {
                 if e.anchors.kinds(lit).contains(&Anchor::Generic) {
-                    super::secrets::generic(e, t, q, end, out);
+                    super::assign::generic(e, t, q, end, out);
                     if out.len() > base {
                         return;
                     }
@@ -442,6 +490,15 @@ fn generic_before(e: &Engine, t: &[u8], c: usize, st: &State, out: &mut Vec<Find
                 q = end;
             }
             None => q += 1,
+        }
+    }
+    // The keywords the anchor index leaves out.
+    let w = t.get(is..ie).unwrap_or(&[]);
+    for kw in ASSIGN_ONLY_KEYWORDS {
+        let k = kw.as_bytes();
+        if let Some(i) = w.windows(k.len()).position(|x| x.eq_ignore_ascii_case(k)) {
+            super::assign::generic(e, t, is + i, is + i + k.len(), out);
+            return;
         }
     }
 }

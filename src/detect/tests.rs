@@ -729,3 +729,146 @@ fn keyword_lists_leave_builtin_findings_unchanged() {
         assert_eq!(builtin(&plain, text), builtin(&with, text), "{text:?}");
     }
 }
+
+#[test]
+fn credential_miss_classes_of_issue_19_are_found() {
+    // One case per class the issue lists (values made up to each provider's format).
+    let s = set("{}");
+    let aws_secret = "wJalrXUtnFEMIK7MDENGbPxRfiCY9xq2Lm4ZtB+8";
+    let cases: Vec<(String, &str, String)> = vec![
+        (format!("AWS_SECRET_ACCESS_KEY={aws_secret}"), "aws_secret_access_key", aws_secret.into()),
+        (format!("./deploy.sh --aws-secret-access-key {aws_secret} --region eu-west-1"), "aws_secret_access_key", aws_secret.into()),
+        (format!("- name: AWS_SECRET_ACCESS_KEY\n  value: {aws_secret}"), "aws_secret_access_key", aws_secret.into()),
+        ("DB_PASSWORD=q8Lz2VxK7mPw4NcT9bRf".into(), "generic_secret", "q8Lz2VxK7mPw4NcT9bRf".into()),
+        ("password: Xk9#mP;2qL(z8v!R".into(), "generic_secret", "Xk9#mP;2qL(z8v!R".into()),
+        ("<key>Password</key>\n<string>Hq7vX2kP9mLz4Rt8</string>".into(), "generic_secret", "Hq7vX2kP9mLz4Rt8".into()),
+        ("<name>javax.jdo.option.ConnectionPassword</name>\n  <value>Hq7vX2kP9mLz4Rt8</value>".into(), "generic_secret", "Hq7vX2kP9mLz4Rt8".into()),
+        ("db_pass = 'Hq7vX2kP9mLz4Rt8'".into(), "generic_secret", "Hq7vX2kP9mLz4Rt8".into()),
+        ("creds: Hq7vX2kP9mLz4Rt8".into(), "generic_secret", "Hq7vX2kP9mLz4Rt8".into()),
+        ("user_auth: \"Hq7vX2kP9mLz4Rt8\"".into(), "generic_secret", "Hq7vX2kP9mLz4Rt8".into()),
+        ("keytool -list -storepass Hq7vX2kP9mLz4Rt8".into(), "generic_secret", "Hq7vX2kP9mLz4Rt8".into()),
+        (
+            "sntrys_eyJpYXQiOjE3MTQ2NDE2MDAsInVybCI6Imh0dHBzOi8vc2VudHJ5LmlvIn0=_Qm9vZ2llV29vZ2llQm9vZ2llV29vZ2llQm9vZ2llV28".into(),
+            "sentry_token",
+            "sntrys_eyJpYXQiOjE3MTQ2NDE2MDAsInVybCI6Imh0dHBzOi8vc2VudHJ5LmlvIn0=_Qm9vZ2llV29vZ2llQm9vZ2llV29vZ2llQm9vZ2llV28".into(),
+        ),
+        (
+            "https://discord.com/api/webhooks/1234567890123456789/aB3-dE_fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5zA7bC9dE1fG3hI5jK7lM9nO1pQ3rS5tU7vW9xY1zA3".into(),
+            "discord_webhook",
+            "discord.com/api/webhooks/1234567890123456789/aB3-dE_fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5zA7bC9dE1fG3hI5jK7lM9nO1pQ3rS5tU7vW9xY1zA3".into(),
+        ),
+        (
+            "AZURE_STORAGE_KEY=n0G9W8uw8de9puyHB9d3xvE/pg3mKBxfeN4/YYsakj8DuzdoRy7q3sRjKMPMEiOennEgIQD43wE1xjf1+yrfKg==".into(),
+            "azure_storage_key",
+            "n0G9W8uw8de9puyHB9d3xvE/pg3mKBxfeN4/YYsakj8DuzdoRy7q3sRjKMPMEiOennEgIQD43wE1xjf1+yrfKg==".into(),
+        ),
+        ("NEW_RELIC_BROWSER_KEY=NRJS-0a1b2c3d4e5f6a7b8c9".into(), "newrelic_key", "NRJS-0a1b2c3d4e5f6a7b8c9".into()),
+        ("vault login s.Xk9mPq2Lz8vRt4Yw7Nb3Cd6F".into(), "vault_token", "s.Xk9mPq2Lz8vRt4Yw7Nb3Cd6F".into()),
+        ("//registry.npmjs.org/:_authToken=0f8c2b4e-7d1a-4c3b-9e5f-6a2d8b0c4e1f".into(), "npm_token", "0f8c2b4e-7d1a-4c3b-9e5f-6a2d8b0c4e1f".into()),
+    ];
+    for (text, rule, value) in &cases {
+        let got = found(&s, text);
+        assert!(
+            got.iter().any(|(r, v)| r == rule && v == value),
+            "{text:?}: want {rule} {value:?}, got {got:?}"
+        );
+    }
+    // Prefix formats added from the providers' documentation.
+    let body40 = "Ab3dE5fG7hJ9kL1mN3pQ5rS7tV9wX1yZ3bC5dF7g";
+    for (key, rule) in [
+        (format!("cfut_{body40}0a1b2c3d"), "cloudflare_api_key"),
+        (format!("fm2_{body40}{body40}{body40}+/=="), "flyio_token"),
+        (
+            format!("rdme_{}", "x7k2q9m4z8p1w3".repeat(5)),
+            "readme_api_key",
+        ),
+        (format!("dckr_pat_{}", &body40[..27]), "docker_hub_token"),
+        (
+            format!("ATATT3xFfGF0{}=0A1B2C3D", "Ab3dE5fG7hJ9kL1-_x".repeat(10)),
+            "atlassian_api_token",
+        ),
+    ] {
+        let text = format!("token: {key} end");
+        let got = found(&s, &text);
+        assert!(
+            got.iter().any(|(r, v)| r == rule && *v == key),
+            "{text:?}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn code_placeholders_and_lookalikes_are_not_credentials() {
+    let s = set("{}");
+    for text in [
+        "implementation 'io.jsonwebtoken:jjwt-api:0.12.6'",
+        "implementation(\"com.auth0:java-jwt:4.4.0\")",
+        "publicToken = \"public-sandbox-3f1c9a7e-58d2-4b1e-9f3a-0c6d2e8b7a41\"",
+        "See docs/sk-deployment-runbook-2023-q4.md and sk-notification-service-v2-config.yaml",
+        "password: ENC[AES256_GCM,data:Zm9vYmFyYmF6,iv:cXV4cXV1eA==,tag:Y29yZ2U=,type:str]",
+        "token: ACCESS_TOKEN",
+        "API_KEY=insert_key_here",
+        "OPENAI_API_KEY=sk-proj-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "api_key: <your-api-key>",
+        "password: changeme",
+        "API_KEY=${API_KEY}",
+        "token = os.environ['GITHUB_TOKEN']",
+        "const key = process.env.STRIPE_KEY;",
+        "secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY!,",
+        "token: ${{ secrets.GITHUB_TOKEN }}",
+        "password = var.db_password",
+        "secret := getenv(\"APP_SECRET\")",
+        "password: vault:secret/data/app#db_password",
+        "DB_PASSWORD=op://Production/Postgres/password",
+        "token: ApiToken!",
+        "Ok(Secret::new(fs::read_to_string(&self.password_file)?))",
+        "docker build --secret id=gh_token,src=token.txt .",
+        "password_encryption = scram-sha-256",
+        "\"STRIPE_SECRET_KEY\": \"@stripe-secret-key\"",
+        "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",
+        "DATABASE_URL=postgresql://postgres:postgres@localhost:5432/test",
+        "password: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-Xy12Ab",
+    ] {
+        let got = found(&s, text);
+        assert!(got.is_empty(), "{text:?}: {got:?}");
+    }
+}
+
+#[test]
+fn a_credential_inside_url_credentials_is_reported_as_itself() {
+    let s = set("{}");
+    let tok = "ghp_Ab3dE5fG7hJ9kL1mN3pQ5rS7tV9wX1yZ3bC5";
+    let text = format!("git clone https://x-access-token:{tok}@github.com/acme/app.git");
+    let got = found(&s, &text);
+    assert!(
+        got.iter().any(|(r, v)| r == "github_token" && v == tok),
+        "{got:?}"
+    );
+    assert!(got.iter().any(|(r, _)| r == "url_credentials"), "{got:?}");
+}
+
+#[test]
+fn signed_urls_are_one_finding_of_their_own() {
+    let s = set("{}");
+    let query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAQ3EGUMZ7XKW2LPRB%2F20240501%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240501T101112Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
+    let text = format!("see https://b.s3.amazonaws.com/a.png?{query} now");
+    assert_eq!(
+        found(&s, &text),
+        vec![("signed_url".to_string(), query.to_string())]
+    );
+    let sas = "sp=r&se=2024-05-01T18:00:00Z&sv=2022-11-02&sr=b&sig=AbCd%2BEf%3D";
+    let text = format!("https://x.blob.core.windows.net/c/f.png?{sas}");
+    assert_eq!(
+        found(&s, &text),
+        vec![("signed_url".to_string(), sas.to_string())]
+    );
+    // Without it, the access key id inside is a credential again.
+    let off = set(r#"{"disabled":["signed_url"]}"#);
+    let text = format!("see https://b.s3.amazonaws.com/a.png?{query} now");
+    assert!(found(&off, &text)
+        .iter()
+        .any(|(r, _)| r == "aws_access_key_id"));
+    // A `sig=` that is no SAS, a plain object URL: nothing.
+    assert!(found(&s, "https://example.com/verify?sig=ok&user=3").is_empty());
+    assert!(found(&s, "https://b.s3.amazonaws.com/a.png").is_empty());
+}
