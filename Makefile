@@ -17,7 +17,7 @@ DEMO_PORT   ?= 10000
 ADMIN_PORT  ?= 9901
 PYTEST_ARGS ?=
 
-.PHONY: oci wasm-target build venv run demo-ports sdk-node test test-host test-e2e lint validate bench bench-quick bench-core bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
+.PHONY: oci wasm-target build venv run demo-ports sdk-node test test-host test-e2e lint validate bench bench-quick profile profile-quick bench-core bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
 
 # The toolchain pinned in rust-toolchain.toml. rustup installs a toolchain's listed targets only
 # when it installs the toolchain itself, so one installed earlier may lack wasm32-wasip1.
@@ -59,7 +59,7 @@ demo-ports:
 	@$(PYTHON) tests/run_demo.py --check-ports $(DEMO_PORTS)
 
 ## test: host unit tests, then the end-to-end suite through Envoy (fails if either fails)
-test: test-host test-e2e bench-quick bench-vm-quick soak-quick
+test: test-host test-e2e bench-quick bench-vm-quick soak-quick profile-quick
 
 test-host:
 	$(CARGO) test
@@ -91,12 +91,24 @@ validate: build venv
 	$(VPY) tests/validate_envoy.py --envoy $(ENVOY) --wasm $(WASM) --policies envoy/policies envoy
 
 ## bench: Envoy CPU per request, rps, p50/p99: no filter, buffer filter, the floor, the JSON floor, ours (~28 min); writes BENCHMARKS.md
+## (BENCH_ARGS=--profile adds the perf breakdown of `make profile`)
+BENCH_ARGS ?=
 bench: build venv
-	$(PYTHON) bench/run.py --envoy $(ENVOY) --ours $(WASM) --out BENCHMARKS.md
+	$(PYTHON) bench/run.py --envoy $(ENVOY) --ours $(WASM) --out BENCHMARKS.md $(BENCH_ARGS)
 
 ## bench-quick: the bench harness once at a tiny size (run by `make test` so it cannot rot)
 bench-quick: build venv
 	$(PYTHON) bench/run.py --quick --envoy $(ENVOY) --ours $(WASM)
+
+## profile: where Envoy's CPU goes per request (perf): module per callback, host calls, wasm glue, Envoy, kernel;
+## floor and ours, 1/16/256 KB clean and with findings, plus a heavier-policy check (~3 min); writes bench/target/PROFILE.md
+PROFILE_ARGS ?= --validate
+profile: build venv
+	$(PYTHON) bench/cpu_profile.py --envoy $(ENVOY) --ours $(WASM) $(PROFILE_ARGS)
+
+## profile-quick: the profile once at 1 KB, 1 s per config (run by `make test` so it cannot rot)
+profile-quick: build venv
+	$(PYTHON) bench/cpu_profile.py --quick --envoy $(ENVOY) --ours $(WASM)
 
 ## bench-core: the core's native MB/s with every detector on; 10 vs 200 rules; 0 vs 100 000 keywords
 bench-core:
