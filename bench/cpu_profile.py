@@ -60,6 +60,7 @@ import copy
 import datetime
 import http.client
 import json
+import mmap
 import os
 import re
 import select
@@ -183,7 +184,7 @@ class NativeCode:
         if not sample:
             return
         with open(self.data_file, "rb") as f:
-            blob = f.read()
+            blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
         def after_call(off):
             if off < 8 or off > len(blob):
@@ -702,16 +703,18 @@ def profile(args, up_port, workdir, configs):
     recorders = {c: Recorder(perf, e.pid, workdir / f"{c}.perf.data", args.period_ns) for c, e in envoys.items()}
     runs = {}
     try:
-        for b in body_set:
-            for cfg, env in envoys.items():
-                if args.warmup:
-                    run.run_wrk(args, env, b, args.conns, args.warmup)
-                r = recorders[cfg].window(b["name"], lambda: run.run_wrk(args, env, b, args.conns, args.duration))
-                if r["status"] or r["errors"] or not r["requests"]:
-                    raise ProfileError(f"{cfg} / {b['name']}: {r['status']} non-2xx, {r['errors']} socket errors")
-                runs[(cfg, b["name"])] = r
-                log(f"profile {b['name']:<22} {cfg:<10} {r['cpu_us_per_req']:8.1f} us/req (/proc), "
-                    f"{max(r['requests'], r['forwarded'])} requests")
+        for rep in range(args.reps):
+            for b in body_set:
+                for cfg, env in envoys.items():
+                    if args.warmup and rep == 0:
+                        run.run_wrk(args, env, b, args.conns, args.warmup)
+                    r = recorders[cfg].window(f"{b['name']}#{rep}",
+                                              lambda: run.run_wrk(args, env, b, args.conns, args.duration))
+                    if r["status"] or r["errors"] or not r["requests"]:
+                        raise ProfileError(f"{cfg} / {b['name']}: {r['status']} non-2xx, {r['errors']} socket errors")
+                    runs[(cfg, b["name"], rep)] = r
+                    log(f"profile rep {rep + 1} {b['name']:<22} {cfg:<10} {r['cpu_us_per_req']:8.1f} us/req (/proc), "
+                        f"{max(r['requests'], r['forwarded'])} requests")
     finally:
         for rec in recorders.values():
             rec.stop()
@@ -720,28 +723,34 @@ def profile(args, up_port, workdir, configs):
 
     results = {"bodies": [b["name"] for b in body_set], "sizes": {b["name"]: len(b["body"]) for b in body_set},
                "configs": list(envoys), "cells": {}, "calibration": attr.calibration, "checks": [],
-               "failures": []}
+               "failures": [], "reps": args.reps}
     for cfg, rec in recorders.items():
         by_window, stray = read_samples(perf, rec.out, args.envoy_bin, rec.windows)
-        for b in body_set:
-            attr.learn_paths(by_window.get(b["name"], []))
+        for samples in by_window.values():
+            attr.learn_paths(samples)
         results["stray_samples"] = results.get("stray_samples", 0) + stray
         rec.by_window = by_window
     for cfg, rec in recorders.items():
         for b in body_set:
-            r = runs[(cfg, b["name"])]
-            samples = rec.by_window.get(b["name"], [])
-            requests = max(r["requests"], r["forwarded"])
-            rows = summarise(attr.buckets(samples), requests)
-            rows["proc"] = r["cpu_us_per_req"]
-            rows["samples"] = len(samples)
-            rows["requests"] = requests
-            results["cells"][(cfg, b["name"])] = rows
-            ratio = rows["total"] / rows["proc"] if rows["proc"] else float("nan")
-            if not (args.min_ratio <= ratio <= args.max_ratio):
-                results["failures"].append(
-                    f"{cfg} / {b['name']}: perf's samples add up to {rows['total']:.1f} µs/req but "
-                    f"/proc says {rows['proc']:.1f} ({ratio:.2f}): samples were lost or misassigned")
+            per_rep = []
+            for rep in range(args.reps):
+                r = runs[(cfg, b["name"], rep)]
+                samples = rec.by_window.get(f"{b['name']}#{rep}", [])
+                requests = max(r["requests"], r["forwarded"])
+                rows = summarise(attr.buckets(samples), requests)
+                rows["proc"] = r["cpu_us_per_req"]
+                rows["samples"] = len(samples)
+                rows["requests"] = requests
+                per_rep.append(rows)
+                ratio = rows["total"] / rows["proc"] if rows["proc"] else float("nan")
+                if not (args.min_ratio <= ratio <= args.max_ratio):
+                    results["failures"].append(
+                        f"{cfg} / {b['name']} / rep {rep + 1}: perf's samples add up to {rows['total']:.1f} "
+                        f"µs/req but /proc says {rows['proc']:.1f} ({ratio:.2f}): samples were lost or misassigned")
+            cell = {k: run.median([rows[k] for rows in per_rep]) for k in per_rep[0]}
+            cell["samples"] = sum(rows["samples"] for rows in per_rep)
+            cell["requests"] = sum(rows["requests"] for rows in per_rep)
+            results["cells"][(cfg, b["name"])] = cell
     if "ours-heavy" in envoys:
         validate_heavy(results)
     return results
@@ -798,8 +807,11 @@ def write_section(w, res, level="##"):
       "bucket (see bench/README.md, *The profile*); each bucket's CPU divided by the requests Envoy "
       "forwarded during the recording: **µs of CPU per request**. `perf total` is the sum of the "
       "buckets; `/proc` is the Envoy process's utime+stime over the same window, measured "
-      "independently. One recording per cell: figures move by several percent between runs, more "
-      "on a loaded machine.")
+      "independently. "
+      + (f"Each cell is the median of {res['reps']} recordings (bodies and configurations "
+         "interleaved); `samples / requests` are their sums. Figures" if res.get("reps", 1) > 1 else
+         "One recording per cell: figures")
+      + " move by several percent between runs, more on a loaded machine.")
     w("")
     w("The buckets: **module** = the wasm module's own code (V8's JIT code) in each callback; "
       "**host calls** = Envoy's implementation of the proxy-wasm host functions the module calls; "
@@ -908,6 +920,7 @@ def add_profile_args(p):
     g.add_argument("--profile-bodies", help=f"bodies to profile (default {','.join(DEFAULT_BODIES)}; quick chat-1KB-findings)")
     g.add_argument("--profile-duration", type=int, help="seconds of wrk per recorded cell (default 5; quick 1)")
     g.add_argument("--profile-conns", type=int, help="wrk connections (default 2)")
+    g.add_argument("--profile-reps", type=int, help="recordings per cell, figures are their medians (default 1)")
     g.add_argument("--period-us", type=int, default=250, help="µs of CPU per perf sample (default 250)")
     g.add_argument("--calibration-requests", type=int, help="requests per calibration phase (default 150; quick 60)")
     g.add_argument("--validate", action="store_true", help="also profile ours with a heavier policy and check the module's buckets take its extra CPU")
@@ -919,6 +932,7 @@ def finish_profile_args(a, quick):
     a.profile_bodies = a.profile_bodies or ("chat-1KB-findings" if quick else ",".join(DEFAULT_BODIES))
     a.profile_duration = a.profile_duration or (1 if quick else 5)
     a.profile_conns = a.profile_conns or 2
+    a.profile_reps = a.profile_reps or 1
     a.calibration_requests = a.calibration_requests or (60 if quick else 150)
     a.period_ns = a.period_us * 1000
     a.envoy_bin = Path(os.path.realpath(resolve_envoy_binary(a.envoy)))
@@ -944,6 +958,7 @@ def profile_args(args):
     p.bodies = p.profile_bodies.split(",")
     p.duration = p.profile_duration
     p.conns = p.profile_conns
+    p.reps = p.profile_reps
     p.warmup = 0 if args.quick else 1
     return p
 
