@@ -757,18 +757,21 @@ def profile(args, up_port, workdir, configs):
 
 
 def validate_heavy(results):
-    """The heavier policy's extra CPU must land mostly in the module's buckets."""
+    """The heavier policy's extra CPU must land in the module's buckets: the others may grow
+    by at most 15 % of it, or by 10 % of the base figure where that is more (the noise of one
+    recording at 1 KB, and Envoy's time-based work spread over fewer requests per second)."""
     for b in results["bodies"]:
         base, heavy = results["cells"].get(("ours", b)), results["cells"].get(("ours-heavy", b))
         if not base or not heavy:
             continue
         extra = heavy["proc"] - base["proc"]
         moved = heavy["module"] - base["module"]
+        others = (heavy["total"] - heavy["module"]) - (base["total"] - base["module"])
         line = (f"{b}: the heavy policy adds {extra:.1f} µs/req (/proc); the module's buckets grow by "
                 f"{moved:.1f} (on_request_body {heavy['module:request_body'] - base['module:request_body']:.1f}), "
-                f"the others by {(heavy['total'] - heavy['module']) - (base['total'] - base['module']):.1f}")
+                f"the others by {others:.1f}")
         results["checks"].append(line)
-        if extra > 0.2 * base["proc"] and moved < 0.85 * extra:
+        if extra < 0.2 * base["proc"] or others > max(0.15 * extra, 0.10 * base["proc"]):
             results["failures"].append("validation: " + line)
 
 
@@ -871,7 +874,8 @@ def write_section(w, res, level="##"):
         w(f"{level}# Validation: a heavier policy")
         w("")
         w("Our filter again with four unanchored customer patterns (each a full regex pass over "
-          f"the text): `{json.dumps(HEAVY_POLICY)}`. Its extra CPU must land in the module's buckets.")
+          f"the text): `{json.dumps(HEAVY_POLICY)}`. Its extra CPU must land in the module's buckets: "
+          "the others may grow by at most 15 % of it (10 % of ours where that is more).")
         w("")
         for line in res.get("checks", []):
             w(f"- {line}")
