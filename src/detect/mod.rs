@@ -20,6 +20,7 @@
 //! removed, full-width and other compatibility digits and letters folded) whose spans are
 //! mapped back onto the original text.
 
+mod alnum;
 mod anchors;
 mod assign;
 mod checksum;
@@ -28,10 +29,12 @@ pub mod corpus;
 mod custom;
 mod dob;
 mod ids;
+mod ip;
 mod looks;
 mod number;
 mod numeric;
 mod pass;
+mod phone;
 mod providers;
 mod rules;
 mod secrets;

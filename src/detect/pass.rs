@@ -107,6 +107,8 @@ struct State {
     /// (keyword scans only; letter words probed from their start do not move it). No word
     /// before it goes there again.
     word_end: usize,
+    /// The numeric classifiers' digit-group buffer, reused for every word.
+    group: super::numeric::Group,
 }
 
 /// Runs the pass over `text`.
@@ -127,6 +129,7 @@ fn run_with<const KW: bool>(e: &Engine, kw: Option<&Keywords>, text: &str, out: 
         done: 0,
         next_word: 0,
         word_end: 0,
+        group: super::numeric::Group::new(0),
     };
     let mut i = 0usize;
     let mut carry = 0u64;
@@ -418,7 +421,7 @@ fn digits<const KW: bool>(e: &Engine, t: &[u8], p: usize, st: &mut State, out: &
         }
     }
     if ws >= st.done {
-        st.done = super::numeric::on_word(e, t, ws, we, out);
+        st.done = super::numeric::on_word(e, t, ws, we, &mut st.group, out);
     }
 }
 

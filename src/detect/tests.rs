@@ -177,6 +177,90 @@ fn evasions_map_back_to_the_original_span() {
     }
 }
 
+/// The layouts of issue #19's misses: each text gives exactly these findings.
+#[test]
+fn digit_group_layouts() {
+    let s = set("{}");
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        (
+            "cards 4242 4242 4242 4242 5555 5555 5555 4444 and more",
+            &[
+                ("payment_card", "4242 4242 4242 4242"),
+                ("payment_card", "5555 5555 5555 4444"),
+            ],
+        ),
+        (
+            "4242424242424242 378282246310005",
+            &[
+                ("payment_card", "4242424242424242"),
+                ("payment_card", "378282246310005"),
+            ],
+        ),
+        (
+            "(card 4242 4242 4242 4242)",
+            &[("payment_card", "4242 4242 4242 4242")],
+        ),
+        (
+            "1042,Jane Doe,4242424242424242,12/27",
+            &[("payment_card", "4242424242424242")],
+        ),
+        (
+            "Call (020) 7946 0018 today",
+            &[("phone_number", "(020) 7946 0018")],
+        ),
+        (
+            "Ruf an: (030) 12345678",
+            &[("phone_number", "(030) 12345678")],
+        ),
+        ("(11) 91234-5678", &[("phone_number", "(11) 91234-5678")]),
+        ("03(1234)5678", &[("phone_number", "03(1234)5678")]),
+        ("1 (415) 555-0132", &[("phone_number", "1 (415) 555-0132")]),
+        ("0031 20 123 4567", &[("phone_number", "0031 20 123 4567")]),
+        (
+            "Customer (SSN 536-22-8351) called",
+            &[("us_ssn", "536-22-8351")],
+        ),
+        ("SSN (536-22-8351)", &[("us_ssn", "536-22-8351")]),
+        ("SSN#536228351", &[("us_ssn", "536228351")]),
+        ("(SSN:536228351)", &[("us_ssn", "536228351")]),
+        ("(2341 2341 2346)", &[("in_aadhaar", "2341 2341 2346")]),
+        ("nino ab123456c", &[("uk_nino", "ab123456c")]),
+        ("NI AB 123456 C", &[("uk_nino", "AB 123456 C")]),
+        ("NIE X-1234567-L", &[("es_dni", "X-1234567-L")]),
+        ("NIE X1234567-L", &[("es_dni", "X1234567-L")]),
+        ("dni 12345678z", &[("es_dni", "12345678z")]),
+        ("DNI 12.345.678-Z", &[("es_dni", "12.345.678-Z")]),
+        (
+            "cf rssmra85t10a562s",
+            &[("it_codice_fiscale", "rssmra85t10a562s")],
+        ),
+        (
+            "IBAN DE89-3704-0044-0532-0130-00",
+            &[("iban", "DE89-3704-0044-0532-0130-00")],
+        ),
+        (
+            "Oman OM810180000001299123456",
+            &[("iban", "OM810180000001299123456")],
+        ),
+        ("net 192.0.2.0/24 ok", &[("ip_address", "192.0.2.0/24")]),
+        ("via fe80::1%eth0.", &[("ip_address", "fe80::1%eth0")]),
+        ("block 2001:db8::/32", &[("ip_address", "2001:db8::/32")]),
+        // An IBAN that fails its check is not picked apart into a phone or a card number.
+        ("IBAN BE72 0961 2345 6769 bounced", &[]),
+        ("IBAN PL62 4111 1111 1111 1111 0000 0000 bounced", &[]),
+        ("Call ID 5555-5555-5555 closed", &[]),
+        ("ZIP codes 94103 94107 94110", &[]),
+    ];
+    for (text, want) in cases {
+        let got = found(&s, text);
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(r, v)| (r.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(got, want, "{text:?}");
+    }
+}
+
 #[test]
 fn json_numbers() {
     let s = set("{}");

@@ -65,12 +65,24 @@ pub(crate) fn context_before(
         *d = s.to_ascii_lowercase();
     }
     let hay = buf.get(..n).unwrap_or(&[]);
-    // A keyword counts only at the start of a word ("ver" is not in "server").
-    keywords.iter().any(|k| {
-        hay.windows(k.len()).enumerate().any(|(i, x)| {
-            x == k.as_bytes() && (i == 0 || !hay.get(i - 1).is_some_and(u8::is_ascii_alphabetic))
-        })
-    })
+    // A keyword counts only at the start of a word ("ver" is not in "server"): each word
+    // start is compared with the keywords that begin with its byte.
+    let mut prev = 0u8;
+    for (i, &b) in hay.iter().enumerate() {
+        let start = !prev.is_ascii_alphabetic();
+        prev = b;
+        if !start || !(b.is_ascii_alphabetic() || b >= 0x80) {
+            continue;
+        }
+        let rest = hay.get(i..).unwrap_or(&[]);
+        if keywords
+            .iter()
+            .any(|k| k.as_bytes().first() == Some(&b) && rest.starts_with(k.as_bytes()))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// Longest placeholder the redactor writes (a label, `_` and a number or `:` and a digest).
