@@ -28,6 +28,7 @@ mod checksum;
 pub mod corpus;
 mod custom;
 mod dob;
+mod email;
 mod ids;
 mod ip;
 mod looks;

@@ -304,7 +304,7 @@ impl Engine {
     ) {
         let t = text.as_bytes();
         match a {
-            Anchor::Email => super::text::email(self, t, start, out),
+            Anchor::Email => super::email::email(self, t, start, out),
             Anchor::Prefix(k, p) => super::secrets::prefix_key(self, t, start, k, p, out),
             Anchor::KeywordKey(k) => super::secrets::keyword_key(self, t, start, end, k, out),
             Anchor::Pem => super::secrets::pem(self, t, start, out),
