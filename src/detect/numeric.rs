@@ -140,13 +140,16 @@ pub(crate) fn on_word(
         }
     }
     // A digit word attached to a longer token (UUID tail, version part, thousands, `12:30`,
-    // `#123`) is not sensitive on its own. A `,` or `:` after a letter separates a value from
-    // a name or a CSV field (`Jane,Roe,536-22-8351`, `SSN:536228351`), and `SSN#` names one.
+    // `#123`) is not sensitive on its own. A `,` separates CSV fields unless it groups
+    // thousands (three digits after a digit); a `:` after a letter separates a value from its
+    // name (`SSN:536228351`), and `SSN#` names one.
     let attached = if p >= 0x80 {
         true
     } else if p >= 64 || (ATTACHING >> p) & 1 == 0 {
         false
-    } else if p == b',' || p == b':' {
+    } else if p == b',' {
+        before(t, s - 1).is_ascii_digit() && we - s == 3
+    } else if p == b':' {
         before(t, s - 1).is_ascii_digit()
     } else if p == b'#' {
         !context_before(t, s - 1, SSN_CTX, 8, None)
