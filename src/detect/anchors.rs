@@ -132,6 +132,8 @@ pub(crate) const STOP_ANCHOR: u8 = 1;
 pub(crate) const STOP_ASSIGN: u8 = 2;
 /// [`Anchors::stop_class`]: `>` or `-`, a tag's end or a flag (generic secrets on).
 pub(crate) const STOP_NAMED: u8 = 4;
+/// [`Anchors::stop_class`]: `%`, `&` or `=`, where an encoded form may be (see `decode.rs`).
+pub(crate) const STOP_ENCODED: u8 = 8;
 
 /// Bits of the trigram table (three 5-bit case-folded bytes).
 const TRI_BITS: usize = 1 << 15;
@@ -407,6 +409,9 @@ impl Anchors {
                     b'>' | b'-' => *class |= STOP_NAMED,
                     _ => {}
                 }
+            }
+            if matches!(b as u8, b'%' | b'&' | b'=') {
+                *class |= STOP_ENCODED;
             }
         }
         let mut generic_tri = Box::new([0u64; TRI_BITS / 64]);

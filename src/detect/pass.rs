@@ -18,8 +18,11 @@
 //! last eight bytes, case-folded). The work is linear in the text: no byte is read again for a
 //! later word, and there is no second loop over the bytes.
 
-use super::anchors::{Anchor, ASSIGN_ONLY_KEYWORDS, STOP_ANCHOR, STOP_ASSIGN, STOP_NAMED};
+use super::anchors::{
+    Anchor, ASSIGN_ONLY_KEYWORDS, STOP_ANCHOR, STOP_ASSIGN, STOP_ENCODED, STOP_NAMED,
+};
 use super::custom::{Keywords, FOLD};
+use super::decode::{mark_base64, mark_escape, Mark};
 use super::rules::Engine;
 use super::text::{at, before, is_word};
 use super::Finding;
@@ -94,7 +97,7 @@ fn spaces(x: u64) -> u64 {
 /// Recent anchor matches, for the generic-secret look-back (a match hides what it covers).
 const RECENT: usize = 4;
 
-struct State {
+struct State<'m> {
     /// End of the last anchor match (positions before it are hidden).
     hidden_until: usize,
     recent: [(usize, usize); RECENT],
@@ -109,18 +112,30 @@ struct State {
     word_end: usize,
     /// The numeric classifiers' digit-group buffer, reused for every word.
     group: super::numeric::Group,
+    /// Where encoded forms may be (see `decode.rs`); None: not looked for.
+    marks: Option<&'m mut Vec<Mark>>,
+    /// End of the last run looked at as base64.
+    b64_end: usize,
+    /// Findings of this pass start at this index of `out`.
+    base: usize,
 }
 
-/// Runs the pass over `text`.
-pub(crate) fn run(e: &Engine, text: &str, out: &mut Vec<Finding>) {
+/// Runs the pass over `text`; with `marks`, also notes where encoded forms may be.
+pub(crate) fn run(e: &Engine, text: &str, out: &mut Vec<Finding>, marks: Option<&mut Vec<Mark>>) {
     match &e.keywords {
-        Some(kw) => run_with::<true>(e, Some(kw), text, out),
-        None => run_with::<false>(e, None, text, out),
+        Some(kw) => run_with::<true>(e, Some(kw), text, out, marks),
+        None => run_with::<false>(e, None, text, out, marks),
     }
 }
 
 /// The pass. `KW`: every word also goes through [`word`] (the keyword filter).
-fn run_with<const KW: bool>(e: &Engine, kw: Option<&Keywords>, text: &str, out: &mut Vec<Finding>) {
+fn run_with<const KW: bool>(
+    e: &Engine,
+    kw: Option<&Keywords>,
+    text: &str,
+    out: &mut Vec<Finding>,
+    marks: Option<&mut Vec<Mark>>,
+) {
     let t = text.as_bytes();
     let mut st = State {
         hidden_until: 0,
@@ -130,6 +145,9 @@ fn run_with<const KW: bool>(e: &Engine, kw: Option<&Keywords>, text: &str, out: 
         next_word: 0,
         word_end: 0,
         group: super::numeric::Group::new(0),
+        marks,
+        b64_end: 0,
+        base: out.len(),
     };
     let mut i = 0usize;
     let mut carry = 0u64;
@@ -249,6 +267,33 @@ fn other<const KW: bool>(e: &Engine, text: &str, p: usize, st: &mut State, out: 
         generic_before(e, t, p, st, out);
     } else if class & STOP_NAMED != 0 && named_candidate(t, p, b) {
         named_forms(e, t, p, b, out);
+    }
+    if class & STOP_ENCODED != 0 {
+        encoded(t, p, b, st, out);
+    }
+}
+
+/// At a `%`, `&` or `=` (encoded forms looked for): marks where one may be.
+#[inline(never)]
+fn encoded(t: &[u8], p: usize, b: u8, st: &mut State, out: &[Finding]) {
+    if b != b'=' {
+        if let Some(m) = st.marks.as_deref_mut() {
+            mark_escape(t, p, m);
+        }
+    } else if st.marks.is_some() && before(t, p).is_ascii_alphanumeric() {
+        skip_found(st, out);
+        if let Some(m) = st.marks.as_deref_mut() {
+            mark_base64(t, p, p, &mut st.b64_end, m);
+        }
+    }
+}
+
+/// Moves the base64 look-out past the last finding of this pass: a run a detector already
+/// found (a key, a JWT) is not decoded as well.
+#[inline]
+fn skip_found(st: &mut State, out: &[Finding]) {
+    if let Some(f) = out.get(st.base..).and_then(<[Finding]>::last) {
+        st.b64_end = st.b64_end.max(f.end);
     }
 }
 
@@ -400,11 +445,23 @@ fn any_word(kw: &Keywords, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Fin
 
 /// The word holding the digit at `p`, to the numeric classifiers (once per word), and to the
 /// keyword filter (`KW`) unless an earlier byte of it took it there.
-#[inline(never)]
+#[inline(always)]
 fn digits<const KW: bool>(e: &Engine, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Finding>) {
-    if p < st.next_word {
-        return;
+    // Most digits are not the first of their word: that test stays out of the call.
+    if p >= st.next_word {
+        digit_word::<KW>(e, t, p, st, out);
     }
+}
+
+/// [`digits`] at the first digit of a word.
+#[inline(never)]
+fn digit_word<const KW: bool>(
+    e: &Engine,
+    t: &[u8],
+    p: usize,
+    st: &mut State,
+    out: &mut Vec<Finding>,
+) {
     let mut ws = p;
     while ws > st.next_word && is_word(before(t, ws)) {
         ws -= 1;
@@ -414,6 +471,16 @@ fn digits<const KW: bool>(e: &Engine, t: &[u8], p: usize, st: &mut State, out: &
         we += 1;
     }
     st.next_word = we;
+    // A long word with a digit, or one before base64 punctuation, may be base64 (of text: a
+    // letter at one end, since a quartet of text never starts with a digit).
+    if (we - ws >= 12 || matches!(at(t, we), b'+' | b'/' | b'='))
+        && (at(t, ws).is_ascii_alphabetic() || before(t, we).is_ascii_alphabetic())
+    {
+        skip_found(st, out);
+        if let Some(m) = st.marks.as_deref_mut() {
+            mark_base64(t, ws, we, &mut st.b64_end, m);
+        }
+    }
     if let (true, Some(kw)) = (KW, &e.keywords) {
         if ws >= st.word_end && kw.has_len_mixed(we - ws) {
             st.word_end = we;

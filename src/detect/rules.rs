@@ -283,9 +283,14 @@ impl Engine {
         })
     }
 
-    /// Scans one (already normalised) text.
-    pub(crate) fn scan(&self, text: &str, out: &mut Vec<Finding>) {
-        super::pass::run(self, text, out);
+    /// Scans one (already normalised) text; with `marks`, notes where encoded forms may be.
+    pub(crate) fn scan(
+        &self,
+        text: &str,
+        out: &mut Vec<Finding>,
+        marks: Option<&mut Vec<super::decode::Mark>>,
+    ) {
+        super::pass::run(self, text, out, marks);
         for (kinds, start, end) in self.anchors.custom_iter(text) {
             for &a in kinds {
                 self.on_anchor(a, text, start, end, out);

@@ -261,6 +261,68 @@ fn digit_group_layouts() {
     }
 }
 
+/// Encoded forms are found for every kind of rule, and the finding covers the whole encoded
+/// value, through the normalised view too.
+#[test]
+fn encoded_forms_map_back_to_the_whole_token() {
+    let s = set(r#"{"keywords":[{"id":"acme","terms":["Project Falcon"]}]}"#);
+    let ghp = "ghp_1234567890abcdefghijABCDEFGHIJ123456";
+    let b64 = |v: &str| {
+        // RFC 4648 §4, written out here so the test does not share the decoder.
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for c in v.as_bytes().chunks(3) {
+            let n = c.iter().fold(0u32, |a, &b| (a << 8) | u32::from(b)) << (8 * (3 - c.len()));
+            for k in 0..4 {
+                out.push(if k <= c.len() {
+                    char::from(A[((n >> (18 - 6 * k)) & 63) as usize])
+                } else {
+                    '='
+                });
+            }
+        }
+        out
+    };
+    let key_b64 = b64(&format!("token {ghp}"));
+    let kw_b64 = b64("about Project Falcon");
+    let cases: Vec<(String, Vec<(&str, String)>)> = vec![
+        (
+            "mailto:jane%40example.com?subject=hi".into(),
+            vec![("email", "jane%40example.com".into())],
+        ),
+        (
+            "x\u{200B}y: jane&#64;example&#46;com".into(),
+            vec![("email", "jane&#64;example&#46;com".into())],
+        ),
+        (
+            "ａ tel=%2B1%20415%20555%200132".into(),
+            vec![("phone_number", "%2B1%20415%20555%200132".into())],
+        ),
+        (
+            format!("echo {key_b64} | base64 -d"),
+            vec![("github_token", key_b64.clone())],
+        ),
+        (format!("note {kw_b64}"), vec![("acme", kw_b64.clone())]),
+        (
+            "q=Project%20Falcon".into(),
+            vec![("acme", "Project%20Falcon".into())],
+        ),
+        // Nothing encoded holds a value.
+        (
+            "100%25 done, Tom &amp; Jerry, SGVsbG8sIHdvcmxkIQ==".into(),
+            vec![],
+        ),
+    ];
+    for (text, want) in &cases {
+        let got = found(&s, text);
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(r, v)| (r.to_string(), v.clone()))
+            .collect();
+        assert_eq!(&got, &want, "{text:?}");
+    }
+}
+
 #[test]
 fn json_numbers() {
     let s = set("{}");
@@ -446,6 +508,19 @@ fn random_input_never_panics_and_spans_are_char_boundaries() {
         "Q~",
         ":AA",
         "ab",
+        "%",
+        "%40",
+        "%2B",
+        "%25",
+        "%C3%A9",
+        "&",
+        "&#64;",
+        "&#x",
+        "&nbsp;",
+        ";",
+        "4242",
+        "amFuZUBleGFtcGxlLmNvbQ",
+        "NDI0MiA0MjQy",
     ];
     let mut scratch = Scratch::default();
     let mut out = Vec::new();
