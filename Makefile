@@ -13,12 +13,25 @@ ENVOY       := $(VENV)/bin/envoy
 WASM_TARGET := wasm32-wasip1
 WASM        := target/$(WASM_TARGET)/release/openai_compliance_filter.wasm
 MOCK_PORT   ?= 18080
+DEMO_PORT   ?= 10000
+ADMIN_PORT  ?= 9901
 PYTEST_ARGS ?=
 
-.PHONY: oci build venv run test test-host test-e2e lint validate bench bench-quick bench-core bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
+.PHONY: oci wasm-target build venv run demo-ports sdk-node test test-host test-e2e lint validate bench bench-quick profile profile-quick bench-core bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
+
+# The toolchain pinned in rust-toolchain.toml. rustup installs a toolchain's listed targets only
+# when it installs the toolchain itself, so one installed earlier may lack wasm32-wasip1.
+TOOLCHAIN   := $(shell sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+
+## wasm-target: add $(WASM_TARGET) to the pinned toolchain when it lacks it (needs rustup)
+wasm-target:
+	@if command -v rustup >/dev/null && ! rustup target list --installed --toolchain $(TOOLCHAIN) 2>/dev/null | grep -qx '$(WASM_TARGET)'; then \
+	  echo "adding the $(WASM_TARGET) target to toolchain $(TOOLCHAIN)"; \
+	  rustup target add --toolchain $(TOOLCHAIN) $(WASM_TARGET); \
+	fi
 
 ## build: the proxy-wasm module ($(WASM))
-build:
+build: wasm-target
 	$(CARGO) build --release --lib --target $(WASM_TARGET)
 
 ## oci: the module as an OCI image layout in target/oci (Wasm image compat variant: Istio WasmPlugin, Envoy Gateway)
@@ -35,9 +48,15 @@ $(VENV)/.installed: requirements-test.txt
 	$(ENVOY) --version
 	touch $@
 
-## run: the local demo: mock OpenAI on 127.0.0.1:$(MOCK_PORT), Envoy on 127.0.0.1:10000
-run: build venv
-	$(VPY) tests/run_demo.py --mock-port $(MOCK_PORT) --envoy $(ENVOY) --config envoy/demo.yaml
+DEMO_PORTS  := --port $(DEMO_PORT) --admin-port $(ADMIN_PORT) --mock-port $(MOCK_PORT)
+
+## run: the local demo: mock OpenAI on 127.0.0.1:$(MOCK_PORT), Envoy on 127.0.0.1:$(DEMO_PORT)
+## (admin $(ADMIN_PORT)); says first, before building, when a port is taken
+run: demo-ports build venv
+	$(VPY) tests/run_demo.py $(DEMO_PORTS) --envoy $(ENVOY) --config envoy/demo.yaml
+
+demo-ports:
+	@$(PYTHON) tests/run_demo.py --check-ports $(DEMO_PORTS)
 
 ## test: host unit tests, then the end-to-end suite through Envoy (fails if either fails)
 test: test-host test-e2e bench-quick bench-vm-quick soak-quick
@@ -45,14 +64,24 @@ test: test-host test-e2e bench-quick bench-vm-quick soak-quick
 test-host:
 	$(CARGO) test
 
-test-e2e: build venv
+test-e2e: build venv sdk-node
 	scripts/ensure-tool.sh promtool prometheus
 	scripts/ensure-tool.sh docker-registry docker-registry
 	scripts/ensure-tool.sh skopeo skopeo
 	OCF_WASM=$(WASM) OCF_ENVOY=$(ENVOY) $(VPY) -m pytest tests/e2e $(PYTEST_ARGS)
 
+## sdk-node: the official Node SDK for the e2e suite (tests/sdk-node, `npm ci` from its lockfile)
+SDK_NODE := tests/sdk-node
+sdk-node: $(SDK_NODE)/node_modules/.installed
+
+$(SDK_NODE)/node_modules/.installed: $(SDK_NODE)/package.json $(SDK_NODE)/package-lock.json
+	scripts/ensure-tool.sh node nodejs
+	scripts/ensure-tool.sh npm npm
+	cd $(SDK_NODE) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## lint: rustfmt, clippy for host (all targets) and for the wasm library
-lint:
+lint: wasm-target
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy --lib --target $(WASM_TARGET) -- -D warnings
@@ -62,12 +91,24 @@ validate: build venv
 	$(VPY) tests/validate_envoy.py --envoy $(ENVOY) --wasm $(WASM) --policies envoy/policies envoy
 
 ## bench: Envoy CPU per request, rps, p50/p99: no filter, buffer filter, the floor, the JSON floor, ours (~28 min); writes BENCHMARKS.md
+## (BENCH_ARGS=--profile adds the perf breakdown of `make profile`)
+BENCH_ARGS ?=
 bench: build venv
-	$(PYTHON) bench/run.py --envoy $(ENVOY) --ours $(WASM) --out BENCHMARKS.md
+	$(PYTHON) bench/run.py --envoy $(ENVOY) --ours $(WASM) --out BENCHMARKS.md $(BENCH_ARGS)
 
 ## bench-quick: the bench harness once at a tiny size (run by `make test` so it cannot rot)
 bench-quick: build venv
 	$(PYTHON) bench/run.py --quick --envoy $(ENVOY) --ours $(WASM)
+
+## profile: where Envoy's CPU goes per request (perf): module per callback, host calls, wasm glue, Envoy, kernel;
+## floor and ours, 1/16/256 KB clean and with findings, plus a heavier-policy check (~3 min); writes bench/target/PROFILE.md
+PROFILE_ARGS ?= --validate
+profile: build venv
+	$(PYTHON) bench/cpu_profile.py --envoy $(ENVOY) --ours $(WASM) $(PROFILE_ARGS)
+
+## profile-quick: the profile once at 1 KB, 1 s per config (~15 s; not in `make test`: it needs the kernel to let perf record, which a CI sandbox may forbid)
+profile-quick: build venv
+	$(PYTHON) bench/cpu_profile.py --quick --envoy $(ENVOY) --ours $(WASM)
 
 ## bench-core: the core's native MB/s with every detector on; 10 vs 200 rules; 0 vs 100 000 keywords
 bench-core:
@@ -81,9 +122,16 @@ vm-deps: build
 ## bench-vm: the filter's own time per callback and its host calls per request, in Node's V8 without Envoy
 ## (each body's distinct variants sent in turn, as `make bench` does)
 VM_BODIES := chat-1KB-clean chat-16KB-clean chat-16KB-findings chat-256KB-clean chat-256KB-findings
+# Restoring pseudonyms in replies: the same policy with and without `restore`, a 16 KiB reply
+# echoing the body's placeholders, as JSON and as SSE (CPU time: the machine may be shared).
+VM_RESTORE_ON  := {"detectors":{"default_action":{"action":"pseudonymize","restore":true}}}
+VM_RESTORE_OFF := {"detectors":{"default_action":"pseudonymize"}}
 bench-vm: vm-deps
 	$(PYTHON) bench/bodies.py bench/target/bodies --variants >/dev/null
 	for b in $(VM_BODIES); do node bench/vm_profile.js $(WASM) "$$(cat bench/target/bodies/$$b.variants)" --requests 2000; done
+	for r in json sse; do for p in '$(VM_RESTORE_OFF)' '$(VM_RESTORE_ON)'; do \
+	  echo "policy $$p"; node bench/vm_profile.js $(WASM) "$$(cat bench/target/bodies/chat-16KB-findings.variants)" \
+	    --requests 2000 --policy "$$p" --reply $$r --cpu-time; done; done
 
 ## bench-vm-quick: bench-vm once, 50 requests of one body (run by `make test` so it cannot rot)
 bench-vm-quick: vm-deps

@@ -23,21 +23,19 @@ fn main() {
         .filter(|c| !c.is_empty() && c.len() <= 64 && c.bytes().all(|b| b.is_ascii_alphanumeric()))
         .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]))
         .unwrap_or_else(|| "unknown".to_string());
-    // Rebuild when HEAD moves: its file, the branch it points at, and packed refs.
+    // Rebuild when HEAD moves: its file, and the branch heads (a directory: cargo compares the
+    // newest mtime inside, so a loose ref created by the next commit counts) and packed refs.
+    // Only paths that exist: a missing one (a worktree's branch ref lives in the common dir)
+    // would make cargo run this script, and rebuild the crate, on every build.
     if let Some(dir) = git(&["rev-parse", "--git-dir"]) {
-        let dir = Path::new(&dir);
-        println!("cargo:rerun-if-changed={}", dir.join("HEAD").display());
-        if let Some(head_ref) = git(&["symbolic-ref", "-q", "HEAD"]) {
-            let common = git(&["rev-parse", "--git-common-dir"]).unwrap_or_default();
-            println!("cargo:rerun-if-changed={}", dir.join(&head_ref).display());
-            println!(
-                "cargo:rerun-if-changed={}",
-                Path::new(&common).join(&head_ref).display()
-            );
-            println!(
-                "cargo:rerun-if-changed={}",
-                Path::new(&common).join("packed-refs").display()
-            );
+        let common = git(&["rev-parse", "--git-common-dir"]).unwrap_or_else(|| dir.clone());
+        let watched = [
+            Path::new(&dir).join("HEAD"),
+            Path::new(&common).join("refs").join("heads"),
+            Path::new(&common).join("packed-refs"),
+        ];
+        for path in watched.iter().filter(|p| p.exists()) {
+            println!("cargo:rerun-if-changed={}", path.display());
         }
     }
     println!("cargo:rustc-env=OCF_GIT_COMMIT={commit}");

@@ -61,6 +61,7 @@ REPO = BENCH.parent
 TARGET = BENCH / "target"
 FLOOR_WASM = TARGET / "wasm32-wasip1" / "release" / "bench_floor.wasm"
 FLOOR_JSON_WASM = TARGET / "floor-json" / "wasm32-wasip1" / "release" / "bench_floor.wasm"
+CALIBRATE_WASM = TARGET / "wasm32-wasip1" / "release" / "bench_calibrate.wasm"
 UPSTREAM_BIN = TARGET / "release" / "bench-upstream"
 OURS_REL = Path("target/wasm32-wasip1/release/openai_compliance_filter.wasm")
 # Above the largest bench body and the filter's default body cap (10 MiB).
@@ -180,6 +181,7 @@ def http_filters(config, args):
     wasm, policy = {
         "floor": (FLOOR_WASM, ""),
         "floor-json": (FLOOR_JSON_WASM, ""),
+        "calibrate": (CALIBRATE_WASM, ""),  # bench/cpu_profile.py's calibration filter
     }.get(config, (args.ours, args.policy_json))
     return [
         {
@@ -646,6 +648,9 @@ def write_report(path, ctx):
               + f" | {fmt_ratio(ratio('ours', 'buffer', b, c, 'p99_us'))}"
               + f" | {fmt_ratio(ratio('ours', 'floor', b, c, 'p99_us'))} |")
         w("")
+    if ctx.get("profile"):
+        cpu_profile().write_section(w, ctx["profile"])
+        w("")
     w("## Wasm VM memory after the run")
     w("")
     w("Envoy 1.40 has no stat for a wasm VM's memory: `/stats?filter=wasm` only counts VMs "
@@ -802,6 +807,8 @@ def parse_args(argv):
     p.add_argument("--core", choices=["auto", "skip"], help="run bench_core if the repo has it (default auto; quick skip)")
     p.add_argument("--core-timeout", type=int, default=600)
     p.add_argument("--no-build", action="store_true", help="don't cargo-build bench/floor and bench/upstream")
+    p.add_argument("--profile", action="store_true", help="also run bench/cpu_profile.py (perf, per callback) and add its section")
+    cpu_profile().add_profile_args(p)
     a = p.parse_args(argv)
     q = a.quick
     a.duration = a.duration or (1 if q else 3)
@@ -831,7 +838,18 @@ def parse_args(argv):
     else:
         a.policy_json, a.policy_desc = Path(a.policy).read_text(), a.policy
     json.loads(a.policy_json)
+    if a.profile:
+        cpu_profile().finish_profile_args(a, q)
     return a
+
+
+def cpu_profile():
+    """bench/cpu_profile.py, which imports this module as `run`: make that this very module
+    when it runs as the script."""
+    sys.modules.setdefault("run", sys.modules[__name__])
+    import cpu_profile as mod
+
+    return mod
 
 
 def main(argv):
@@ -859,12 +877,16 @@ def main(argv):
     if not args.envoy.exists():
         raise BenchError(f"Envoy not found at {args.envoy} (make the venv, or pass --envoy)")
     args.wrk = ensure_wrk()
+    if args.profile:
+        cpu_profile().ensure_perf()  # now, not after the load runs
     if not args.no_build:
         cargo_build(BENCH / "floor", "the floor filter")
         if "floor-json" in configs:
             cargo_build(BENCH / "floor", "the JSON floor filter",
                         ["--features", "json", "--target-dir", str(TARGET / "floor-json")])
         cargo_build(BENCH / "upstream", "the mock upstream")
+        if args.profile:
+            cargo_build(BENCH / "calibrate", "the profile's calibration filter")
 
     log("generating bodies")
     all_bodies = []
@@ -956,6 +978,11 @@ def main(argv):
             + ("  <-- FAILED" if bad else ""))
 
     memory = {c: wasm_vm_memory(e) for c, e in envoys.items()}
+    profile = None
+    if args.profile and not failures:
+        log("profile: perf per callback (bench/cpu_profile.py)")
+        profile = cpu_profile().run_profile(args, up_port, workdir)
+        failures += [f"profile: {f}" for f in profile["failures"]]
     kill_children()
 
     core, core_reason = run_core(args)
@@ -987,6 +1014,7 @@ def main(argv):
         "core": core,
         "core_reason": core_reason,
         "notes": notes,
+        "profile": profile,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_report(args.out, ctx)

@@ -6,6 +6,14 @@
 // transitions of its V8 embedding, the copies) is what `make bench` measures minus this.
 //
 //   node bench/vm_profile.js WASM BODY.json[,BODY.json...] [--path P] [--requests N] [--policy FILE|JSON]
+//        [--reply json|sse] [--reply-kb K] [--chunk B] [--cpu-time]
+//
+// With --reply, the upstream's reply is a chat completion of about K KiB (default 16) that
+// echoes every placeholder the filter sent upstream for that body (one about every 300
+// bytes), as one JSON body or as an SSE stream of small deltas (every other placeholder cut
+// across two events), handed to the response callback in chunks of B bytes (default: the
+// SSE events one by one, the JSON body whole): what restoring pseudonyms costs per KiB of
+// reply, with a policy that restores, against the same policy without `restore`.
 //
 // For a per-function profile, build the wasm with its names and add Node's profiler:
 //   CARGO_PROFILE_RELEASE_STRIP=false cargo build --release --lib --target wasm32-wasip1
@@ -17,12 +25,17 @@
 const fs = require('fs');
 
 function parseArgs(argv) {
-  const a = { rest: [], path: null, requests: 5000, policy: '{}' };
+  const a = { rest: [], path: null, requests: 5000, policy: '{}', reply: null, replyKb: 16, chunk: 0,
+    cpuTime: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--path') a.path = argv[++i];
     else if (v === '--requests') a.requests = parseInt(argv[++i], 10);
     else if (v === '--policy') a.policy = argv[++i];
+    else if (v === '--reply') a.reply = argv[++i];
+    else if (v === '--reply-kb') a.replyKb = parseFloat(argv[++i]);
+    else if (v === '--chunk') a.chunk = parseInt(argv[++i], 10);
+    else if (v === '--cpu-time') a.cpuTime = true;
     else a.rest.push(v);
   }
   if (a.rest.length !== 2 || !(a.requests > 0)) {
@@ -55,8 +68,59 @@ const REQUEST_HEADERS = [[':authority', '127.0.0.1:10000'], [':path', path], [':
   ['authorization', 'Bearer sk-proj-benchmarkkeybenchmarkkeybenchmarkkey'],
   ['content-length', String(body.length)], ['x-forwarded-proto', 'http'],
   ['x-request-id', '4b1c5a4e-8d1e-4c1a-9d2e-0a6b7c8d9e0f']];
-const RESPONSE_HEADERS = [[':status', '200'], ['content-type', 'application/json'],
+let RESPONSE_HEADERS = [[':status', '200'], ['content-type', 'application/json'],
   ['content-length', String(REPLY.length)], ['x-envoy-upstream-service-time', '0']];
+if (args.reply === 'sse') {
+  RESPONSE_HEADERS = [[':status', '200'], ['content-type', 'text/event-stream; charset=utf-8'],
+    ['x-envoy-upstream-service-time', '0']];
+}
+// --reply: the reply of each body variant (its chunks), built from the placeholders the filter
+// sent upstream for it (captured from proxy_set_buffer_bytes on the request body).
+const replyChunks = new Map();
+let sentBody = null;
+const WORDS = 'the order ships today and we will write again when it arrives at your door'.split(' ');
+function buildReply(placeholders) {
+  const target = Math.round(args.replyKb * 1024);
+  let text = '';
+  let w = 0;
+  let p = 0;
+  const deltas = [];
+  let delta = '';
+  while (text.length + delta.length < target) {
+    let piece = WORDS[w++ % WORDS.length] + ' ';
+    if (placeholders.length && (text.length + delta.length) % 300 < piece.length) {
+      const ph = placeholders[p++ % placeholders.length];
+      if (p % 2 === 0) {
+        // Cut across two events.
+        const half = ph.length >> 1;
+        delta += ph.slice(0, half);
+        deltas.push(delta);
+        delta = ph.slice(half) + ' ';
+        continue;
+      }
+      piece = ph + ' ';
+    }
+    delta += piece;
+    if (delta.length > 24) { deltas.push(delta); text += delta; delta = ''; }
+  }
+  if (delta) { deltas.push(delta); text += delta; }
+  if (args.reply === 'sse') {
+    const base = '{"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":';
+    const events = deltas.map((d) => Buffer.from(`data: ${base}${JSON.stringify(d)}},"finish_reason":null}]}\n\n`));
+    events.push(Buffer.from('data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":2,"total_tokens":14}}\n\ndata: [DONE]\n\n'));
+    return args.chunk > 0 ? rechunk(Buffer.concat(events)) : events;
+  }
+  const json = Buffer.from('{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,' +
+    `"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(deltas.join(''))}},` +
+    '"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":2,"total_tokens":14}}');
+  return args.chunk > 0 ? rechunk(json) : [json];
+}
+function rechunk(buf) {
+  const out = [];
+  for (let i = 0; i < buf.length; i += args.chunk) out.push(buf.subarray(i, i + args.chunk));
+  return out;
+}
+let chunk = REPLY;
 // proxy-wasm 0.2.1 enums.
 const BUFFER = { requestBody: 0, responseBody: 1, pluginConfiguration: 7 };
 const MAP = { requestHeaders: 0, responseHeaders: 2 };
@@ -98,7 +162,7 @@ function give(data, ptrPtr, sizePtr) {
 const host = {
   proxy_get_buffer_bytes(type, start, max, ptrPtr, sizePtr) {
     const src = type === BUFFER.pluginConfiguration ? policy
-      : type === BUFFER.requestBody ? body : type === BUFFER.responseBody ? REPLY : null;
+      : type === BUFFER.requestBody ? body : type === BUFFER.responseBody ? chunk : null;
     if (!src) return NOT_FOUND;
     return give(src.subarray(start, Math.min(src.length, start + (max >>> 0))), ptrPtr, sizePtr);
   },
@@ -122,6 +186,10 @@ const host = {
   },
   proxy_define_metric(_type, _namePtr, _nameLen, idPtr) {
     view().setUint32(idPtr, 1, true);
+    return OK;
+  },
+  proxy_set_buffer_bytes(type, _start, _size, ptr, len) {
+    if (type === BUFFER.requestBody) sentBody = text(ptr, len);
     return OK;
   },
   proxy_send_local_response() {
@@ -158,19 +226,39 @@ if (!x.proxy_on_configure(1, policy.length)) {
 const STEPS = ['context', 'request headers', 'request body', 'response headers', 'response body',
   'log', 'done'];
 const total = new Float64Array(STEPS.length);
+// --cpu-time: laps in this thread's CPU time (process.cpuUsage) instead of wall time, for a
+// machine shared with other work (wall time then counts the waits for a core).
+const clock = args.cpuTime
+  ? () => { const u = process.cpuUsage(); return BigInt(u.user + u.system) * 1000n; }
+  : () => process.hrtime.bigint();
 function request(ctx, timed) {
-  let t0 = process.hrtime.bigint();
+  let t0 = clock();
   const lap = (i) => {
-    const t = process.hrtime.bigint();
+    const t = clock();
     if (timed) total[i] += Number(t - t0);
     t0 = t;
   };
-  body = bodies[bodyIndex++ % bodies.length];
+  const variant = bodyIndex++ % bodies.length;
+  body = bodies[variant];
   x.proxy_on_context_create(ctx, 1); lap(0);
   x.proxy_on_request_headers(ctx, REQUEST_HEADERS.length, 0); lap(1);
+  sentBody = null;
   x.proxy_on_request_body(ctx, body.length, 1); lap(2);
+  let chunks = [REPLY];
+  if (args.reply) {
+    if (!replyChunks.has(variant)) {
+      const found = [...new Set((sentBody || '').match(/\[[A-Z][A-Z0-9_]*_[0-9]+\]/g) || [])];
+      replyChunks.set(variant, buildReply(found));
+    }
+    chunks = replyChunks.get(variant);
+    t0 = clock();
+  }
   x.proxy_on_response_headers(ctx, RESPONSE_HEADERS.length, 0); lap(3);
-  x.proxy_on_response_body(ctx, REPLY.length, 1); lap(4);
+  for (let i = 0; i < chunks.length; i++) {
+    chunk = chunks[i];
+    x.proxy_on_response_body(ctx, chunk.length, i === chunks.length - 1 ? 1 : 0);
+  }
+  lap(4);
   x.proxy_on_log(ctx); lap(5);
   x.proxy_on_done(ctx); x.proxy_on_delete(ctx); lap(6);
 }
@@ -197,6 +285,13 @@ for (let b = 0; b < BLOCKS; b++) {
 }
 const us = (ns) => (ns / per / 1000).toFixed(2);
 const shown = bodyPath.split('/').pop() + (bodies.length > 1 ? ` and ${bodies.length - 1} more` : '');
+if (args.reply) {
+  const sizes = [...replyChunks.values()].map((c) => c.reduce((a, b) => a + b.length, 0));
+  const kb = sizes.reduce((a, b) => a + b, 0) / sizes.length / 1024;
+  const events = [...replyChunks.values()][0].length;
+  console.log(`reply: ${args.reply}, ${kb.toFixed(1)} KiB in ${events} chunks; response body ` +
+    `${us(best.steps[4])} us per request = ${(best.steps[4] / per / 1000 / kb).toFixed(3)} us per KiB`);
+}
 console.log(`${shown} (${body.length} B, ${path}): ${us(best.sum)} us per request in the VM` +
   ` (quickest of ${BLOCKS} blocks of ${per})`);
 console.log('  ' + STEPS.map((s, i) => `${s} ${us(best.steps[i])}`).join(', '));

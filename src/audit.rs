@@ -3,6 +3,7 @@
 
 use crate::config::Policy;
 use crate::detect::Scratch;
+use crate::openai::Unscannable;
 use crate::pipeline::FindingCounts;
 use crate::policy::head::{self, HeaderPairs};
 use crate::usage::Usage;
@@ -130,8 +131,9 @@ pub struct AuditRecord {
     pub categories: BTreeMap<String, u32>,
     /// Findings per action.
     pub actions: BTreeMap<&'static str, u32>,
-    /// `data:` URLs and base64 blobs that were not scanned.
-    pub opaque_blobs: u32,
+    /// What the request carried that the filter could not scan, counted by kind
+    /// (`inline_base64`, `binary_upload`, `token_ids`, `websocket`, `webrtc`).
+    pub unscannable: Unscannable,
     /// Request body bytes received from the client.
     pub bytes_in: u64,
     /// Request body bytes sent upstream (0 when denied).
@@ -163,6 +165,8 @@ pub struct AuditRecord {
     /// The throttle limit of a `rate_limited` refusal (`requests_per_minute`,
     /// `tokens_per_minute`, `tokens_per_day`, `unavailable`).
     pub rate_limit: Option<&'static str>,
+    /// Pseudonyms restored in the reply, per category (never a value).
+    pub restored: BTreeMap<String, u32>,
 }
 
 impl AuditRecord {

@@ -5,17 +5,20 @@
 
 use crate::audit::{rfc3339_millis, AuditRecord, Decision, SafeId};
 use crate::coding::narrow_accept_encoding;
-use crate::config::{AcceptEncoding, ActionTable, Mode, Policy, Project, Retention};
-use crate::openai::Endpoint;
-use crate::pipeline::{inspect_body, Verdict};
-use crate::policy::head::{self, HeaderPairs};
+use crate::config::{AcceptEncoding, ActionTable, Mode, Policy, Project, UnscannablePolicy};
+use crate::openai::surface::{Body, Form, Shape};
+use crate::openai::{ApiKind, Endpoint};
+use crate::pipeline::{inspect_body_in, BodyOutcome, Verdict};
+use crate::policy::head::{self, BodyRead, HeaderPairs};
 use crate::policy::hygiene::PolicyHeaders;
 use crate::policy::retention::{self, BodyChange};
 use crate::policy::throttle::{self, Admission, SharedStore};
 use crate::policy::{error_body, hygiene, project, Reason};
 use crate::policy::{gate, source};
 use crate::query::inspect_query;
-use crate::upload::inspect_upload;
+use crate::restore::{Restorer, Table};
+use crate::upload::form::{inspect_form, sdp_offer};
+use crate::upload::inspect_upload_to;
 use crate::usage::UsageReader;
 use std::rc::Rc;
 
@@ -72,8 +75,8 @@ pub struct Exchange {
     start_ms: u64,
     declared_len: Option<u64>,
     endpoint: Option<Endpoint>,
-    /// The boundary of a file upload's multipart body (inspected as one).
-    upload_boundary: Option<String>,
+    /// How the body is read (JSON, a form with its boundary, ...).
+    read: BodyRead,
     body_size: usize,
     denied: bool,
     /// The mode in force: the project's, else the policy's.
@@ -84,6 +87,13 @@ pub struct Exchange {
     project: Option<usize>,
     /// The model the Azure deployment in the path serves.
     deployment_model: Option<String>,
+    /// The request headers reached the filter. A stream Envoy ends before that (a WebSocket
+    /// upgrade on a listener that takes none) was never seen: it has no record.
+    seen: bool,
+    /// The `OpenAI-Project` header as sent: restored pseudonyms are numbered within it.
+    scope: Vec<u8>,
+    /// The placeholders the forwarded body carries for restoration (until the reply).
+    restore_table: Option<Table>,
     response: ResponseState,
     /// Gateway controls: the shared store of the throttles, the downstream address, and what
     /// a rate-limited reply and the token charge need.
@@ -110,11 +120,15 @@ impl std::fmt::Debug for ControlState {
     }
 }
 
-/// What the response side keeps: the usage reader (bounded memory) and whether it runs.
+/// What the response side keeps: the usage reader (bounded memory) and whether it runs, and
+/// the restorer of pseudonyms.
 #[derive(Debug, Default)]
 struct ResponseState {
     headers_seen: bool,
     reader: Option<UsageReader>,
+    restorer: Option<Restorer>,
+    /// Response headers the adapter must remove before the body goes on.
+    removals: Vec<&'static str>,
 }
 
 impl Exchange {
@@ -128,7 +142,7 @@ impl Exchange {
             record: AuditRecord::default(),
             start_ms: 0,
             declared_len: None,
-            upload_boundary: None,
+            read: BodyRead::Json,
             endpoint: None,
             body_size: 0,
             denied: false,
@@ -136,6 +150,9 @@ impl Exchange {
             max_body_bytes,
             project: None,
             deployment_model: None,
+            seen: false,
+            scope: Vec::new(),
+            restore_table: None,
             response: ResponseState::default(),
             controls: ControlState::default(),
         }
@@ -169,6 +186,25 @@ impl Exchange {
             Some(s) if self.denied => vec![("retry-after", s.to_string())],
             _ => Vec::new(),
         }
+    }
+
+    /// Whether the request headers reached the filter: only then is there a record to write
+    /// and count.
+    pub fn seen(&self) -> bool {
+        self.seen
+    }
+
+    /// The `unscannable` setting in force: the project's (resolved), else the policy's.
+    fn unscannable_policy(&self, policy: &Policy) -> UnscannablePolicy {
+        self.rules(policy)
+            .0
+            .map_or(policy.unscannable, |p| p.unscannable)
+    }
+
+    /// Whether what the request carries that cannot be scanned is refused.
+    fn refuses_unscannable(&self, policy: &Policy) -> bool {
+        self.record.unscannable.total() > 0
+            && self.unscannable_policy(policy) == UnscannablePolicy::Refuse
     }
 
     fn audit_mode(&self) -> bool {
@@ -221,6 +257,7 @@ impl Exchange {
         end_of_stream: bool,
         now_ms: u64,
     ) -> Step {
+        self.seen = true;
         self.start_ms = now_ms;
         self.record.ts = rfc3339_millis(now_ms);
         self.record.version = crate::audit::VERSION;
@@ -242,11 +279,16 @@ impl Exchange {
         self.record.request_id = one("x-request-id");
         self.record.method = one(":method");
         self.record.project = one(hygiene::PROJECT);
+        self.scope = head::single(headers, hygiene::PROJECT)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .to_vec();
         self.record.organization = one(hygiene::ORGANIZATION);
         let (step, route) = self.head(&policy, headers, end_of_stream);
         let step = match step {
             reply @ Step::Reply { .. } => reply,
-            step => match accept_encoding(&policy, headers) {
+            step => match accept_encoding(&policy, headers, self.rules(&policy).1.restores_any()) {
                 Some(value) => Step::SetRequestHeader {
                     name: ACCEPT_ENCODING.into(),
                     value: Some(value),
@@ -376,10 +418,19 @@ impl Exchange {
             Err(reason) => self.deny(reason),
             Ok(h) => {
                 self.declared_len = h.declared_len;
-                self.upload_boundary = h.upload_boundary;
+                self.read = h.read;
                 self.endpoint = Some(h.endpoint);
                 if let Some(step) = self.query(policy, headers) {
                     return (step, route);
+                }
+                if h.websocket {
+                    // Frames follow, which the filter does not read.
+                    self.record.unscannable.websocket = 1;
+                    if self.refuses_unscannable(policy) {
+                        if let Some(step) = self.head_rule_failed(Reason::UnscannableContent) {
+                            return (step, route);
+                        }
+                    }
                 }
                 if let Some(step) = self.throttle(policy) {
                     return (step, route);
@@ -488,18 +539,15 @@ impl Exchange {
         let path = head::single(headers, ":path").ok().flatten()?;
         // (A path that is no UTF-8 never gets here: the target check refuses it.)
         let path = std::str::from_utf8(path).ok()?;
-        let (rules, actions) = self.rules(policy);
+        let (_, actions) = self.rules(policy);
         let outcome = inspect_query(policy, actions, path)?;
         self.record.add_findings(&outcome.counts, policy);
-        self.record.opaque_blobs = self
-            .record
-            .opaque_blobs
-            .saturating_add(outcome.opaque_blobs);
+        self.record.unscannable.add(&outcome.unscannable);
         if let Verdict::Deny(reason) = outcome.verdict {
             return self.head_rule_failed(reason);
         }
-        // As for a body: under `hipaa` nothing unscanned goes.
-        if outcome.opaque_blobs > 0 && rules.is_some_and(|p| p.retention == Retention::Hipaa) {
+        // As for a body: one rule for what cannot be scanned.
+        if self.refuses_unscannable(policy) {
             return self.head_rule_failed(Reason::UnscannableContent);
         }
         None
@@ -546,42 +594,68 @@ impl Exchange {
         if body.len() != size || self.declared_len.is_some_and(|n| n != size as u64) {
             return self.deny(Reason::BodyLengthMismatch);
         }
-        let Some(endpoint) = self.endpoint.as_ref() else {
+        let Some(endpoint) = self.endpoint.clone() else {
             return self.deny(Reason::FilterUnavailable);
         };
+        // Nothing to inspect: an operation that takes no body (a cancel), or one whose JSON
+        // body is any object and names no model (`conversations.create()`), sent with none.
+        let optional = self.read == BodyRead::Empty
+            || endpoint.op.is_some_and(|op| {
+                takes_no_body(op.body)
+                    || (self.read == BodyRead::Json
+                        && op.body.json() == Some(Shape::Object)
+                        && !op.names_model)
+            });
+        if body.is_empty() && optional {
+            self.stage = Stage::Done;
+            return Step::Continue;
+        }
         let (rules, actions) = self.rules(&policy);
-        let outcome = match &self.upload_boundary {
-            Some(boundary) => inspect_upload(&policy, actions, rules, boundary, body),
-            None => inspect_body(&policy, actions, endpoint, body),
+        let mut outcome = match &self.read {
+            // A body with no content type where none is taken.
+            BodyRead::Empty => BodyOutcome::deny(Reason::UnsupportedContentType),
+            BodyRead::Json => inspect_body_in(&policy, actions, &endpoint, body, &self.scope),
+            BodyRead::Form(boundary, Form::Files) => {
+                inspect_upload_to(&policy, actions, rules, &endpoint, boundary, body)
+            }
+            BodyRead::Form(boundary, form) => inspect_form(&policy, actions, *form, boundary, body),
+            BodyRead::Sdp => sdp_offer(),
         };
+        // The model that runs (on Azure, what the deployment maps to; never its name).
+        let model = project::model_of(&policy.register, &endpoint, outcome.facts.model.as_deref())
+            .map(String::from);
+        let minted = std::mem::take(&mut outcome.minted);
+        let replies_with_text = matches!(
+            endpoint.kind,
+            ApiKind::ChatCompletions | ApiKind::Responses | ApiKind::Completions
+        );
         let change = match (outcome.verdict(), rules) {
             (Verdict::Deny(_), _) | (_, None) => Ok(BodyChange::None),
-            (_, Some(p)) => retention::check_body(
-                p,
-                endpoint,
-                &outcome.facts,
-                self.deployment_model.as_deref(),
-                outcome.opaque_blobs,
-            ),
+            (_, Some(p)) => retention::check_body(p, &endpoint, &outcome.facts, model.as_deref()),
         };
         self.record.add_findings(&outcome.counts, &policy);
-        self.record.opaque_blobs = self
-            .record
-            .opaque_blobs
-            .saturating_add(outcome.opaque_blobs);
+        self.record.unscannable.add(&outcome.unscannable);
         self.record.stream = outcome.facts.stream;
-        if let Some(m) = &outcome.facts.model {
+        if let Some(m) = &model {
             self.record.model = Some(SafeId::new(m.as_bytes(), &policy));
         }
         self.record.bytes_out = size as u64;
         // Moved out, not cloned: a rewritten body is as large as the request.
         let verdict = outcome.verdict.unwrap_or(Verdict::Forward);
+        if let Verdict::Deny(reason) = verdict {
+            return self.deny(reason);
+        }
+        let change = match change {
+            Ok(change) => change,
+            Err(reason) => return self.deny(reason),
+        };
+        if self.refuses_unscannable(&policy) {
+            return self.deny(Reason::UnscannableContent);
+        }
         let rewritten = match (verdict, change) {
-            (Verdict::Deny(reason), _) => return self.deny(reason),
-            (_, Err(reason)) => return self.deny(reason),
-            (Verdict::Forward, Ok(BodyChange::None)) => None,
-            (Verdict::Rewrite(bytes), Ok(BodyChange::None)) => Some(bytes),
-            (verdict, Ok(BodyChange::InjectStoreFalse)) => {
+            (Verdict::Forward, BodyChange::None) => None,
+            (Verdict::Rewrite(bytes), BodyChange::None) => Some(bytes),
+            (verdict, BodyChange::InjectStoreFalse) => {
                 let base = match &verdict {
                     Verdict::Rewrite(bytes) => bytes.as_slice(),
                     _ => body,
@@ -591,6 +665,7 @@ impl Exchange {
                     None => return self.deny(Reason::InvalidBody),
                 }
             }
+            (Verdict::Deny(reason), _) => return self.deny(reason),
         };
         self.stage = Stage::Done;
         let Some(bytes) = rewritten else {
@@ -604,6 +679,10 @@ impl Exchange {
         }
         self.record.decision = Decision::Redact;
         self.record.bytes_out = bytes.len() as u64;
+        // Only a body that went upstream with the placeholders has a reply to restore.
+        if replies_with_text {
+            self.restore_table = Table::new(minted, policy.detectors.rules());
+        }
         Step::ReplaceBody { size, bytes }
     }
 
@@ -643,11 +722,80 @@ impl Exchange {
         }
         if !end_of_stream && !self.denied {
             let one = |name| head::single(headers, name).ok().flatten();
-            self.response.reader = Some(UsageReader::new(
-                one("content-type"),
-                one("content-encoding"),
-            ));
+            let success = self.record.status.is_some_and(|s| (200..300).contains(&s));
+            let table = self.restore_table.take().filter(|_| success);
+            self.response.restorer =
+                table.and_then(|t| Restorer::new(t, one("content-type"), one("content-encoding")));
+            // A restored reply changes length; a decoded one goes on without its coding (the
+            // usage reader then reads what the client gets).
+            let coding = match &self.response.restorer {
+                Some(r) => {
+                    self.response.removals.push("content-length");
+                    if r.decodes() {
+                        self.response.removals.push("content-encoding");
+                    }
+                    None
+                }
+                None => one("content-encoding"),
+            };
+            self.response.reader = Some(UsageReader::new(one("content-type"), coding));
         }
+        self.restore_table = None;
+    }
+
+    /// Response headers the adapter must remove before the body goes on (a restored reply's
+    /// `content-length`, and `content-encoding` when its coding is undone).
+    pub fn response_header_removals(&self) -> &[&'static str] {
+        &self.response.removals
+    }
+
+    /// Does the reply go through the restorer (the adapter must hand over every chunk and
+    /// put [`Self::restore_response_body`]'s bytes in its place)?
+    pub fn restores_response(&self) -> bool {
+        self.response.restorer.is_some()
+    }
+
+    /// A response body chunk of `size` bytes as it came from upstream, when
+    /// [`Self::restores_response`]: the bytes to forward in its place (placeholders restored,
+    /// the coding undone; a placeholder cut at the chunk's end, or an SSE event that may hold
+    /// the start of one, waits for the next chunk), or `None` when they are the chunk itself.
+    pub fn restore_response_body(
+        &mut self,
+        size: usize,
+        chunk: &[u8],
+        end_of_stream: bool,
+    ) -> Option<Vec<u8>> {
+        self.record.response_bytes = self.record.response_bytes.saturating_add(size as u64);
+        let restorer = self.response.restorer.as_mut()?;
+        if restorer.passes(chunk) {
+            if let Some(reader) = self.response.reader.as_mut() {
+                reader.feed(chunk);
+            }
+            if end_of_stream {
+                self.restore_response_body(0, &[], true);
+            }
+            return None;
+        }
+        let mut out = Vec::with_capacity(chunk.len() + 64);
+        restorer.feed(chunk, &mut out);
+        if end_of_stream {
+            restorer.finish(&mut out);
+            for (category, n) in restorer.restored() {
+                *self
+                    .record
+                    .restored
+                    .entry(category.to_string())
+                    .or_default() += n;
+            }
+            self.response.restorer = None;
+        }
+        if let Some(reader) = self.response.reader.as_mut() {
+            reader.feed(&out);
+            if end_of_stream {
+                self.finish_usage();
+            }
+        }
+        (out != chunk).then_some(out)
     }
 
     /// Does the adapter need to hand over response body chunks (for usage)? When not, it
@@ -694,11 +842,26 @@ impl Exchange {
         if self.stage != Stage::Body && self.record.decision != Decision::WouldDeny {
             self.charge_tokens(now_ms);
         }
+        // A reply cut short: what was restored before it ended is counted.
+        if let Some(restorer) = self.response.restorer.take() {
+            for (category, n) in restorer.restored() {
+                *self
+                    .record
+                    .restored
+                    .entry(category.to_string())
+                    .or_default() += n;
+            }
+        }
         if self.start_ms > 0 {
             self.record.duration_ms = Some(now_ms.saturating_sub(self.start_ms));
         }
         &self.record
     }
+}
+
+/// An operation that takes no body (a WebSocket's `GET` neither).
+fn takes_no_body(body: Body) -> bool {
+    matches!(body, Body::None | Body::WebSocket)
 }
 
 /// `Accept-Encoding`.
@@ -707,10 +870,11 @@ const ACCEPT_ENCODING: &str = "accept-encoding";
 /// The `Accept-Encoding` a forwarded request goes with instead of its own, if it needs one
 /// so that its reply's usage can be read ([`narrow_accept_encoding`]). Only `POST`s: the
 /// replies that report usage answer them; a download (`GET /v1/files/{id}/content`) keeps the
-/// codings its client asked for.
-fn accept_encoding(policy: &Policy, headers: &HeaderPairs) -> Option<String> {
+/// codings its client asked for. Under `as_sent` too when the rules in force may restore
+/// pseudonyms (`restores`): a reply in a coding the filter cannot read would keep them.
+fn accept_encoding(policy: &Policy, headers: &HeaderPairs, restores: bool) -> Option<String> {
     let post = head::single(headers, ":method").ok().flatten() == Some(b"POST".as_slice());
-    if policy.audit.accept_encoding != AcceptEncoding::Readable || !post {
+    if (policy.audit.accept_encoding != AcceptEncoding::Readable && !restores) || !post {
         return None;
     }
     narrow_accept_encoding(head::values(headers, ACCEPT_ENCODING))
@@ -1242,6 +1406,112 @@ mod tests {
         assert_eq!((r.status, r.usage), (Some(502), None));
     }
 
+    const RESTORE: &str = r#"{"detectors":{"restore_pseudonyms":true,
+        "actions":{"email":"pseudonymize","payment_card":"block"}}}"#;
+
+    /// A chat request mailing `a@example.com` (and `extra` text) under `policy`, forwarded;
+    /// the placeholder that went upstream, if any.
+    fn forwarded_with(policy: &str, mode_extra: &str) -> (Exchange, Option<String>) {
+        let mut x = exchange(policy);
+        x.on_request_headers(&hdrs(CHAT), false, 1);
+        let body = format!(
+            r#"{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":"mail a@example.com{mode_extra}"}}]}}"#
+        );
+        x.on_request_body(body.len(), true);
+        let sent = match x.decide_body(body.as_bytes()) {
+            Step::ReplaceBody { bytes, .. } => String::from_utf8(bytes).ok(),
+            _ => None,
+        };
+        let placeholder = sent.and_then(|s| {
+            let start = s.find("[EMAIL_")?;
+            let end = start + s[start..].find(']')? + 1;
+            Some(s[start..end].to_string())
+        });
+        (x, placeholder)
+    }
+
+    #[test]
+    fn a_reply_is_restored_and_counted_and_its_length_and_coding_headers_go() {
+        let (mut x, placeholder) = forwarded_with(RESTORE, "");
+        let placeholder = placeholder.unwrap();
+        let resp = hdrs(&[
+            (":status", "200"),
+            ("content-type", "application/json"),
+            ("content-encoding", "gzip"),
+            ("content-length", "99"),
+        ]);
+        x.on_response_headers(&resp, false, 2);
+        assert!(x.restores_response());
+        assert_eq!(
+            x.response_header_removals(),
+            &["content-length", "content-encoding"]
+        );
+        let reply = format!(
+            r#"{{"choices":[{{"message":{{"content":"to {placeholder} and [EMAIL_1]"}}}}],"usage":{{"total_tokens":3}}}}"#
+        );
+        let gz = crate::inflate::tests::gzip(reply.as_bytes(), None, None, false);
+        let (a, b) = gz.split_at(gz.len() / 2);
+        let mut out = x.restore_response_body(a.len(), a, false).unwrap();
+        out.extend(x.restore_response_body(b.len(), b, true).unwrap());
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"choices":[{"message":{"content":"to a@example.com and [EMAIL_1]"}}],"usage":{"total_tokens":3}}"#
+        );
+        let r = x.finish(3);
+        assert_eq!(r.restored.get("contact"), Some(&1));
+        assert_eq!(r.usage.and_then(|u| u.total_tokens), Some(3));
+        assert_eq!(r.response_bytes, gz.len() as u64);
+        assert!(!r.to_json().contains("a@example.com"));
+    }
+
+    #[test]
+    fn no_restoration_without_a_minted_placeholder_a_success_or_a_readable_reply() {
+        let json = [(":status", "200"), ("content-type", "application/json")];
+        // Not restoring, audit mode (the body went up as sent), a refusal: no restorer.
+        for policy in [
+            r#"{"detectors":{"actions":{"email":"pseudonymize"}}}"#,
+            &RESTORE.replace(r#"{"detectors""#, r#"{"mode":"audit","detectors""#),
+        ] {
+            let (mut x, _) = forwarded_with(policy, "");
+            x.on_response_headers(&hdrs(&json), false, 2);
+            assert!(!x.restores_response(), "{policy}");
+            assert!(x.response_header_removals().is_empty());
+        }
+        let (mut x, placeholder) = forwarded_with(RESTORE, " card 4111 1111 1111 1111");
+        assert_eq!(placeholder, None);
+        x.on_response_headers(&hdrs(&json), false, 2);
+        assert!(!x.restores_response());
+        assert_eq!(x.finish(3).decision, Decision::Deny);
+        // An error status, or a coding the filter cannot read: the reply goes on as it came.
+        for resp in [
+            vec![(":status", "400"), ("content-type", "application/json")],
+            vec![
+                (":status", "200"),
+                ("content-type", "application/json"),
+                ("content-encoding", "br"),
+            ],
+            vec![(":status", "200"), ("content-type", "text/plain")],
+        ] {
+            let (mut x, _) = forwarded_with(RESTORE, "");
+            x.on_response_headers(&hdrs(&resp), false, 2);
+            assert!(!x.restores_response(), "{resp:?}");
+        }
+    }
+
+    #[test]
+    fn accept_encoding_is_narrowed_under_as_sent_when_the_rules_restore() {
+        let as_sent = r#"{"audit":{"accept_encoding":"as_sent"},
+            "detectors":{"actions":{"email":{"action":"pseudonymize","restore":true}}}}"#;
+        assert_eq!(
+            head_step(as_sent, &["br, gzip"], &[]),
+            Step::SetRequestHeader {
+                name: "accept-encoding".into(),
+                value: Some("gzip".into()),
+                then: Box::new(Step::Pause),
+            }
+        );
+    }
+
     #[test]
     fn local_reply_keeps_the_denial_and_reads_nothing() {
         let mut x = exchange("{}");
@@ -1260,5 +1530,26 @@ mod tests {
         let r = x.finish(3);
         assert_eq!((r.decision, r.status), (Decision::Deny, Some(403)));
         assert_eq!(r.openai_request_id, None);
+    }
+
+    #[test]
+    fn a_stream_ended_before_its_headers_reached_the_filter_was_never_seen() {
+        // Envoy answers a WebSocket upgrade on a listener without `upgrade_configs` itself:
+        // the filter gets its reply and `on_log`, never the request headers.
+        let mut x = exchange("{}");
+        x.on_response_headers(&hdrs(&[(":status", "403")]), true, 2);
+        assert!(!x.seen());
+        // The record it would write says `allow`: the adapter writes none.
+        assert_eq!(x.finish(3).decision, Decision::Allow);
+        let mut x = exchange("{}");
+        x.on_request_headers(
+            &hdrs(&[(":method", "GET"), (":path", "/v1/models")]),
+            true,
+            1,
+        );
+        assert!(x.seen());
+        let mut x = Exchange::new(None);
+        x.on_request_headers(&hdrs(CHAT), true, 1);
+        assert!(x.seen(), "a refusal is a decision, recorded");
     }
 }

@@ -35,6 +35,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod query;
 pub mod redact;
+pub mod restore;
 pub mod upload;
 pub mod usage;
 pub mod version;

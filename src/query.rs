@@ -6,6 +6,7 @@
 
 use crate::config::{ActionTable, Policy};
 use crate::json::escape_into;
+use crate::openai::Unscannable;
 use crate::pipeline::{
     document_endpoint, inspect_document, BodyOutcome, DocumentKind, FindingCounts, Verdict,
 };
@@ -19,8 +20,8 @@ pub struct QueryOutcome {
     pub verdict: Verdict,
     /// Findings.
     pub counts: FindingCounts,
-    /// Base64 blobs that were not scanned.
-    pub opaque_blobs: u32,
+    /// What was not scanned (base64 blobs).
+    pub unscannable: Unscannable,
 }
 
 /// Inspects the query of `path` (the `:path` header as sent); `None` when there is none.
@@ -76,7 +77,7 @@ pub fn inspect_query(policy: &Policy, actions: &ActionTable, path: &str) -> Opti
         let this = QueryOutcome {
             verdict,
             counts: outcome.counts,
-            opaque_blobs: outcome.opaque_blobs,
+            unscannable: outcome.unscannable,
         };
         if this.verdict != Verdict::Forward {
             return Some(this);
@@ -91,7 +92,7 @@ impl QueryOutcome {
         Self {
             verdict: Verdict::Deny(reason),
             counts: FindingCounts::default(),
-            opaque_blobs: 0,
+            unscannable: Unscannable::default(),
         }
     }
 }

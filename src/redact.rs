@@ -1,10 +1,18 @@
 //! Merges overlapping findings and renders the replacement text of each action.
 
+use crate::config::actions::PseudonymKey;
 use crate::config::{Action, ActionTable};
 use crate::detect::{Finding, RuleIdx, RuleMeta};
+use crate::restore::{Minted, MAX_MINTED, MAX_MINTED_BYTES};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+/// Restored pseudonyms are numbered from `FIRST_KEYED` to `FIRST_KEYED + KEYED_SPAN - 1`: six
+/// digits, two o200k tokens (docs/policy.md, "Restoring pseudonyms").
+const FIRST_KEYED: u32 = 100_000;
+/// How many numbers a restored pseudonym of one label can take.
+const KEYED_SPAN: u32 = 900_000;
 
 /// A merged finding: the union span of overlapping findings, with the rule and action that
 /// decide its replacement.
@@ -69,13 +77,23 @@ pub fn merge_into(findings: &mut Vec<Finding>, actions: &ActionTable, out: &mut 
     }
 }
 
-/// Renders replacements; holds the per-request pseudonym numbering.
+/// Renders replacements; holds the per-request pseudonym numbering and the pseudonyms minted
+/// for restoration.
 #[derive(Debug)]
 pub struct Renderer<'p> {
     rules: &'p [RuleMeta],
     hash_key: Option<&'p [u8]>,
+    pseudonym_key: &'p PseudonymKey,
+    /// What keyed numbers are computed within (the request's project).
+    scope: Vec<u8>,
     pseudonyms: HashMap<(Box<str>, String), u32>,
     next_pseudonym: HashMap<Box<str>, u32>,
+    /// (label, number) pairs in use: no two values of one label share a placeholder.
+    taken: HashSet<(Box<str>, u32)>,
+    /// The placeholders of restoring rules, with their values (bounded).
+    minted: Vec<Minted>,
+    minted_set: HashSet<String>,
+    minted_bytes: usize,
 }
 
 impl<'p> Renderer<'p> {
@@ -84,9 +102,72 @@ impl<'p> Renderer<'p> {
         Self {
             rules,
             hash_key: actions.hash_key(),
+            pseudonym_key: actions.pseudonym_key(),
+            scope: Vec::new(),
             pseudonyms: HashMap::new(),
             next_pseudonym: HashMap::new(),
+            taken: HashSet::new(),
+            minted: Vec::new(),
+            minted_set: HashSet::new(),
+            minted_bytes: 0,
         }
+    }
+
+    /// Numbers restored pseudonyms within `scope` (the request's `OpenAI-Project`): the same
+    /// value gets the same placeholder in every request of the scope.
+    pub fn set_scope(&mut self, scope: &[u8]) {
+        self.scope = scope.to_vec();
+    }
+
+    /// The placeholders minted by restoring rules and their values, for the reply.
+    pub fn take_minted(&mut self) -> Vec<Minted> {
+        self.minted_set.clear();
+        std::mem::take(&mut self.minted)
+    }
+
+    /// The number of a pseudonym: keyed (restoring rules: six digits from SipHash-2-4 under
+    /// the policy's pseudonym key over scope, label and value, the next free one on a
+    /// collision) or the label's next.
+    fn number(&mut self, label: &str, matched: &str, keyed: bool) -> u32 {
+        let mut n = if keyed {
+            let start = keyed_number(self.pseudonym_key, &self.scope, label, matched);
+            FIRST_KEYED + start % KEYED_SPAN
+        } else {
+            let next = self.next_pseudonym.entry(label.into()).or_insert(0);
+            *next = next.saturating_add(1);
+            *next
+        };
+        // Bounded: a request never holds KEYED_SPAN values of one label (the body cap).
+        for _ in 0..KEYED_SPAN {
+            if self.taken.insert((label.into(), n)) {
+                break;
+            }
+            n = if keyed {
+                FIRST_KEYED + (n - FIRST_KEYED + 1) % KEYED_SPAN
+            } else {
+                n.saturating_add(1)
+            };
+        }
+        if !keyed {
+            self.next_pseudonym.insert(label.into(), n);
+        }
+        n
+    }
+
+    /// Keeps `placeholder → matched` for the reply, within the bounds.
+    fn mint(&mut self, rule: RuleIdx, placeholder: &str, matched: &str) {
+        if self.minted.len() >= MAX_MINTED
+            || self.minted_bytes.saturating_add(matched.len()) > MAX_MINTED_BYTES
+            || !self.minted_set.insert(placeholder.to_string())
+        {
+            return;
+        }
+        self.minted_bytes += matched.len();
+        self.minted.push(Minted {
+            placeholder: placeholder.to_string(),
+            value: matched.to_string(),
+            rule,
+        });
     }
 
     /// The replacement of `matched` under `action` (the matched text itself for `allow`).
@@ -107,19 +188,21 @@ impl<'p> Renderer<'p> {
                     .unwrap_or_default();
                 format!("[{label}:{token}]")
             }
-            Action::Pseudonymize => {
+            Action::Pseudonymize { restore } => {
                 let key = (Box::<str>::from(label), matched.to_string());
                 let n = match self.pseudonyms.get(&key) {
                     Some(n) => *n,
                     None => {
-                        let next = self.next_pseudonym.entry(key.0.clone()).or_insert(0);
-                        *next = next.saturating_add(1);
-                        let n = *next;
+                        let n = self.number(label, matched, restore);
                         self.pseudonyms.insert(key, n);
                         n
                     }
                 };
-                format!("[{label}_{n}]")
+                let text = format!("[{label}_{n}]");
+                if restore {
+                    self.mint(rule, &text, matched);
+                }
+                text
             }
         }
     }
@@ -149,6 +232,11 @@ pub fn mask(matched: &str, keep: usize) -> String {
             }
         })
         .collect()
+}
+
+/// SipHash-2-4 under the pseudonym key of scope, label and value (each closed by a 0 byte).
+fn keyed_number(key: &PseudonymKey, scope: &[u8], label: &str, value: &str) -> u32 {
+    (key.hash(&[scope, label.as_bytes(), value.as_bytes()]) >> 32) as u32
 }
 
 /// First 12 hex digits of HMAC-SHA256(key, label || 0 || value).
@@ -269,9 +357,11 @@ mod tests {
     fn pseudonyms_are_stable_within_a_request_and_hashes_across() {
         let p = Policy::from_json(br#"{"detectors":{"hash_key":"0123456789abcdef0123"}}"#).unwrap();
         let mut r = Renderer::new(p.detectors.rules(), &p.actions);
-        assert_eq!(r.render(0, Action::Pseudonymize, "a@b.io"), "[EMAIL_1]");
-        assert_eq!(r.render(0, Action::Pseudonymize, "c@d.io"), "[EMAIL_2]");
-        assert_eq!(r.render(0, Action::Pseudonymize, "a@b.io"), "[EMAIL_1]");
+        let pseudo = Action::Pseudonymize { restore: false };
+        assert_eq!(r.render(0, pseudo, "a@b.io"), "[EMAIL_1]");
+        assert_eq!(r.render(0, pseudo, "c@d.io"), "[EMAIL_2]");
+        assert_eq!(r.render(0, pseudo, "a@b.io"), "[EMAIL_1]");
+        assert!(r.take_minted().is_empty());
         let h1 = r.render(0, Action::Hash, "a@b.io");
         let mut r2 = Renderer::new(p.detectors.rules(), &p.actions);
         assert_eq!(h1, r2.render(0, Action::Hash, "a@b.io"));
@@ -280,6 +370,60 @@ mod tests {
             h1.starts_with("[EMAIL:") && h1.len() == "[EMAIL:]".len() + 12,
             "{h1}"
         );
+    }
+
+    #[test]
+    fn restored_pseudonyms_are_keyed_within_the_scope_and_minted() {
+        let p = Policy::from_json(br#"{"detectors":{"hash_key":"0123456789abcdef0123"}}"#).unwrap();
+        let restore = Action::Pseudonymize { restore: true };
+        let render = |scope: &[u8], values: &[&str]| {
+            let mut r = Renderer::new(p.detectors.rules(), &p.actions);
+            r.set_scope(scope);
+            let out: Vec<String> = values.iter().map(|v| r.render(0, restore, v)).collect();
+            (out, r.take_minted())
+        };
+        let (a, minted) = render(b"proj_a", &["a@b.io", "c@d.io", "a@b.io"]);
+        assert_eq!(a[0], a[2]);
+        assert_ne!(a[0], a[1]);
+        for p in &a {
+            // `[EMAIL_` + six digits + `]`.
+            assert_eq!(p.len(), "[EMAIL_123456]".len(), "{p}");
+        }
+        assert_eq!(minted.len(), 2);
+        assert_eq!(
+            (minted[0].placeholder.as_str(), minted[0].value.as_str()),
+            (a[0].as_str(), "a@b.io")
+        );
+        // Another turn of the same project, other values first: the same placeholders.
+        let (b, _) = render(b"proj_a", &["x@y.io", "c@d.io", "a@b.io"]);
+        assert_eq!((&b[1], &b[2]), (&a[1], &a[0]));
+        // Another project: other placeholders.
+        let (c, _) = render(b"proj_b", &["a@b.io"]);
+        assert_ne!(c[0], a[0]);
+        // Another key: other placeholders.
+        let q =
+            Policy::from_json(br#"{"detectors":{"hash_key":"another-key-of-16-bytes"}}"#).unwrap();
+        let mut r = Renderer::new(q.detectors.rules(), &q.actions);
+        r.set_scope(b"proj_a");
+        assert_ne!(r.render(0, restore, "a@b.io"), a[0]);
+    }
+
+    #[test]
+    fn two_values_never_share_a_placeholder_in_one_request() {
+        let p = Policy::from_json(b"{}").unwrap();
+        let mut r = Renderer::new(p.detectors.rules(), &p.actions);
+        let restore = Action::Pseudonymize { restore: true };
+        let mut seen = HashSet::new();
+        // Far more values than numbers would allow without probing: 5 000 of 900 000.
+        for i in 0..5_000 {
+            let out = r.render(0, restore, &format!("user{i}@example.com"));
+            assert!(seen.insert(out.clone()), "{out} twice");
+        }
+        // Sequential numbers of a non-restoring rule do not take a keyed one's either.
+        let plain = Action::Pseudonymize { restore: false };
+        assert_eq!(r.render(0, plain, "z@z.io"), "[EMAIL_1]");
+        // The minted table is bounded.
+        assert_eq!(r.take_minted().len(), MAX_MINTED);
     }
 
     #[test]

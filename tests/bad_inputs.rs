@@ -362,7 +362,7 @@ fn data_urls_follow_the_policy() {
     ));
     let o = outcome(CHAT, body.as_bytes());
     assert_eq!(o.verdict(), &Verdict::Forward);
-    assert_eq!(o.opaque_blobs, 1);
+    assert_eq!(o.unscannable.inline_base64, 1);
     // A data: URL that is not base64 is text, and scanned.
     let out = rewritten(
         CHAT,
@@ -621,8 +621,8 @@ fn path_variants_are_normalised_or_refused() {
     for p in chat {
         let e = classify("POST", p).unwrap();
         assert_eq!(
-            (e.kind, e.inspects_json),
-            (ApiKind::ChatCompletions, true),
+            (e.kind, e.op.map(|o| o.name)),
+            (ApiKind::ChatCompletions, Some("chat.completions.create")),
             "{p}"
         );
         assert_eq!(e.route, "/v1/chat/completions", "{p}");
@@ -660,9 +660,12 @@ fn path_variants_are_normalised_or_refused() {
         let path = (":path", p.as_bytes());
         assert_eq!(head_status("{}", &[POST, path, JSON]), Some(403), "{p}");
     }
-    // Sub-resources of a known API are not its create endpoint: not inspected, so denied.
-    let sub = (":path", &b"/v1/chat/completions/x"[..]);
+    // A path under a known API that the API does not have: denied.
+    let sub = (":path", &b"/v1/chat/completions/x/y"[..]);
     assert_eq!(head_status("{}", &[POST, sub, JSON]), Some(403));
+    // One it has (`chat.completions.update`) is inspected like any JSON body.
+    let update = (":path", &b"/v1/chat/completions/chatcmpl_1"[..]);
+    assert_eq!(head_status("{}", &[POST, update, JSON]), None);
 }
 
 #[test]

@@ -107,7 +107,7 @@ fn check_runs_a_whole_request() {
     assert!(v["body"].as_str().unwrap().contains("[EMAIL]"));
     assert!(!out.contains("a@example.com"));
 
-    let (code, out, _) = cli(&["check", "--path", "/v1/assistants"], "{}");
+    let (code, out, _) = cli(&["check", "--path", "/v1/assistant"], "{}");
     assert_eq!(code, 2);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["status"], 403);
@@ -200,6 +200,43 @@ fn bad_arguments_print_usage() {
     let (code, _, err) = cli(&["redact", "--nope"], "");
     assert_eq!(code, 64);
     assert!(err.contains("usage:"));
+}
+
+#[test]
+fn help_prints_usage_on_stdout() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["help"],
+        &["redact", "--help"],
+        &["check", "-h"],
+    ] {
+        let (code, out, err) = cli(args, "");
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(out.starts_with("usage:"), "{args:?}: {out}");
+        assert!(out.contains("openai-compliance-filter redact"), "{out}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn unknown_or_missing_command_prints_usage_on_stderr() {
+    for args in [
+        &["frobnicate"][..],
+        &["--nope"],
+        &["frobnicate", "--help"],
+        &[],
+    ] {
+        let (code, out, err) = cli(args, "");
+        assert_eq!(code, 2, "{args:?}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(err.contains("usage:"), "{args:?}: {err}");
+    }
+    let (_, _, err) = cli(&["frobnicate"], "");
+    assert!(
+        err.starts_with("error: unknown command frobnicate\n"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """A mock OpenAI upstream for the end-to-end tests and `make run` (Python stdlib only).
 
-It answers the OpenAI endpoints the filter cares about with well-formed JSON (or SSE when the
-request says `"stream": true`), and its replies ECHO the user text it received ("You said: ...")
-so a person trying the demo sees what reached "OpenAI" after redaction. Like OpenAI, it
-compresses JSON replies when the request's Accept-Encoding allows it (gzip, else deflate).
+It answers every operation of the OpenAI API surface, under OpenAI's `/v1/...` paths and Azure
+OpenAI's (`/openai/deployments/{deployment}/...`, `/openai/v1/...`, `/openai/...`), with a reply
+of the shape the official SDKs parse: chat completions, completions, responses, embeddings,
+moderations, models and file uploads here; every other operation from the table in
+tests/mock_surface.py (objects, list pages, deleted markers, audio and file bytes, SSE where the
+request asks for a stream). Replies ECHO the text they received ("You said: ...", and a created
+object carries the fields it was created with) so a person trying the demo sees what reached
+"OpenAI" after redaction. Like OpenAI, it compresses JSON replies when the request's
+Accept-Encoding allows it (gzip, else deflate). A path off the surface gets OpenAI's 404.
 
-Every request it receives is recorded verbatim (method, path, header pairs, raw body bytes) and
-exposed for tests:
+Every request it receives is recorded verbatim (method, path with its query, header pairs, raw
+body bytes) and exposed for tests and for a person trying `make run`:
 
     GET  /__mock/requests   -> JSON list of {seq, method, path, headers, complete, body_b64,
                                body_text, body_len[, error]}; a request is listed as soon as
@@ -38,6 +43,9 @@ import time
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterable
+
+import mock_echo  # the echo-placeholder reply mode (x-mock-echo), in its own file
+import mock_surface
 
 MAX_BODY = 64 * 1024 * 1024  # the mock refuses anything bigger (413)
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -288,6 +296,24 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
+    def _send_reply(self, reply: mock_surface.Reply) -> None:
+        """A reply of the surface table: JSON, SSE, bytes, or an empty 204."""
+        if reply.sse is not None:
+            self._send_sse(reply.sse)
+        elif reply.json is not None:
+            self._send_json(reply.status, reply.json)
+        else:
+            data = reply.body or b""
+            self.send_response(reply.status)
+            if reply.content_type:
+                self.send_header("Content-Type", reply.content_type)
+            if reply.status != 204:
+                self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-request-id", _id("req_"))
+            self.end_headers()
+            if self.command != "HEAD" and reply.status != 204:
+                self.wfile.write(data)
+
     def _send_sse(self, events: Iterable[tuple[str | None, str]]) -> None:
         """Send an SSE stream with chunked transfer encoding (keeps the connection alive)."""
         self.send_response(200)
@@ -332,6 +358,9 @@ class Handler(BaseHTTPRequestHandler):
             self._control(path)
             return
         self.recorder.finish(item, body)
+        # Azure OpenAI's prefixes (/openai/deployments/{d}/..., /openai/v1/..., /openai/...)
+        # name the same operations.
+        path = mock_surface.to_v1(path)
 
         if self.command == "GET" and path == "/v1/models":
             self._send_json(200, {"object": "list", "data": [self._model(m) for m in MODELS]})
@@ -348,6 +377,11 @@ class Handler(BaseHTTPRequestHandler):
             self._upload_file(body)
             return
         if self.command != "POST" or path not in ROUTES:
+            call = mock_surface.make_call(self.command, self.path,
+                                          self.headers.get("Content-Type", ""), body)
+            if call is not None:
+                self._send_reply(mock_surface.answer(call))
+                return
             self._send_json(
                 404,
                 error_body(f"Unknown request URL: {self.command} {path}.", "invalid_request_error",
@@ -364,6 +398,10 @@ class Handler(BaseHTTPRequestHandler):
                 error_body("We could not parse the JSON body of your request.",
                            "invalid_request_error", None),
             )
+            return
+        if mock_echo.wants(self.headers) and ROUTES[path] in ("ep_chat", "ep_responses",
+                                                              "ep_completions"):
+            mock_echo.reply(self, path, req, body)
             return
         getattr(self, ROUTES[path])(req)
 

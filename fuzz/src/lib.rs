@@ -4,6 +4,9 @@
 #[path = "../../tests/support/properties.rs"]
 pub mod properties;
 
+#[path = "../../tests/support/restore_properties.rs"]
+pub mod restore_properties;
+
 pub mod gen;
 
 use openai_compliance_filter::config::Policy;

@@ -7,6 +7,7 @@
 //! openai-compliance-filter register  --policy FILE [--format md|html] [--out FILE]
 //! openai-compliance-filter report    [--period P] [--format md|json] [--out-dir DIR] [FILE...]
 //! openai-compliance-filter fingerprint --policy FILE < key
+//! openai-compliance-filter -h | --help
 //! ```
 
 #[path = "cli/evidence.rs"]
@@ -36,7 +37,46 @@ const USAGE: &str = "usage:
       address for `sources` allowlists (e.g. 10.1.2.3:5555).
   openai-compliance-filter validate  --policy FILE
       Parses and compiles a policy; prints its digest, or the error (exit 1).
+  openai-compliance-filter -h | --help
+      Prints this text (exit 0), as does -h or --help after any command. An unknown or
+      missing command prints it on stderr (exit 2).
 ";
+
+/// The commands of this file; `evidence::run` has the others. Anything else is a usage error.
+const COMMANDS: &[&str] = &["redact", "check", "validate"];
+
+/// A command line that cannot run.
+enum UsageError {
+    /// No command, or one this tool does not have: usage on stderr, exit 2.
+    Command(String),
+    /// A bad argument to a known command: usage on stderr, exit 64.
+    Argument(String),
+}
+
+impl From<String> for UsageError {
+    fn from(e: String) -> Self {
+        UsageError::Argument(e)
+    }
+}
+
+impl From<&str> for UsageError {
+    fn from(e: &str) -> Self {
+        UsageError::Argument(e.to_string())
+    }
+}
+
+/// True for a help request: `-h`, `--help` or `help` as the command, or `-h`/`--help` after
+/// a known command.
+fn asks_for_help(argv: &[String]) -> bool {
+    match argv.split_first() {
+        Some((cmd, _)) if matches!(cmd.as_str(), "-h" | "--help" | "help") => true,
+        Some((cmd, rest)) => {
+            (COMMANDS.contains(&cmd.as_str()) || evidence::COMMANDS.contains(&cmd.as_str()))
+                && rest.iter().any(|a| a == "-h" || a == "--help")
+        }
+        None => false,
+    }
+}
 
 struct Args {
     cmd: String,
@@ -49,9 +89,14 @@ struct Args {
     source: Option<String>,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args() -> Result<Args, UsageError> {
     let mut it = std::env::args().skip(1);
-    let cmd = it.next().ok_or("missing command")?;
+    let cmd = it
+        .next()
+        .ok_or_else(|| UsageError::Command("missing command".into()))?;
+    if !COMMANDS.contains(&cmd.as_str()) {
+        return Err(UsageError::Command(format!("unknown command {cmd}")));
+    }
     let mut a = Args {
         cmd,
         policy: None,
@@ -86,8 +131,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--jsonl" => a.jsonl = true,
             "--source" => a.source = Some(value("--source")?),
-            "-h" | "--help" => return Err(String::new()),
-            other => return Err(format!("unknown argument {other}")),
+            other => return Err(format!("unknown argument {other}").into()),
         }
     }
     Ok(a)
@@ -243,6 +287,15 @@ fn print_line(text: &str) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
+    if asks_for_help(&argv) {
+        return match print_line(&format!("{USAGE}{}", evidence::USAGE)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     if let Some((cmd, rest)) = argv.split_first() {
         if let Some(result) = evidence::run(cmd, rest) {
             return match result {
@@ -256,11 +309,12 @@ fn main() -> ExitCode {
     }
     let args = match parse_args() {
         Ok(a) => a,
-        Err(e) => {
-            if !e.is_empty() {
-                eprintln!("error: {e}");
-            }
-            eprintln!("{USAGE}{}", evidence::USAGE);
+        Err(UsageError::Command(e)) => {
+            eprintln!("error: {e}\n{USAGE}{}", evidence::USAGE);
+            return ExitCode::from(2);
+        }
+        Err(UsageError::Argument(e)) => {
+            eprintln!("error: {e}\n{USAGE}{}", evidence::USAGE);
             return ExitCode::from(64);
         }
     };
@@ -268,7 +322,7 @@ fn main() -> ExitCode {
         "redact" => redact(&args),
         "check" => check(&args),
         "validate" => validate(&args),
-        other => Err(format!("unknown command {other}\n{USAGE}")),
+        other => Err(format!("unknown command {other}")),
     };
     match result {
         Ok(code) => code,

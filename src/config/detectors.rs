@@ -13,7 +13,8 @@ pub enum ActionKind {
     Mask,
     /// Replace with a keyed HMAC token such as `[EMAIL:3f2a9c1b7d40]` (needs `hash_key`).
     Hash,
-    /// Replace with a per-request numbered placeholder such as `[EMAIL_1]`.
+    /// Replace with a numbered placeholder such as `[EMAIL_1]` (restored in the reply when
+    /// `restore` is on).
     Pseudonymize,
     /// Refuse the whole request (403).
     Block,
@@ -35,6 +36,10 @@ pub enum ActionSpec {
         /// For `mask`: how many trailing characters stay visible (default 4, at most 32).
         #[serde(default)]
         keep: Option<u8>,
+        /// For `pseudonymize`: restore the values in the reply (default: the project's or the
+        /// policy's `restore_pseudonyms`).
+        #[serde(default)]
+        restore: Option<bool>,
     },
 }
 
@@ -44,6 +49,13 @@ impl ActionSpec {
         match self {
             ActionSpec::Name(k) => *k,
             ActionSpec::Full { action, .. } => *action,
+        }
+    }
+    /// The `restore` flag as written (`None`: not written).
+    pub fn restore(&self) -> Option<bool> {
+        match self {
+            ActionSpec::Full { restore, .. } => *restore,
+            ActionSpec::Name(_) => None,
         }
     }
     /// The `keep` count for mask (default 4).
@@ -73,6 +85,9 @@ pub struct RawDetectors {
     pub patterns: Vec<RawPattern>,
     /// Key for the `hash` action (at least 16 bytes). Required when any action is `hash`.
     pub hash_key: Option<String>,
+    /// Restore the values of `pseudonymize` findings in replies (default `false`); a rule's or
+    /// category's own `restore` wins.
+    pub restore_pseudonyms: bool,
 }
 
 /// One customer term list.

@@ -14,7 +14,7 @@ pub use audit::{AcceptEncoding, AuditConfig, AuditLogLevel, FilterState};
 pub use controls::Controls;
 pub use error::ConfigError;
 pub use projects::{Project, Register, Retention};
-pub use raw::{Mode, RawPolicy, UnknownEndpoints};
+pub use raw::{Mode, RawPolicy, UnknownEndpoints, UnscannablePolicy};
 
 use crate::detect::DetectorSet;
 use sha2::{Digest, Sha256};
@@ -31,6 +31,8 @@ pub struct Policy {
     pub max_body_bytes: u64,
     /// What happens to a POST to an endpoint we do not recognise.
     pub unknown_endpoints: UnknownEndpoints,
+    /// What happens to content the filter cannot scan (a project may say otherwise).
+    pub unscannable: UnscannablePolicy,
     /// The detectors.
     pub detectors: DetectorSet,
     /// The action for each rule.
@@ -59,7 +61,8 @@ impl Policy {
             return Err(ConfigError::new("max_body_bytes", "must be at least 1"));
         }
         let detectors = DetectorSet::compile(&raw.detectors)?;
-        let actions = ActionTable::compile(&raw.detectors, &detectors)?;
+        let mut actions = ActionTable::compile(&raw.detectors, &detectors)?;
+        actions.set_pseudonym_key(pseudonym_key(raw, source));
         let register = projects::compile(
             &projects::Sections {
                 projects: raw.projects.as_ref(),
@@ -73,12 +76,14 @@ impl Policy {
                 actions: &actions,
                 max_body_bytes: raw.max_body_bytes,
                 mode: raw.mode,
+                unscannable: raw.unscannable,
             },
         )?;
         Ok(Self {
             mode: raw.mode,
             max_body_bytes: raw.max_body_bytes,
             unknown_endpoints: raw.unknown_endpoints,
+            unscannable: raw.unscannable,
             detectors,
             actions,
             register,
@@ -87,6 +92,21 @@ impl Policy {
             controls: controls::compile(raw)?,
         })
     }
+}
+
+/// The key that numbers restored pseudonyms: derived from `detectors.hash_key`, else
+/// `audit.fingerprint_key`, else the policy document (then a new policy renumbers).
+fn pseudonym_key(raw: &RawPolicy, source: &[u8]) -> actions::PseudonymKey {
+    let material = match (&raw.detectors.hash_key, &raw.audit.fingerprint_key) {
+        (Some(k), _) | (None, Some(k)) => k.as_bytes().to_vec(),
+        (None, None) => {
+            let mut h = Sha256::new();
+            h.update(b"ocf-pseudonym-material-v1\0");
+            h.update(source);
+            h.finalize().to_vec()
+        }
+    };
+    actions::PseudonymKey::derive(&material)
 }
 
 fn digest_hex(source: &[u8]) -> String {
@@ -109,6 +129,53 @@ mod tests {
     }
 
     #[test]
+    fn restoration_is_set_globally_per_project_and_per_rule() {
+        let rule = |p: &Policy, id: &str| {
+            p.detectors
+                .rules()
+                .iter()
+                .position(|r| &*r.id == id)
+                .unwrap() as u16
+        };
+        let p = Policy::from_json(
+            br#"{"detectors":{"restore_pseudonyms":true,
+                "actions":{"email":"pseudonymize","phone_number":{"action":"pseudonymize","restore":false},
+                           "ip_address":"redact"}},
+              "projects":{"off":{"restore_pseudonyms":false,
+                                 "data":{"phone_number":{"action":"pseudonymize","restore":true}}},
+                          "plain":{}}}"#,
+        )
+        .unwrap();
+        let (email, phone) = (rule(&p, "email"), rule(&p, "phone_number"));
+        assert!(p.actions.get(email).restores());
+        assert!(!p.actions.get(phone).restores());
+        assert!(p.actions.restores_any());
+        let projects = p.register.projects.as_ref().unwrap();
+        let off = projects
+            .get(projects.resolve(Some("off")).unwrap())
+            .unwrap();
+        let off = off.actions.as_ref().unwrap();
+        assert!(!off.get(email).restores());
+        assert!(off.get(phone).restores());
+        let plain = projects
+            .get(projects.resolve(Some("plain")).unwrap())
+            .unwrap();
+        assert!(plain.actions.is_none());
+        // Off by default.
+        let d =
+            Policy::from_json(br#"{"detectors":{"actions":{"email":"pseudonymize"}}}"#).unwrap();
+        assert!(!d.actions.restores_any());
+        // `restore` on anything but pseudonymize is an error at its path.
+        let e = Policy::from_json(
+            br#"{"detectors":{"actions":{"email":{"action":"redact","restore":true}}}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.path(), "detectors.actions.email.restore");
+        let e = Policy::from_json(br#"{"projects":{"p":{"restore_pseudonyms":1}}}"#).unwrap_err();
+        assert_eq!(e.path(), "projects.p.restore_pseudonyms");
+    }
+
+    #[test]
     fn errors_name_the_path_and_hide_the_value() {
         let cases: &[(&str, &str)] = &[
             (r#"{"mode":"s3cr3t"}"#, "mode"),
@@ -119,6 +186,11 @@ mod tests {
             ),
             (r#"{"colour":1}"#, "colour"),
             (r#"{"max_body_bytes":0}"#, "max_body_bytes"),
+            (r#"{"unscannable":"s3cr3t"}"#, "unscannable"),
+            (
+                r#"{"projects":{"p":{"unscannable":"s3cr3t"}}}"#,
+                "projects.p.unscannable",
+            ),
             (
                 r#"{"detectors":{"actions":{"email":{"action":"mask","keetrap":9}}}}"#,
                 "detectors.actions.email",

@@ -4,7 +4,7 @@
 
 use super::actions::{Action, ActionTable};
 use super::detectors::ActionSpec;
-use super::raw::Mode;
+use super::raw::{Mode, UnscannablePolicy};
 use super::ConfigError;
 use crate::detect::DetectorSet;
 use crate::policy::host::canonical_host;
@@ -75,6 +75,9 @@ pub struct RawProject {
     pub missing_store: MissingStore,
     /// Detector action overrides keyed by rule id or category.
     pub data: BTreeMap<String, ActionSpec>,
+    /// Restore pseudonyms in this project's replies (default: the policy's rules); `data`
+    /// entries with their own `restore` win.
+    pub restore_pseudonyms: Option<bool>,
     /// Body cap for this project (at most the global `max_body_bytes`).
     pub max_body_bytes: Option<u64>,
     /// `enforce` or `audit` for this project (default: the global mode).
@@ -89,6 +92,9 @@ pub struct RawProject {
     pub throttle: Option<super::controls::RawThrottle>,
     /// Client address blocks the project's requests may come from.
     pub sources: Option<Vec<String>>,
+    /// `forward` or `refuse` what cannot be scanned (default: `refuse` under `zero` and
+    /// `hipaa`, else the global setting).
+    pub unscannable: Option<UnscannablePolicy>,
 }
 
 /// The `azure` section.
@@ -122,6 +128,9 @@ pub struct Project {
     pub max_body_bytes: u64,
     /// Mode (resolved: the project's or the global one).
     pub mode: Mode,
+    /// What cannot be scanned (resolved: the project's; `refuse` under `zero` and `hipaa`;
+    /// else the global setting).
+    pub unscannable: UnscannablePolicy,
 }
 
 /// A residency region and its canonical hosts.
@@ -200,6 +209,8 @@ pub struct Context<'a> {
     pub max_body_bytes: u64,
     /// Global mode.
     pub mode: Mode,
+    /// Global setting for what cannot be scanned.
+    pub unscannable: UnscannablePolicy,
 }
 
 /// The register's sections as written.
@@ -345,10 +356,19 @@ fn compile_project(
         }
         Some(n) => n,
     };
-    let actions = if p.data.is_empty() {
+    let actions = if p.data.is_empty() && p.restore_pseudonyms.is_none() {
         None
     } else {
-        Some(project_actions(&p.data, &format!("{path}.data"), cx)?)
+        let base = match p.restore_pseudonyms {
+            Some(restore) => cx.actions.with_restore(restore),
+            None => cx.actions.clone(),
+        };
+        Some(project_actions(
+            &p.data,
+            &format!("{path}.data"),
+            cx,
+            &base,
+        )?)
     };
     Ok(Project {
         organization: p.organization.clone(),
@@ -361,6 +381,10 @@ fn compile_project(
         actions,
         max_body_bytes,
         mode: p.mode.unwrap_or(cx.mode),
+        unscannable: p.unscannable.unwrap_or(match p.retention {
+            Retention::Zero | Retention::Hipaa => UnscannablePolicy::Refuse,
+            Retention::Standard => cx.unscannable,
+        }),
     })
 }
 
@@ -377,12 +401,14 @@ fn names(list: Option<&[String]>, path: &str) -> Result<Option<Vec<NamePattern>>
         .map(Some)
 }
 
-/// The policy's table with the project's `data` overrides: a rule id wins over its category,
-/// and a project override wins over every policy-level action.
+/// `base` (the policy's table, with the project's `restore_pseudonyms` applied) with the
+/// project's `data` overrides: a rule id wins over its category, and a project override wins
+/// over every policy-level action.
 fn project_actions(
     data: &BTreeMap<String, ActionSpec>,
     path: &str,
     cx: &Context<'_>,
+    base: &ActionTable,
 ) -> Result<ActionTable, ConfigError> {
     let mut resolved: BTreeMap<&str, Action> = BTreeMap::new();
     for (key, spec) in data {
@@ -395,7 +421,7 @@ fn project_actions(
         if !known {
             return Err(ConfigError::new(at, "names no rule id and no category"));
         }
-        let action = Action::from_spec(spec, &at)?;
+        let action = Action::from_spec(spec, &at, base.restore_default())?;
         if action == Action::Hash && cx.actions.hash_key().is_none() {
             return Err(ConfigError::new(at, "`hash` needs `detectors.hash_key`"));
         }
@@ -410,7 +436,7 @@ fn project_actions(
             overrides.push((idx, *a));
         }
     }
-    Ok(cx.actions.with_overrides(overrides))
+    Ok(base.with_overrides(overrides))
 }
 
 fn compile_regions(raw: &BTreeMap<String, Vec<String>>) -> Result<Vec<Region>, ConfigError> {

@@ -31,6 +31,19 @@ pub enum UnknownEndpoints {
     Inspect,
 }
 
+/// What happens to a request that carries content the filter cannot scan (inline base64,
+/// binary uploads, token ids, a WebSocket or WebRTC session: see
+/// [`crate::openai::Unscannable`]). One setting for every kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnscannablePolicy {
+    /// Forwarded, and counted by kind in the record (the global default).
+    #[default]
+    Forward,
+    /// 403 `unscannable_content` (the default of `zero` and `hipaa` projects).
+    Refuse,
+}
+
 /// The whole policy document.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -41,6 +54,8 @@ pub struct RawPolicy {
     pub max_body_bytes: u64,
     /// `deny` (default) or `inspect`.
     pub unknown_endpoints: UnknownEndpoints,
+    /// `forward` (default) or `refuse` what cannot be scanned.
+    pub unscannable: UnscannablePolicy,
     /// Detectors and their actions.
     pub detectors: RawDetectors,
     /// The compliance register: rules per `OpenAI-Project` (absent: no project rules).
@@ -70,6 +85,7 @@ impl Default for RawPolicy {
             mode: Mode::Enforce,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             unknown_endpoints: UnknownEndpoints::Deny,
+            unscannable: UnscannablePolicy::Forward,
             detectors: RawDetectors::default(),
             projects: None,
             regions: BTreeMap::new(),

@@ -39,6 +39,8 @@ pub(crate) enum Anchor {
     AzureSecret,
     /// `born`, `DOB`, `date of birth`, ...
     Dob,
+    /// A signed URL's parameter name (`X-Amz-Signature`, `sig=`, ...).
+    SignedUrl,
     /// A customer pattern's literal prefix (index into the anchored patterns).
     Custom(u32),
 }
@@ -58,7 +60,17 @@ pub(crate) const GENERIC_KEYWORDS: &[&str] = &[
     "auth_key",
     "private_key",
     "credential",
+    "pass",
+    "passphrase",
+    "creds",
+    "auth",
+    "privatekey",
 ];
+
+/// Keywords of generic secrets looked for only in the identifier before a `:` or `=`, not in
+/// the anchor index: their first letters (`sig`, `enc`, `mas`) start common words, and prose
+/// never names them.
+pub(crate) const ASSIGN_ONLY_KEYWORDS: &[&str] = &["signing_key", "encryption_key", "master_key"];
 
 /// Phrases introducing a date of birth (English, German, French).
 pub(crate) const DOB_KEYWORDS: &[&str] = &[
@@ -84,7 +96,44 @@ pub(crate) const DOB_KEYWORDS: &[&str] = &[
 struct Lit {
     bytes: Box<[u8]>,
     kinds: Vec<Anchor>,
+    /// The first eight bytes (fewer for a shorter literal), little-endian, and the mask of
+    /// those bytes: a whole-word compare rejects most candidates at once.
+    head: u64,
+    head_mask: u64,
 }
+
+/// The eight bytes at `p`, little-endian, zero past the end, ASCII upper-case letters folded to
+/// lower case.
+#[inline(always)]
+fn folded8(t: &[u8], p: usize) -> u64 {
+    let mut b = [0u8; 8];
+    if let Some(w) = t.get(p..p + 8) {
+        b.copy_from_slice(w);
+    } else {
+        for (d, s) in b.iter_mut().zip(t.get(p..).unwrap_or(&[])) {
+            *d = *s;
+        }
+    }
+    let x = u64::from_le_bytes(b);
+    // High bit of each byte in `A..=Z` (exact per byte: no carries cross bytes).
+    const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let low = x & LO7;
+    let ge_a = low.wrapping_add(ONES * u64::from(0x80 - b'A'));
+    let gt_z = low.wrapping_add(ONES * u64::from(0x7F - b'Z'));
+    let upper = ge_a & !gt_z & !x & HI;
+    x | (upper >> 2)
+}
+
+/// [`Anchors::stop_class`]: a literal may start at this byte.
+pub(crate) const STOP_ANCHOR: u8 = 1;
+/// [`Anchors::stop_class`]: `:` or `=` after a name (generic secrets on).
+pub(crate) const STOP_ASSIGN: u8 = 2;
+/// [`Anchors::stop_class`]: `>` or `-`, a tag's end or a flag (generic secrets on).
+pub(crate) const STOP_NAMED: u8 = 4;
+/// [`Anchors::stop_class`]: `%`, `&` or `=`, where an encoded form may be (see `decode.rs`).
+pub(crate) const STOP_ENCODED: u8 = 8;
 
 /// Bits of the trigram table (three 5-bit case-folded bytes).
 const TRI_BITS: usize = 1 << 15;
@@ -183,8 +232,12 @@ pub(crate) struct Anchors {
     other_first: Vec<bool>,
     /// One bit per (first byte, lower-cased second byte) pair that may start one of `other`.
     other_pairs: Vec<u64>,
-    /// Whether generic secrets are on (looked for at each `:` and `=`).
-    pub(crate) generic: bool,
+    /// What the pass does at a byte other than a letter or space, by byte: [`STOP_ANCHOR`],
+    /// [`STOP_ASSIGN`], [`STOP_NAMED`] (one load where there were several compares).
+    stop: Box<[u8; 256]>,
+    /// One bit per trigram key of the first three bytes of a literal that carries a generic
+    /// secret's handler: an identifier none of whose trigrams is here holds no such keyword.
+    generic_tri: Box<[u64; TRI_BITS / 64]>,
     custom: Option<AhoCorasick>,
     custom_kinds: Vec<Vec<Anchor>>,
 }
@@ -250,6 +303,11 @@ impl Anchors {
                 add(kw.as_bytes(), Anchor::Dob);
             }
         }
+        if ids.signed_url.is_some() {
+            for lit in super::signed_url::ANCHORS {
+                add(lit.as_bytes(), Anchor::SignedUrl);
+            }
+        }
         // A longest match carries the handlers of the literals that are prefixes of it.
         let mut merged = kinds.clone();
         for (i, long) in lits.iter().enumerate() {
@@ -268,9 +326,23 @@ impl Anchors {
         let lits: Vec<Lit> = lits
             .into_iter()
             .zip(merged)
-            .map(|(bytes, kinds)| Lit {
-                bytes: bytes.into_boxed_slice(),
-                kinds,
+            .map(|(bytes, kinds)| {
+                let mut head = [0u8; 8];
+                let n = bytes.len().min(8);
+                for (d, s) in head.iter_mut().zip(&bytes) {
+                    *d = *s;
+                }
+                let head_mask = if n == 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * n)) - 1
+                };
+                Lit {
+                    bytes: bytes.into_boxed_slice(),
+                    kinds,
+                    head: u64::from_le_bytes(head),
+                    head_mask,
+                }
             })
             .collect();
         let mut tri_bits = Box::new([0u64; TRI_BITS / 64]);
@@ -326,6 +398,37 @@ impl Anchors {
         for &(k, _) in &tri {
             set_bit(&mut *tri_bits, usize::from(k));
         }
+        let mut stop = Box::new([0u8; 256]);
+        for (b, class) in stop.iter_mut().enumerate() {
+            if other_first.get(b).copied().unwrap_or(false) {
+                *class |= STOP_ANCHOR;
+            }
+            if ids.generic.is_some() {
+                match b as u8 {
+                    b':' | b'=' => *class |= STOP_ASSIGN,
+                    b'>' | b'-' => *class |= STOP_NAMED,
+                    _ => {}
+                }
+            }
+            if matches!(b as u8, b'%' | b'&' | b'=') {
+                *class |= STOP_ENCODED;
+            }
+        }
+        let mut generic_tri = Box::new([0u64; TRI_BITS / 64]);
+        for lit in &lits {
+            if let [a, b, c, ..] = *lit.bytes {
+                if lit.kinds.contains(&Anchor::Generic) {
+                    set_bit(&mut *generic_tri, tri_key(a, b, c));
+                }
+            }
+        }
+        if ids.generic.is_some() {
+            for kw in ASSIGN_ONLY_KEYWORDS {
+                if let [a, b, c, ..] = *kw.as_bytes() {
+                    set_bit(&mut *generic_tri, tri_key(a, b, c));
+                }
+            }
+        }
         let tri_runs = tri_runs(&tri)?;
 
         let custom_lits: Vec<(u32, Vec<u8>)> = patterns
@@ -342,7 +445,8 @@ impl Anchors {
             other,
             other_first,
             other_pairs,
-            generic: ids.generic.is_some(),
+            stop,
+            generic_tri,
             custom,
             custom_kinds,
         })
@@ -384,23 +488,49 @@ impl Anchors {
         has_bit(&self.other_pairs, k)
     }
 
+    /// What the pass does at byte `b` (a set of `STOP_*` bits).
+    #[inline(always)]
+    pub(crate) fn stop_class(&self, b: u8) -> u8 {
+        self.stop.get(usize::from(b)).copied().unwrap_or(0)
+    }
+
+    /// Whether a generic-secret keyword may start in `w` (every such keyword has three bytes
+    /// or more): a rolling test of its trigrams, cheaper than [`Anchors::may_start`] at each
+    /// byte.
+    #[inline]
+    pub(crate) fn generic_may_occur(&self, w: &[u8]) -> bool {
+        let mut key = 0usize;
+        for (i, &b) in w.iter().enumerate() {
+            key = ((key << 5) | usize::from(b & 31)) & (TRI_BITS - 1);
+            if i >= 2 && has_bit(&*self.generic_tri, key) {
+                return true;
+            }
+        }
+        false
+    }
+
     /// The longest built-in literal at `p` (case-insensitive): (literal, end).
     #[inline(never)]
     pub(crate) fn longest_at(&self, t: &[u8], p: usize) -> Option<(usize, usize)> {
         let b0 = at(t, p);
         let b1 = at(t, p + 1).to_ascii_lowercase();
+        let x = folded8(t, p);
         let mut best: Option<(usize, usize)> = None;
         let mut consider = |li: usize| {
             let Some(lit) = self.lits.get(li) else {
                 return;
             };
             let n = lit.bytes.len();
-            if best.is_some_and(|(_, e)| e >= p + n) || (n > 1 && lit.bytes.get(1) != Some(&b1)) {
+            if best.is_some_and(|(_, e)| e >= p + n) || x & lit.head_mask != lit.head {
                 return;
             }
-            if t.get(p..p + n)
-                .is_some_and(|w| w.eq_ignore_ascii_case(&lit.bytes))
-            {
+            // The first eight bytes matched; the rest of a longer literal.
+            let rest = |w: &[u8]| {
+                w.get(8..)
+                    .zip(lit.bytes.get(8..))
+                    .is_none_or(|(a, b)| a.eq_ignore_ascii_case(b))
+            };
+            if n <= 8 || t.get(p..p + n).is_some_and(rest) {
                 best = Some((li, p + n));
             }
         };

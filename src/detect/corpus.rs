@@ -678,6 +678,32 @@ fn provider_key(r: &mut Rng, s: &mut Sample) {
             "mailgun_api_key" | "databricks_token" | "shopify_token" => {
                 body(r, Charset::HexLower, n)
             }
+            // Bodies with a layout of their own (see `body_ok` in secrets.rs).
+            "atlassian_api_token" => format!(
+                "{}={}",
+                body(r, Charset::Url, n.saturating_sub(9)),
+                body(r, Charset::Hex, 8).to_ascii_uppercase()
+            ),
+            "sentry_token" if spec.body == Charset::B64Under => format!(
+                "{}_{}",
+                body(r, Charset::B64, n.saturating_sub(44)),
+                body(r, Charset::B64, 43)
+            ),
+            "langsmith_api_key" => format!(
+                "{}_{}",
+                body(r, Charset::HexLower, 32),
+                body(r, Charset::HexLower, 10)
+            ),
+            "pinecone_api_key" => format!(
+                "{}_{}",
+                body(r, Charset::Alnum, 6),
+                body(r, Charset::Alnum, n.saturating_sub(7))
+            ),
+            "onepassword_secret_key" => [6, 6, 5, 5, 5, 5]
+                .iter()
+                .map(|&k| body(r, Charset::Upper, k))
+                .collect::<Vec<_>>()
+                .join("-"),
             _ => body(r, spec.body, n),
         };
         match spec.id {
@@ -735,6 +761,23 @@ fn provider_key(r: &mut Rng, s: &mut Sample) {
                 format!("{}-us{}", body(r, Charset::HexLower, 32), r.range(1, 20))
             }
             "okta_api_token" => format!("00{}", body(r, Charset::Alnum, 40)),
+            "azure_storage_key" => format!("{}==", body(r, Charset::Alnum, 86)),
+            "newrelic_key" => format!("{}NRAL", body(r, Charset::HexLower, 36)),
+            "npm_token" => format!(
+                "{}-{}-{}-{}-{}",
+                body(r, Charset::HexLower, 8),
+                body(r, Charset::HexLower, 4),
+                body(r, Charset::HexLower, 4),
+                body(r, Charset::HexLower, 4),
+                body(r, Charset::HexLower, 12)
+            ),
+            "atlassian_api_token" => loop {
+                let v = body(r, Charset::Alnum, 24);
+                let b = v.as_bytes();
+                if b.iter().any(u8::is_ascii_uppercase) && b.iter().any(u8::is_ascii_lowercase) {
+                    break v;
+                }
+            },
             _ => {
                 let n = r.range(spec.min, spec.max);
                 body(r, spec.body, n)

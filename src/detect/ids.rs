@@ -27,7 +27,8 @@ pub(crate) fn card(d: &[u8]) -> bool {
     }
 }
 
-/// IBAN lengths by country code.
+/// IBAN lengths by country code: the 89 countries of the SWIFT IBAN Registry, release 101
+/// (BI, DJ, FK, HN, LY, MN, NI, OM, RU, SD, SO and YE joined it after 2020).
 const IBAN_LEN: &[(&[u8; 2], usize)] = &[
     (b"AD", 24),
     (b"AE", 23),
@@ -38,6 +39,7 @@ const IBAN_LEN: &[(&[u8; 2], usize)] = &[
     (b"BE", 16),
     (b"BG", 22),
     (b"BH", 22),
+    (b"BI", 27),
     (b"BR", 29),
     (b"BY", 28),
     (b"CH", 21),
@@ -45,12 +47,14 @@ const IBAN_LEN: &[(&[u8; 2], usize)] = &[
     (b"CY", 28),
     (b"CZ", 24),
     (b"DE", 22),
+    (b"DJ", 27),
     (b"DK", 18),
     (b"DO", 28),
     (b"EE", 20),
     (b"EG", 29),
     (b"ES", 24),
     (b"FI", 18),
+    (b"FK", 18),
     (b"FO", 18),
     (b"FR", 27),
     (b"GB", 22),
@@ -59,6 +63,7 @@ const IBAN_LEN: &[(&[u8; 2], usize)] = &[
     (b"GL", 18),
     (b"GR", 27),
     (b"GT", 28),
+    (b"HN", 28),
     (b"HR", 21),
     (b"HU", 28),
     (b"IE", 22),
@@ -75,15 +80,19 @@ const IBAN_LEN: &[(&[u8; 2], usize)] = &[
     (b"LT", 20),
     (b"LU", 20),
     (b"LV", 21),
+    (b"LY", 25),
     (b"MC", 27),
     (b"MD", 24),
     (b"ME", 22),
     (b"MK", 19),
+    (b"MN", 20),
     (b"MR", 27),
     (b"MT", 31),
     (b"MU", 30),
+    (b"NI", 28),
     (b"NL", 18),
     (b"NO", 15),
+    (b"OM", 23),
     (b"PK", 24),
     (b"PL", 28),
     (b"PS", 29),
@@ -91,12 +100,15 @@ const IBAN_LEN: &[(&[u8; 2], usize)] = &[
     (b"QA", 29),
     (b"RO", 24),
     (b"RS", 22),
+    (b"RU", 33),
     (b"SA", 24),
     (b"SC", 31),
+    (b"SD", 18),
     (b"SE", 24),
     (b"SI", 19),
     (b"SK", 24),
     (b"SM", 27),
+    (b"SO", 23),
     (b"ST", 25),
     (b"SV", 28),
     (b"TL", 23),
@@ -106,6 +118,7 @@ const IBAN_LEN: &[(&[u8; 2], usize)] = &[
     (b"VA", 22),
     (b"VG", 24),
     (b"XK", 20),
+    (b"YE", 30),
 ];
 
 /// The IBAN length of a country code, if it has IBANs.

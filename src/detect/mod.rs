@@ -18,26 +18,36 @@
 //!
 //! Text containing non-ASCII is scanned through a normalised view (invisible characters
 //! removed, full-width and other compatibility digits and letters folded) whose spans are
-//! mapped back onto the original text.
+//! mapped back onto the original text. Encoded forms the pass marks (percent-encoding, HTML
+//! character references, short base64 text) are decoded and scanned as well; their findings
+//! cover the encoded bytes (`decode.rs`).
 
+mod alnum;
 mod anchors;
+mod assign;
 mod checksum;
 #[doc(hidden)]
 pub mod corpus;
 mod custom;
+mod decode;
 mod dob;
+mod email;
 mod ids;
+mod ip;
+mod looks;
 mod number;
 mod numeric;
 mod pass;
+mod phone;
 mod providers;
 mod rules;
 mod secrets;
+mod signed_url;
 mod text;
 pub(crate) use text::inside_placeholder;
 mod view;
 
-use crate::config::detectors::{ActionSpec, RawDetectors};
+use crate::config::detectors::{ActionKind, ActionSpec, RawDetectors};
 use crate::config::ConfigError;
 
 /// Index of a rule in [`DetectorSet::rules`].
@@ -67,11 +77,28 @@ pub struct RuleMeta {
     pub action: Option<ActionSpec>,
 }
 
-/// Reusable per-request buffers for scanning (the normalised view and its offset maps).
+impl RuleMeta {
+    /// A built-in rule's own default: its action when the policy names neither the rule nor
+    /// its category in `detectors.actions` (`allow` for `signed_url`). `None`: the policy's
+    /// `default_action`.
+    pub fn default_action(&self) -> Option<ActionKind> {
+        rules::RULE_DEFAULT_ACTIONS
+            .iter()
+            .find(|(id, _)| *id == &*self.id && self.action.is_none())
+            .map(|(_, a)| *a)
+    }
+}
+
+/// Reusable per-request buffers for scanning (the normalised view and its offset maps, the
+/// decoded forms and theirs).
 #[derive(Debug, Default)]
 pub struct Scratch {
     view: view::View,
     tmp: Vec<Finding>,
+    marks: Vec<decode::Mark>,
+    decoded: decode::Decoded,
+    decoded_view: view::View,
+    decoded_tmp: Vec<Finding>,
 }
 
 /// The compiled, immutable detector set.
@@ -103,19 +130,52 @@ impl DetectorSet {
     /// Appends every finding in `text` to `out`.
     pub fn scan(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<Finding>) {
         let base = out.len();
-        if text.is_ascii() || !scratch.view.build(text) {
-            self.engine.scan(text, out);
+        let Scratch {
+            view,
+            tmp,
+            marks,
+            decoded,
+            decoded_view,
+            decoded_tmp,
+        } = scratch;
+        marks.clear();
+        let folded = !text.is_ascii() && view.build(text);
+        if folded {
+            tmp.clear();
+            self.engine.scan(view.as_str(), tmp, Some(marks));
+            out.extend(
+                tmp.drain(..)
+                    .filter_map(|f| remap(f, |s, e| view.map_back(s, e))),
+            );
         } else {
-            scratch.tmp.clear();
-            self.engine.scan(scratch.view.as_str(), &mut scratch.tmp);
-            for f in scratch.tmp.drain(..) {
-                if let Some((start, end)) = scratch.view.map_back(f.start, f.end) {
-                    out.push(Finding {
-                        start,
-                        end,
-                        rule: f.rule,
-                    });
-                }
+            self.engine.scan(text, out, Some(marks));
+        }
+        // Encoded forms the pass saw: their decoded text is scanned too, and each finding
+        // mapped back through the decoding (and the view, if any) onto `text`.
+        let scanned = if folded { view.as_str() } else { text };
+        if !marks.is_empty() && decoded.build(scanned, marks) {
+            decoded_tmp.clear();
+            let dtext = decoded.as_str();
+            if !dtext.is_ascii() && decoded_view.build(dtext) {
+                tmp.clear();
+                self.engine.scan(decoded_view.as_str(), tmp, None);
+                decoded_tmp.extend(
+                    tmp.drain(..)
+                        .filter_map(|f| remap(f, |s, e| decoded_view.map_back(s, e))),
+                );
+            } else {
+                self.engine.scan(dtext, decoded_tmp, None);
+            }
+            for f in decoded_tmp.drain(..) {
+                let Some(f) = remap(f, |s, e| decoded.map_back(s, e)) else {
+                    continue;
+                };
+                let f = if folded {
+                    remap(f, |s, e| view.map_back(s, e))
+                } else {
+                    Some(f)
+                };
+                out.extend(f);
             }
         }
         self.engine.tidy(text, out, base);
@@ -126,6 +186,15 @@ impl DetectorSet {
     pub fn scan_number(&self, raw: &str, key: Option<&str>, out: &mut Vec<Finding>) {
         self.engine.scan_number(raw, key, out);
     }
+}
+
+/// `f` with its span mapped by `map` (None when the span maps to nothing).
+fn remap(f: Finding, map: impl Fn(usize, usize) -> Option<(usize, usize)>) -> Option<Finding> {
+    map(f.start, f.end).map(|(start, end)| Finding {
+        start,
+        end,
+        rule: f.rule,
+    })
 }
 
 #[cfg(test)]

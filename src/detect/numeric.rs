@@ -1,19 +1,24 @@
 //! Numeric classifiers, run on each word that contains a digit: digit groups joined by single
-//! separators (cards, phones, SSNs, IPv4, numeric national IDs), alphanumeric words (IBAN,
-//! NINO, DNI/NIE, codice fiscale, Twilio SIDs) and IPv6 runs. Dates, times, versions, ISBNs,
-//! UUID tails and other numbers attached to a longer token are left alone.
+//! separators (cards, phones, SSNs, IPv4, numeric national IDs), alphanumeric words (see
+//! `alnum.rs`) and IPv6 runs (see `ip.rs`). Dates, times, versions, ISBNs, UUID tails and
+//! other numbers attached to a longer token are left alone.
 
+use super::alnum::{alnum_word, es_id_at, nino_spaced};
 use super::ids;
 use super::rules::Engine;
 use super::text::{at, before, context_before, is_word, push};
-use super::Finding;
+use super::{ip, phone, Finding};
 
-const MAX_GROUPS: usize = 8;
-const MAX_DIGITS: usize = 24;
+/// Groups read at most in one run (a list of ten spaced card numbers is 40).
+const MAX_GROUPS: usize = 40;
+/// Digits kept at most in one run.
+const MAX_DIGITS: usize = 160;
+/// A single digit run longer than this is no value (a hash, a long id): the run is skipped.
+const MAX_RUN: usize = 24;
 
 /// Digit groups joined by single separators.
-#[derive(Debug, Default)]
-struct Group {
+#[derive(Debug)]
+pub(super) struct Group {
     digits: [u8; MAX_DIGITS],
     nd: usize,
     sizes: [u8; MAX_GROUPS],
@@ -21,51 +26,70 @@ struct Group {
     seps: [u8; MAX_GROUPS],
     /// Byte offset where each group ends.
     ends: [usize; MAX_GROUPS],
-    ng: usize,
-    start: usize,
-    end: usize,
-    plus: bool,
-    paren: bool,
+    pub(super) ng: usize,
+    pub(super) start: usize,
+    pub(super) end: usize,
+    /// A `+` (not after a word) before the first group.
+    pub(super) plus: bool,
+    /// The first group is an area code in parentheses: `(` before it, `)` after it.
+    pub(super) paren: bool,
     overflow: bool,
 }
 
 impl Group {
-    fn digits(&self) -> &[u8] {
+    /// An empty buffer (reused: [`group`] resets only the counts).
+    pub(super) fn new(start: usize) -> Self {
+        Self {
+            digits: [0; MAX_DIGITS],
+            nd: 0,
+            sizes: [0; MAX_GROUPS],
+            seps: [0; MAX_GROUPS],
+            ends: [0; MAX_GROUPS],
+            ng: 0,
+            start,
+            end: start,
+            plus: false,
+            paren: false,
+            overflow: false,
+        }
+    }
+    pub(super) fn digits(&self) -> &[u8] {
         self.digits.get(..self.nd).unwrap_or(&[])
     }
-    fn sizes(&self) -> &[u8] {
+    pub(super) fn sizes(&self) -> &[u8] {
         self.sizes.get(..self.ng).unwrap_or(&[])
     }
-    fn seps(&self) -> &[u8] {
+    /// The separators between groups (`seps()[i]` comes before group `i + 1`).
+    pub(super) fn seps(&self) -> &[u8] {
         self.seps.get(1..self.ng).unwrap_or(&[])
     }
-    fn first(&self) -> u8 {
+    /// Where each group ends.
+    pub(super) fn ends(&self) -> &[usize] {
+        self.ends.get(..self.ng).unwrap_or(&[])
+    }
+    pub(super) fn first(&self) -> u8 {
         self.digits.first().copied().unwrap_or(0)
     }
-    fn uniform_sep(&self, allowed: &[u8]) -> bool {
+    pub(super) fn uniform_sep(&self, allowed: &[u8]) -> bool {
         let s = self.seps();
         s.first()
             .is_none_or(|f| allowed.contains(f) && s.iter().all(|x| x == f))
     }
+    /// Where group `i` starts.
+    fn group_start(&self, i: usize) -> Option<usize> {
+        Some(self.ends.get(i)? - usize::from(*self.sizes.get(i)?))
+    }
 }
 
+/// Bytes that may join two digit groups (a bit per byte below 64).
+const SEPARATORS: u64 =
+    (1 << b' ') | (1 << b'-') | (1 << b'.') | (1 << b'/') | (1 << b'(') | (1 << b')');
+
+/// Bytes below 64 that may attach a digit word to what stands before it.
+const ATTACHING: u64 =
+    (1 << b'-') | (1 << b'.') | (1 << b'/') | (1 << b',') | (1 << b':') | (1 << b'#') | (1 << b'$');
+
 const SSN_CTX: &[&str] = &["ssn", "social security", "social sec"];
-const PHONE_CTX: &[&str] = &[
-    "phone",
-    "tel:",
-    "tel.",
-    "tel ",
-    "call",
-    "mobile",
-    "cell",
-    "fax",
-    "handy",
-    "portable",
-    "whatsapp",
-    "sms",
-    "telefon",
-    "téléphone",
-];
 const BSN_CTX: &[&str] = &["bsn", "burgerservice", "sofinummer"];
 const PESEL_CTX: &[&str] = &["pesel"];
 const STEUER_CTX: &[&str] = &[
@@ -83,16 +107,20 @@ const NIR_CTX: &[&str] = &[
     "insee",
     "numéro de sécu",
 ];
-const VERSION_CTX: &[&str] = &[
-    "version", "ver.", "ver ", "release", "build", "firmware", "v.",
-];
 
 /// Classifies the word `[s, e)` (it contains a digit). Returns the offset up to which the
 /// text has been consumed (the next word with digits before it is skipped).
-pub(crate) fn on_word(e: &Engine, t: &[u8], s: usize, we: usize, out: &mut Vec<Finding>) -> usize {
+pub(crate) fn on_word(
+    e: &Engine,
+    t: &[u8],
+    s: usize,
+    we: usize,
+    g: &mut Group,
+    out: &mut Vec<Finding>,
+) -> usize {
     let ids = &e.ids;
     if ids.ip.is_some() && (at(t, we) == b':' || before(t, s) == b':') {
-        if let Some(end) = ipv6(t, s) {
+        if let Some(end) = ip::ipv6(t, s) {
             push(out, ids.ip, end.0, end.1);
             return end.1;
         }
@@ -103,86 +131,146 @@ pub(crate) fn on_word(e: &Engine, t: &[u8], s: usize, we: usize, out: &mut Vec<F
     if !word.iter().all(u8::is_ascii_digit) {
         return alnum_word(e, t, s, we, word, out);
     }
-    // A digit word attached to a longer token (UUID tail, version part, `#123`) is not
-    // sensitive on its own.
     let p = before(t, s);
-    if (matches!(p, b'-' | b'.' | b'/' | b',' | b':') && is_word(before(t, s - 1)))
-        || matches!(p, b'#' | b'$' | b'\x80'..=b'\xff')
-    {
+    // `X-1234567-L`: a NIE whose letter and hyphen come before these digits.
+    if p == b'-' && ids.dni.is_some() && s >= 2 && !is_word(before(t, s - 2)) {
+        if let Some(end) = es_id_at(t, s - 2) {
+            push(out, ids.dni, s - 2, end);
+            return end;
+        }
+    }
+    // A digit word attached to a longer token (UUID tail, version part, thousands, `12:30`,
+    // `#123`) is not sensitive on its own. A `,` separates CSV fields unless it groups
+    // thousands (three digits after a digit); a `:` after a letter separates a value from its
+    // name (`SSN:536228351`), and `SSN#` names one.
+    let attached = if p >= 0x80 {
+        true
+    } else if p >= 64 || (ATTACHING >> p) & 1 == 0 {
+        false
+    } else if p == b',' {
+        before(t, s - 1).is_ascii_digit() && we - s == 3
+    } else if p == b':' {
+        before(t, s - 1).is_ascii_digit()
+    } else if p == b'#' {
+        !context_before(t, s - 1, SSN_CTX, 8, None)
+    } else if p == b'$' {
+        true
+    } else {
+        is_word(before(t, s - 1))
+    };
+    if attached {
         return we;
     }
-    let g = group(t, s);
+    group(t, s, g);
+    let g = &*g;
     if g.overflow {
         return g.end;
     }
-    // Right attachment: a separator followed by a word character continues the token.
-    let n = at(t, g.end);
-    if n == b'-' && ids.dni.is_some() && es_dni_dash(e, t, &g, out) {
-        return g.end + 2;
+    // `12345678-Z`, `12.345.678-Z`, `12345678 Z`: a DNI with its letter after a separator.
+    if ids.dni.is_some()
+        && g.nd == 8
+        && !g.plus
+        && !g.paren
+        && (g.ng == 1 || (matches!(g.sizes(), [2, 3, 3]) && g.uniform_sep(b".")))
+    {
+        if let Some(end) = es_id_at(t, g.start) {
+            push(out, ids.dni, g.start, end);
+            return end;
+        }
     }
-    if is_word(n) || (matches!(n, b'-' | b'.' | b'/' | b',') && is_word(at(t, g.end + 1))) {
+    // Right attachment: a separator followed by a word character continues the token; a `,`
+    // only after one group of one to three digits followed by a digit (`1,234`), not after a
+    // value in a CSV row.
+    let n = at(t, g.end);
+    let right = is_word(n)
+        || (matches!(n, b'-' | b'.' | b'/') && is_word(at(t, g.end + 1)))
+        || (n == b',' && g.ng == 1 && g.nd <= 3 && at(t, g.end + 1).is_ascii_digit());
+    if right {
         return g.end;
     }
-    classify(e, t, &g, out);
+    classify(e, t, g, out);
     g.end
 }
 
-fn group(t: &[u8], s: usize) -> Group {
-    let mut g = Group {
-        start: s,
-        ..Group::default()
-    };
+/// Reads the digit groups starting at `s` into `g` (its arrays are overwritten, not cleared).
+fn group(t: &[u8], s: usize, g: &mut Group) {
+    g.nd = 0;
+    g.ng = 0;
+    g.start = s;
+    g.end = s;
+    g.plus = false;
+    g.paren = false;
+    g.overflow = false;
     let p = before(t, s);
+    let mut open_paren = false;
     if p == b'+' && !is_word(before(t, s - 1)) {
         g.plus = true;
         g.start = s - 1;
     } else if p == b'(' {
-        g.paren = true;
-        g.start = s - 1;
+        open_paren = true;
     }
     let mut i = s;
     let mut sep = 0u8;
     loop {
-        // A run of digits.
+        // A run of digits (a group that would not fit ends the run before it).
         let run_start = i;
+        let nd0 = g.nd;
         while at(t, i).is_ascii_digit() {
-            if g.nd < MAX_DIGITS {
-                if let Some(d) = g.digits.get_mut(g.nd) {
-                    *d = at(t, i);
-                }
-                g.nd += 1;
-            } else {
-                g.overflow = true;
+            match g.digits.get_mut(g.nd) {
+                Some(d) => *d = at(t, i),
+                None => break,
             }
+            g.nd += 1;
             i += 1;
         }
         let len = i - run_start;
-        if g.ng >= MAX_GROUPS {
+        if at(t, i).is_ascii_digit() {
+            if g.ng == 0 || len >= MAX_RUN {
+                while at(t, i).is_ascii_digit() {
+                    i += 1;
+                }
+                g.overflow = true;
+                g.end = i;
+                return;
+            }
+            g.nd = nd0;
+            break;
+        }
+        if len > MAX_RUN {
             g.overflow = true;
             g.end = i;
-            return g;
+            return;
         }
         if let (Some(sz), Some(sp), Some(en)) = (
             g.sizes.get_mut(g.ng),
             g.seps.get_mut(g.ng),
             g.ends.get_mut(g.ng),
         ) {
-            *sz = len.min(255) as u8;
+            *sz = len as u8;
             *sp = sep;
             *en = i;
         }
         g.ng += 1;
         g.end = i;
-        if g.overflow {
-            return g;
+        if g.ng == MAX_GROUPS {
+            break;
         }
-        // A separator then another pure digit run.
-        let (next_sep, skip) = match (at(t, i), at(t, i + 1)) {
-            (b')', b' ') => (b')', 2),
-            (b' ', b'(') => (b'(', 2),
-            (b')', d) if d.is_ascii_digit() => (b')', 1),
-            (b' ' | b'-' | b'.' | b'/', _) => (at(t, i), 1),
-            _ => break,
+        // A separator then another pure digit run. One bit test first: the byte after a run
+        // is anything, and a jump table on it mispredicts.
+        let (c, d) = (at(t, i), at(t, i + 1));
+        if c >= 64 || (SEPARATORS >> c) & 1 == 0 {
+            break;
+        }
+        let (next_sep, skip) = if c == b')' {
+            if d == b' ' {
+                (b')', 2)
+            } else {
+                (b')', 1)
+            }
+        } else if c == b' ' && d == b'(' {
+            (b'(', 2)
+        } else {
+            (c, 1)
         };
         let j = i + skip;
         if !at(t, j).is_ascii_digit() {
@@ -198,7 +286,12 @@ fn group(t: &[u8], s: usize) -> Group {
         sep = next_sep;
         i = j;
     }
-    g
+    // `(` before the first group makes it an area code only when `)` follows it; otherwise
+    // the parenthesis encloses the value (`(SSN 536-22-8351)`, `(4111 1111 1111 1111)`).
+    if open_paren && g.seps().first() == Some(&b')') {
+        g.paren = true;
+        g.start = s - 1;
+    }
 }
 
 /// Group sizes a card is written in: one run, 4-6-5 / 4-6-4 (Amex, Diners), or fours with a
@@ -213,59 +306,80 @@ fn card_shape(sizes: &[u8]) -> bool {
     }
 }
 
-/// The byte span of the longest contiguous run of groups (not the whole) that is a card.
-fn card_in_groups(g: &Group) -> Option<(usize, usize)> {
-    let sizes = g.sizes();
-    let mut offsets = [0usize; MAX_GROUPS + 1];
-    for (i, &sz) in sizes.iter().enumerate() {
-        let prev = offsets.get(i).copied().unwrap_or(0);
-        if let Some(o) = offsets.get_mut(i + 1) {
-            *o = prev + usize::from(sz);
-        }
-    }
-    let mut best: Option<(usize, usize, usize)> = None;
-    for a in 0..g.ng {
-        for b in (a + 1)..=g.ng {
-            if (a, b) == (0, g.ng) {
-                continue;
-            }
-            let (da, db) = (offsets.get(a).copied()?, offsets.get(b).copied()?);
-            let digits = g.digits().get(da..db)?;
-            let len = db - da;
-            if !(13..=19).contains(&len) || best.is_some_and(|(l, _, _)| l >= len) {
-                continue;
-            }
-            if card_shape(sizes.get(a..b)?) && ids::card(digits) {
-                let start = g.ends.get(a)? - usize::from(*sizes.get(a)?);
-                best = Some((len, start, *g.ends.get(b - 1)?));
-            }
-        }
-    }
-    best.map(|(_, s, e)| (s, e))
+/// Whether groups `a..b` are a card: card shape, one separator (` ` or `-`) between them, Luhn
+/// and issuer.
+fn card_window(g: &Group, offsets: &[usize], a: usize, b: usize) -> bool {
+    let (Some(&da), Some(&db)) = (offsets.get(a), offsets.get(b)) else {
+        return false;
+    };
+    let (Some(sizes), Some(inner), Some(digits)) = (
+        g.sizes.get(a..b),
+        g.seps.get(a + 1..b),
+        g.digits().get(da..db),
+    ) else {
+        return false;
+    };
+    let one_sep = inner
+        .first()
+        .is_none_or(|f| matches!(f, b' ' | b'-') && inner.iter().all(|x| x == f));
+    (13..=19).contains(&digits.len()) && one_sep && card_shape(sizes) && ids::card(digits)
 }
 
-/// A 13-19 digit run glued to letters inside an alphanumeric word (`x4111…`, `com4111…`):
-/// the byte span of the first that is a card. A word of hex digits only is a hash or an id,
-/// where a Luhn-valid run is chance, and is left alone.
-fn card_in_word(w: &[u8], s: usize) -> Option<(usize, usize)> {
-    if w.iter().all(u8::is_ascii_hexdigit) {
-        return None;
+/// The cards among the groups of `g`: the non-overlapping runs of consecutive groups that are
+/// each a card and together cover the most digits (a list of cards separated by single spaces,
+/// a stray digit group before or after a card). Appends their byte spans to `out`.
+fn cards_in_groups(g: &Group, found: &mut Vec<(usize, usize)>) {
+    if g.nd < 13 {
+        return;
+    }
+    let n = g.ng;
+    let mut offsets = [0usize; MAX_GROUPS + 1];
+    for i in 0..n {
+        let size = usize::from(g.sizes.get(i).copied().unwrap_or(0));
+        let prev = offsets.get(i).copied().unwrap_or(0);
+        if let Some(o) = offsets.get_mut(i + 1) {
+            *o = prev + size;
+        }
+    }
+    // best[i]: the most digits cards cover in groups i..n; next[i]: the end of the card that
+    // starts at group i in that choice (0: group i is not in a card).
+    let mut best = [0usize; MAX_GROUPS + 1];
+    let mut next = [0usize; MAX_GROUPS + 1];
+    for i in (0..n).rev() {
+        let mut b_i = best.get(i + 1).copied().unwrap_or(0);
+        let mut n_i = 0;
+        // A card spans at most five groups (19 digits in fours and a shorter last group).
+        for b in (i + 1)..=(i + 5).min(n) {
+            let len = offsets.get(b).copied().unwrap_or(0) - offsets.get(i).copied().unwrap_or(0);
+            if len > 19 {
+                break;
+            }
+            if len < 13 || !card_window(g, &offsets, i, b) {
+                continue;
+            }
+            let total = len + best.get(b).copied().unwrap_or(0);
+            if total > b_i {
+                b_i = total;
+                n_i = b;
+            }
+        }
+        if let (Some(bs), Some(nx)) = (best.get_mut(i), next.get_mut(i)) {
+            *bs = b_i;
+            *nx = n_i;
+        }
     }
     let mut i = 0;
-    while i < w.len() {
-        if !w.get(i)?.is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while w.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if (13..=19).contains(&(i - start)) && ids::card(w.get(start..i)?) {
-            return Some((s + start, s + i));
+    while i < n {
+        match next.get(i).copied().unwrap_or(0) {
+            0 => i += 1,
+            b => {
+                if let (Some(s), Some(&e)) = (g.group_start(i), g.ends.get(b - 1)) {
+                    found.push((s, e));
+                }
+                i = b;
+            }
         }
     }
-    None
 }
 
 fn is_date(g: &Group) -> bool {
@@ -282,16 +396,12 @@ fn classify(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) {
     let ids = &e.ids;
     let d = g.digits();
     let sizes = g.sizes();
-    // IPv4 (optionally with /prefix).
+    // IPv4 (optionally with /prefix); a dotted quad that is not one may be a phone number
+    // (`1.415.555.0132`).
     if g.ng >= 4 && !g.plus && g.seps().iter().take(3).all(|&s| s == b'.') {
-        let dotted4 = g.ng == 4 || g.seps.get(4) == Some(&b'/');
-        if g.ng == 4 || dotted4 {
-            if ipv4_ok(g)
-                && before(t, g.start) != b'v'
-                && before(t, g.start) != b'V'
-                && !context_before(t, g.start, VERSION_CTX, 24, None)
-            {
-                let end = g.ends.get(3).copied().unwrap_or(g.end);
+        let dotted4 = g.ng == 4 || g.seps().get(3) == Some(&b'/');
+        if dotted4 && g.sizes().iter().take(4).all(|&n| n <= 3) {
+            if let Some(end) = ip::ipv4(t, g) {
                 push(out, ids.ip, g.start, end);
             }
             return;
@@ -300,27 +410,27 @@ fn classify(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) {
     if is_date(g) {
         return;
     }
-    // Nation-wide SSN in the spaced NINO form `AB 12 34 56 C` is checked first.
-    if ids.nino.is_some() && sizes == [2, 2, 2] && g.uniform_sep(b" ") {
-        if let Some(()) = nino_spaced(e, t, g, out) {
-            return;
-        }
+    // A NINO in its spaced forms, `AB 12 34 56 C` and `AB 123456 C`.
+    if ids.nino.is_some()
+        && ((matches!(sizes, [2, 2, 2]) && g.uniform_sep(b" ")) || matches!(sizes, [6]))
+        && nino_spaced(e, t, g, out)
+    {
+        return;
     }
-    // Payment card: the whole run, else a contiguous run of its groups (a stray digit group
-    // before or after a card must not hide it: `1 4111 1111 1111 1111`).
-    if !g.plus && !g.paren && g.uniform_sep(b" -") {
-        if (13..=19).contains(&d.len()) && card_shape(sizes) && ids::card(d) {
-            push(out, ids.card, g.start, g.end);
-            return;
-        }
-        if let Some((start, end)) = card_in_groups(g) {
-            push(out, ids.card, start, end);
+    // Payment cards: the whole run, or the runs of its groups that are cards.
+    if ids.card.is_some() && !g.plus && !g.paren {
+        let mut found = Vec::new();
+        cards_in_groups(g, &mut found);
+        if !found.is_empty() {
+            for (s, e) in found {
+                push(out, ids.card, s, e);
+            }
             return;
         }
     }
     // US SSN.
     if d.len() == 9 && !g.plus && !g.paren {
-        let dashed = sizes == [3, 2, 4] && g.uniform_sep(b"- ");
+        let dashed = matches!(sizes, [3, 2, 4]) && g.uniform_sep(b"- ");
         if (dashed || (g.ng == 1 && context_before(t, g.start, SSN_CTX, 40, Some("SSN"))))
             && ids::ssn(d)
         {
@@ -332,7 +442,7 @@ fn classify(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) {
     if national(e, t, g, out) {
         return;
     }
-    if ids.phone.is_some() && phone(t, g) {
+    if ids.phone.is_some() && phone::phone(t, g) {
         push(out, ids.phone, g.start, g.end);
     }
 }
@@ -351,7 +461,7 @@ fn national(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) -> bool {
     }
     match d.len() {
         15 if ids.nir.is_some()
-            && (single || (sizes == [1, 2, 2, 2, 3, 3, 2] && g.uniform_sep(b" ")))
+            && (single || (matches!(sizes, [1, 2, 2, 2, 3, 3, 2]) && g.uniform_sep(b" ")))
             && ids::fr_nir(d)
             && (!single
                 || context_before(t, g.start, NIR_CTX, 40, Some("NATIONAL_ID"))
@@ -360,7 +470,7 @@ fn national(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) -> bool {
             found(ids.nir, out)
         }
         12 if ids.aadhaar.is_some()
-            && ((sizes == [4, 4, 4] && g.uniform_sep(b" -"))
+            && ((matches!(sizes, [4, 4, 4]) && g.uniform_sep(b" -"))
                 || (single
                     && context_before(t, g.start, AADHAAR_CTX, 40, Some("NATIONAL_ID"))))
             && ids::in_aadhaar(d) =>
@@ -375,7 +485,7 @@ fn national(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) -> bool {
             found(ids.pesel, out)
         }
         11 if ids.steuer.is_some()
-            && (single || (sizes == [2, 3, 3, 3] && g.uniform_sep(b" ")))
+            && (single || (matches!(sizes, [2, 3, 3, 3]) && g.uniform_sep(b" ")))
             && context_before(t, g.start, STEUER_CTX, 48, Some("NATIONAL_ID"))
             && ids::de_steuer_id(d) =>
         {
@@ -383,8 +493,8 @@ fn national(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) -> bool {
         }
         9 if ids.bsn.is_some()
             && (single
-                || (sizes == [4, 2, 3] && g.uniform_sep(b"."))
-                || (sizes == [3, 3, 3] && g.uniform_sep(b" .")))
+                || (matches!(sizes, [4, 2, 3]) && g.uniform_sep(b"."))
+                || (matches!(sizes, [3, 3, 3]) && g.uniform_sep(b" .")))
             && context_before(t, g.start, BSN_CTX, 40, Some("NATIONAL_ID"))
             && ids::nl_bsn(d) =>
         {
@@ -392,235 +502,4 @@ fn national(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) -> bool {
         }
         _ => false,
     }
-}
-
-fn ipv4_ok(g: &Group) -> bool {
-    let mut k = 0usize;
-    for &sz in g.sizes().iter().take(4) {
-        let sz = usize::from(sz);
-        let Some(part) = g.digits.get(k..k + sz) else {
-            return false;
-        };
-        if sz == 0 || sz > 3 || (sz > 1 && part.first() == Some(&b'0')) {
-            return false;
-        }
-        if super::checksum::num(part).unwrap_or(999) > 255 {
-            return false;
-        }
-        k += sz;
-    }
-    true
-}
-
-fn phone(t: &[u8], g: &Group) -> bool {
-    let d = g.digits();
-    let sizes = g.sizes();
-    let seps_ok = g.seps().iter().all(|s| b" -.()".contains(s));
-    if g.plus {
-        return (8..=15).contains(&d.len()) && g.first() != b'0' && seps_ok;
-    }
-    let us_shape = |sz: &[u8]| sz == [3, 3, 4];
-    let nxx = |i: usize| matches!(d.get(i), Some(b'2'..=b'9'));
-    // US: (555) 123-4567, 555-123-4567, 555.123.4567, 555 123 4567, 1-555-123-4567.
-    if d.len() == 10 && us_shape(sizes) && nxx(0) && nxx(3) {
-        let s = g.seps();
-        let ok = if g.paren {
-            s.first() == Some(&b')') && matches!(s.get(1), Some(b'-' | b' ' | b'.'))
-        } else {
-            g.uniform_sep(b"-. ")
-        };
-        if ok {
-            return true;
-        }
-    }
-    if d.len() == 11
-        && sizes == [1, 3, 3, 4]
-        && g.first() == b'1'
-        && g.uniform_sep(b"-. ")
-        && nxx(1)
-    {
-        return true;
-    }
-    // National trunk-prefix formats (UK, DE, FR): 0 then 9–11 more digits, grouped.
-    if g.first() == b'0'
-        && d.get(1).is_some_and(|&b| b != b'0')
-        && (10..=12).contains(&d.len())
-        && g.ng >= 2
-        && sizes.iter().all(|&s| s >= 2)
-        && !g.paren
-    {
-        let s = g.seps();
-        let uniform = g.uniform_sep(b" -.");
-        let de_slash =
-            s.first() == Some(&b'/') && s.iter().skip(1).all(|&x| x == b' ' || x == b'-');
-        if uniform || de_slash {
-            return true;
-        }
-    }
-    // Unseparated with a phone keyword before it.
-    if g.ng == 1
-        && (10..=12).contains(&d.len())
-        && (g.first() == b'0' || (nxx(0) && d.len() == 10))
-        && context_before(t, g.start, PHONE_CTX, 32, Some("PHONE"))
-    {
-        return true;
-    }
-    false
-}
-
-fn nino_spaced(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) -> Option<()> {
-    let s = g.start;
-    if before(t, s) != b' ' || s < 3 {
-        return None;
-    }
-    let (a, b) = (at(t, s - 3), at(t, s - 2));
-    if is_word(before(t, s - 3)) || !a.is_ascii_uppercase() || !b.is_ascii_uppercase() {
-        return None;
-    }
-    let (sp, suf) = (at(t, g.end), at(t, g.end + 1));
-    if sp != b' ' || !suf.is_ascii_uppercase() || is_word(at(t, g.end + 2)) {
-        return None;
-    }
-    let mut c = [0u8; 9];
-    c[0] = a;
-    c[1] = b;
-    for (dst, src) in c.iter_mut().skip(2).zip(g.digits()) {
-        *dst = *src;
-    }
-    c[8] = suf;
-    if ids::uk_nino(&c) {
-        push(out, e.ids.nino, s - 3, g.end + 2);
-        return Some(());
-    }
-    None
-}
-
-/// `12345678-Z`: a DNI written with a dash before its letter.
-fn es_dni_dash(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) -> bool {
-    if g.ng != 1 || g.nd != 8 {
-        return false;
-    }
-    let l = at(t, g.end + 1);
-    if !l.is_ascii_uppercase() || is_word(at(t, g.end + 2)) {
-        return false;
-    }
-    let mut c = [0u8; 9];
-    for (dst, src) in c.iter_mut().zip(g.digits()) {
-        *dst = *src;
-    }
-    c[8] = l;
-    if ids::es_dni(&c) {
-        push(out, e.ids.dni, g.start, g.end + 2);
-        return true;
-    }
-    false
-}
-
-fn alnum_word(
-    e: &Engine,
-    t: &[u8],
-    s: usize,
-    we: usize,
-    w: &[u8],
-    out: &mut Vec<Finding>,
-) -> usize {
-    let ids = &e.ids;
-    if !w.iter().all(u8::is_ascii_alphanumeric) {
-        return we;
-    }
-    // IBAN, compact or in groups of four.
-    if ids.iban.is_some()
-        && w.len() >= 4
-        && w.iter().take(2).all(u8::is_ascii_uppercase)
-        && w.iter().skip(2).take(2).all(u8::is_ascii_digit)
-    {
-        if let Some(end) = iban(t, s) {
-            push(out, ids.iban, s, end);
-            return end;
-        }
-    }
-    if ids.card.is_some() {
-        if let Some((cs, ce)) = card_in_word(w, s) {
-            push(out, ids.card, cs, ce);
-            return we;
-        }
-    }
-    match w.len() {
-        9 => {
-            if ids.nino.is_some() && ids::uk_nino(w) {
-                push(out, ids.nino, s, we);
-            } else if ids.dni.is_some() && ids::es_dni(w) {
-                push(out, ids.dni, s, we);
-            }
-        }
-        16 if ids.cf.is_some() && ids::it_codice_fiscale(w) => push(out, ids.cf, s, we),
-        15 if ids.nir.is_some() && ids::fr_nir(w) => push(out, ids.nir, s, we),
-        34 if ids.twilio.is_some()
-            && w.starts_with(b"SK")
-            && w.iter()
-                .skip(2)
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)) =>
-        {
-            push(out, ids.twilio, s, we)
-        }
-        _ => {}
-    }
-    we
-}
-
-/// An IBAN starting at `s`: returns its end.
-fn iban(t: &[u8], s: usize) -> Option<usize> {
-    let len = ids::iban_len(t.get(s..s + 2)?)?;
-    let mut buf = [0u8; 34];
-    let mut n = 0usize;
-    let mut i = s;
-    while n < len {
-        let b = at(t, i);
-        if b.is_ascii_uppercase() || b.is_ascii_digit() {
-            *buf.get_mut(n)? = b;
-            n += 1;
-            i += 1;
-        } else if b == b' ' && n % 4 == 0 && n > 0 && at(t, i + 1).is_ascii_alphanumeric() {
-            i += 1;
-        } else {
-            return None;
-        }
-    }
-    if at(t, i).is_ascii_alphanumeric() {
-        return None;
-    }
-    ids::iban(buf.get(..n)?).then_some(i)
-}
-
-/// An IPv6 address in the hex/colon run around `s`: returns its span.
-fn ipv6(t: &[u8], s: usize) -> Option<(usize, usize)> {
-    let hexcolon = |b: u8| b.is_ascii_hexdigit() || b == b':';
-    let mut a = s;
-    while a > 0 && s - a < 45 && hexcolon(before(t, a)) {
-        a -= 1;
-    }
-    let mut b = s;
-    while b < t.len() && b - a < 46 && (hexcolon(at(t, b)) || at(t, b) == b'.') {
-        b += 1;
-    }
-    if is_word(before(t, a)) || before(t, a) == b'.' {
-        return None;
-    }
-    while b > a && at(t, b - 1) == b'.' {
-        b -= 1;
-    }
-    for end in [b, b.saturating_sub(1)] {
-        if end <= a || is_word(at(t, end)) {
-            continue;
-        }
-        let cand = t.get(a..end)?;
-        if cand.iter().filter(|&&c| c == b':').count() < 2 {
-            continue;
-        }
-        let s = std::str::from_utf8(cand).ok()?;
-        if s.parse::<std::net::Ipv6Addr>().is_ok() {
-            return Some((a, end));
-        }
-    }
-    None
 }

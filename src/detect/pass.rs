@@ -18,8 +18,11 @@
 //! last eight bytes, case-folded). The work is linear in the text: no byte is read again for a
 //! later word, and there is no second loop over the bytes.
 
-use super::anchors::Anchor;
+use super::anchors::{
+    Anchor, ASSIGN_ONLY_KEYWORDS, STOP_ANCHOR, STOP_ASSIGN, STOP_ENCODED, STOP_NAMED,
+};
 use super::custom::{Keywords, FOLD};
+use super::decode::{mark_base64, mark_escape, Mark};
 use super::rules::Engine;
 use super::text::{at, before, is_word};
 use super::Finding;
@@ -94,7 +97,7 @@ fn spaces(x: u64) -> u64 {
 /// Recent anchor matches, for the generic-secret look-back (a match hides what it covers).
 const RECENT: usize = 4;
 
-struct State {
+struct State<'m> {
     /// End of the last anchor match (positions before it are hidden).
     hidden_until: usize,
     recent: [(usize, usize); RECENT],
@@ -107,18 +110,32 @@ struct State {
     /// (keyword scans only; letter words probed from their start do not move it). No word
     /// before it goes there again.
     word_end: usize,
+    /// The numeric classifiers' digit-group buffer, reused for every word.
+    group: super::numeric::Group,
+    /// Where encoded forms may be (see `decode.rs`); None: not looked for.
+    marks: Option<&'m mut Vec<Mark>>,
+    /// End of the last run looked at as base64.
+    b64_end: usize,
+    /// Findings of this pass start at this index of `out`.
+    base: usize,
 }
 
-/// Runs the pass over `text`.
-pub(crate) fn run(e: &Engine, text: &str, out: &mut Vec<Finding>) {
+/// Runs the pass over `text`; with `marks`, also notes where encoded forms may be.
+pub(crate) fn run(e: &Engine, text: &str, out: &mut Vec<Finding>, marks: Option<&mut Vec<Mark>>) {
     match &e.keywords {
-        Some(kw) => run_with::<true>(e, Some(kw), text, out),
-        None => run_with::<false>(e, None, text, out),
+        Some(kw) => run_with::<true>(e, Some(kw), text, out, marks),
+        None => run_with::<false>(e, None, text, out, marks),
     }
 }
 
 /// The pass. `KW`: every word also goes through [`word`] (the keyword filter).
-fn run_with<const KW: bool>(e: &Engine, kw: Option<&Keywords>, text: &str, out: &mut Vec<Finding>) {
+fn run_with<const KW: bool>(
+    e: &Engine,
+    kw: Option<&Keywords>,
+    text: &str,
+    out: &mut Vec<Finding>,
+    marks: Option<&mut Vec<Mark>>,
+) {
     let t = text.as_bytes();
     let mut st = State {
         hidden_until: 0,
@@ -127,6 +144,10 @@ fn run_with<const KW: bool>(e: &Engine, kw: Option<&Keywords>, text: &str, out: 
         done: 0,
         next_word: 0,
         word_end: 0,
+        group: super::numeric::Group::new(0),
+        marks,
+        b64_end: 0,
+        base: out.len(),
     };
     let mut i = 0usize;
     let mut carry = 0u64;
@@ -238,13 +259,77 @@ fn other<const KW: bool>(e: &Engine, text: &str, p: usize, st: &mut State, out: 
             any_word(kw, t, ws, st, out);
         }
     }
-    let an = &e.anchors;
-    if an.starts_other(b) {
+    let class = e.anchors.stop_class(b);
+    if class & STOP_ANCHOR != 0 {
         anchor(e, text, p, st, out);
     }
-    if (b == b':' || b == b'=') && an.generic {
+    if class & STOP_ASSIGN != 0 {
         generic_before(e, t, p, st, out);
+    } else if class & STOP_NAMED != 0 && named_candidate(t, p, b) {
+        named_forms(e, t, p, b, out);
     }
+    if class & STOP_ENCODED != 0 {
+        encoded(t, p, b, st, out);
+    }
+}
+
+/// At a `%`, `&` or `=` (encoded forms looked for): marks where one may be.
+#[inline(never)]
+fn encoded(t: &[u8], p: usize, b: u8, st: &mut State, out: &[Finding]) {
+    if b != b'=' {
+        if let Some(m) = st.marks.as_deref_mut() {
+            mark_escape(t, p, m);
+        }
+    } else if st.marks.is_some() && before(t, p).is_ascii_alphanumeric() {
+        skip_found(st, out);
+        if let Some(m) = st.marks.as_deref_mut() {
+            mark_base64(t, p, p, &mut st.b64_end, m);
+        }
+    }
+}
+
+/// Moves the base64 look-out past the last finding of this pass: a run a detector already
+/// found (a key, a JWT) is not decoded as well.
+#[inline]
+fn skip_found(st: &mut State, out: &[Finding]) {
+    if let Some(f) = out.get(st.base..).and_then(<[Finding]>::last) {
+        st.b64_end = st.b64_end.max(f.end);
+    }
+}
+
+/// The cheap test before [`named_forms`]: a `>` right after a tag name, or a `-` that starts a
+/// flag (`--x`, `-x` after a blank, a quote or `(`).
+#[inline(always)]
+fn named_candidate(t: &[u8], p: usize, b: u8) -> bool {
+    if b == b'>' {
+        before(t, p).is_ascii_alphanumeric()
+    } else {
+        matches!(before(t, p), 0 | b' ' | b'\t' | b'\n' | b'"' | b'\'' | b'(')
+            && (at(t, p + 1) == b'-' || at(t, p + 1).is_ascii_alphabetic())
+    }
+}
+
+/// At a `>` or `-`: the end of an XML start tag (`<password>`) or a command-line flag
+/// (`--password …`), which may name a secret.
+#[inline(never)]
+fn named_forms(e: &Engine, t: &[u8], p: usize, b: u8, out: &mut Vec<Finding>) {
+    if b == b'>' {
+        super::assign::xml(e, t, p, out);
+    } else {
+        super::assign::cli(e, t, p, out);
+    }
+}
+
+/// Whether ` is ` or ` was ` follows the word that ends at or after `i` (prose naming a
+/// secret: `the password is …`).
+#[inline(always)]
+fn prose_follows(t: &[u8], mut i: usize) -> bool {
+    while at(t, i).is_ascii_alphanumeric() || at(t, i) == b'_' {
+        i += 1;
+    }
+    at(t, i) == b' '
+        && matches!(at(t, i + 1) | 0x20, b'i' | b'w')
+        && matches!(at(t, i + 2) | 0x20, b's' | b'a')
 }
 
 /// A possible anchor at `p`.
@@ -263,8 +348,9 @@ fn anchor(e: &Engine, text: &str, p: usize, st: &mut State, out: &mut Vec<Findin
     }
     st.ri += 1;
     for &a in e.anchors.kinds(lit) {
-        // Generic secrets are found from their `:` or `=` (they may start inside a word).
-        if a != Anchor::Generic {
+        // Generic secrets are found from their `:` or `=` (they may start inside a word); at
+        // the keyword itself only prose (`the password is …`) is looked for.
+        if a != Anchor::Generic || prose_follows(t, end) {
             e.on_anchor(a, text, p, end, out);
         }
     }
@@ -359,11 +445,23 @@ fn any_word(kw: &Keywords, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Fin
 
 /// The word holding the digit at `p`, to the numeric classifiers (once per word), and to the
 /// keyword filter (`KW`) unless an earlier byte of it took it there.
-#[inline(never)]
+#[inline(always)]
 fn digits<const KW: bool>(e: &Engine, t: &[u8], p: usize, st: &mut State, out: &mut Vec<Finding>) {
-    if p < st.next_word {
-        return;
+    // Most digits are not the first of their word: that test stays out of the call.
+    if p >= st.next_word {
+        digit_word::<KW>(e, t, p, st, out);
     }
+}
+
+/// [`digits`] at the first digit of a word.
+#[inline(never)]
+fn digit_word<const KW: bool>(
+    e: &Engine,
+    t: &[u8],
+    p: usize,
+    st: &mut State,
+    out: &mut Vec<Finding>,
+) {
     let mut ws = p;
     while ws > st.next_word && is_word(before(t, ws)) {
         ws -= 1;
@@ -373,6 +471,16 @@ fn digits<const KW: bool>(e: &Engine, t: &[u8], p: usize, st: &mut State, out: &
         we += 1;
     }
     st.next_word = we;
+    // A long word with a digit, or one before base64 punctuation, may be base64 (of text: a
+    // letter at one end, since a quartet of text never starts with a digit).
+    if (we - ws >= 12 || matches!(at(t, we), b'+' | b'/' | b'='))
+        && (at(t, ws).is_ascii_alphabetic() || before(t, we).is_ascii_alphabetic())
+    {
+        skip_found(st, out);
+        if let Some(m) = st.marks.as_deref_mut() {
+            mark_base64(t, ws, we, &mut st.b64_end, m);
+        }
+    }
     if let (true, Some(kw)) = (KW, &e.keywords) {
         if ws >= st.word_end && kw.has_len_mixed(we - ws) {
             st.word_end = we;
@@ -380,7 +488,7 @@ fn digits<const KW: bool>(e: &Engine, t: &[u8], p: usize, st: &mut State, out: &
         }
     }
     if ws >= st.done {
-        st.done = super::numeric::on_word(e, t, ws, we, out);
+        st.done = super::numeric::on_word(e, t, ws, we, &mut st.group, out);
     }
 }
 
@@ -417,6 +525,16 @@ fn generic_before(e: &Engine, t: &[u8], c: usize, st: &State, out: &mut Vec<Find
     if ie - is < 3 {
         return;
     }
+    // `value:` / `value=` after a `name:` or `key=` that names the secret.
+    if t.get(is..ie)
+        .is_some_and(|w| w.eq_ignore_ascii_case(b"value"))
+    {
+        super::assign::name_value(e, t, is, c, out);
+        return;
+    }
+    if !e.anchors.generic_may_occur(t.get(is..ie).unwrap_or(&[])) {
+        return;
+    }
     // A match that began before the identifier hides its start.
     let mut q = is;
     for &(s, end) in &st.recent {
@@ -434,7 +552,7 @@ fn generic_before(e: &Engine, t: &[u8], c: usize, st: &State, out: &mut Vec<Find
         match hit {
             Some((lit, end)) => {
                 if e.anchors.kinds(lit).contains(&Anchor::Generic) {
-                    super::secrets::generic(e, t, q, end, out);
+                    super::assign::generic(e, t, q, end, out);
                     if out.len() > base {
                         return;
                     }
@@ -442,6 +560,15 @@ fn generic_before(e: &Engine, t: &[u8], c: usize, st: &State, out: &mut Vec<Find
                 q = end;
             }
             None => q += 1,
+        }
+    }
+    // The keywords the anchor index leaves out.
+    let w = t.get(is..ie).unwrap_or(&[]);
+    for kw in ASSIGN_ONLY_KEYWORDS {
+        let k = kw.as_bytes();
+        if let Some(i) = w.windows(k.len()).position(|x| x.eq_ignore_ascii_case(k)) {
+            super::assign::generic(e, t, is + i, is + i + k.len(), out);
+            return;
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The provider-key catalogue: literal prefixes with a body charset and length, and
-//! keyword-introduced keys (a keyword, then a value of a fixed shape nearby). Modelled on the
-//! gitleaks default rules; the code is our own.
+//! keyword-introduced keys (a keyword, then a value of a fixed shape nearby). Formats from the
+//! providers' own documentation (cited in `docs/detectors.md` and the quality sets under
+//! `tests/quality/credentials/`); the gitleaks default rules were read for lengths the
+//! documentation leaves out. The code is our own.
 
 /// Which bytes may appear in a key body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +31,16 @@ pub(crate) enum Charset {
     Uuid,
     /// `[A-Za-z0-9/]`
     AlnumSlash,
+    /// `[a-z0-9]`
+    LowerAlnum,
+    /// `[A-Za-z0-9_/-]` (base64url and `/`: a webhook path)
+    UrlSlash,
+    /// `[A-Za-z0-9+/=_]` (base64 parts joined by `_`)
+    B64Under,
+    /// `[A-Za-z0-9_=-]` (base64url with a `=` before a checksum)
+    UrlEq,
+    /// `[A-Z0-9-]`
+    UpperDash,
 }
 
 impl Charset {
@@ -47,6 +59,13 @@ impl Charset {
             Charset::Word => b.is_ascii_alphanumeric() || b == b'_',
             Charset::Uuid => b.is_ascii_hexdigit() || b == b'-',
             Charset::AlnumSlash => b.is_ascii_alphanumeric() || b == b'/',
+            Charset::LowerAlnum => b.is_ascii_lowercase() || b.is_ascii_digit(),
+            Charset::UrlSlash => b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'/'),
+            Charset::B64Under => {
+                b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_')
+            }
+            Charset::UrlEq => b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'='),
+            Charset::UpperDash => b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-',
         }
     }
 
@@ -145,7 +164,18 @@ pub(crate) const PREFIX_KEYS: &[PrefixKey] = &[
     pk(
         "gitlab_token",
         &[
-            "glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "glcbt-", "glimt-", "glft-", "gloas-",
+            "glpat-",
+            "gldt-",
+            "glrt-",
+            "glptt-",
+            "glsoat-",
+            "glcbt-",
+            "glimt-",
+            "glft-",
+            "gloas-",
+            "glagent-",
+            "glffct-",
+            "GR1348941",
         ],
         Charset::UrlDot,
         20,
@@ -154,7 +184,15 @@ pub(crate) const PREFIX_KEYS: &[PrefixKey] = &[
     pk(
         "slack_token",
         &[
-            "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxe-", "xoxs-", "xapp-",
+            "xoxb-",
+            "xoxp-",
+            "xoxa-",
+            "xoxr-",
+            "xoxe-",
+            "xoxs-",
+            "xapp-",
+            "xoxe.xoxp-",
+            "xoxe.xoxb-",
         ],
         Charset::AlnumDash,
         20,
@@ -180,6 +218,7 @@ pub(crate) const PREFIX_KEYS: &[PrefixKey] = &[
         20,
         247,
     ),
+    pk("stripe_key", &["whsec_"], Charset::Alnum, 32, 64),
     pk("sendgrid_api_key", &["SG."], Charset::UrlDot, 66, 66),
     pk("mailgun_api_key", &["key-"], Charset::HexLower, 32, 32),
     pk("npm_token", &["npm_"], Charset::Alnum, 36, 36),
@@ -214,7 +253,7 @@ pub(crate) const PREFIX_KEYS: &[PrefixKey] = &[
     pk(
         "discord_webhook",
         &["discord.com/api/webhooks/", "discordapp.com/api/webhooks/"],
-        Charset::AlnumSlash,
+        Charset::UrlSlash,
         70,
         100,
     ),
@@ -236,10 +275,10 @@ pub(crate) const PREFIX_KEYS: &[PrefixKey] = &[
     pk("databricks_token", &["dapi"], Charset::HexLower, 32, 32),
     pk(
         "atlassian_api_token",
-        &["ATATT3"],
-        Charset::UrlDot,
-        180,
-        200,
+        &["ATATT3", "ATCTT3"],
+        Charset::UrlEq,
+        150,
+        250,
     ),
     pk(
         "age_secret_key",
@@ -276,16 +315,20 @@ pub(crate) const PREFIX_KEYS: &[PrefixKey] = &[
     ),
     pk("frameio_token", &["fio-u-"], Charset::Url, 64, 64),
     pk("grafana_token", &["glc_", "glsa_"], Charset::Url, 32, 400),
-    pk("vault_token", &["hvs.", "hvb."], Charset::Url, 90, 300),
+    pk("grafana_token", &["eyJrIjoi"], Charset::B64, 60, 400),
+    pk(
+        "vault_token",
+        &["hvs.", "hvb.", "hvr."],
+        Charset::Url,
+        90,
+        300,
+    ),
+    pk("vault_token", &["s."], Charset::Alnum, 24, 24),
     pk("terraform_token", &[".atlasv1."], Charset::Url, 60, 70),
     pk("linear_api_key", &["lin_api_"], Charset::Alnum, 40, 40),
-    pk(
-        "newrelic_key",
-        &["NRAK-", "NRJS-", "NRII-"],
-        Charset::Upper,
-        27,
-        32,
-    ),
+    pk("newrelic_key", &["NRAK-"], Charset::Upper, 27, 27),
+    pk("newrelic_key", &["NRJS-"], Charset::HexLower, 19, 19),
+    pk("newrelic_key", &["NRII-"], Charset::AlnumDash, 32, 32),
     pk("onepassword_token", &["ops_eyJ"], Charset::B64, 250, 2000),
     pk(
         "planetscale_token",
@@ -297,17 +340,12 @@ pub(crate) const PREFIX_KEYS: &[PrefixKey] = &[
     pk("postman_api_key", &["PMAK-"], Charset::AlnumDash, 59, 59),
     pk("prefect_api_key", &["pnu_"], Charset::Alnum, 36, 36),
     pk("pulumi_token", &["pul-"], Charset::HexLower, 40, 40),
-    pk("readme_api_key", &["rdme_"], Charset::HexLower, 70, 70),
+    pk("readme_api_key", &["rdme_"], Charset::LowerAlnum, 70, 70),
     pk("rubygems_token", &["rubygems_"], Charset::HexLower, 48, 48),
     pk("scalingo_token", &["tk-us-"], Charset::Url, 48, 48),
     pk("brevo_api_key", &["xkeysib-"], Charset::AlnumDash, 81, 81),
-    pk(
-        "sentry_token",
-        &["sntrys_", "sntryu_"],
-        Charset::B64,
-        60,
-        400,
-    ),
+    pk("sentry_token", &["sntrys_"], Charset::B64Under, 60, 600),
+    pk("sentry_token", &["sntryu_"], Charset::HexLower, 64, 64),
     pk(
         "shippo_token",
         &["shippo_live_", "shippo_test_"],
@@ -322,7 +360,15 @@ pub(crate) const PREFIX_KEYS: &[PrefixKey] = &[
     pk("perplexity_api_key", &["pplx-"], Charset::Alnum, 48, 48),
     pk("xai_api_key", &["xai-"], Charset::Alnum, 80, 80),
     pk("artifactory_token", &["AKCp"], Charset::Alnum, 69, 69),
+    pk("artifactory_token", &["cmVmd"], Charset::Alnum, 59, 59),
     pk("flyio_token", &["fo1_"], Charset::Url, 43, 43),
+    pk(
+        "flyio_token",
+        &["fm2_", "fm1r_", "fm1a_"],
+        Charset::B64,
+        100,
+        4096,
+    ),
     pk("notion_token", &["ntn_"], Charset::Alnum, 46, 46),
     pk("mapbox_secret_token", &["sk.eyJ"], Charset::UrlDot, 80, 300),
     pk("adobe_client_secret", &["p8e-"], Charset::AlnumDash, 32, 32),
@@ -337,6 +383,58 @@ pub(crate) const PREFIX_KEYS: &[PrefixKey] = &[
         100,
     ),
     pk("azure_storage_key", &["AccountKey="], Charset::B64, 88, 88),
+    pk(
+        "cloudflare_api_key",
+        &["cfut_", "cfat_", "cfk_"],
+        Charset::Alnum,
+        44,
+        56,
+    ),
+    pk(
+        "aws_session_token",
+        &["IQoJb3JpZ2luX2Vj", "FwoGZXIvYXdz"],
+        Charset::B64,
+        80,
+        4096,
+    ),
+    pk(
+        "docker_hub_token",
+        &["dckr_pat_", "dckr_oat_"],
+        Charset::Url,
+        27,
+        40,
+    ),
+    pk("supabase_token", &["sbp_"], Charset::HexLower, 40, 40),
+    pk("supabase_token", &["sb_secret_"], Charset::Url, 30, 80),
+    pk(
+        "langsmith_api_key",
+        &["lsv2_pt_", "lsv2_sk_"],
+        Charset::Word,
+        43,
+        43,
+    ),
+    pk(
+        "sonarqube_token",
+        &["squ_", "sqp_", "sqa_"],
+        Charset::HexLower,
+        40,
+        40,
+    ),
+    pk("pinecone_api_key", &["pcsk_"], Charset::Word, 40, 100),
+    pk(
+        "google_oauth_client_secret",
+        &["GOCSPX-"],
+        Charset::Url,
+        28,
+        28,
+    ),
+    pk(
+        "onepassword_secret_key",
+        &["A3-"],
+        Charset::UpperDash,
+        36,
+        37,
+    ),
 ];
 
 /// A key introduced by a keyword: within `window` bytes after the keyword, the first token of
@@ -353,6 +451,9 @@ pub(crate) struct KeywordKey {
     pub min: usize,
     /// Maximum value length.
     pub max: usize,
+    /// The keyword must name the value (`name = value`, `name: value`, `--name value`): for
+    /// values that look like hashes or ids (hex, UUIDs), prose near the keyword is not enough.
+    pub assign: bool,
 }
 
 /// Keys recognised by a nearby keyword.
@@ -365,10 +466,14 @@ pub(crate) const KEYWORD_KEYS: &[KeywordKey] = &[
             "secretaccesskey",
             "aws_secret_key",
             "aws secret",
+            "aws-secret-access-key",
+            "secret-access-key",
+            "awssecretkey",
         ],
         body: Charset::B64,
         min: 40,
         max: 40,
+        assign: false,
     },
     KeywordKey {
         id: "datadog_api_key",
@@ -382,6 +487,7 @@ pub(crate) const KEYWORD_KEYS: &[KeywordKey] = &[
         body: Charset::HexLower,
         min: 32,
         max: 40,
+        assign: false,
     },
     KeywordKey {
         id: "heroku_api_key",
@@ -389,6 +495,7 @@ pub(crate) const KEYWORD_KEYS: &[KeywordKey] = &[
         body: Charset::Uuid,
         min: 36,
         max: 36,
+        assign: true,
     },
     KeywordKey {
         id: "cloudflare_api_key",
@@ -396,6 +503,7 @@ pub(crate) const KEYWORD_KEYS: &[KeywordKey] = &[
         body: Charset::Url,
         min: 37,
         max: 40,
+        assign: false,
     },
     KeywordKey {
         id: "discord_bot_token",
@@ -403,6 +511,7 @@ pub(crate) const KEYWORD_KEYS: &[KeywordKey] = &[
         body: Charset::UrlDot,
         min: 59,
         max: 76,
+        assign: false,
     },
     KeywordKey {
         id: "twilio_auth_token",
@@ -410,6 +519,7 @@ pub(crate) const KEYWORD_KEYS: &[KeywordKey] = &[
         body: Charset::HexLower,
         min: 32,
         max: 32,
+        assign: false,
     },
     KeywordKey {
         id: "mailchimp_api_key",
@@ -417,6 +527,7 @@ pub(crate) const KEYWORD_KEYS: &[KeywordKey] = &[
         body: Charset::AlnumDash,
         min: 36,
         max: 37,
+        assign: false,
     },
     KeywordKey {
         id: "okta_api_token",
@@ -424,6 +535,81 @@ pub(crate) const KEYWORD_KEYS: &[KeywordKey] = &[
         body: Charset::Url,
         min: 42,
         max: 42,
+        assign: false,
+    },
+    KeywordKey {
+        id: "aws_session_token",
+        keywords: &[
+            "aws_session_token",
+            "aws-session-token",
+            "aws_security_token",
+        ],
+        body: Charset::B64,
+        min: 100,
+        max: 4096,
+        assign: false,
+    },
+    KeywordKey {
+        id: "azure_storage_key",
+        keywords: &[
+            "azure_storage_key",
+            "azure_storage_account_key",
+            "azure-storage-key",
+            "storage_account_key",
+            "storageaccountkey",
+            "account_key",
+            "accountkey",
+            "account-key",
+            "storage_key",
+            "storagekey",
+            "storage-key",
+            "storage account",
+            "azure storage",
+        ],
+        body: Charset::B64,
+        min: 88,
+        max: 88,
+        assign: false,
+    },
+    KeywordKey {
+        id: "atlassian_api_token",
+        keywords: &["atlassian", "jira", "confluence"],
+        body: Charset::Alnum,
+        min: 24,
+        max: 24,
+        assign: true,
+    },
+    KeywordKey {
+        id: "newrelic_key",
+        keywords: &["license_key"],
+        body: Charset::Alnum,
+        min: 40,
+        max: 40,
+        assign: false,
+    },
+    KeywordKey {
+        id: "sentry_token",
+        keywords: &["sentry"],
+        body: Charset::HexLower,
+        min: 64,
+        max: 64,
+        assign: true,
+    },
+    KeywordKey {
+        id: "sourcegraph_token",
+        keywords: &["src_access_token"],
+        body: Charset::Hex,
+        min: 40,
+        max: 40,
+        assign: true,
+    },
+    KeywordKey {
+        id: "npm_token",
+        keywords: &["authtoken", "npm_token", "npm_auth_token", "npmauthtoken"],
+        body: Charset::Uuid,
+        min: 36,
+        max: 36,
+        assign: true,
     },
 ];
 

@@ -5,7 +5,7 @@ use super::anchors::{Anchor, Anchors};
 use super::custom::{Keywords, Patterns};
 use super::providers::{KEYWORD_KEYS, PREFIX_KEYS, SPECIAL_KEYS};
 use super::{Finding, RuleIdx, RuleMeta};
-use crate::config::detectors::RawDetectors;
+use crate::config::detectors::{ActionKind, RawDetectors};
 use crate::config::ConfigError;
 
 /// Built-in rules that are not provider keys: (id, category, label).
@@ -29,7 +29,13 @@ pub(crate) const CORE_RULES: &[(&str, &str, &str)] = &[
     ("private_key", "credential", "PRIVATE_KEY"),
     ("url_credentials", "credential", "SECRET"),
     ("generic_secret", "credential", "SECRET"),
+    ("signed_url", "signed_url", "SIGNED_URL"),
 ];
+
+/// Built-in rules whose action, when the policy names neither the rule nor its category,
+/// is their own rather than `detectors.default_action`: signed URLs are counted, not changed
+/// (see `docs/detectors.md`, "Signed URLs").
+pub(crate) const RULE_DEFAULT_ACTIONS: &[(&str, ActionKind)] = &[("signed_url", ActionKind::Allow)];
 
 /// The categories of built-in rules, plus `custom`.
 pub(crate) const CATEGORIES: &[&str] = &[
@@ -39,6 +45,7 @@ pub(crate) const CATEGORIES: &[&str] = &[
     "network",
     "personal",
     "credential",
+    "signed_url",
     "custom",
 ];
 
@@ -91,6 +98,7 @@ pub(crate) struct Ids {
     pub telegram: Option<RuleIdx>,
     pub azure_secret: Option<RuleIdx>,
     pub aws_secret: Option<RuleIdx>,
+    pub signed_url: Option<RuleIdx>,
     /// Per [`PREFIX_KEYS`] entry.
     pub prefix: Vec<Option<RuleIdx>>,
     /// Per [`KEYWORD_KEYS`] entry.
@@ -203,6 +211,7 @@ impl Engine {
                 "telegram_bot_token" => &mut ids.telegram,
                 "azure_client_secret" => &mut ids.azure_secret,
                 "aws_secret_access_key" => &mut ids.aws_secret,
+                "signed_url" => &mut ids.signed_url,
                 _ => {
                     for (i, k) in PREFIX_KEYS.iter().enumerate() {
                         if k.id == *id {
@@ -233,10 +242,14 @@ impl Engine {
                 }
             }
         }
-        // Credential findings swallow findings inside them (a phone number inside a PEM body).
+        // Credential findings swallow findings inside them (a phone number inside a PEM body),
+        // and so do signed URLs (the access key id inside a presigned URL's query).
         ids.container = rules
             .iter()
-            .map(|r| &*r.category == "credential" && &*r.id != "generic_secret")
+            .map(|r| {
+                (&*r.category == "credential" && &*r.id != "generic_secret")
+                    || &*r.id == "signed_url"
+            })
             .collect();
 
         // Customer rules.
@@ -274,9 +287,14 @@ impl Engine {
         })
     }
 
-    /// Scans one (already normalised) text.
-    pub(crate) fn scan(&self, text: &str, out: &mut Vec<Finding>) {
-        super::pass::run(self, text, out);
+    /// Scans one (already normalised) text; with `marks`, notes where encoded forms may be.
+    pub(crate) fn scan(
+        &self,
+        text: &str,
+        out: &mut Vec<Finding>,
+        marks: Option<&mut Vec<super::decode::Mark>>,
+    ) {
+        super::pass::run(self, text, out, marks);
         if !self.has_patterns {
             return;
         }
@@ -298,13 +316,14 @@ impl Engine {
     ) {
         let t = text.as_bytes();
         match a {
-            Anchor::Email => super::text::email(self, t, start, out),
+            Anchor::Email => super::email::email(self, t, start, out),
             Anchor::Prefix(k, p) => super::secrets::prefix_key(self, t, start, k, p, out),
             Anchor::KeywordKey(k) => super::secrets::keyword_key(self, t, start, end, k, out),
             Anchor::Pem => super::secrets::pem(self, t, start, out),
             Anchor::UrlCreds => super::secrets::url_creds(self, t, start, out),
             Anchor::Jwt => super::secrets::jwt(self, t, start, out),
-            Anchor::Generic => super::secrets::generic(self, t, start, end, out),
+            Anchor::Generic => super::assign::prose(self, t, start, end, out),
+            Anchor::SignedUrl => super::signed_url::find(self, t, start, end, out),
             Anchor::Telegram => super::secrets::telegram(self, t, start, out),
             Anchor::AzureSecret => super::secrets::azure_secret(self, t, start, out),
             Anchor::Dob => super::dob::dob(self, t, start, end, out),
@@ -351,17 +370,28 @@ impl Engine {
                 f.rule,
             )
         });
+        // A credential inside a URL's `user:password` is reported as what it is too (the
+        // GitHub token in `https://x-access-token:ghp_…@github.com`).
+        let url_creds = self.ids.url_creds;
+        let keeps_inside = |container: Option<RuleIdx>, r: RuleIdx| {
+            container.is_some()
+                && container == url_creds
+                && is_container(r)
+                && Some(r) != self.ids.signed_url
+        };
         let mut kept: Vec<Finding> = Vec::with_capacity(tail.len());
         let mut container_end = 0usize;
+        let mut container: Option<RuleIdx> = None;
         for f in tail.iter() {
             if f.end <= f.start || kept.last() == Some(f) {
                 continue;
             }
-            if f.end <= container_end {
+            if f.end <= container_end && !keeps_inside(container, f.rule) {
                 continue;
             }
-            if is_container(f.rule) {
+            if is_container(f.rule) && f.end > container_end {
                 container_end = f.end;
+                container = Some(f.rule);
             }
             kept.push(*f);
         }

@@ -1,8 +1,9 @@
-//! Secret detectors triggered by anchors: provider keys (prefix and keyword tables), JWTs,
-//! PEM private-key blocks, credentials in URLs, generic `password=`-style assignments with a
-//! high-entropy value, Telegram bot tokens and Azure AD client secrets.
+//! Credentials of a known format, triggered by anchors: provider keys (prefix and keyword
+//! tables), JWTs, PEM private-key blocks, credentials in URLs, Telegram bot tokens and Azure AD
+//! client secrets. Secrets introduced by a name are in `assign`, signed URLs in `signed_url`.
 
 use super::checksum::entropy;
+use super::looks::{looks_random, placeholder, placeholder_body, slug};
 use super::providers::{Charset, KEYWORD_KEYS, PREFIX_KEYS};
 use super::rules::Engine;
 use super::text::{at, before, is_word, push, redactor_placeholder_len};
@@ -64,7 +65,7 @@ pub(crate) fn prefix_key(e: &Engine, t: &[u8], p: usize, k: u16, j: u8, out: &mu
         return;
     }
     let body_bytes = t.get(body..end).unwrap_or(&[]);
-    if !body_ok(spec.id, body_bytes) {
+    if !body_ok(spec.id, body_bytes) || not_a_key(spec.body, t, body_bytes, end) {
         return;
     }
     let rule = e.ids.prefix.get(usize::from(k)).copied().flatten();
@@ -102,9 +103,75 @@ fn longer_prefixes(k: u16, j: u8) -> &'static [&'static str] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// A body that has a key's prefix, charset and length but is no key: filler
+/// (`sk-proj-xxxx…`, `T00000000`), a slug (`sk-notification-service-v2-config`), or a file
+/// name (`….yaml`: a body followed, or ended for charsets with `.`, by a short lower-case
+/// extension).
+fn not_a_key(cs: Charset, t: &[u8], b: &[u8], end: usize) -> bool {
+    if placeholder_body(b) {
+        return true;
+    }
+    let separators = cs.has(b'-') || cs.has(b'_');
+    if separators && slug(b) {
+        return true;
+    }
+    let ext = |s: &[u8]| (1..=5).contains(&s.len()) && s.iter().all(u8::is_ascii_lowercase);
+    if at(t, end) == b'.' {
+        let mut k = end + 1;
+        while k < t.len() && k - end <= 6 && at(t, k).is_ascii_lowercase() {
+            k += 1;
+        }
+        if ext(t.get(end + 1..k).unwrap_or(&[])) && !is_word(at(t, k)) {
+            return true;
+        }
+    }
+    if cs.has(b'.') {
+        if let Some(dot) = b.iter().rposition(|&c| c == b'.') {
+            if ext(b.get(dot + 1..).unwrap_or(&[])) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// Extra shape checks for some bodies.
 fn body_ok(id: &str, b: &[u8]) -> bool {
+    let hex = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_hexdigit);
+    let len = b.len();
     match id {
+        // Atlassian: base64url, `=`, an 8-hex checksum.
+        "atlassian_api_token" => {
+            b.iter().filter(|&&c| c == b'=').count() == 1
+                && len > 9
+                && b.get(len - 9) == Some(&b'=')
+                && hex(b.get(len - 8..).unwrap_or(&[]))
+        }
+        // Sentry organization tokens: base64 payload, `_`, the secret.
+        "sentry_token" if b.contains(&b'_') => b
+            .rsplit(|&c| c == b'_')
+            .next()
+            .is_some_and(|secret| secret.len() >= 32),
+        "sentry_token" => hex(b),
+        // Vault tokens from before 1.10: `s.` + 24 random characters.
+        "vault_token" if len == 24 => {
+            looks_random(b)
+                || (entropy(b) >= 3.9
+                    && b.iter().any(u8::is_ascii_uppercase)
+                    && b.iter().any(u8::is_ascii_lowercase))
+        }
+        "langsmith_api_key" => {
+            b.get(32) == Some(&b'_')
+                && hex(b.get(..32).unwrap_or(&[]))
+                && hex(b.get(33..).unwrap_or(&[]))
+        }
+        "onepassword_secret_key" => {
+            let groups: Vec<usize> = b.split(|&c| c == b'-').map(<[u8]>::len).collect();
+            groups == [6, 6, 5, 5, 5, 5] || groups == [6, 11, 5, 5, 5]
+        }
+        "pinecone_api_key" => b.contains(&b'_') && b.iter().any(u8::is_ascii_digit),
+        "aws_session_token" | "flyio_token" if len >= 80 => looks_random(b),
+        "cloudflare_api_key" => b.iter().any(u8::is_ascii_digit),
         "sendgrid_api_key" => {
             b.get(22) == Some(&b'.') && b.iter().filter(|&&c| c == b'.').count() == 1
         }
@@ -144,15 +211,9 @@ fn aws_secret_near(e: &Engine, t: &[u8], from: usize, out: &mut Vec<Finding>) {
     }
 }
 
-/// At least one digit, one upper- and one lower-case letter, and entropy ≥ 3.5 bits.
-fn looks_random(v: &[u8]) -> bool {
-    v.iter().any(u8::is_ascii_digit)
-        && v.iter().any(u8::is_ascii_uppercase)
-        && v.iter().any(u8::is_ascii_lowercase)
-        && entropy(v) >= 3.5
-}
-
-/// A key introduced by a keyword: the first token of the right shape shortly after it.
+/// A key introduced by a keyword: the first token of the right shape shortly after it on the
+/// same line; for keys with [`KeywordKey::assign`](super::providers::KeywordKey), the token
+/// the keyword names (`name = value`, `name: value`, `--name value`).
 pub(crate) fn keyword_key(
     e: &Engine,
     t: &[u8],
@@ -170,12 +231,22 @@ pub(crate) fn keyword_key(
     let rule = e.ids.keyword.get(usize::from(k)).copied().flatten();
     let lim = (kw_end + 64).min(t.len());
     let mut i = kw_end;
+    if spec.assign {
+        match assigned_value(t, kw_end) {
+            Some(v) => i = v,
+            None => return,
+        }
+    }
+    // `=` is padding at the end of a base64 token, never its first byte: after `KEY=` the
+    // token starts behind the `=`.
+    let starts =
+        |b: u8, prev: u8| spec.body.has(b) && b != b'=' && (!spec.body.has(prev) || prev == b'=');
     while i < lim {
         let b = at(t, i);
         if b == b'\n' {
             return;
         }
-        if spec.body.has(b) && (i == kw_end || !spec.body.has(before(t, i))) {
+        if starts(b, if i == kw_end { 0 } else { before(t, i) }) {
             let end = run(t, i, spec.body, spec.max + 1);
             let v = t.get(i..end).unwrap_or(&[]);
             if (spec.min..=spec.max).contains(&v.len())
@@ -185,6 +256,9 @@ pub(crate) fn keyword_key(
                 push(out, rule, i, end);
                 return;
             }
+            if spec.assign {
+                return;
+            }
             i = end.max(i + 1);
         } else {
             i += 1;
@@ -192,13 +266,61 @@ pub(crate) fn keyword_key(
     }
 }
 
-fn keyword_value_ok(id: &str, v: &[u8]) -> bool {
-    let digit = v.iter().any(u8::is_ascii_digit);
-    match id {
-        "aws_secret_access_key" => looks_random(v),
-        "heroku_api_key" => {
-            v.len() == 36 && [8, 13, 18, 23].iter().all(|&i| v.get(i) == Some(&b'-'))
+/// After a keyword: the rest of its name (letters, digits, `_ . -` and blanks between words;
+/// at most 24 bytes), a closing quote, then `=`, `:`, `:=` or `=>`, then an opening quote;
+/// or, for a flag (`--name value`), the name's own bytes and blanks alone. Where the named
+/// value starts.
+fn assigned_value(t: &[u8], kw_end: usize) -> Option<usize> {
+    let name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+    let mut i = kw_end;
+    while i - kw_end < 24 && (name(at(t, i)) || (at(t, i) == b' ' && name(at(t, i + 1)))) {
+        i += 1;
+    }
+    if matches!(at(t, i), b'"' | b'\'') {
+        i += 1;
+    }
+    while matches!(at(t, i), b' ' | b'\t') {
+        i += 1;
+    }
+    match (at(t, i), at(t, i + 1)) {
+        (b':', b'=') | (b'=', b'>') => i += 2,
+        (b':' | b'=', _) => i += 1,
+        _ => {
+            // `--name value`: the name's own bytes, then blanks.
+            let mut j = kw_end;
+            while j - kw_end < 24 && name(at(t, j)) {
+                j += 1;
+            }
+            let blanks = j;
+            while matches!(at(t, j), b' ' | b'\t') {
+                j += 1;
+            }
+            return (j > blanks).then_some(j);
         }
+    }
+    while matches!(at(t, i), b' ' | b'\t' | b'"' | b'\'') {
+        i += 1;
+    }
+    Some(i)
+}
+
+/// Extra checks on a keyword-introduced value.
+pub(crate) fn keyword_value_ok(id: &str, v: &[u8]) -> bool {
+    let digit = v.iter().any(u8::is_ascii_digit);
+    let uuid = |v: &[u8]| {
+        v.len() == 36
+            && v.iter().enumerate().all(|(i, &c)| {
+                if [8, 13, 18, 23].contains(&i) {
+                    c == b'-'
+                } else {
+                    c.is_ascii_hexdigit()
+                }
+            })
+    };
+    match id {
+        "aws_secret_access_key" | "aws_session_token" => looks_random(v),
+        "azure_storage_key" => v.ends_with(b"==") && looks_random(v),
+        "heroku_api_key" | "npm_token" => uuid(v),
         "discord_bot_token" => v.iter().filter(|&&c| c == b'.').count() == 2 && digit,
         "mailchimp_api_key" => {
             let tail = v.get(32..).unwrap_or(&[]);
@@ -208,8 +330,23 @@ fn keyword_value_ok(id: &str, v: &[u8]) -> bool {
                     .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
         }
         "okta_api_token" => v.starts_with(b"00") && looks_random(v),
-        "cloudflare_api_key" => digit && v.iter().any(u8::is_ascii_alphabetic),
-        _ => digit,
+        "cloudflare_api_key" => {
+            digit && v.iter().any(u8::is_ascii_alphabetic) && !placeholder_body(v)
+        }
+        "atlassian_api_token" => {
+            digit && v.iter().any(u8::is_ascii_uppercase) && v.iter().any(u8::is_ascii_lowercase)
+        }
+        "newrelic_key" => {
+            v.ends_with(b"NRAL")
+                && v.get(..36).is_some_and(|h| {
+                    h.iter()
+                        .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+                })
+        }
+        "sentry_token" | "sourcegraph_token" => {
+            digit && v.iter().any(u8::is_ascii_alphabetic) && !placeholder_body(v)
+        }
+        _ => digit && !placeholder_body(v),
     }
 }
 
@@ -224,8 +361,8 @@ fn b64url_val(c: u8) -> Option<u32> {
     })
 }
 
-/// Decodes up to 48 bytes of base64url into `buf`, returning how many were written.
-fn b64url_decode(s: &[u8], buf: &mut [u8; 48]) -> usize {
+/// Decodes base64url into `buf` (as much as fits), returning how many bytes were written.
+fn b64url_decode(s: &[u8], buf: &mut [u8]) -> usize {
     let mut n = 0;
     let mut acc = 0u32;
     let mut bits = 0;
@@ -246,6 +383,9 @@ fn b64url_decode(s: &[u8], buf: &mut [u8; 48]) -> usize {
     n
 }
 
+/// Longest JWT header decoded (bytes).
+const JWT_HEADER_MAX: usize = 1024;
+
 /// A JWT: `eyJ` header whose decoded JSON has `alg` or `typ`, payload, signature.
 pub(crate) fn jwt(e: &Engine, t: &[u8], p: usize, out: &mut Vec<Finding>) {
     let b = before(t, p);
@@ -264,7 +404,8 @@ pub(crate) fn jwt(e: &Engine, t: &[u8], p: usize, out: &mut Vec<Finding>) {
     if at(t, s_end) == b'.' || at(t, s_end).is_ascii_alphanumeric() {
         return;
     }
-    let mut buf = [0u8; 48];
+    // The whole header (bounded): `alg` may follow a long `kid` or `x5t` (RFC 7515 §4.1).
+    let mut buf = [0u8; JWT_HEADER_MAX];
     let n = b64url_decode(t.get(p..h_end).unwrap_or(&[]), &mut buf);
     let header = buf.get(..n).unwrap_or(&[]);
     let has = |k: &[u8]| header.windows(k.len()).any(|w| w == k);
@@ -272,6 +413,9 @@ pub(crate) fn jwt(e: &Engine, t: &[u8], p: usize, out: &mut Vec<Finding>) {
         push(out, e.ids.jwt, p, s_end);
     }
 }
+
+/// Fewest base64 characters in a PEM body (an Ed25519 PKCS #8 key has 64).
+const PEM_MIN_BODY: usize = 40;
 
 /// A PEM private-key block, BEGIN line to END line (or to the end of its body if the END line
 /// is missing).
@@ -291,7 +435,8 @@ pub(crate) fn pem(e: &Engine, t: &[u8], p: usize, out: &mut Vec<Finding>) {
     let body = label_start + close + 5;
     let lim = (body + 65536).min(t.len());
     let hay = t.get(body..lim).unwrap_or(&[]);
-    let end = match hay.windows(9).position(|w| w == b"-----END ") {
+    let end_line = hay.windows(9).position(|w| w == b"-----END ");
+    let end = match end_line {
         Some(i) => {
             let after = body + i + 9;
             let tail = t.get(after..(after + 80).min(t.len())).unwrap_or(&[]);
@@ -323,6 +468,18 @@ pub(crate) fn pem(e: &Engine, t: &[u8], p: usize, out: &mut Vec<Finding>) {
             i
         }
     };
+    // A key has a body: `-----BEGIN PRIVATE KEY-----\n...\n-----END …` in documentation
+    // has none. (Escaped newlines, `\n` in a JSON file pasted as text, leave an `n` a line.)
+    let body_end = end_line.map_or(end, |i| body + i);
+    let b64 = t
+        .get(body..body_end)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/'))
+        .count();
+    if b64 < PEM_MIN_BODY {
+        return;
+    }
     push(out, e.ids.pem, p, end);
 }
 
@@ -342,9 +499,14 @@ pub(crate) fn url_creds(e: &Engine, t: &[u8], p: usize, out: &mut Vec<Finding>) 
     let ui = p + 3;
     let mut i = ui;
     let mut colon = None;
-    while i < t.len() && i - ui < 256 {
+    // The userinfo ends at the first `@` followed by a host (pasted passwords are rarely
+    // percent-encoded: `?`, `#` and `@` may sit inside them).
+    loop {
+        if i >= t.len() || i - ui >= 256 {
+            return;
+        }
         let b = at(t, i);
-        if b == b'@' {
+        if b == b'@' && host_follows(t, i + 1) {
             break;
         }
         // A redactor placeholder (`[SECRET:3f2a…]`) is taken whole: its `:` is no separator.
@@ -357,183 +519,75 @@ pub(crate) fn url_creds(e: &Engine, t: &[u8], p: usize, out: &mut Vec<Finding>) 
         if b == b':' && colon.is_none() {
             colon = Some(i);
         }
-        // `?` and `#` are allowed: pasted passwords are rarely percent-encoded.
         if b.is_ascii_whitespace() || matches!(b, b'/' | b'"' | b'\'' | b'<' | b'>' | b'`' | 0) {
             return;
         }
         i += 1;
     }
-    if at(t, i) != b'@' {
-        return;
-    }
     let Some(c) = colon else { return };
     let pass = t.get(c + 1..i).unwrap_or(&[]);
+    let user = t.get(ui..c).unwrap_or(&[]);
     // (`placeholder` also covers a redactor placeholder: it starts with `[`.)
-    if pass.is_empty() || placeholder(pass) {
-        return;
-    }
-    if !(at(t, i + 1).is_ascii_alphanumeric() || at(t, i + 1) == b'[') {
+    if pass.is_empty() || placeholder(pass) || default_password(user, pass) {
         return;
     }
     push(out, e.ids.url_creds, ui, i);
 }
 
-fn placeholder(v: &[u8]) -> bool {
-    let first = v.first().copied().unwrap_or(0);
-    if matches!(first, b'$' | b'{' | b'<' | b'[') {
+/// Whether a host starts at `i` and ends where a host ends (a port, a path, a query, the
+/// end of the URL): `db.example.com:5432/…`, `[::1]`, a redactor placeholder.
+fn host_follows(t: &[u8], i: usize) -> bool {
+    if at(t, i) == b'[' {
         return true;
     }
-    if first == b'%' && format_placeholder(v) {
-        return true;
-    }
-    let head = v.get(..v.len().min(64)).unwrap_or(v);
-    let has = |k: &[u8]| head.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k));
-    has(b"xxxx")
-        || has(b"****")
-        || has(b"your")
-        || has(b"example")
-        || has(b"placeholder")
-        || has(b"changeme")
-        || has(b"redacted")
-        || has(b"<")
-        || v.iter().all(|&b| Some(&b) == v.first())
-}
-
-/// A printf, Python, Ruby or Windows placeholder as the value: `%s`, `%(pw)s`, `%{pw}`,
-/// `%DB_PASSWORD%`, also cut short where an unquoted value stops (`%(db_password`,
-/// `%{env:DB_PASS`). A name goes between the marks (letters, digits, `_ . : -`): a password
-/// that merely starts and ends with `%` is no placeholder.
-fn format_placeholder(v: &[u8]) -> bool {
-    let name = |b: &[u8]| {
-        !b.is_empty()
-            && b.iter()
-                .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b':' | b'-'))
-    };
-    let inner = |r: &[u8], close: &[u8]| name(r.strip_suffix(close).unwrap_or(r));
-    v == b"%s"
-        || v.strip_prefix(b"%(").is_some_and(|r| inner(r, b")s"))
-        || v.strip_prefix(b"%{").is_some_and(|r| inner(r, b"}"))
-        || v.strip_prefix(b"%")
-            .and_then(|r| r.strip_suffix(b"%"))
-            .is_some_and(name)
-}
-
-const NOT_SECRET_SUFFIX: &[&str] = &[
-    "file", "path", "url", "uri", "name", "type", "length", "len", "count", "expiry", "expires",
-    "ttl", "policy", "field", "hint", "reset", "prompt", "manager", "strength", "limit",
-    "endpoint", "header", "format", "timeout", "id", "usage", "_in", "kind", "label",
-];
-
-/// `password = "…"`, `api_key: …`, `"secret": "…"` whose value looks random.
-pub(crate) fn generic(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut Vec<Finding>) {
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
-    // The whole identifier around the keyword.
-    let mut ks = p;
-    while ks > 0 && p - ks < 64 && ident(before(t, ks)) {
-        ks -= 1;
-    }
-    let mut ke = kw_end;
-    while ke < t.len() && ke - kw_end < 64 && ident(at(t, ke)) {
-        ke += 1;
-    }
-    let key = t.get(ks..ke).unwrap_or(&[]);
-    let low: Vec<u8> = key.iter().map(u8::to_ascii_lowercase).collect();
-    if NOT_SECRET_SUFFIX
-        .iter()
-        .any(|s| low.ends_with(s.as_bytes()))
+    let mut j = i;
+    while j - i < 255
+        && (at(t, j).is_ascii_alphanumeric() || matches!(at(t, j), b'.' | b'-' | b'_'))
     {
-        return;
+        j += 1;
     }
-    let mut i = ke;
-    if matches!(at(t, i), b'"' | b'\'') {
-        i += 1;
-    }
-    while at(t, i) == b' ' || at(t, i) == b'\t' {
-        i += 1;
-    }
-    match (at(t, i), at(t, i + 1)) {
-        (b':', b'=') | (b'=', b'>') => i += 2,
-        (b':' | b'=', _) => i += 1,
-        _ => return,
-    }
-    while at(t, i) == b' ' || at(t, i) == b'\t' {
-        i += 1;
-    }
-    let quote = at(t, i);
-    let (vs, ve) = if matches!(quote, b'"' | b'\'' | b'`') {
-        let vs = i + 1;
-        let mut j = vs;
-        while j < t.len() && j - vs < 300 && at(t, j) != quote && at(t, j) != b'\n' {
-            j += 1;
-        }
-        if at(t, j) != quote {
-            return;
-        }
-        (vs, j)
-    } else {
-        let vs = i;
-        let mut j = vs;
-        while j < t.len()
-            && j - vs < 300
-            && !at(t, j).is_ascii_whitespace()
-            && !matches!(
+    j > i
+        && at(t, i).is_ascii_alphanumeric()
+        && (j >= t.len()
+            || at(t, j).is_ascii_whitespace()
+            || matches!(
                 at(t, j),
-                b',' | b';' | b'"' | b'\'' | b'`' | b')' | b'}' | b']' | b'<' | b'>' | b'&'
-            )
-        {
-            // A placeholder inside the value is taken whole (its `]` does not end the value).
-            j += redactor_placeholder_len(t, j).unwrap_or(1);
-        }
-        // A sentence-ending period is not part of the value.
-        while j > vs && matches!(at(t, j - 1), b'.' | b':') {
-            j -= 1;
-        }
-        (vs, j)
-    };
-    let raw = t.get(vs..ve).unwrap_or(&[]);
-    if raw.len() > 256 || raw.iter().any(|&b| b == b' ' || b >= 0x80) || placeholder(raw) {
-        return;
-    }
-    // Our own placeholders (`[EMAIL]`, `[IP_2]`, `[CARD:3f2a…]`) are judged as absent, so a
-    // redacted value cannot make its neighbours look like a secret on a second pass.
-    let kept = without_placeholders(raw);
-    let v: &[u8] = &kept;
-    if v.len() < 8 {
-        return;
-    }
-    let classes = [
-        v.iter().any(u8::is_ascii_lowercase),
-        v.iter().any(u8::is_ascii_uppercase),
-        v.iter().any(u8::is_ascii_digit),
-        v.iter().any(|b| b.is_ascii_punctuation()),
-    ]
-    .iter()
-    .filter(|&&x| x)
-    .count();
-    let has_digit_or_symbol = v
-        .iter()
-        .any(|b| b.is_ascii_digit() || b.is_ascii_punctuation());
-    if classes >= 2 && has_digit_or_symbol && entropy(v) >= 3.0 {
-        push(out, e.ids.generic, vs, ve);
-    }
+                b':' | b'/'
+                    | b'?'
+                    | b'#'
+                    | b'"'
+                    | b'\''
+                    | b'<'
+                    | b'>'
+                    | b'`'
+                    | b')'
+                    | b']'
+                    | b','
+                    | b';'
+            ))
 }
 
-/// `v` without the placeholders the redactor writes.
-fn without_placeholders(v: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    if !v.contains(&b'[') {
-        return std::borrow::Cow::Borrowed(v);
-    }
-    let mut out = Vec::with_capacity(v.len());
-    let mut i = 0;
-    while let Some(&b) = v.get(i) {
-        if let Some(n) = redactor_placeholder_len(v, i) {
-            i += n;
-            continue;
-        }
-        out.push(b);
-        i += 1;
-    }
-    std::borrow::Cow::Owned(out)
+/// A well-known default or the user name again (`postgres:postgres`, `guest:guest`,
+/// `user:password`): what local setups and documentation write, not a secret.
+fn default_password(user: &[u8], pass: &[u8]) -> bool {
+    const DEFAULTS: &[&[u8]] = &[
+        b"password",
+        b"pass",
+        b"passwd",
+        b"secret",
+        b"admin",
+        b"root",
+        b"test",
+        b"guest",
+        b"postgres",
+        b"mysql",
+        b"redis",
+        b"rabbitmq",
+        b"minio123",
+        b"minioadmin",
+        b"pw",
+    ];
+    pass.eq_ignore_ascii_case(user) || DEFAULTS.iter().any(|d| pass.eq_ignore_ascii_case(d))
 }
 
 /// Telegram bot token `123456789:AA…` (anchor `:AA`).
@@ -575,45 +629,5 @@ pub(crate) fn azure_secret(e: &Engine, t: &[u8], p: usize, out: &mut Vec<Finding
     }
     if (31..=34).contains(&(end - body)) {
         push(out, e.ids.azure_secret, p - 4, end);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::placeholder;
-
-    #[test]
-    fn template_placeholders_are_skipped_and_lookalike_passwords_are_not() {
-        for v in [
-            "%s",
-            "%(pw)s",
-            "%{db_pass}",
-            "%DB_PASSWORD%",
-            "%DB-PASSWORD%",
-            "%(db_password",
-            "%(db.password)s",
-            "%{DB_PASSWORD",
-            "%{env:DB_PASS}",
-            "${DB_PASSWORD}",
-            "{password}",
-            "<password>",
-            "[SECRET]",
-            "YOUR_PASSWORD",
-            "ChangeMe123",
-            "xxxxxxxx",
-        ] {
-            assert!(placeholder(v.as_bytes()), "{v:?}");
-        }
-        for v in [
-            "%o%e6m_n*zTDoz8drNk%",
-            "%sK9x!q2Lm",
-            "%(pw)sX",
-            "%{a b}",
-            "%a%b%",
-            "%DB PASSWORD%",
-            "S3cr3t!x",
-        ] {
-            assert!(!placeholder(v.as_bytes()), "{v:?}");
-        }
     }
 }

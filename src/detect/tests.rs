@@ -177,6 +177,152 @@ fn evasions_map_back_to_the_original_span() {
     }
 }
 
+/// The layouts of issue #19's misses: each text gives exactly these findings.
+#[test]
+fn digit_group_layouts() {
+    let s = set("{}");
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        (
+            "cards 4242 4242 4242 4242 5555 5555 5555 4444 and more",
+            &[
+                ("payment_card", "4242 4242 4242 4242"),
+                ("payment_card", "5555 5555 5555 4444"),
+            ],
+        ),
+        (
+            "4242424242424242 378282246310005",
+            &[
+                ("payment_card", "4242424242424242"),
+                ("payment_card", "378282246310005"),
+            ],
+        ),
+        (
+            "(card 4242 4242 4242 4242)",
+            &[("payment_card", "4242 4242 4242 4242")],
+        ),
+        (
+            "1042,Jane Doe,4242424242424242,12/27",
+            &[("payment_card", "4242424242424242")],
+        ),
+        (
+            "Call (020) 7946 0018 today",
+            &[("phone_number", "(020) 7946 0018")],
+        ),
+        (
+            "Ruf an: (030) 12345678",
+            &[("phone_number", "(030) 12345678")],
+        ),
+        ("(11) 91234-5678", &[("phone_number", "(11) 91234-5678")]),
+        ("03(1234)5678", &[("phone_number", "03(1234)5678")]),
+        ("1 (415) 555-0132", &[("phone_number", "1 (415) 555-0132")]),
+        ("0031 20 123 4567", &[("phone_number", "0031 20 123 4567")]),
+        (
+            "Customer (SSN 536-22-8351) called",
+            &[("us_ssn", "536-22-8351")],
+        ),
+        ("SSN (536-22-8351)", &[("us_ssn", "536-22-8351")]),
+        ("SSN#536228351", &[("us_ssn", "536228351")]),
+        ("(SSN:536228351)", &[("us_ssn", "536228351")]),
+        ("(2341 2341 2346)", &[("in_aadhaar", "2341 2341 2346")]),
+        ("nino ab123456c", &[("uk_nino", "ab123456c")]),
+        ("NI AB 123456 C", &[("uk_nino", "AB 123456 C")]),
+        ("NIE X-1234567-L", &[("es_dni", "X-1234567-L")]),
+        ("NIE X1234567-L", &[("es_dni", "X1234567-L")]),
+        ("dni 12345678z", &[("es_dni", "12345678z")]),
+        ("DNI 12.345.678-Z", &[("es_dni", "12.345.678-Z")]),
+        (
+            "cf rssmra85t10a562s",
+            &[("it_codice_fiscale", "rssmra85t10a562s")],
+        ),
+        (
+            "IBAN DE89-3704-0044-0532-0130-00",
+            &[("iban", "DE89-3704-0044-0532-0130-00")],
+        ),
+        (
+            "Oman OM810180000001299123456",
+            &[("iban", "OM810180000001299123456")],
+        ),
+        ("net 192.0.2.0/24 ok", &[("ip_address", "192.0.2.0/24")]),
+        ("via fe80::1%eth0.", &[("ip_address", "fe80::1%eth0")]),
+        ("block 2001:db8::/32", &[("ip_address", "2001:db8::/32")]),
+        // An IBAN that fails its check is not picked apart into a phone or a card number.
+        ("IBAN BE72 0961 2345 6769 bounced", &[]),
+        ("IBAN PL62 4111 1111 1111 1111 0000 0000 bounced", &[]),
+        ("Call ID 5555-5555-5555 closed", &[]),
+        ("ZIP codes 94103 94107 94110", &[]),
+    ];
+    for (text, want) in cases {
+        let got = found(&s, text);
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(r, v)| (r.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(got, want, "{text:?}");
+    }
+}
+
+/// Encoded forms are found for every kind of rule, and the finding covers the whole encoded
+/// value, through the normalised view too.
+#[test]
+fn encoded_forms_map_back_to_the_whole_token() {
+    let s = set(r#"{"keywords":[{"id":"acme","terms":["Project Falcon"]}]}"#);
+    let ghp = "ghp_1234567890abcdefghijABCDEFGHIJ123456";
+    let b64 = |v: &str| {
+        // RFC 4648 §4, written out here so the test does not share the decoder.
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for c in v.as_bytes().chunks(3) {
+            let n = c.iter().fold(0u32, |a, &b| (a << 8) | u32::from(b)) << (8 * (3 - c.len()));
+            for k in 0..4 {
+                out.push(if k <= c.len() {
+                    char::from(A[((n >> (18 - 6 * k)) & 63) as usize])
+                } else {
+                    '='
+                });
+            }
+        }
+        out
+    };
+    let key_b64 = b64(&format!("token {ghp}"));
+    let kw_b64 = b64("about Project Falcon");
+    let cases: Vec<(String, Vec<(&str, String)>)> = vec![
+        (
+            "mailto:jane%40example.com?subject=hi".into(),
+            vec![("email", "jane%40example.com".into())],
+        ),
+        (
+            "x\u{200B}y: jane&#64;example&#46;com".into(),
+            vec![("email", "jane&#64;example&#46;com".into())],
+        ),
+        (
+            "ａ tel=%2B1%20415%20555%200132".into(),
+            vec![("phone_number", "%2B1%20415%20555%200132".into())],
+        ),
+        (
+            format!("echo {key_b64} | base64 -d"),
+            vec![("github_token", key_b64.clone())],
+        ),
+        (format!("note {kw_b64}"), vec![("acme", kw_b64.clone())]),
+        (
+            "q=Project%20Falcon".into(),
+            vec![("acme", "Project%20Falcon".into())],
+        ),
+        // Nothing encoded holds a value.
+        (
+            "100%25 done, Tom &amp; Jerry, SGVsbG8sIHdvcmxkIQ==".into(),
+            vec![],
+        ),
+    ];
+    for (text, want) in &cases {
+        let got = found(&s, text);
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(r, v)| (r.to_string(), v.clone()))
+            .collect();
+        assert_eq!(&got, &want, "{text:?}");
+    }
+}
+
 #[test]
 fn json_numbers() {
     let s = set("{}");
@@ -362,6 +508,19 @@ fn random_input_never_panics_and_spans_are_char_boundaries() {
         "Q~",
         ":AA",
         "ab",
+        "%",
+        "%40",
+        "%2B",
+        "%25",
+        "%C3%A9",
+        "&",
+        "&#64;",
+        "&#x",
+        "&nbsp;",
+        ";",
+        "4242",
+        "amFuZUBleGFtcGxlLmNvbQ",
+        "NDI0MiA0MjQy",
     ];
     let mut scratch = Scratch::default();
     let mut out = Vec::new();
@@ -728,4 +887,147 @@ fn keyword_lists_leave_builtin_findings_unchanged() {
     for text in &texts {
         assert_eq!(builtin(&plain, text), builtin(&with, text), "{text:?}");
     }
+}
+
+#[test]
+fn credential_miss_classes_of_issue_19_are_found() {
+    // One case per class the issue lists (values made up to each provider's format).
+    let s = set("{}");
+    let aws_secret = "wJalrXUtnFEMIK7MDENGbPxRfiCY9xq2Lm4ZtB+8";
+    let cases: Vec<(String, &str, String)> = vec![
+        (format!("AWS_SECRET_ACCESS_KEY={aws_secret}"), "aws_secret_access_key", aws_secret.into()),
+        (format!("./deploy.sh --aws-secret-access-key {aws_secret} --region eu-west-1"), "aws_secret_access_key", aws_secret.into()),
+        (format!("- name: AWS_SECRET_ACCESS_KEY\n  value: {aws_secret}"), "aws_secret_access_key", aws_secret.into()),
+        ("DB_PASSWORD=q8Lz2VxK7mPw4NcT9bRf".into(), "generic_secret", "q8Lz2VxK7mPw4NcT9bRf".into()),
+        ("password: Xk9#mP;2qL(z8v!R".into(), "generic_secret", "Xk9#mP;2qL(z8v!R".into()),
+        ("<key>Password</key>\n<string>Hq7vX2kP9mLz4Rt8</string>".into(), "generic_secret", "Hq7vX2kP9mLz4Rt8".into()),
+        ("<name>javax.jdo.option.ConnectionPassword</name>\n  <value>Hq7vX2kP9mLz4Rt8</value>".into(), "generic_secret", "Hq7vX2kP9mLz4Rt8".into()),
+        ("db_pass = 'Hq7vX2kP9mLz4Rt8'".into(), "generic_secret", "Hq7vX2kP9mLz4Rt8".into()),
+        ("creds: Hq7vX2kP9mLz4Rt8".into(), "generic_secret", "Hq7vX2kP9mLz4Rt8".into()),
+        ("user_auth: \"Hq7vX2kP9mLz4Rt8\"".into(), "generic_secret", "Hq7vX2kP9mLz4Rt8".into()),
+        ("keytool -list -storepass Hq7vX2kP9mLz4Rt8".into(), "generic_secret", "Hq7vX2kP9mLz4Rt8".into()),
+        (
+            "sntrys_eyJpYXQiOjE3MTQ2NDE2MDAsInVybCI6Imh0dHBzOi8vc2VudHJ5LmlvIn0=_Qm9vZ2llV29vZ2llQm9vZ2llV29vZ2llQm9vZ2llV28".into(),
+            "sentry_token",
+            "sntrys_eyJpYXQiOjE3MTQ2NDE2MDAsInVybCI6Imh0dHBzOi8vc2VudHJ5LmlvIn0=_Qm9vZ2llV29vZ2llQm9vZ2llV29vZ2llQm9vZ2llV28".into(),
+        ),
+        (
+            "https://discord.com/api/webhooks/1234567890123456789/aB3-dE_fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5zA7bC9dE1fG3hI5jK7lM9nO1pQ3rS5tU7vW9xY1zA3".into(),
+            "discord_webhook",
+            "discord.com/api/webhooks/1234567890123456789/aB3-dE_fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5zA7bC9dE1fG3hI5jK7lM9nO1pQ3rS5tU7vW9xY1zA3".into(),
+        ),
+        (
+            "AZURE_STORAGE_KEY=n0G9W8uw8de9puyHB9d3xvE/pg3mKBxfeN4/YYsakj8DuzdoRy7q3sRjKMPMEiOennEgIQD43wE1xjf1+yrfKg==".into(),
+            "azure_storage_key",
+            "n0G9W8uw8de9puyHB9d3xvE/pg3mKBxfeN4/YYsakj8DuzdoRy7q3sRjKMPMEiOennEgIQD43wE1xjf1+yrfKg==".into(),
+        ),
+        ("NEW_RELIC_BROWSER_KEY=NRJS-0a1b2c3d4e5f6a7b8c9".into(), "newrelic_key", "NRJS-0a1b2c3d4e5f6a7b8c9".into()),
+        ("vault login s.Xk9mPq2Lz8vRt4Yw7Nb3Cd6F".into(), "vault_token", "s.Xk9mPq2Lz8vRt4Yw7Nb3Cd6F".into()),
+        ("//registry.npmjs.org/:_authToken=0f8c2b4e-7d1a-4c3b-9e5f-6a2d8b0c4e1f".into(), "npm_token", "0f8c2b4e-7d1a-4c3b-9e5f-6a2d8b0c4e1f".into()),
+    ];
+    for (text, rule, value) in &cases {
+        let got = found(&s, text);
+        assert!(
+            got.iter().any(|(r, v)| r == rule && v == value),
+            "{text:?}: want {rule} {value:?}, got {got:?}"
+        );
+    }
+    // Prefix formats added from the providers' documentation.
+    let body40 = "Ab3dE5fG7hJ9kL1mN3pQ5rS7tV9wX1yZ3bC5dF7g";
+    for (key, rule) in [
+        (format!("cfut_{body40}0a1b2c3d"), "cloudflare_api_key"),
+        (format!("fm2_{body40}{body40}{body40}+/=="), "flyio_token"),
+        (
+            format!("rdme_{}", "x7k2q9m4z8p1w3".repeat(5)),
+            "readme_api_key",
+        ),
+        (format!("dckr_pat_{}", &body40[..27]), "docker_hub_token"),
+        (
+            format!("ATATT3xFfGF0{}=0A1B2C3D", "Ab3dE5fG7hJ9kL1-_x".repeat(10)),
+            "atlassian_api_token",
+        ),
+    ] {
+        let text = format!("token: {key} end");
+        let got = found(&s, &text);
+        assert!(
+            got.iter().any(|(r, v)| r == rule && *v == key),
+            "{text:?}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn code_placeholders_and_lookalikes_are_not_credentials() {
+    let s = set("{}");
+    for text in [
+        "implementation 'io.jsonwebtoken:jjwt-api:0.12.6'",
+        "implementation(\"com.auth0:java-jwt:4.4.0\")",
+        "publicToken = \"public-sandbox-3f1c9a7e-58d2-4b1e-9f3a-0c6d2e8b7a41\"",
+        "See docs/sk-deployment-runbook-2023-q4.md and sk-notification-service-v2-config.yaml",
+        "password: ENC[AES256_GCM,data:Zm9vYmFyYmF6,iv:cXV4cXV1eA==,tag:Y29yZ2U=,type:str]",
+        "token: ACCESS_TOKEN",
+        "API_KEY=insert_key_here",
+        "OPENAI_API_KEY=sk-proj-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "api_key: <your-api-key>",
+        "password: changeme",
+        "API_KEY=${API_KEY}",
+        "token = os.environ['GITHUB_TOKEN']",
+        "const key = process.env.STRIPE_KEY;",
+        "secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY!,",
+        "token: ${{ secrets.GITHUB_TOKEN }}",
+        "password = var.db_password",
+        "secret := getenv(\"APP_SECRET\")",
+        "password: vault:secret/data/app#db_password",
+        "DB_PASSWORD=op://Production/Postgres/password",
+        "token: ApiToken!",
+        "Ok(Secret::new(fs::read_to_string(&self.password_file)?))",
+        "docker build --secret id=gh_token,src=token.txt .",
+        "password_encryption = scram-sha-256",
+        "\"STRIPE_SECRET_KEY\": \"@stripe-secret-key\"",
+        "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",
+        "DATABASE_URL=postgresql://postgres:postgres@localhost:5432/test",
+        "password: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-Xy12Ab",
+    ] {
+        let got = found(&s, text);
+        assert!(got.is_empty(), "{text:?}: {got:?}");
+    }
+}
+
+#[test]
+fn a_credential_inside_url_credentials_is_reported_as_itself() {
+    let s = set("{}");
+    let tok = "ghp_Ab3dE5fG7hJ9kL1mN3pQ5rS7tV9wX1yZ3bC5";
+    let text = format!("git clone https://x-access-token:{tok}@github.com/acme/app.git");
+    let got = found(&s, &text);
+    assert!(
+        got.iter().any(|(r, v)| r == "github_token" && v == tok),
+        "{got:?}"
+    );
+    assert!(got.iter().any(|(r, _)| r == "url_credentials"), "{got:?}");
+}
+
+#[test]
+fn signed_urls_are_one_finding_of_their_own() {
+    let s = set("{}");
+    let query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAQ3EGUMZ7XKW2LPRB%2F20240501%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240501T101112Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
+    let text = format!("see https://b.s3.amazonaws.com/a.png?{query} now");
+    assert_eq!(
+        found(&s, &text),
+        vec![("signed_url".to_string(), query.to_string())]
+    );
+    let sas = "sp=r&se=2024-05-01T18:00:00Z&sv=2022-11-02&sr=b&sig=AbCd%2BEf%3D";
+    let text = format!("https://x.blob.core.windows.net/c/f.png?{sas}");
+    assert_eq!(
+        found(&s, &text),
+        vec![("signed_url".to_string(), sas.to_string())]
+    );
+    // Without it, the access key id inside is a credential again.
+    let off = set(r#"{"disabled":["signed_url"]}"#);
+    let text = format!("see https://b.s3.amazonaws.com/a.png?{query} now");
+    assert!(found(&off, &text)
+        .iter()
+        .any(|(r, _)| r == "aws_access_key_id"));
+    // A `sig=` that is no SAS, a plain object URL: nothing.
+    assert!(found(&s, "https://example.com/verify?sig=ok&user=3").is_empty());
+    assert!(found(&s, "https://b.s3.amazonaws.com/a.png").is_empty());
 }

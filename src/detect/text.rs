@@ -1,7 +1,5 @@
-//! Small byte helpers shared by detectors (boundaries, context look-behind) and the email
-//! detector, which is anchored on `@`.
+//! Small byte helpers shared by detectors: boundaries, context look-behind, placeholders.
 
-use super::rules::Engine;
 use super::{Finding, RuleIdx};
 
 /// The byte at `i`, or 0 outside the text.
@@ -65,12 +63,24 @@ pub(crate) fn context_before(
         *d = s.to_ascii_lowercase();
     }
     let hay = buf.get(..n).unwrap_or(&[]);
-    // A keyword counts only at the start of a word ("ver" is not in "server").
-    keywords.iter().any(|k| {
-        hay.windows(k.len()).enumerate().any(|(i, x)| {
-            x == k.as_bytes() && (i == 0 || !hay.get(i - 1).is_some_and(u8::is_ascii_alphabetic))
-        })
-    })
+    // A keyword counts only at the start of a word ("ver" is not in "server"): each word
+    // start is compared with the keywords that begin with its byte.
+    let mut prev = 0u8;
+    for (i, &b) in hay.iter().enumerate() {
+        let start = !prev.is_ascii_alphabetic();
+        prev = b;
+        if !start || !(b.is_ascii_alphabetic() || b >= 0x80) {
+            continue;
+        }
+        let rest = hay.get(i..).unwrap_or(&[]);
+        if keywords
+            .iter()
+            .any(|k| k.as_bytes().first() == Some(&b) && rest.starts_with(k.as_bytes()))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// Longest placeholder the redactor writes (a label, `_` and a number or `:` and a digest).
@@ -140,93 +150,4 @@ pub(crate) fn inside_placeholder(t: &[u8], start: usize, end: usize) -> bool {
     let from = start.saturating_sub(MAX_PLACEHOLDER);
     (from..=start)
         .any(|i| at(t, i) == b'[' && redactor_placeholder_len(t, i).is_some_and(|n| i + n >= end))
-}
-
-fn local_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"._%+-'".contains(&b)
-}
-
-fn domain_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
-}
-
-/// An email address around the `@` at `at_pos`.
-/// Whether `t[at_pos + 1..end]` (trailing `.`/`-` dropped) is a domain: two or more labels
-/// without leading or trailing `-`, the last alphabetic and at least two letters. A last label
-/// glued to a run of six or more digits (`example.com4111111111111111`: a card or phone pasted
-/// right after the address) ends where its letters end, so neither value hides the other.
-/// Returns the domain's end and whether it cut such digits off.
-fn domain_end(t: &[u8], at_pos: usize, mut end: usize) -> Option<(usize, bool)> {
-    while end > at_pos + 1 && matches!(at(t, end - 1), b'.' | b'-') {
-        end -= 1;
-    }
-    let domain = t.get(at_pos + 1..end)?;
-    let mut count = 0;
-    let mut last: &[u8] = &[];
-    for l in domain.split(|&b| b == b'.') {
-        if l.is_empty() || l.first() == Some(&b'-') || l.last() == Some(&b'-') || l.len() > 63 {
-            return None;
-        }
-        count += 1;
-        last = l;
-    }
-    let alpha = last.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    let glued = last.len() - alpha;
-    let glued_digits = alpha >= 2 && glued >= 6 && last.iter().skip(alpha).all(u8::is_ascii_digit);
-    if glued_digits {
-        end -= glued;
-        last = last.get(..alpha).unwrap_or(&[]);
-    }
-    if count < 2 || last.len() < 2 || !last.iter().all(u8::is_ascii_alphabetic) {
-        return None;
-    }
-    Some((end, glued_digits))
-}
-
-pub(crate) fn email(e: &Engine, t: &[u8], at_pos: usize, out: &mut Vec<Finding>) {
-    // Local part: walk left to the start of the run (bounded), even past RFC 5321's 64 bytes:
-    // an address glued to a token before it (`...sk-proj-…jane@x.io`) is redacted with the
-    // whole token, never leaving a fragment of it behind.
-    let mut s = at_pos;
-    while s > 0 && at_pos - s < 256 && local_char(before(t, s)) {
-        s -= 1;
-    }
-    while s < at_pos && matches!(at(t, s), b'.' | b'\'' | b'-' | b'+') {
-        s += 1;
-    }
-    if s == at_pos || before(t, at_pos) == b'.' {
-        return;
-    }
-    // `scheme://user:pass@host` is not an email (url_credentials covers it).
-    let mut k = s;
-    while k > 0 && s - k < 256 && !before(t, k).is_ascii_whitespace() {
-        k -= 1;
-        if t.get(k..k + 3) == Some(b"://") {
-            return;
-        }
-    }
-    // Domain: walk right.
-    let mut end = at_pos + 1;
-    while end < t.len() && end - at_pos < 255 && domain_char(at(t, end)) {
-        end += 1;
-    }
-    // The longest prefix of the run that is a domain, ending at the run's end or before a
-    // `-` or `.` (`a@b.io---sk-proj-…` is the address `a@b.io` and then something else).
-    let mut cand = end;
-    let (end, glued_digits) = loop {
-        if let Some(found) = domain_end(t, at_pos, cand) {
-            break found;
-        }
-        match (at_pos + 2..cand)
-            .rev()
-            .find(|&i| matches!(at(t, i), b'-' | b'.'))
-        {
-            Some(i) => cand = i,
-            None => return,
-        }
-    };
-    if !glued_digits && is_word(at(t, end)) && at(t, end) < 0x80 {
-        return;
-    }
-    push(out, e.ids.email, s, end);
 }

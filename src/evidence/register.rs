@@ -6,7 +6,7 @@
 
 use super::doc::{Block, Doc};
 use crate::config::projects::{MissingStore, RawProject, DEFAULT_PROJECT};
-use crate::config::{Action, ActionTable, Mode, Policy, RawPolicy, Retention};
+use crate::config::{Action, ActionTable, Mode, Policy, RawPolicy, Retention, UnscannablePolicy};
 use crate::policy::throttle::Limits;
 use std::collections::BTreeMap;
 
@@ -34,11 +34,15 @@ pub fn register(raw: &RawPolicy, policy: &Policy) -> Doc {
             format!("{} bytes", policy.max_body_bytes),
         ),
         (
-            "Endpoints the filter cannot inspect".into(),
+            "Paths outside the OpenAI API".into(),
             match raw.unknown_endpoints {
                 crate::config::UnknownEndpoints::Deny => "refused".into(),
                 crate::config::UnknownEndpoints::Inspect => "inspected as JSON".into(),
             },
+        ),
+        (
+            "Content the filter cannot scan".into(),
+            unscannable(policy.unscannable).into(),
         ),
         (
             "Caller identity".into(),
@@ -215,7 +219,7 @@ fn project(d: &mut Doc, policy: &Policy, id: &str, p: &RawProject) {
         ),
         (
             "Endpoints".into(),
-            list(&p.endpoints, "any the policy inspects"),
+            list(&p.endpoints, "every operation of the API"),
         ),
         ("Models".into(), list(&p.models, "any")),
         (
@@ -250,6 +254,10 @@ fn project(d: &mut Doc, policy: &Policy, id: &str, p: &RawProject) {
             throttle_text(controls_limits(policy, id)),
         ),
         ("Allowed sources".into(), list(&p.sources, "any address")),
+        (
+            "Content the filter cannot scan".into(),
+            unscannable(compiled.map_or(policy.unscannable, |c| c.unscannable)).into(),
+        ),
     ]);
     d.push(Block::Fields(fields));
     let table = compiled
@@ -328,7 +336,12 @@ fn treatment(a: Action) -> String {
         Action::Redact => "redacted: replaced by a placeholder naming its kind".into(),
         Action::Mask { keep } => format!("masked, last {keep} characters kept"),
         Action::Hash => "replaced by a keyed hash (the same value, the same token)".into(),
-        Action::Pseudonymize => "replaced by a numbered pseudonym per request".into(),
+        Action::Pseudonymize { restore: false } => {
+            "replaced by a numbered pseudonym per request".into()
+        }
+        Action::Pseudonymize { restore: true } => {
+            "replaced by a pseudonym numbered within the project, restored in the reply".into()
+        }
         Action::Block => "request refused (content_blocked)".into(),
     }
 }
@@ -360,8 +373,17 @@ fn retention(r: Retention) -> &'static str {
         Retention::Zero => {
             "zero data retention: ZDR-eligible endpoints only, nothing stored upstream"
         }
-        Retention::Hipaa => {
-            "HIPAA: zero data retention within the BAA's endpoints, unscannable payloads refused"
+        Retention::Hipaa => "HIPAA: zero data retention within the BAA's endpoints",
+    }
+}
+
+fn unscannable(u: UnscannablePolicy) -> &'static str {
+    match u {
+        UnscannablePolicy::Forward => {
+            "forwarded and counted (inline base64, binary uploads, token ids, WebSocket and WebRTC sessions)"
+        }
+        UnscannablePolicy::Refuse => {
+            "refused (inline base64, binary uploads, token ids, WebSocket and WebRTC sessions)"
         }
     }
 }

@@ -63,6 +63,16 @@ pub fn response_body(size: usize) -> Result<Vec<u8>, Status> {
     Ok(hostcalls::get_buffer(BufferType::HttpResponseBody, 0, size)?.unwrap_or_default())
 }
 
+/// Replaces the first `size` bytes of the current response body chunk with `bytes`.
+pub fn replace_response_body(size: usize, bytes: &[u8]) -> Result<(), Status> {
+    hostcalls::set_buffer(BufferType::HttpResponseBody, 0, size, bytes)
+}
+
+/// Removes a response header.
+pub fn remove_response_header(name: &str) -> Result<(), Status> {
+    hostcalls::set_map_value_bytes(MapType::HttpResponseHeaders, name, None)
+}
+
 /// A host property as bytes (`None` when unset or unavailable).
 pub fn property(path: &[&str]) -> Option<Vec<u8>> {
     hostcalls::get_property(path.to_vec()).ok().flatten()

@@ -1,8 +1,9 @@
 //! The HTTP context: carries out the [`Exchange`]'s steps with host calls. Headers are paused
 //! (`allow_on_headers_stop_iteration` lets the body arrive), the body is read once at the end
-//! of the stream (or in the trailers). Response chunks always go on unchanged; only their
-//! sizes (and, for JSON and SSE, their bytes, for token usage) reach the core. At `on_log` the
-//! record is logged, put in the filter state and counted in the metrics.
+//! of the stream (or in the trailers). Response chunks go on unchanged, only their sizes (and,
+//! for JSON and SSE, their bytes, for token usage) reaching the core, unless the reply's
+//! pseudonyms are restored: then each chunk is replaced by what the core's restorer gives
+//! back. At `on_log` the record is logged, put in the filter state and counted in the metrics.
 
 use super::host;
 use super::metrics::Sink;
@@ -133,6 +134,11 @@ impl HttpContext for Http {
             self.exchange
                 .on_response_headers(&headers, end_of_stream, host::now_ms());
         }
+        for name in self.exchange.response_header_removals() {
+            if host::remove_response_header(name).is_err() {
+                log::debug!("openai-compliance-filter: could not remove a response header");
+            }
+        }
         if let Some(addr) = host::property(&["upstream", "address"]) {
             self.exchange.note_upstream_host(&addr);
         }
@@ -140,6 +146,24 @@ impl HttpContext for Http {
     }
 
     fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if self.exchange.restores_response() {
+            // Each chunk is replaced by what can go on now (a cut placeholder waits).
+            let chunk = if body_size > 0 {
+                host::response_body(body_size).unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            // `None`: the chunk goes on as it is (most SSE events), no host call.
+            if let Some(out) = self
+                .exchange
+                .restore_response_body(body_size, &chunk, end_of_stream)
+            {
+                if host::replace_response_body(body_size, &out).is_err() {
+                    log::debug!("openai-compliance-filter: could not replace a response chunk");
+                }
+            }
+            return Action::Continue;
+        }
         // Never held, never changed: the chunk goes on whatever happens here.
         let chunk = if body_size > 0 && self.exchange.wants_response_body() {
             host::response_body(body_size).unwrap_or_default()
@@ -152,6 +176,11 @@ impl HttpContext for Http {
     }
 
     fn on_log(&mut self) {
+        // A stream Envoy ended before the request headers reached the filter: nothing was
+        // decided, so nothing is recorded or counted (an `allow` would be untrue).
+        if !self.exchange.seen() {
+            return;
+        }
         let record = self.exchange.finish(host::now_ms());
         let mut ok = true;
         // The line is built only when something takes it (metrics need the record alone).

@@ -1,133 +1,26 @@
 //! Endpoint recognition from method and path: normalises the path (query, `//`, `/./`,
-//! trailing `/`, percent-escapes), refuses paths that cannot be normalised safely, and names
-//! the API with ids in the path replaced by `{id}`. Knows OpenAI's `/v1/...` and Azure
-//! OpenAI's `/openai/deployments/{deployment}/...`, `/openai/v1/...` and `/openai/responses`.
+//! trailing `/`, percent-escapes), refuses paths that cannot be normalised safely, finds the
+//! operation of the API surface ([`super::surface`]) and names its route with ids replaced by
+//! `{id}`. Knows OpenAI's `/v1/...` and the three shapes the `AzureOpenAI` clients send:
+//! `/openai/v1/...` (the v1 API), `/openai/...` with a dated `api-version` (every operation
+//! but the deployment ones, e.g. `/openai/files`, `/openai/batches`), and
+//! `/openai/deployments/{deployment}/...` for the operations the SDKs put a deployment in
+//! front of (openai-python `lib/azure.py` `_deployments_endpoints`, openai-node `azure.ts`,
+//! which adds `batches`).
 
+use super::api::ApiKind;
+use super::surface::{self, Body, Method, Operation};
 use crate::policy::Reason;
 
-/// The API a request is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ApiKind {
-    /// `/v1/chat/completions`.
-    ChatCompletions,
-    /// `/v1/responses`.
-    Responses,
-    /// `/v1/completions`.
-    Completions,
-    /// `/v1/embeddings`.
-    Embeddings,
-    /// `/v1/moderations`.
-    Moderations,
-    /// `/v1/images/...`.
-    Images,
-    /// `/v1/audio/transcriptions`.
-    AudioTranscriptions,
-    /// `/v1/audio/translations`.
-    AudioTranslations,
-    /// `/v1/audio/speech`.
-    AudioSpeech,
-    /// `/v1/files`.
-    Files,
-    /// `/v1/uploads`.
-    Uploads,
-    /// `/v1/batches`.
-    Batches,
-    /// `/v1/vector_stores`.
-    VectorStores,
-    /// `/v1/assistants`.
-    Assistants,
-    /// `/v1/threads`.
-    Threads,
-    /// `/v1/conversations`.
-    Conversations,
-    /// `/v1/fine_tuning`.
-    FineTuning,
-    /// `/v1/containers`.
-    Containers,
-    /// `/v1/models`.
-    Models,
-    /// `/v1/realtime`.
-    Realtime,
-    /// Anything else.
-    Unknown,
-}
-
-impl ApiKind {
-    /// APIs whose create request is a JSON body of text the filter inspects.
-    pub fn has_inspected_json_body(self) -> bool {
-        matches!(
-            self,
-            ApiKind::ChatCompletions
-                | ApiKind::Responses
-                | ApiKind::Completions
-                | ApiKind::Embeddings
-                | ApiKind::Moderations
-        )
-    }
-
-    /// APIs whose create request names a model.
-    pub fn takes_model(self) -> bool {
-        self.has_inspected_json_body()
-            || matches!(
-                self,
-                ApiKind::Images
-                    | ApiKind::AudioTranscriptions
-                    | ApiKind::AudioTranslations
-                    | ApiKind::AudioSpeech
-            )
-    }
-
-    /// Every kind, in declaration order.
-    pub const ALL: &'static [ApiKind] = &[
-        ApiKind::ChatCompletions,
-        ApiKind::Responses,
-        ApiKind::Completions,
-        ApiKind::Embeddings,
-        ApiKind::Moderations,
-        ApiKind::Images,
-        ApiKind::AudioTranscriptions,
-        ApiKind::AudioTranslations,
-        ApiKind::AudioSpeech,
-        ApiKind::Files,
-        ApiKind::Uploads,
-        ApiKind::Batches,
-        ApiKind::VectorStores,
-        ApiKind::Assistants,
-        ApiKind::Threads,
-        ApiKind::Conversations,
-        ApiKind::FineTuning,
-        ApiKind::Containers,
-        ApiKind::Models,
-        ApiKind::Realtime,
-        ApiKind::Unknown,
-    ];
-
-    /// Stable name for records and metrics.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApiKind::ChatCompletions => "chat.completions",
-            ApiKind::Responses => "responses",
-            ApiKind::Completions => "completions",
-            ApiKind::Embeddings => "embeddings",
-            ApiKind::Moderations => "moderations",
-            ApiKind::Images => "images",
-            ApiKind::AudioTranscriptions => "audio.transcriptions",
-            ApiKind::AudioTranslations => "audio.translations",
-            ApiKind::AudioSpeech => "audio.speech",
-            ApiKind::Files => "files",
-            ApiKind::Uploads => "uploads",
-            ApiKind::Batches => "batches",
-            ApiKind::VectorStores => "vector_stores",
-            ApiKind::Assistants => "assistants",
-            ApiKind::Threads => "threads",
-            ApiKind::Conversations => "conversations",
-            ApiKind::FineTuning => "fine_tuning",
-            ApiKind::Containers => "containers",
-            ApiKind::Models => "models",
-            ApiKind::Realtime => "realtime",
-            ApiKind::Unknown => "unknown",
-        }
-    }
+/// Which Azure OpenAI path shape a request used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Azure {
+    /// `/openai/deployments/{deployment}/...`: the deployment in the path decides the model.
+    Deployment,
+    /// `/openai/v1/...`: the body's `model` names a deployment.
+    V1,
+    /// `/openai/...?api-version=...`: the body's `model` names a deployment.
+    Dated,
 }
 
 /// A recognised request target.
@@ -136,49 +29,40 @@ pub struct Endpoint {
     /// The API.
     pub kind: ApiKind,
     /// The normalised path with ids replaced by `{id}` (safe to log), e.g.
-    /// `/v1/responses/{id}/input_items`. `/v1/{unknown}` for unknown resources.
+    /// `/v1/responses/{id}/input_items`; `/{unknown}` when the path names no operation.
     pub route: String,
-    /// True when the request body is a JSON document whose text the filter inspects for this
-    /// method: POST to a create endpoint of the content-bearing APIs.
-    pub inspects_json: bool,
-    /// True for a file upload (`POST /v1/files`): a `multipart/form-data` body the filter
-    /// inspects as one ([`crate::upload`]).
-    pub inspects_upload: bool,
+    /// The operation, when the method and path are one of the API's.
+    pub op: Option<&'static Operation>,
+    /// The Azure OpenAI shape, for `/openai/...` paths.
+    pub azure: Option<Azure>,
     /// The Azure OpenAI deployment named in the path (`/openai/deployments/{deployment}/...`).
     /// Customer-chosen: never logged; the route says `{deployment}` instead.
     pub deployment: Option<String>,
 }
 
-/// Path segments that are literal names, not ids, after the resource.
-const LITERAL_SEGMENTS: &[&str] = &[
-    "completions",
-    "input_items",
-    "input_tokens",
-    "cancel",
-    "compact",
-    "content",
-    "messages",
-    "runs",
-    "steps",
-    "files",
-    "file_batches",
-    "jobs",
-    "checkpoints",
-    "permissions",
-    "generations",
-    "edits",
-    "variations",
-    "transcriptions",
-    "translations",
-    "speech",
-    "parts",
-    "complete",
-    "items",
-    "search",
-    "submit_tool_outputs",
-    "sessions",
-    "client_secrets",
-    "calls",
+impl Endpoint {
+    /// The body the operation takes (`None`: no operation of the API).
+    pub fn body(&self) -> Option<Body> {
+        self.op.map(|o| o.body)
+    }
+
+    /// The body's `model` names an Azure deployment, not a model.
+    pub fn model_is_deployment(&self) -> bool {
+        matches!(self.azure, Some(Azure::V1 | Azure::Dated))
+    }
+}
+
+/// The operations the Azure clients address under `/openai/deployments/{deployment}/`.
+const DEPLOYMENT_OPERATIONS: &[&str] = &[
+    "/completions",
+    "/chat/completions",
+    "/embeddings",
+    "/audio/transcriptions",
+    "/audio/translations",
+    "/audio/speech",
+    "/images/generations",
+    "/images/edits",
+    "/batches",
 ];
 
 /// Normalises a request path: drops the query and fragment, decodes percent-escapes of
@@ -202,14 +86,12 @@ pub fn normalize_path(raw: &str) -> Result<String, Reason> {
             decoded.push(char::from(v));
             i += 3;
         } else {
-            if b < 0x20 || b == 0x7f || b == b'\\' {
+            // Control characters, a backslash, and anything not ASCII.
+            if !(0x20..0x7f).contains(&b) || b == b'\\' {
                 return Err(Reason::InvalidPath);
             }
             decoded.push(char::from(b));
             i += 1;
-        }
-        if !decoded.is_ascii() {
-            return Err(Reason::InvalidPath);
         }
     }
     let mut out = String::with_capacity(decoded.len());
@@ -233,114 +115,105 @@ pub fn normalize_path(raw: &str) -> Result<String, Reason> {
 pub fn classify(method: &str, raw_path: &str) -> Result<Endpoint, Reason> {
     let path = normalize_path(raw_path)?;
     let segs: Vec<&str> = path.split('/').skip(1).collect();
-    match segs.as_slice() {
-        ["openai", "deployments", deployment, op @ ..] => {
-            Ok(azure_deployment(method, deployment, op))
+    Ok(match segs.as_slice() {
+        ["openai", "deployments", deployment, rest @ ..] => {
+            azure_deployment(method, deployment, rest)
         }
-        ["openai", "v1", rest @ ..] => Ok(openai_v1(method, "/openai", rest)),
-        ["openai", "responses", rest @ ..] => {
-            let mut segs = vec!["responses"];
-            segs.extend_from_slice(rest);
-            let mut e = openai_v1(method, "", &segs);
-            e.route = e.route.replacen("/v1/", "/openai/", 1);
-            Ok(e)
+        ["openai", "v1", rest @ ..] => operation(method, "/openai/v1", rest, Some(Azure::V1)),
+        ["openai", rest @ ..] if !rest.is_empty() => {
+            operation(method, "/openai", rest, Some(Azure::Dated))
         }
-        ["v1", rest @ ..] => Ok(openai_v1(method, "", rest)),
-        _ => Ok(unknown()),
-    }
+        ["v1", rest @ ..] => operation(method, "/v1", rest, None),
+        _ => unknown(ApiKind::Unknown, None),
+    })
 }
 
-fn unknown() -> Endpoint {
-    Endpoint {
-        kind: ApiKind::Unknown,
-        route: "/{unknown}".to_string(),
-        inspects_json: false,
-        inspects_upload: false,
-        deployment: None,
-    }
-}
-
-/// `/v1/<rest>` (or Azure's `/openai/v1/<rest>`, with `prefix` = `/openai`).
-fn openai_v1(method: &str, prefix: &str, rest: &[&str]) -> Endpoint {
-    let (kind, rest) = match rest {
-        ["chat", "completions", rest @ ..] => (ApiKind::ChatCompletions, rest),
-        ["responses", rest @ ..] => (ApiKind::Responses, rest),
-        ["completions", rest @ ..] => (ApiKind::Completions, rest),
-        ["embeddings", rest @ ..] => (ApiKind::Embeddings, rest),
-        ["moderations", rest @ ..] => (ApiKind::Moderations, rest),
-        ["images", rest @ ..] => (ApiKind::Images, rest),
-        ["audio", "transcriptions", rest @ ..] => (ApiKind::AudioTranscriptions, rest),
-        ["audio", "translations", rest @ ..] => (ApiKind::AudioTranslations, rest),
-        ["audio", "speech", rest @ ..] => (ApiKind::AudioSpeech, rest),
-        ["files", rest @ ..] => (ApiKind::Files, rest),
-        ["uploads", rest @ ..] => (ApiKind::Uploads, rest),
-        ["batches", rest @ ..] => (ApiKind::Batches, rest),
-        ["vector_stores", rest @ ..] => (ApiKind::VectorStores, rest),
-        ["assistants", rest @ ..] => (ApiKind::Assistants, rest),
-        ["threads", rest @ ..] => (ApiKind::Threads, rest),
-        ["conversations", rest @ ..] => (ApiKind::Conversations, rest),
-        ["fine_tuning", rest @ ..] => (ApiKind::FineTuning, rest),
-        ["containers", rest @ ..] => (ApiKind::Containers, rest),
-        ["models", rest @ ..] => (ApiKind::Models, rest),
-        ["realtime", rest @ ..] => (ApiKind::Realtime, rest),
-        _ => return unknown(),
-    };
-    let fixed = rest_len_prefix(kind);
-    let mut route = format!("{prefix}/v1/{fixed}");
-    for s in rest {
-        route.push('/');
-        if LITERAL_SEGMENTS.contains(s) {
-            route.push_str(s);
-        } else {
-            route.push_str("{id}");
-        }
-    }
-    let create = rest.is_empty() && method.eq_ignore_ascii_case("POST");
+fn unknown(kind: ApiKind, azure: Option<Azure>) -> Endpoint {
     Endpoint {
         kind,
-        route,
-        inspects_json: create && kind.has_inspected_json_body(),
-        inspects_upload: create && kind == ApiKind::Files,
+        route: "/{unknown}".to_string(),
+        op: None,
+        azure,
         deployment: None,
     }
 }
 
-/// The fixed path of an API under `/v1/`.
-fn rest_len_prefix(kind: ApiKind) -> &'static str {
-    match kind {
-        ApiKind::ChatCompletions => "chat/completions",
-        ApiKind::AudioTranscriptions => "audio/transcriptions",
-        ApiKind::AudioTranslations => "audio/translations",
-        ApiKind::AudioSpeech => "audio/speech",
-        other => other.as_str(),
+/// `<prefix>/<rest>`: the operation of `rest`, or an unknown endpoint of the API `rest`
+/// names (a path of the API whose method is not one of its operations, or a path under a
+/// known resource that the API does not have).
+fn operation(method: &str, prefix: &str, rest: &[&str], azure: Option<Azure>) -> Endpoint {
+    match surface::find(method, rest) {
+        Some(op) => Endpoint {
+            kind: op.api,
+            route: op.route(prefix),
+            op: Some(op),
+            azure,
+            deployment: None,
+        },
+        None => unknown(ApiKind::of_path(rest), azure),
     }
 }
 
 /// `/openai/deployments/{deployment}/<operation>` (Azure OpenAI).
-fn azure_deployment(method: &str, deployment: &str, op: &[&str]) -> Endpoint {
-    let (kind, op_path) = match op {
-        ["chat", "completions"] => (ApiKind::ChatCompletions, "chat/completions"),
-        ["completions"] => (ApiKind::Completions, "completions"),
-        ["embeddings"] => (ApiKind::Embeddings, "embeddings"),
-        ["audio", "transcriptions"] => (ApiKind::AudioTranscriptions, "audio/transcriptions"),
-        ["audio", "translations"] => (ApiKind::AudioTranslations, "audio/translations"),
-        ["audio", "speech"] => (ApiKind::AudioSpeech, "audio/speech"),
-        ["images", "generations"] => (ApiKind::Images, "images/generations"),
-        ["images", "edits"] => (ApiKind::Images, "images/edits"),
-        _ => return unknown(),
-    };
+fn azure_deployment(method: &str, deployment: &str, rest: &[&str]) -> Endpoint {
+    let e = operation(
+        method,
+        "/openai/deployments/{deployment}",
+        rest,
+        Some(Azure::Deployment),
+    );
+    let scoped = e
+        .op
+        .is_some_and(|op| op.method == Method::Post && DEPLOYMENT_OPERATIONS.contains(&op.path));
+    if !scoped {
+        return unknown(ApiKind::Unknown, None);
+    }
     Endpoint {
-        kind,
-        route: format!("/openai/deployments/{{deployment}}/{op_path}"),
-        inspects_json: method.eq_ignore_ascii_case("POST") && kind.has_inspected_json_body(),
-        inspects_upload: false,
         deployment: Some(deployment.to_string()),
+        ..e
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::openai::surface::{instantiate, Form, Shape, OPERATIONS};
+
+    #[test]
+    fn every_operation_of_the_surface_is_recognised_on_every_prefix() {
+        let mut deployment_scoped = 0;
+        for op in OPERATIONS {
+            let path = instantiate(op);
+            let m = op.method.as_str();
+            for (prefix, azure) in [
+                ("/v1", None),
+                ("/openai/v1", Some(Azure::V1)),
+                ("/openai", Some(Azure::Dated)),
+            ] {
+                let full = format!("{prefix}{path}?api-version=2025-04-01-preview");
+                let e = classify(m, &full).unwrap();
+                assert_eq!(e.op, Some(op), "{m} {full}");
+                assert_eq!((e.kind, e.azure), (op.api, azure), "{m} {full}");
+                assert_eq!(e.route, op.route(prefix), "{m} {full}");
+                assert!(!e.route.contains("Ab9"), "{}", e.route);
+                assert_eq!(e.deployment, None);
+            }
+            let full = format!("/openai/deployments/my-dep{path}?api-version=2024-10-21");
+            let e = classify(m, &full).unwrap();
+            if op.method == Method::Post && DEPLOYMENT_OPERATIONS.contains(&op.path) {
+                deployment_scoped += 1;
+                assert_eq!(e.op, Some(op), "{full}");
+                assert_eq!(e.deployment.as_deref(), Some("my-dep"));
+                assert_eq!(e.azure, Some(Azure::Deployment));
+                assert_eq!(e.route, op.route("/openai/deployments/{deployment}"));
+            } else {
+                assert_eq!((e.op, e.kind), (None, ApiKind::Unknown), "{full}");
+                assert_eq!(e.deployment, None);
+            }
+        }
+        // Every deployment path of the SDKs is an operation (one POST each).
+        assert_eq!(deployment_scoped, DEPLOYMENT_OPERATIONS.len());
+    }
 
     #[test]
     fn normalises_path_variants() {
@@ -354,7 +227,7 @@ mod tests {
         for p in same {
             let e = classify("POST", p).unwrap();
             assert_eq!(e.kind, ApiKind::ChatCompletions, "{p}");
-            assert!(e.inspects_json, "{p}");
+            assert_eq!(e.body(), Some(Body::Json(Shape::Chat)), "{p}");
         }
     }
 
@@ -375,18 +248,61 @@ mod tests {
     }
 
     #[test]
-    fn only_creating_a_file_is_an_upload() {
-        for (method, path, upload) in [
-            ("POST", "/v1/files", true),
-            ("POST", "/openai/v1/files", true),
-            ("GET", "/v1/files", false),
-            ("POST", "/v1/files/file_1/content", false),
-            ("POST", "/v1/uploads/upload_1/parts", false),
-            ("POST", "/v1/chat/completions", false),
+    fn bodies_by_operation() {
+        for (method, path, body) in [
+            ("POST", "/v1/files", Some(Body::Form(Form::Files))),
+            (
+                "POST",
+                "/openai/files?api-version=2024-10-21",
+                Some(Body::Form(Form::Files)),
+            ),
+            ("GET", "/v1/files", Some(Body::None)),
+            ("GET", "/v1/files/file_1/content", Some(Body::None)),
+            ("POST", "/v1/files/file_1/content", None),
+            (
+                "POST",
+                "/v1/uploads/upload_1/parts",
+                Some(Body::Form(Form::Fields)),
+            ),
+            ("POST", "/v1/responses/resp_1/cancel", Some(Body::None)),
+            ("POST", "/v1/batches/batch_1/cancel", Some(Body::None)),
+            (
+                "POST",
+                "/v1/fine_tuning/jobs/ftjob_1/cancel",
+                Some(Body::None),
+            ),
+            (
+                "POST",
+                "/v1/chat/completions/cc_1",
+                Some(Body::Json(Shape::Object)),
+            ),
+            (
+                "POST",
+                "/v1/responses/input_tokens",
+                Some(Body::Json(Shape::Object)),
+            ),
+            (
+                "POST",
+                "/v1/responses/compact",
+                Some(Body::Json(Shape::Object)),
+            ),
+            ("POST", "/v1/realtime/calls", Some(Body::Form(Form::Call))),
+            ("GET", "/v1/realtime", Some(Body::WebSocket)),
+            (
+                "POST",
+                "/v1/images/edits",
+                Some(Body::JsonOrForm(Shape::Object, Form::Fields)),
+            ),
+            ("POST", "/v1/evals", Some(Body::Json(Shape::Object))),
+            (
+                "POST",
+                "/v1/chatkit/sessions",
+                Some(Body::Json(Shape::Object)),
+            ),
+            ("PUT", "/v1/chat/completions", None),
         ] {
             let e = classify(method, path).unwrap();
-            assert_eq!(e.inspects_upload, upload, "{method} {path}");
-            assert!(!(e.inspects_upload && e.inspects_json));
+            assert_eq!(e.body(), body, "{method} {path}");
         }
     }
 
@@ -394,18 +310,31 @@ mod tests {
     fn routes_hide_ids() {
         let e = classify("GET", "/v1/responses/resp_abc123/input_items").unwrap();
         assert_eq!(e.route, "/v1/responses/{id}/input_items");
-        assert!(!e.inspects_json);
         let e = classify("POST", "/v1/secret-thing/x").unwrap();
         assert_eq!((e.kind, e.route.as_str()), (ApiKind::Unknown, "/{unknown}"));
         let e = classify("POST", "/V1/chat/completions").unwrap();
         assert_eq!(e.kind, ApiKind::Unknown);
+        // A path under a known API that the API does not have: its API, no operation, no
+        // route that could carry an id.
+        let e = classify("POST", "/v1/responses/resp_1/secret/x").unwrap();
+        assert_eq!(
+            (e.kind, e.op, e.route.as_str()),
+            (ApiKind::Responses, None, "/{unknown}")
+        );
         let e = classify("post", "/v1/embeddings").unwrap();
-        assert!(e.inspects_json);
+        assert_eq!(e.op.map(|o| o.name), Some("embeddings.create"));
     }
 
     #[test]
     fn azure_shapes() {
-        type Case<'a> = (&'a str, &'a str, ApiKind, &'a str, Option<&'a str>, bool);
+        type Case<'a> = (
+            &'a str,
+            &'a str,
+            ApiKind,
+            &'a str,
+            Option<&'a str>,
+            Option<Azure>,
+        );
         let cases: &[Case<'_>] = &[
             (
                 "POST",
@@ -413,55 +342,23 @@ mod tests {
                 ApiKind::ChatCompletions,
                 "/openai/deployments/{deployment}/chat/completions",
                 Some("gpt4o-eu"),
-                true,
+                Some(Azure::Deployment),
             ),
             (
                 "POST",
-                "/openai/deployments/emb/embeddings?api-version=2024-10-21",
-                ApiKind::Embeddings,
-                "/openai/deployments/{deployment}/embeddings",
-                Some("emb"),
-                true,
+                "/openai/deployments/b/batches?api-version=2024-10-21",
+                ApiKind::Batches,
+                "/openai/deployments/{deployment}/batches",
+                Some("b"),
+                Some(Azure::Deployment),
             ),
             (
                 "POST",
-                "/openai/deployments/d/completions",
-                ApiKind::Completions,
-                "/openai/deployments/{deployment}/completions",
-                Some("d"),
-                true,
-            ),
-            (
-                "POST",
-                "/openai/deployments/w/audio/transcriptions",
-                ApiKind::AudioTranscriptions,
-                "/openai/deployments/{deployment}/audio/transcriptions",
-                Some("w"),
-                false,
-            ),
-            (
-                "POST",
-                "/openai/deployments/tts/audio/speech",
-                ApiKind::AudioSpeech,
-                "/openai/deployments/{deployment}/audio/speech",
-                Some("tts"),
-                false,
-            ),
-            (
-                "POST",
-                "/openai/deployments/img/images/generations",
-                ApiKind::Images,
-                "/openai/deployments/{deployment}/images/generations",
-                Some("img"),
-                false,
-            ),
-            (
-                "POST",
-                "/openai/deployments/d/unknown/op",
+                "/openai/deployments/d/responses",
                 ApiKind::Unknown,
                 "/{unknown}",
                 None,
-                false,
+                None,
             ),
             (
                 "POST",
@@ -469,7 +366,7 @@ mod tests {
                 ApiKind::Unknown,
                 "/{unknown}",
                 None,
-                false,
+                None,
             ),
             (
                 "POST",
@@ -477,39 +374,23 @@ mod tests {
                 ApiKind::ChatCompletions,
                 "/openai/v1/chat/completions",
                 None,
-                true,
+                Some(Azure::V1),
             ),
             (
                 "POST",
-                "/openai/v1/responses?api-version=preview",
-                ApiKind::Responses,
-                "/openai/v1/responses",
-                None,
-                true,
-            ),
-            (
-                "GET",
-                "/openai/v1/responses/resp_1",
-                ApiKind::Responses,
-                "/openai/v1/responses/{id}",
-                None,
-                false,
-            ),
-            (
-                "POST",
-                "/openai/v1/files",
+                "/openai/files?api-version=2024-10-21",
                 ApiKind::Files,
-                "/openai/v1/files",
+                "/openai/files",
                 None,
-                false,
+                Some(Azure::Dated),
             ),
             (
                 "POST",
-                "/openai/responses?api-version=2025-03-01-preview",
-                ApiKind::Responses,
-                "/openai/responses",
+                "/openai/batches?api-version=2024-10-21",
+                ApiKind::Batches,
+                "/openai/batches",
                 None,
-                true,
+                Some(Azure::Dated),
             ),
             (
                 "GET",
@@ -517,7 +398,7 @@ mod tests {
                 ApiKind::Responses,
                 "/openai/responses/{id}",
                 None,
-                false,
+                Some(Azure::Dated),
             ),
             (
                 "POST",
@@ -525,23 +406,35 @@ mod tests {
                 ApiKind::Unknown,
                 "/{unknown}",
                 None,
-                false,
+                Some(Azure::Dated),
             ),
             (
-                "GET",
-                "/v1/audio/speech",
-                ApiKind::AudioSpeech,
-                "/v1/audio/speech",
+                "POST",
+                "/openai",
+                ApiKind::Unknown,
+                "/{unknown}",
                 None,
-                false,
+                None,
             ),
         ];
-        for (method, path, kind, route, dep, inspects) in cases {
+        for (method, path, kind, route, dep, azure) in cases {
             let e = classify(method, path).unwrap();
             assert_eq!(e.kind, *kind, "{path}");
             assert_eq!(e.route, *route, "{path}");
             assert_eq!(e.deployment.as_deref(), *dep, "{path}");
-            assert_eq!(e.inspects_json, *inspects, "{path}");
+            assert_eq!(e.azure, *azure, "{path}");
         }
+        assert!(classify("POST", "/openai/v1/responses")
+            .unwrap()
+            .model_is_deployment());
+        assert!(classify("POST", "/openai/batches")
+            .unwrap()
+            .model_is_deployment());
+        assert!(!classify("POST", "/openai/deployments/d/embeddings")
+            .unwrap()
+            .model_is_deployment());
+        assert!(!classify("POST", "/v1/responses")
+            .unwrap()
+            .model_is_deployment());
     }
 }

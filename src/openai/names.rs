@@ -30,6 +30,9 @@ const STRUCTURAL: &[&str] = &[
     "status",
     "detail",
     "truncation",
+    // The API's own ciphertext (reasoning items sent back under zero retention): it decrypts
+    // it or refuses it, so it carries nothing the caller wrote.
+    "encrypted_content",
 ];
 
 /// Keys whose string values are conversation text: consecutive ones are scanned as one flow

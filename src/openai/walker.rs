@@ -7,7 +7,10 @@
 //! - in a request body, values of structural keys whose meaning the upstream parses
 //!   (`model`, `role`, `type`, ids): scanning cannot find text there and rewriting them would
 //!   break the request (free-form JSON, such as JSON inside a string, is walked whole);
-//! - `data:` URLs and long base64 blobs (images, audio, files), which are counted instead.
+//! - the top-level members an operation names as identifiers of a person (an invitation's
+//!   `email`), sent as they are, like ids;
+//! - `data:` URLs and long base64 blobs (images, audio, files), and token ids (a `prompt` or
+//!   `input` of integers), which are counted instead ([`Unscannable`]).
 //!
 //! Each string is scanned on its own. A conversation string also says where it sits ([`Turn`]:
 //! which message, of which role, and which part of its `content`), so that the pipeline can
@@ -17,6 +20,7 @@
 //! string of its own.
 
 use super::names::{word, Word};
+use super::unscannable::Unscannable;
 use crate::json::{Span, Str, Value};
 
 /// Base64 blobs shorter than this are scanned as text.
@@ -104,35 +108,41 @@ pub struct Walk {
     pub texts: Vec<TextSeg>,
     /// Numbers to scan, in document order.
     pub numbers: Vec<NumSeg>,
-    /// `data:` URLs and base64 blobs that were not scanned.
-    pub opaque_blobs: u32,
+    /// What was not scanned: `data:` URLs and base64 blobs, token-id arrays.
+    pub unscannable: Unscannable,
 }
 
 /// Walks a parsed request body (recursion is bounded by the parser's depth limit).
 pub fn walk(src: &str, root: &Value, out: &mut Walk) {
-    walk_with(src, root, true, out);
+    walk_with(src, root, true, &[], out);
 }
 
 /// Walks a parsed document. `api_keys`: the API's own member names
-/// ([`super::names::word`]) and the values of the structural ones are not scanned; false for
+/// ([`super::names::word`]) and the values of the structural ones are not scanned, and
+/// neither are the string values of the top-level members named in `ids`; false for
 /// free-form JSON that no API parses (JSON inside a string, an evals item), where any name,
 /// `"id"` or `"type"` may hold anything.
-pub fn walk_with(src: &str, root: &Value, api_keys: bool, out: &mut Walk) {
+pub fn walk_with(src: &str, root: &Value, api_keys: bool, ids: &[&str], out: &mut Walk) {
     let mut w = Walker {
         src,
         out,
         lists: 0,
         api_keys,
+        ids: if api_keys { ids } else { &[] },
+        at_root: true,
     };
     w.visit(root, None, None, Place::Elsewhere);
 }
 
-struct Walker<'a, 'o> {
+struct Walker<'a, 'o, 'i> {
     src: &'a str,
     out: &'o mut Walk,
     /// Arrays seen so far (each gets an id).
     lists: u32,
     api_keys: bool,
+    ids: &'i [&'i str],
+    /// The next value visited is the document's root.
+    at_root: bool,
 }
 
 /// Where a value sits, as far as [`Turn`] cares.
@@ -150,16 +160,18 @@ enum Place {
     Text(Turn),
 }
 
-impl Walker<'_, '_> {
+impl Walker<'_, '_, '_> {
     /// Visits `v`, the value of member `key` (an API word when `word` says which).
     fn visit(&mut self, v: &Value, key: Option<Str>, word: Option<Word>, place: Place) {
+        let root = std::mem::replace(&mut self.at_root, false);
         match v {
             Value::String(s) => {
                 if self.api_keys && word == Some(Word::Structural) {
                     return;
                 }
                 if is_opaque_blob(s.span.of(self.src)) {
-                    self.out.opaque_blobs = self.out.opaque_blobs.saturating_add(1);
+                    let u = &mut self.out.unscannable;
+                    u.inline_base64 = u.inline_base64.saturating_add(1);
                     return;
                 }
                 let flow = word == Some(Word::Flow);
@@ -178,9 +190,23 @@ impl Walker<'_, '_> {
                 });
             }
             Value::Number(span) => self.out.numbers.push(NumSeg { span: *span, key }),
-            Value::Array(items) => self.visit_items(items, key, word, place),
+            Value::Array(items) => {
+                if self.api_keys && word == Some(Word::Flow) && is_token_ids(self.src, key, items) {
+                    let u = &mut self.out.unscannable;
+                    u.token_ids = u.token_ids.saturating_add(1);
+                    return;
+                }
+                self.visit_items(items, key, word, place);
+            }
             Value::Object(members) => {
                 for m in members {
+                    // An identifier of a person the operation takes as it is (`email`).
+                    if root
+                        && matches!(m.value, Value::String(_))
+                        && self.ids.iter().any(|id| m.key.eq_str(self.src, id))
+                    {
+                        continue;
+                    }
                     // A member name is data too (`{"jane@example.com": 3}`): every name of
                     // free-form JSON, and a request's names other than the API's own words.
                     let word = word_of(self.src, m.key);
@@ -256,6 +282,14 @@ impl Walker<'_, '_> {
             _ => None,
         }
     }
+}
+
+/// A `prompt` or `input` given as token ids: a non-empty array of numbers only (a list of
+/// such prompts is an array of them, each counted).
+fn is_token_ids(src: &str, key: Option<Str>, items: &[Value]) -> bool {
+    key.is_some_and(|k| k.eq_str(src, "prompt") || k.eq_str(src, "input"))
+        && !items.is_empty()
+        && items.iter().all(|v| matches!(v, Value::Number(_)))
 }
 
 /// What member name `key` is among the API's words (judged decoded: `typ\u0065` is `type`).
@@ -342,7 +376,7 @@ mod tests {
         assert_eq!(names, ["jane@example.com", "acct 4111", "x_future"]);
         // Every name of free-form JSON is text, the API's words included.
         let mut w = Walk::default();
-        walk_with(src, &v, false, &mut w);
+        walk_with(src, &v, false, &[], &mut w);
         assert_eq!(w.texts.iter().filter(|t| t.key).count(), 16);
     }
 
@@ -417,7 +451,7 @@ mod tests {
         let v = parse(&src, &Limits::default()).unwrap();
         let mut w = Walk::default();
         walk(&src, &v, &mut w);
-        assert_eq!(w.opaque_blobs, 2);
+        assert_eq!(w.unscannable.inline_base64, 2);
         assert_eq!(w.texts.len(), 1);
     }
 
@@ -429,7 +463,7 @@ mod tests {
         let v = parse(src, &Limits::default()).unwrap();
         let mut w = Walk::default();
         walk(src, &v, &mut w);
-        assert_eq!(w.opaque_blobs, 1);
+        assert_eq!(w.unscannable.inline_base64, 1);
         assert_eq!(w.texts.len(), 2);
     }
 
@@ -442,5 +476,63 @@ mod tests {
         assert_eq!(w.numbers.len(), 3);
         assert!(w.numbers[0].key.unwrap().eq_str(src, "ssn"));
         assert!(w.numbers[2].key.unwrap().eq_str(src, "list"));
+    }
+
+    #[test]
+    fn token_ids_are_counted_not_scanned() {
+        let walked = |src: &str| {
+            let v = parse(src, &Limits::default()).unwrap();
+            let mut w = Walk::default();
+            walk(src, &v, &mut w);
+            w
+        };
+        // Completions `prompt` and embeddings `input`, one list or a list of lists.
+        let w = walked(r#"{"model":"m","prompt":[1212,318,257,1332]}"#);
+        assert_eq!((w.unscannable.token_ids, w.numbers.len()), (1, 0));
+        let w = walked(r#"{"input":[[536225921,2],[3]],"dimensions":8}"#);
+        assert_eq!((w.unscannable.token_ids, w.numbers.len()), (2, 1));
+        // Text stays text; numbers elsewhere stay numbers; an empty list is no token list.
+        let w = walked(r#"{"input":["a",[1,2]],"list":[1,2],"prompt":[]}"#);
+        assert_eq!(
+            (w.unscannable.token_ids, w.numbers.len(), w.texts.len()),
+            (1, 2, 2)
+        );
+        // Free-form JSON (a fine-tune line) has no token ids: its numbers are data.
+        let src = r#"{"input":[536225921]}"#;
+        let v = parse(src, &Limits::default()).unwrap();
+        let mut w = Walk::default();
+        walk_with(src, &v, false, &[], &mut w);
+        assert_eq!((w.unscannable.token_ids, w.numbers.len()), (0, 1));
+    }
+
+    #[test]
+    fn an_operations_identifiers_are_sent_as_they_are_at_the_top_level_only() {
+        let src = r#"{"email":"jane@example.com","role":"reader","projects":[{"email":"x@y.z"}]}"#;
+        let v = parse(src, &Limits::default()).unwrap();
+        let mut w = Walk::default();
+        walk_with(src, &v, true, &["email"], &mut w);
+        let t: Vec<String> = w
+            .texts
+            .iter()
+            .map(|t| t.str.decode(src).into_owned())
+            .collect();
+        assert_eq!(t, ["projects", "email", "x@y.z"]);
+        // Without the operation's list, the address is scanned.
+        let mut w = Walk::default();
+        walk(src, &v, &mut w);
+        assert_eq!(w.texts.len(), 5);
+    }
+
+    #[test]
+    fn encrypted_reasoning_is_the_apis_own_and_neither_scanned_nor_counted() {
+        let blob = "gAAAAABo".to_string() + &"Zx9Q".repeat(100);
+        let src = format!(
+            r#"{{"input":[{{"type":"reasoning","id":"rs_1","encrypted_content":"{blob}","summary":[]}}]}}"#
+        );
+        let v = parse(&src, &Limits::default()).unwrap();
+        let mut w = Walk::default();
+        walk(&src, &v, &mut w);
+        assert_eq!(w.unscannable.total(), 0);
+        assert!(w.texts.is_empty());
     }
 }

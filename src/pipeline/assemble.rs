@@ -14,17 +14,18 @@ use std::ops::Range;
 use super::DocumentKind;
 use crate::json::{self, JsonErrorKind, Limits, Span, Str, Value};
 use crate::openai::walker::{walk_with, Joint, Turn, Walk};
-use crate::openai::ApiKind;
+use crate::openai::surface::{Body, Shape};
+use crate::openai::{Endpoint, Unscannable};
 use crate::policy::Reason;
 
 /// JSON strings nested inside JSON strings are decoded at most this deep.
 const MAX_EMBEDDED_JSON: u8 = 2;
 
-/// The body as UTF-8 text and its parse, if it is JSON of the shape `kind` takes.
-pub(super) fn parse(body: &[u8], kind: ApiKind) -> Result<(&str, Value), Reason> {
+/// The body as UTF-8 text and its parse, if it is JSON of `shape`.
+pub(super) fn parse(body: &[u8], shape: Shape) -> Result<(&str, Value), Reason> {
     let src = std::str::from_utf8(body).map_err(|_| Reason::InvalidJson)?;
     let root = json::parse(src, &Limits::default()).map_err(|e| json_reason(e.kind))?;
-    if !shape_ok(src, &root, kind) {
+    if !shape_ok(src, &root, shape) {
         return Err(Reason::InvalidBody);
     }
     Ok((src, root))
@@ -40,9 +41,18 @@ fn json_reason(kind: JsonErrorKind) -> Reason {
     }
 }
 
-/// The top level is an object, and the field that carries the endpoint's text has a type the
-/// endpoint takes.
-pub(crate) fn shape_ok(src: &str, root: &Value, kind: ApiKind) -> bool {
+/// The shape a JSON body of `endpoint` must have: its operation's (an update is judged by its
+/// own shape, not by its API's create request), else any object.
+pub(crate) fn shape_of(endpoint: &Endpoint) -> Shape {
+    endpoint
+        .body()
+        .and_then(Body::json)
+        .unwrap_or(Shape::Object)
+}
+
+/// The top level is an object, and the field that carries the operation's text has a type
+/// the operation takes.
+pub(crate) fn shape_ok(src: &str, root: &Value, shape: Shape) -> bool {
     if !matches!(root, Value::Object(_)) {
         return false;
     }
@@ -51,12 +61,12 @@ pub(crate) fn shape_ok(src: &str, root: &Value, kind: ApiKind) -> bool {
         Some(Value::String(_) | Value::Array(_)) => true,
         Some(_) => false,
     };
-    match kind {
-        ApiKind::ChatCompletions => matches!(root.get(src, "messages"), Some(Value::Array(_))),
-        ApiKind::Responses => text_or_list("input", false),
-        ApiKind::Completions => text_or_list("prompt", false),
-        ApiKind::Embeddings | ApiKind::Moderations => text_or_list("input", true),
-        _ => true,
+    match shape {
+        Shape::Chat => matches!(root.get(src, "messages"), Some(Value::Array(_))),
+        Shape::Responses => text_or_list("input", false),
+        Shape::Completions => text_or_list("prompt", false),
+        Shape::Embeddings | Shape::Moderations => text_or_list("input", true),
+        Shape::Object => true,
     }
 }
 
@@ -75,17 +85,26 @@ pub(super) struct Doc<'a> {
 #[derive(Default)]
 pub(super) struct Docs<'a> {
     pub docs: Vec<Doc<'a>>,
-    /// `data:` URLs and base64 blobs that were not scanned.
-    pub opaque_blobs: u32,
+    /// What was not scanned: `data:` URLs and base64 blobs, token ids.
+    pub unscannable: Unscannable,
+    /// The top-level identifier members of the operation (sent as they are).
+    ids: &'static [&'static str],
     /// What the first document is (documents inside its strings are free-form).
     kind: DocumentKind,
 }
 
 impl<'a> Docs<'a> {
-    /// The body `src` (parsed: `root`) of kind `kind`, and the documents inside its strings.
-    pub fn assemble(src: &'a str, root: &Value, kind: DocumentKind) -> Self {
+    /// The body `src` (parsed: `root`) of kind `kind`, and the documents inside its strings;
+    /// `ids`: the operation's top-level identifier members, sent as they are.
+    pub fn assemble(
+        src: &'a str,
+        root: &Value,
+        kind: DocumentKind,
+        ids: &'static [&'static str],
+    ) -> Self {
         let mut docs = Docs {
             kind,
+            ids,
             ..Docs::default()
         };
         docs.add(Cow::Borrowed(src), None, root, 0, &Limits::default());
@@ -104,8 +123,8 @@ impl<'a> Docs<'a> {
         let mut w = Walk::default();
         // JSON inside a string is no API request: its `id` or `type` may hold anything.
         let api_keys = self.kind == DocumentKind::Request && nesting == 0;
-        walk_with(&text, root, api_keys, &mut w);
-        self.opaque_blobs = self.opaque_blobs.saturating_add(w.opaque_blobs);
+        walk_with(&text, root, api_keys, self.ids, &mut w);
+        self.unscannable.add(&w.unscannable);
         let index = self.docs.len();
         let mut embedded: Vec<(usize, String, Value)> = Vec::new();
         if nesting < MAX_EMBEDDED_JSON {

@@ -25,13 +25,13 @@ mod edit;
 mod scan;
 mod settle;
 
-pub(crate) use assemble::shape_ok;
+pub(crate) use assemble::{shape_of, shape_ok};
 pub use settle::inspect_document;
 
 use crate::config::{ActionTable, Policy};
 use crate::detect::RuleIdx;
 use crate::openai::facts::{self, Facts};
-use crate::openai::{ApiKind, Endpoint};
+use crate::openai::{ApiKind, Endpoint, Unscannable};
 use crate::policy::Reason;
 use crate::redact::Renderer;
 use assemble::{Docs, Plan};
@@ -99,8 +99,11 @@ pub struct BodyOutcome {
     pub counts: FindingCounts,
     /// Facts read from the body (model, stream, store, ...).
     pub facts: Facts,
-    /// `data:` URLs and base64 blobs that were not scanned.
-    pub opaque_blobs: u32,
+    /// What was not scanned, by kind (`data:` URLs and base64 blobs, token ids; files and
+    /// the like for multipart bodies).
+    pub unscannable: Unscannable,
+    /// The placeholders of restoring `pseudonymize` rules, and their values (for the reply).
+    pub minted: Vec<crate::restore::Minted>,
 }
 
 impl BodyOutcome {
@@ -141,18 +144,33 @@ pub fn inspect_body(
     endpoint: &Endpoint,
     body: &[u8],
 ) -> BodyOutcome {
+    inspect_body_in(policy, actions, endpoint, body, b"")
+}
+
+/// [`inspect_body`] with restored pseudonyms numbered within `scope` (the request's project);
+/// the outcome keeps the placeholders minted for restoration.
+pub fn inspect_body_in(
+    policy: &Policy,
+    actions: &ActionTable,
+    endpoint: &Endpoint,
+    body: &[u8],
+    scope: &[u8],
+) -> BodyOutcome {
     if body.len() as u64 > policy.max_body_bytes {
         return BodyOutcome::deny(Reason::BodyTooLarge);
     }
     let mut renderer = Renderer::new(policy.detectors.rules(), actions);
-    inspect_document(
+    renderer.set_scope(scope);
+    let mut outcome = inspect_document(
         policy,
         actions,
         endpoint,
         body,
         DocumentKind::Request,
         &mut renderer,
-    )
+    );
+    outcome.minted = renderer.take_minted();
+    outcome
 }
 
 /// The endpoint a generic JSON document is inspected under (no endpoint shape): a JSONL
@@ -163,8 +181,8 @@ pub fn document_endpoint() -> &'static Endpoint {
     ENDPOINT.get_or_init(|| Endpoint {
         kind: ApiKind::Files,
         route: "/v1/files".into(),
-        inspects_json: false,
-        inspects_upload: false,
+        op: None,
+        azure: None,
         deployment: None,
     })
 }
@@ -197,15 +215,16 @@ fn inspect_once(
     renderer: &mut Renderer,
     round: Round,
 ) -> (BodyOutcome, bool) {
-    let (src, root) = match assemble::parse(body, ctx.endpoint.kind) {
+    let (src, root) = match assemble::parse(body, shape_of(ctx.endpoint)) {
         Ok(parsed) => parsed,
         Err(reason) => return (BodyOutcome::deny(reason), false),
     };
-    let docs = Docs::assemble(src, &root, ctx.kind);
+    let ids = ctx.endpoint.op.map_or(&[][..], |o| o.ids);
+    let docs = Docs::assemble(src, &root, ctx.kind, ids);
     let plan = Plan::of(&docs);
     let mut outcome = BodyOutcome {
         facts: facts::read(src, &root),
-        opaque_blobs: docs.opaque_blobs,
+        unscannable: docs.unscannable,
         ..BodyOutcome::default()
     };
     let mut scanner = Scanner::new(&ctx.policy.detectors, ctx.actions, round);

@@ -1,8 +1,10 @@
-//! Request-head checks before any body is read: endpoint, content type, content encoding and
-//! declared length. Pure functions over the header pairs as bytes.
+//! Request-head checks before any body is read: endpoint, WebSocket upgrade, content type (by
+//! what the operation takes), content encoding and declared length. Pure functions over the
+//! header pairs as bytes.
 
 use super::Reason;
 use crate::config::{Policy, UnknownEndpoints};
+use crate::openai::surface::{Body, Form};
 use crate::openai::{classify, Endpoint};
 use crate::upload::multipart;
 
@@ -16,11 +18,28 @@ pub struct Head {
     pub endpoint: Endpoint,
     /// `Content-Length`, if declared.
     pub declared_len: Option<u64>,
-    /// True if a body will follow and must be inspected (as JSON, or as a file upload).
+    /// True if a body will follow and must be inspected (as `read` says).
     pub inspect_body: bool,
-    /// The `multipart/form-data` boundary of a file upload (`POST /v1/files`), whose body is
-    /// inspected as one ([`crate::upload`]).
-    pub upload_boundary: Option<String>,
+    /// How the body is read.
+    pub read: BodyRead,
+    /// The request upgrades to a WebSocket: what follows is frames, not a body.
+    pub websocket: bool,
+}
+
+/// How a request body is read, by its operation and content type.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum BodyRead {
+    /// A JSON document of the operation's shape (and, for an operation that takes no body,
+    /// nothing at all).
+    #[default]
+    Json,
+    /// Nothing: an operation that takes no body, sent without a content type. A body that
+    /// comes anyway is refused (415).
+    Empty,
+    /// `multipart/form-data` with this boundary.
+    Form(String, Form),
+    /// `application/sdp`: a realtime call's WebRTC offer.
+    Sdp,
 }
 
 /// All values of header `name` (lower-case), in order.
@@ -92,22 +111,34 @@ pub fn check_target(
     max_body_bytes: u64,
 ) -> Result<Head, Reason> {
     let Target { method, endpoint } = target;
+    let no_body = |endpoint, websocket| Head {
+        endpoint,
+        declared_len: None,
+        inspect_body: false,
+        read: BodyRead::Json,
+        websocket,
+    };
+    if is_upgrade(headers) {
+        // Only the API's WebSocket endpoints take one; elsewhere it is a path outside the API.
+        let api = endpoint.body() == Some(Body::WebSocket);
+        if !api && policy.unknown_endpoints == UnknownEndpoints::Deny {
+            return Err(Reason::EndpointNotAllowed);
+        }
+        return Ok(no_body(endpoint, true));
+    }
     let body_method = matches!(
         method.to_ascii_uppercase().as_str(),
         "POST" | "PUT" | "PATCH"
     );
-    if !has_body && !body_method {
-        return Ok(Head {
-            endpoint,
-            declared_len: None,
-            inspect_body: false,
-            upload_boundary: None,
-        });
+    let takes = endpoint.body();
+    // No body, and none expected: a GET, a DELETE, a cancel.
+    if !has_body && (!body_method || takes == Some(Body::None)) {
+        return Ok(no_body(endpoint, false));
     }
-    if !endpoint.inspects_json
-        && !endpoint.inspects_upload
-        && policy.unknown_endpoints == UnknownEndpoints::Deny
-    {
+    // No operation of the API takes a body on a GET or a DELETE: such a body is read only
+    // where unknown endpoints are (`unknown_endpoints: inspect`).
+    let takes = if body_method { takes } else { None };
+    if takes.is_none() && policy.unknown_endpoints == UnknownEndpoints::Deny {
         return Err(Reason::EndpointNotAllowed);
     }
     for enc in values(headers, "content-encoding") {
@@ -119,11 +150,7 @@ pub fn check_target(
         }
     }
     let ct = single(headers, "content-type").map_err(|_| Reason::UnsupportedContentType)?;
-    let upload_boundary = match endpoint.inspects_upload {
-        true => Some(multipart::boundary(ct.unwrap_or(b"")).ok_or(Reason::UnsupportedContentType)?),
-        false if is_json_utf8(ct.unwrap_or(b"")) => None,
-        false => return Err(Reason::UnsupportedContentType),
-    };
+    let read = body_read(takes, ct)?;
     let declared_len = match single(headers, "content-length").map_err(|_| Reason::InvalidBody)? {
         None => None,
         Some(v) => Some(parse_len(v).ok_or(Reason::InvalidBody)?),
@@ -135,8 +162,55 @@ pub fn check_target(
         endpoint,
         declared_len,
         inspect_body: true,
-        upload_boundary,
+        read,
+        websocket: false,
     })
+}
+
+/// How the body of an operation that takes `takes` (`None`: no operation of the API, read as
+/// JSON under `unknown_endpoints: inspect`) is read, given its content type `ct`.
+fn body_read(takes: Option<Body>, ct: Option<&[u8]>) -> Result<BodyRead, Reason> {
+    let ct_bytes = ct.unwrap_or(b"");
+    let json = is_json_utf8(ct_bytes);
+    let form = || multipart::boundary(ct_bytes);
+    let refused = Err(Reason::UnsupportedContentType);
+    match takes {
+        None | Some(Body::Json(_)) => json
+            .then_some(BodyRead::Json)
+            .ok_or(Reason::UnsupportedContentType),
+        // A body where none is expected is inspected all the same, if it says it is JSON.
+        Some(Body::None | Body::WebSocket) => match ct {
+            None => Ok(BodyRead::Empty),
+            Some(_) if json => Ok(BodyRead::Json),
+            Some(_) => refused,
+        },
+        Some(Body::Form(f)) => match form() {
+            Some(b) => Ok(BodyRead::Form(b, f)),
+            None if f == Form::Call && is_sdp(ct_bytes) => Ok(BodyRead::Sdp),
+            None => refused,
+        },
+        Some(Body::JsonOrForm(..)) if json => Ok(BodyRead::Json),
+        Some(Body::JsonOrForm(_, f)) => form()
+            .map(|b| BodyRead::Form(b, f))
+            .ok_or(Reason::UnsupportedContentType),
+    }
+}
+
+/// `application/sdp`, with no parameter but an optional UTF-8 charset.
+fn is_sdp(ct: &[u8]) -> bool {
+    let Some((mime, mut params)) = media_type(ct) else {
+        return false;
+    };
+    mime.eq_ignore_ascii_case("application/sdp")
+        && params.all(|p| p.is_some_and(|p| p.is_utf8_charset()))
+}
+
+/// A WebSocket upgrade: HTTP/1.1 `Upgrade: websocket`, or HTTP/2's extended CONNECT
+/// (`:protocol: websocket`, RFC 8441). Any other `Upgrade` is judged the same way: after
+/// it, nothing the filter reads is HTTP.
+pub fn is_upgrade(headers: &HeaderPairs) -> bool {
+    values(headers, "upgrade").any(|v| !v.trim_ascii().is_empty())
+        || values(headers, ":protocol").any(|v| !v.trim_ascii().is_empty())
 }
 
 fn parse_len(v: &[u8]) -> Option<u64> {
@@ -266,15 +340,46 @@ mod tests {
         for (extra, reason) in cases {
             assert_eq!(check(&p, &post(extra), true), Err(*reason), "{extra:?}");
         }
-        let unknown = h(&[(":method", "POST"), (":path", "/v1/uploads"), json]);
+        let unknown = h(&[(":method", "POST"), (":path", "/v1/uploadz"), json]);
         assert_eq!(check(&p, &unknown, true), Err(Reason::EndpointNotAllowed));
         let get = h(&[(":method", "GET"), (":path", "/v1/models")]);
         assert!(!check(&p, &get, false).unwrap().inspect_body);
+        // No operation takes a body on a GET.
         let get_with_body = h(&[(":method", "GET"), (":path", "/v1/models"), json]);
         assert_eq!(
             check(&p, &get_with_body, true),
             Err(Reason::EndpointNotAllowed)
         );
+        // A POST that takes none: a body is inspected all the same (as JSON), and with no
+        // content type must be empty.
+        let cancel = h(&[
+            (":method", "POST"),
+            (":path", "/v1/responses/resp_1/cancel"),
+        ]);
+        assert!(!check(&p, &cancel, false).unwrap().inspect_body);
+        assert_eq!(check(&p, &cancel, true).unwrap().read, BodyRead::Empty);
+        let mut cancel_json = cancel.clone();
+        cancel_json.push(("content-type".into(), b"application/json".to_vec()));
+        assert_eq!(check(&p, &cancel_json, true).unwrap().read, BodyRead::Json);
+        let mut cancel_text = cancel.clone();
+        cancel_text.extend(h(&[("content-type", "text/plain")]));
+        assert_eq!(
+            check(&p, &cancel_text, true),
+            Err(Reason::UnsupportedContentType)
+        );
+        // A WebSocket upgrade is no body, whatever the method says.
+        for upgrade in [("upgrade", "websocket"), (":protocol", "websocket")] {
+            let ws = h(&[
+                (":method", "GET"),
+                (":path", "/v1/realtime?model=m"),
+                upgrade,
+            ]);
+            let head = check(&p, &ws, true).unwrap();
+            assert!(head.websocket && !head.inspect_body);
+            // Only the API's WebSocket endpoints take one.
+            let elsewhere = h(&[(":method", "GET"), (":path", "/v1/models"), upgrade]);
+            assert_eq!(check(&p, &elsewhere, true), Err(Reason::EndpointNotAllowed));
+        }
         let bad_path = h(&[(":method", "GET"), (":path", "/v1/a%2Fb")]);
         assert_eq!(check(&p, &bad_path, false), Err(Reason::InvalidPath));
     }
@@ -291,7 +396,7 @@ mod tests {
         };
         let head = check(&p, &files("multipart/form-data; boundary=abc"), true).unwrap();
         assert!(head.inspect_body);
-        assert_eq!(head.upload_boundary.as_deref(), Some("abc"));
+        assert_eq!(head.read, BodyRead::Form("abc".into(), Form::Files));
         for bad in [
             "application/json",
             "multipart/form-data",
@@ -303,16 +408,42 @@ mod tests {
                 "{bad}"
             );
         }
-        // Only the create route: a file's content, an upload's parts and other APIs are not.
-        let part = h(&[
-            (":method", "POST"),
-            (":path", "/v1/uploads/upload_1/parts"),
-            ("content-type", "multipart/form-data; boundary=abc"),
-        ]);
-        assert_eq!(check(&p, &part, true), Err(Reason::EndpointNotAllowed));
-        let chat = post(&[("content-type", "multipart/form-data; boundary=abc")]);
-        assert_eq!(check(&p, &chat, true), Err(Reason::UnsupportedContentType));
-        let json = check(&p, &post(&[("content-type", "application/json")]), true).unwrap();
-        assert_eq!(json.upload_boundary, None);
+        // Each operation takes the content types it takes: an upload part is a form, a chat
+        // completion JSON, an image edit either, a realtime call a form or an SDP offer.
+        let with = |path: &str, ct: &str| {
+            let pairs = h(&[(":method", "POST"), (":path", path), ("content-type", ct)]);
+            check(&p, &pairs, true).map(|head| head.read)
+        };
+        let form = "multipart/form-data; boundary=abc";
+        let json = "application/json";
+        let fields = Ok(BodyRead::Form("abc".into(), Form::Fields));
+        assert_eq!(with("/v1/uploads/upload_1/parts", form), fields);
+        assert_eq!(
+            with("/v1/uploads/upload_1/parts", json),
+            Err(Reason::UnsupportedContentType)
+        );
+        assert_eq!(
+            with("/v1/chat/completions", form),
+            Err(Reason::UnsupportedContentType)
+        );
+        assert_eq!(with("/v1/chat/completions", json), Ok(BodyRead::Json));
+        assert_eq!(with("/v1/images/edits", json), Ok(BodyRead::Json));
+        assert_eq!(with("/v1/images/edits", form), fields);
+        assert_eq!(
+            with("/v1/realtime/calls", "application/sdp"),
+            Ok(BodyRead::Sdp)
+        );
+        assert_eq!(
+            with("/v1/realtime/calls", form),
+            Ok(BodyRead::Form("abc".into(), Form::Call))
+        );
+        assert_eq!(
+            with("/v1/realtime/calls", json),
+            Err(Reason::UnsupportedContentType)
+        );
+        assert_eq!(
+            with("/v1/audio/speech", "application/sdp"),
+            Err(Reason::UnsupportedContentType)
+        );
     }
 }

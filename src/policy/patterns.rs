@@ -238,10 +238,26 @@ mod tests {
             ("/v1/responses/{id}", "GET", "/v1/responses/resp_1", true),
             (
                 "/v1/responses/{id}",
-                "GET",
+                "POST",
                 "/v1/responses/input_tokens",
                 false,
             ),
+            (
+                "/v1/responses/*/cancel",
+                "POST",
+                "/v1/responses/resp_1/cancel",
+                true,
+            ),
+            ("batches", "POST", "/v1/batches/batch_1/cancel", true),
+            (
+                "batches",
+                "POST",
+                "/openai/batches?api-version=2024-10-21",
+                true,
+            ),
+            ("evals", "POST", "/v1/evals/eval_1/runs", true),
+            ("chatkit", "POST", "/v1/chatkit/sessions", true),
+            ("admin", "POST", "/v1/organization/invites", true),
             (
                 "/openai/deployments/*/chat/completions",
                 "POST",

@@ -6,7 +6,7 @@ use super::hygiene::PolicyHeaders;
 use super::patterns::{any_endpoint, any_name};
 use super::Reason;
 use crate::config::{Project, Register, Retention};
-use crate::openai::{ApiKind, Endpoint};
+use crate::openai::{ApiKind, Azure, Endpoint};
 
 /// The project a request falls under: `Ok(None)` when the policy has no `projects` section
 /// (no project rule applies), the listed project, else the `default` entry, else
@@ -28,6 +28,26 @@ pub fn deployment_model<'a>(register: &'a Register, endpoint: &Endpoint) -> Opti
         .as_deref()
         .and_then(|d| register.deployments.get(d))
         .map(String::as_str)
+}
+
+/// The model that runs for a request whose body names `body_model`: on Azure OpenAI, what
+/// the deployment maps to (`azure.deployments`): the path's deployment on
+/// `/openai/deployments/{deployment}/...` (the body's `model` is not read there: Azure routes
+/// by the path), the body's `model` on `/openai/v1/...` and `/openai/...`, where the SDKs put
+/// the deployment name in it. An unmapped deployment is no model (so never logged). Elsewhere
+/// the body's `model`.
+pub fn model_of<'a>(
+    register: &'a Register,
+    endpoint: &Endpoint,
+    body_model: Option<&'a str>,
+) -> Option<&'a str> {
+    match endpoint.azure {
+        Some(Azure::Deployment) => deployment_model(register, endpoint),
+        Some(Azure::V1 | Azure::Dated) => body_model
+            .and_then(|d| register.deployments.get(d))
+            .map(String::as_str),
+        None => body_model,
+    }
 }
 
 /// The head rules of `project`, in order: organization, caller, region, endpoint, retention
@@ -79,13 +99,17 @@ pub fn check(
     Ok(())
 }
 
-/// Under `zero`: only the ZDR-eligible APIs, and only routes without an id (an id names
-/// stored state: `/v1/responses/{id}`, `/v1/chat/completions/{id}`), plus the model list.
-/// Under `hipaa`: the same without the model list (only the BAA's eligible endpoints).
+/// Under `zero`: only operations of the ZDR-eligible APIs, and only routes without an id (an
+/// id names stored state: `/v1/responses/{id}`, `/v1/chat/completions/{id}`), plus the model
+/// list. Under `hipaa`: the same without the model list (only the BAA's eligible endpoints).
+/// Realtime is eligible but refused: its sessions run where the filter cannot read them.
 pub fn in_retention_scope(retention: Retention, endpoint: &Endpoint) -> bool {
     if retention == Retention::Standard {
         return true;
     }
+    let Some(op) = endpoint.op else {
+        return false;
+    };
     match endpoint.kind {
         ApiKind::ChatCompletions
         | ApiKind::Responses
@@ -95,9 +119,11 @@ pub fn in_retention_scope(retention: Retention, endpoint: &Endpoint) -> bool {
         | ApiKind::Images
         | ApiKind::AudioTranscriptions
         | ApiKind::AudioTranslations
-        | ApiKind::AudioSpeech => !endpoint.route.contains("{id}"),
+        | ApiKind::AudioSpeech => !op.has_id(),
         ApiKind::Models => retention == Retention::Zero,
-        ApiKind::Files
+        ApiKind::AudioVoices
+        | ApiKind::AudioVoiceConsents
+        | ApiKind::Files
         | ApiKind::Uploads
         | ApiKind::Batches
         | ApiKind::VectorStores
@@ -105,8 +131,20 @@ pub fn in_retention_scope(retention: Retention, endpoint: &Endpoint) -> bool {
         | ApiKind::Threads
         | ApiKind::Conversations
         | ApiKind::FineTuning
+        | ApiKind::Evals
         | ApiKind::Containers
         | ApiKind::Realtime
+        | ApiKind::Chatkit
+        | ApiKind::Skills
+        | ApiKind::Videos
+        | ApiKind::Webhooks
+        | ApiKind::Agents
+        | ApiKind::Vaults
+        | ApiKind::Live
+        | ApiKind::Decisions
+        | ApiKind::Safety
+        | ApiKind::ContentProvenanceChecks
+        | ApiKind::Admin
         | ApiKind::Unknown => false,
     }
 }

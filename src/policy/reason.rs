@@ -18,8 +18,7 @@ pub enum Reason {
     UnsupportedContentType,
     /// A `Content-Encoding` we cannot inspect.
     UnsupportedContentEncoding,
-    /// An uploaded file the filter cannot read: a purpose other than `batch`, `fine-tune` or
-    /// `evals` (documents, images), or a file that is not UTF-8.
+    /// A file uploaded for a JSONL purpose (`batch`, `fine-tune`, `evals`) that is not UTF-8.
     FileNotInspectable,
     /// A detector whose action is `block` fired.
     ContentBlocked,
@@ -49,7 +48,8 @@ pub enum Reason {
     ModelNotAllowed,
     /// The request would leave data stored upstream under a zero-retention project.
     RetentionViolation,
-    /// Payloads the filter cannot scan (`data:` URLs, base64) under a `hipaa` project.
+    /// Content the filter cannot scan (inline base64, binary uploads, token ids, WebSocket
+    /// and WebRTC sessions) under `unscannable: refuse`.
     UnscannableContent,
     /// A policy header sent twice (two lines, or one line with a comma list).
     DuplicateHeader,
@@ -172,7 +172,7 @@ impl Reason {
             Reason::BodyTooLarge => "The request body exceeds the size allowed by the compliance policy.",
             Reason::UnsupportedContentType => "The request content type is not supported by the compliance filter; send application/json in UTF-8.",
             Reason::UnsupportedContentEncoding => "Compressed request bodies cannot be inspected by the compliance filter.",
-            Reason::FileNotInspectable => "The compliance filter inspects only UTF-8 JSONL files uploaded for the batch, fine-tune and evals purposes.",
+            Reason::FileNotInspectable => "A file uploaded for the batch, fine-tune or evals purpose must be UTF-8 JSONL for the compliance filter to inspect it.",
             Reason::ContentBlocked => "The request contains data that the compliance policy does not allow to be sent.",
             Reason::SensitiveQuery => "The request URL's query string contains sensitive data; the compliance filter does not rewrite URLs. Send the value in the request body, or leave it out.",
             Reason::TooManyFindings => "The request contains more sensitive values than the compliance filter redacts in one request.",
@@ -187,7 +187,7 @@ impl Reason {
             Reason::RegionNotAllowed => "This host is not in the data residency region of this project.",
             Reason::ModelNotAllowed => "This model is not allowed for this project by the compliance policy.",
             Reason::RetentionViolation => "This request would store data that the project's retention policy does not allow to be stored.",
-            Reason::UnscannableContent => "The request contains encoded payloads that the compliance filter cannot inspect, which this project does not allow.",
+            Reason::UnscannableContent => "The request carries content the compliance filter cannot scan (an encoded or binary payload, token ids, a WebSocket or WebRTC session), which the compliance policy does not allow.",
             Reason::DuplicateHeader => "A header that the compliance policy reads was sent more than once.",
             Reason::InvalidHeader => "A header that the compliance policy reads has an invalid name or value.",
             Reason::KeyRevoked => "This API key has been revoked by the compliance policy.",

@@ -1,6 +1,7 @@
 //! The register's body-phase rules: the project's models, and what `zero`/`hipaa` retention
-//! asks of a body (`store`, stateful fields, ZDR-excluded models, unscannable payloads); plus
-//! the splice that injects `"store":false` when the project says so.
+//! asks of a body (`store`, stateful fields, ZDR-excluded models); plus the splice that
+//! injects `"store":false` when the project says so. (What cannot be scanned is one rule for
+//! every request, in [`crate::exchange`].)
 
 use super::patterns::any_name;
 use super::project::zdr_excluded_model;
@@ -8,6 +9,7 @@ use super::Reason;
 use crate::config::projects::MissingStore;
 use crate::config::{Project, Retention};
 use crate::openai::facts::{Facts, Store};
+use crate::openai::surface::Shape;
 use crate::openai::{ApiKind, Endpoint};
 
 /// What the body rules ask of an allowed body.
@@ -19,44 +21,44 @@ pub enum BodyChange {
     InjectStoreFalse,
 }
 
-/// Checks an inspected body against its project. `deployment_model` is the model the Azure
-/// deployment in the path serves (checked at head time; a body `model` is checked too).
+/// Checks an inspected body against its project. `model` is the model that runs, as
+/// [`super::project::model_of`] reads it (the body's `model`, or what an Azure deployment
+/// maps to).
 pub fn check_body(
     project: &Project,
     endpoint: &Endpoint,
     facts: &Facts,
-    deployment_model: Option<&str>,
-    opaque_blobs: u32,
+    model: Option<&str>,
 ) -> Result<BodyChange, Reason> {
-    let model = facts.model.as_deref().or(deployment_model);
+    let op = endpoint.op;
+    let names_model = op.is_some_and(|o| o.names_model);
     if let Some(models) = &project.models {
-        if endpoint.kind.takes_model() {
-            let body_ok = facts.model.as_deref().is_none_or(|m| any_name(models, m));
-            if model.is_none() || !body_ok {
-                return Err(Reason::ModelNotAllowed);
-            }
+        match model {
+            Some(m) if !any_name(models, m) => return Err(Reason::ModelNotAllowed),
+            None if names_model => return Err(Reason::ModelNotAllowed),
+            _ => {}
         }
     }
     if project.retention == Retention::Standard {
         return Ok(BodyChange::None);
     }
-    let excluded = [facts.model.as_deref(), deployment_model]
-        .into_iter()
-        .flatten()
-        .any(zdr_excluded_model);
     // OpenAI's image APIs default to `dall-e-2` when no model is named.
-    if excluded || (endpoint.kind == ApiKind::Images && model.is_none()) {
+    let default_dall_e = names_model && endpoint.kind == ApiKind::Images && model.is_none();
+    if model.is_some_and(zdr_excluded_model) || default_dall_e {
         return Err(Reason::RetentionViolation);
     }
     if facts.previous_response_id || facts.conversation || facts.background {
         return Err(Reason::RetentionViolation);
     }
-    let must_be_false = endpoint.kind == ApiKind::Responses
-        || (endpoint.kind == ApiKind::ChatCompletions && project.retention == Retention::Hipaa);
+    // `store` belongs to the create requests of Responses and chat completions.
+    let shape = op.and_then(|o| o.body.json());
+    let stores = matches!(shape, Some(Shape::Responses | Shape::Chat));
+    let must_be_false = shape == Some(Shape::Responses)
+        || (shape == Some(Shape::Chat) && project.retention == Retention::Hipaa);
     let change = match (facts.store, must_be_false) {
         (Store::False, _) => BodyChange::None,
         (Store::True | Store::Other, _) => {
-            if matches!(endpoint.kind, ApiKind::Responses | ApiKind::ChatCompletions) {
+            if stores {
                 return Err(Reason::RetentionViolation);
             }
             BodyChange::None
@@ -67,9 +69,6 @@ pub fn check_body(
             MissingStore::Inject => BodyChange::InjectStoreFalse,
         },
     };
-    if project.retention == Retention::Hipaa && opaque_blobs > 0 {
-        return Err(Reason::UnscannableContent);
-    }
     Ok(change)
 }
 
@@ -126,14 +125,8 @@ mod tests {
         let e = classify("POST", path).unwrap();
         let root = parse(body, &Limits::default()).unwrap();
         let f = facts::read(body, &root);
-        let blobs = u32::from(body.contains("data:image"));
-        check_body(
-            p,
-            &e,
-            &f,
-            super::super::project::deployment_model(reg, &e),
-            blobs,
-        )
+        let model = super::super::project::model_of(reg, &e, f.model.as_deref());
+        check_body(p, &e, &f, model)
     }
 
     const CHAT: &str = "/v1/chat/completions";
@@ -169,9 +162,39 @@ mod tests {
                 r#"{"messages":[]}"#,
                 ok,
             ),
+            // Azure routes by the deployment in the path; the body's `model` is not read.
             (
                 "/openai/deployments/gpt41/chat/completions",
                 r#"{"model":"gpt-4o","messages":[]}"#,
+                ok,
+            ),
+            // On `/openai/v1` and dated routes the body's `model` is the deployment.
+            (
+                "/openai/v1/chat/completions",
+                r#"{"model":"gpt41","messages":[]}"#,
+                ok,
+            ),
+            (
+                "/openai/chat/completions?api-version=2024-10-21",
+                r#"{"model":"gpt41","messages":[]}"#,
+                ok,
+            ),
+            (
+                "/openai/v1/chat/completions",
+                r#"{"model":"gpt-4.1","messages":[]}"#,
+                Err(M),
+            ),
+            // An update names no model: its own shape, nothing required.
+            (
+                "/v1/chat/completions/chatcmpl_1",
+                r#"{"metadata":{"k":"v"}}"#,
+                ok,
+            ),
+            // Any body that names a model is held to the list.
+            ("/v1/responses/input_tokens", r#"{"input":"x"}"#, ok),
+            (
+                "/v1/responses/input_tokens",
+                r#"{"model":"o3","input":"x"}"#,
                 Err(M),
             ),
             (
@@ -255,6 +278,26 @@ mod tests {
             ),
             ("zero", RESP, r#"{"store":false,"background":true}"#, Err(R)),
             ("zero", RESP, r#"{"store":false,"background":false}"#, ok),
+            // `store` belongs to the create request: counting tokens or compacting stores
+            // nothing, and gets nothing spliced in.
+            (
+                "zero",
+                "/v1/responses/input_tokens",
+                r#"{"model":"gpt-4.1","input":"x"}"#,
+                ok,
+            ),
+            (
+                "zero_inject",
+                "/v1/responses/compact",
+                r#"{"model":"gpt-4.1","input":[]}"#,
+                ok,
+            ),
+            (
+                "zero",
+                "/v1/responses/input_tokens",
+                r#"{"model":"gpt-4.1","previous_response_id":"resp_1"}"#,
+                Err(R),
+            ),
             ("zero", CHAT, r#"{"model":"gpt-4.1","messages":[]}"#, ok),
             ("zero", CHAT, r#"{"messages":[],"store":false}"#, ok),
             ("zero", CHAT, r#"{"messages":[],"store":true}"#, Err(R)),
@@ -315,7 +358,7 @@ mod tests {
 
     #[test]
     fn hipaa() {
-        use Reason::{RetentionViolation as R, UnscannableContent as U};
+        use Reason::RetentionViolation as R;
         let ok = Ok(BodyChange::None);
         let inject = Ok(BodyChange::InjectStoreFalse);
         let img = r#"{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}],"store":false}"#;
@@ -324,8 +367,8 @@ mod tests {
             ("hipaa_reject", CHAT, r#"{"messages":[]}"#, Err(R)),
             ("hipaa", CHAT, r#"{"messages":[],"store":false}"#, ok),
             ("hipaa", CHAT, r#"{"messages":[],"store":true}"#, Err(R)),
-            ("hipaa", CHAT, img, Err(U)),
-            ("zero", CHAT, img, ok),
+            // What cannot be scanned is one rule for every request (crate::exchange).
+            ("hipaa", CHAT, img, ok),
             ("hipaa", RESP, r#"{"input":"x"}"#, inject),
             ("hipaa_reject", RESP, r#"{"input":"x","store":false}"#, ok),
             (

@@ -102,5 +102,8 @@ fn bytes_that_are_no_text_are_refused_and_blobs_are_counted() {
     );
     let blob = format!("QUJD{}9Z", "QUJD".repeat(80));
     let o = inspect_query(&p, &p.actions, &format!("/v1/files?{blob}")).unwrap();
-    assert_eq!((o.verdict, o.opaque_blobs), (Verdict::Forward, 1));
+    assert_eq!(
+        (o.verdict, o.unscannable.inline_base64),
+        (Verdict::Forward, 1)
+    );
 }

@@ -3,29 +3,33 @@
 //! through the same pipeline as a request body (pseudonyms numbered across the whole file),
 //! and a batch line's `url`, `method`, `body` shape and model are held to the project's rules
 //! as if the request were sent directly. The file name is scanned too. Edits are spliced into
-//! the original bytes; every other byte of the upload reaches OpenAI as it was sent. Any other
-//! purpose or file, and anything that is not strict multipart or strict JSONL, is refused.
+//! the original bytes; every other byte of the upload reaches OpenAI as it was sent. A file
+//! of any other purpose (a document, an image) cannot be scanned: it is counted as a
+//! `binary_upload` and the policy's `unscannable` setting decides. Anything that is not strict
+//! multipart, and a JSONL purpose's file that is not strict JSONL, is refused. The other
+//! multipart operations (audio, image edits, upload parts, ...) are [`form`].
 
+pub mod form;
 pub mod multipart;
 
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::config::{ActionTable, Policy, Project};
+use crate::config::{ActionTable, Policy, Project, Register};
 use crate::json::{self, escape_into, Limits, Value};
-use crate::openai::{classify, facts};
+use crate::openai::{classify, facts, Endpoint};
 use crate::pipeline::{
-    document_endpoint, inspect_document, shape_ok, BodyOutcome, DocumentKind, Verdict, MAX_FINDINGS,
+    document_endpoint, inspect_document, shape_of, shape_ok, BodyOutcome, DocumentKind, Verdict,
+    MAX_FINDINGS,
 };
 use crate::policy::patterns::any_endpoint;
+use crate::policy::project::model_of;
 use crate::policy::retention::{self, BodyChange};
 use crate::policy::Reason;
 use crate::redact::Renderer;
 
 /// Purposes whose files are JSONL the filter reads.
 const JSONL_PURPOSES: &[&str] = &["batch", "fine-tune", "evals"];
-/// Purposes OpenAI takes whose files the filter cannot read (documents, images).
-const OTHER_PURPOSES: &[&str] = &["assistants", "vision", "user_data"];
 /// Form fields besides `purpose` and `file`, with the bytes their value may hold.
 const EXPIRY_FIELDS: &[&str] = &["expires_after[anchor]", "expires_after[seconds]"];
 /// The `url` of a batch line: the endpoints the batch API runs.
@@ -46,19 +50,52 @@ pub fn inspect_upload(
     boundary: &str,
     body: &[u8],
 ) -> BodyOutcome {
+    inspect_upload_to(
+        policy,
+        actions,
+        project,
+        document_endpoint(),
+        boundary,
+        body,
+    )
+}
+
+/// [`inspect_upload`] of an upload sent to `endpoint` (`/v1/files`, or Azure OpenAI's
+/// `/openai/files`, whose batch lines name their `url` without `/v1` and a deployment as
+/// their `model`).
+pub fn inspect_upload_to(
+    policy: &Policy,
+    actions: &ActionTable,
+    project: Option<&Project>,
+    endpoint: &Endpoint,
+    boundary: &str,
+    body: &[u8],
+) -> BodyOutcome {
     if body.len() as u64 > policy.max_body_bytes {
         return BodyOutcome::deny(Reason::BodyTooLarge);
     }
-    match inspect(policy, actions, project, boundary, body) {
+    let via = Via {
+        register: &policy.register,
+        endpoint,
+    };
+    match inspect(policy, actions, project, via, boundary, body) {
         Ok(outcome) => outcome,
         Err(reason) => BodyOutcome::deny(reason),
     }
+}
+
+/// Where an upload was sent: what its batch lines are held to.
+#[derive(Clone, Copy)]
+struct Via<'a> {
+    register: &'a Register,
+    endpoint: &'a Endpoint,
 }
 
 fn inspect(
     policy: &Policy,
     actions: &ActionTable,
     project: Option<&Project>,
+    via: Via<'_>,
     boundary: &str,
     body: &[u8],
 ) -> Result<BodyOutcome, Reason> {
@@ -87,13 +124,6 @@ fn inspect(
     let (Some(purpose), Some(file)) = (purpose, file) else {
         return Err(Reason::InvalidBody);
     };
-    if !JSONL_PURPOSES.contains(&purpose) {
-        return Err(if OTHER_PURPOSES.contains(&purpose) {
-            Reason::FileNotInspectable
-        } else {
-            Reason::InvalidBody
-        });
-    }
     let mut renderer = Renderer::new(policy.detectors.rules(), actions);
     let mut outcome = BodyOutcome::default();
     let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
@@ -105,13 +135,19 @@ fn inspect(
             edits.push((span, new_name));
         }
     }
+    // A document, an image, ...: not text the filter reads.
+    if !JSONL_PURPOSES.contains(&purpose) {
+        outcome.unscannable.binary_upload = 1;
+        outcome.verdict = Some(settle(body, edits)?);
+        return Ok(outcome);
+    }
     let content = body.get(file.content.clone()).unwrap_or(&[]);
     let text = std::str::from_utf8(content).map_err(|_| Reason::FileNotInspectable)?;
     let lines = Lines {
         policy,
         actions,
         file: match purpose {
-            "batch" => JsonlFile::Batch(project),
+            "batch" => JsonlFile::Batch(project, via),
             _ => JsonlFile::FreeForm,
         },
     };
@@ -122,21 +158,27 @@ fn inspect(
         }
         edits.push((file.content.clone(), new_content));
     }
+    outcome.verdict = Some(settle(body, edits)?);
+    Ok(outcome)
+}
+
+/// The verdict for `body` with `edits` (any order) applied.
+fn settle(body: &[u8], mut edits: Vec<(Range<usize>, Vec<u8>)>) -> Result<Verdict, Reason> {
     edits.sort_by_key(|(span, _)| span.start);
-    outcome.verdict = Some(if edits.is_empty() {
+    Ok(if edits.is_empty() {
         Verdict::Forward
     } else {
-        // Edits are JSON string contents (escaped: no CR or LF) and a file name without CR,
-        // LF or quotes, so the rewrite cannot make a new delimiter or header.
+        // Edits are JSON string contents (escaped: no CR or LF), a file name without CR, LF
+        // or quotes and form values checked for the delimiter, so the rewrite cannot make a
+        // new delimiter or header.
         Verdict::Rewrite(multipart::splice(body, &edits).ok_or(Reason::InvalidBody)?)
-    });
-    Ok(outcome)
+    })
 }
 
 /// Adds one document's outcome to the upload's: its rewrite, or `None`.
 fn absorb(part: BodyOutcome, outcome: &mut BodyOutcome) -> Result<Option<Vec<u8>>, Reason> {
     outcome.counts.add(&part.counts);
-    outcome.opaque_blobs = outcome.opaque_blobs.saturating_add(part.opaque_blobs);
+    outcome.unscannable.add(&part.unscannable);
     // Checked as the lines go: a file of many small findings stops at the cap.
     if outcome.counts.total() as usize > MAX_FINDINGS {
         return Err(Reason::TooManyFindings);
@@ -179,14 +221,30 @@ fn inspect_filename(
     {
         return Err(Reason::InvalidBody);
     }
-    // OpenAI takes JSONL files by their extension: one a value swallowed is put back
+    // OpenAI takes files by their extension: one a value swallowed is put back
     // (`jane@example.com.jsonl` is `[EMAIL].jsonl`, not `[EMAIL]`).
-    let ext = name.get(name.len().saturating_sub(6)..).unwrap_or("");
-    let lost = ext.eq_ignore_ascii_case(".jsonl") && !new_name.ends_with(ext);
+    let ext = name
+        .rfind('.')
+        .and_then(|i| name.get(i..))
+        .filter(|e| {
+            FILE_EXTENSIONS
+                .iter()
+                .any(|x| e.get(1..).is_some_and(|e| e.eq_ignore_ascii_case(x)))
+        })
+        .unwrap_or("");
+    let lost = !ext.is_empty() && !new_name.ends_with(ext);
     Ok(Some(
         format!("{new_name}{}", if lost { ext } else { "" }).into_bytes(),
     ))
 }
+
+/// File types the upload operations take, by extension: one a redaction swallowed is put
+/// back. (Only these: a name's last dot may also end a value, `jane@example.com`.)
+const FILE_EXTENSIONS: &[&str] = &[
+    "jsonl", "json", "pdf", "txt", "md", "csv", "doc", "docx", "pptx", "xlsx", "html", "png",
+    "jpg", "jpeg", "gif", "webp", "mp3", "mp4", "mpeg", "mpga", "m4a", "wav", "webm", "ogg",
+    "flac", "zip",
+];
 
 /// How the lines of one JSONL file are inspected.
 struct Lines<'a> {
@@ -198,9 +256,9 @@ struct Lines<'a> {
 /// What the lines of a JSONL file are.
 #[derive(Clone, Copy)]
 enum JsonlFile<'a> {
-    /// Requests of a batch input file, under this project (if any): each line is checked as
-    /// if it were sent directly.
-    Batch(Option<&'a Project>),
+    /// Requests of a batch input file, under this project (if any), uploaded this way: each
+    /// line is checked as if it were sent directly.
+    Batch(Option<&'a Project>, Via<'a>),
     /// The customer's own JSON (fine-tune, evals), where `id` or `type` may hold anything.
     FreeForm,
 }
@@ -217,7 +275,7 @@ impl Lines<'_> {
     ) -> Result<Option<Vec<u8>>, Reason> {
         let ep = document_endpoint();
         let kind = match self.file {
-            JsonlFile::Batch(_) => DocumentKind::Request,
+            JsonlFile::Batch(..) => DocumentKind::Request,
             JsonlFile::FreeForm => DocumentKind::FreeForm,
         };
         // Each custom_id sent, and whether a rewrite made it.
@@ -239,8 +297,8 @@ impl Lines<'_> {
             let bytes = line.as_bytes();
             let part = inspect_document(self.policy, self.actions, ep, bytes, kind, renderer);
             let rewrite = absorb(part, outcome)?;
-            if let JsonlFile::Batch(project) = self.file {
-                let id = batch_line(rewrite.as_deref().unwrap_or(bytes), project)?;
+            if let JsonlFile::Batch(project, via) = self.file {
+                let id = batch_line(rewrite.as_deref().unwrap_or(bytes), project, via)?;
                 let rewritten = rewrite.is_some();
                 if let Some(before) = ids.insert(id, rewritten) {
                     // Two lines that redaction made alike: OpenAI would refuse the file,
@@ -270,8 +328,10 @@ impl Lines<'_> {
 
 /// A line of a batch input file: `{"custom_id", "method": "POST", "url", "body"}`, where the
 /// URL is an endpoint whose body the filter inspects (the batch API's), the body has that
-/// endpoint's shape, and `project`'s endpoint and model rules allow it.
-fn batch_line(line: &[u8], project: Option<&Project>) -> Result<String, Reason> {
+/// endpoint's shape, and `project`'s endpoint and model rules allow it. A file uploaded to
+/// Azure OpenAI may name the URL without `/v1` (`/chat/completions`), and its `model` is a
+/// deployment.
+fn batch_line(line: &[u8], project: Option<&Project>, via: Via<'_>) -> Result<String, Reason> {
     let src = std::str::from_utf8(line).map_err(|_| Reason::InvalidBody)?;
     let root = json::parse(src, &Limits::default()).map_err(|_| Reason::InvalidBody)?;
     let field = |k: &str| root.get(src, k).and_then(|v| v.as_str(src));
@@ -281,24 +341,33 @@ fn batch_line(line: &[u8], project: Option<&Project>) -> Result<String, Reason> 
     let custom_id = field("custom_id").ok_or(Reason::InvalidBody)?.into_owned();
     let url = field("url").ok_or(Reason::InvalidBody)?;
     // Exactly the paths the batch API takes: no other spelling reaches a rule.
-    if !BATCH_URLS.contains(&url.as_ref()) {
+    let azure = via.endpoint.azure.is_some();
+    let known = BATCH_URLS
+        .iter()
+        .find(|u| **u == url.as_ref() || (azure && u.strip_prefix("/v1") == Some(url.as_ref())));
+    let Some(url) = known else {
         return Err(Reason::EndpointNotAllowed);
+    };
+    let mut endpoint = classify("POST", url).map_err(|_| Reason::InvalidBody)?;
+    // Judged as the line would be sent: on Azure, by its deployment.
+    if via.endpoint.model_is_deployment() {
+        endpoint.azure = via.endpoint.azure;
     }
-    let endpoint = classify("POST", &url).map_err(|_| Reason::InvalidBody)?;
     if let Some(endpoints) = project.and_then(|p| p.endpoints.as_ref()) {
         if !any_endpoint(endpoints, &endpoint) {
             return Err(Reason::EndpointNotAllowed);
         }
     }
     let body = root.get(src, "body").ok_or(Reason::InvalidBody)?;
-    if !matches!(body, Value::Object(_)) || !shape_ok(src, body, endpoint.kind) {
+    if !matches!(body, Value::Object(_)) || !shape_ok(src, body, shape_of(&endpoint)) {
         return Err(Reason::InvalidBody);
     }
     let Some(p) = project else {
         return Ok(custom_id);
     };
     let facts = facts::read(src, body);
-    match retention::check_body(p, &endpoint, &facts, None, 0)? {
+    let model = model_of(via.register, &endpoint, facts.model.as_deref());
+    match retention::check_body(p, &endpoint, &facts, model)? {
         BodyChange::None => Ok(custom_id),
         // A file is stored upstream: a project that needs `store:false` never gets here
         // (uploads are outside every zero-retention scope).

@@ -199,18 +199,35 @@ fn batch_lines_must_be_requests_the_project_allows() {
 }
 
 #[test]
+fn files_of_other_purposes_are_binary_uploads_with_their_name_scanned() {
+    let p = policy("{}");
+    for purpose in ["assistants", "user_data", "vision", "a_purpose_to_come"] {
+        let o = run(
+            &p,
+            None,
+            &upload(purpose, "doc.pdf", "%PDF-1.7 jane@example.com"),
+        );
+        assert_eq!(o.verdict(), &Verdict::Forward, "{purpose}");
+        assert_eq!(o.unscannable.binary_upload, 1);
+        assert_eq!(o.counts.total(), 0, "the file's bytes are not scanned");
+    }
+    let o = run(
+        &p,
+        None,
+        &upload("user_data", "jane@example.com.pdf", "%PDF"),
+    );
+    assert!(
+        rewritten(&o).contains("filename=\"[EMAIL].pdf\""),
+        "{}",
+        rewritten(&o)
+    );
+    assert_eq!(o.unscannable.binary_upload, 1);
+}
+
+#[test]
 fn what_cannot_be_read_is_refused() {
     let p = policy("{}");
     let cases: Vec<(Vec<u8>, Reason)> = vec![
-        (
-            upload("assistants", "doc.pdf", "%PDF-1.7"),
-            Reason::FileNotInspectable,
-        ),
-        (
-            upload("user_data", "notes.txt", "text"),
-            Reason::FileNotInspectable,
-        ),
-        (upload("nonsense", "x.jsonl", "{}"), Reason::InvalidBody),
         (upload("batch", "x.jsonl", ""), Reason::InvalidBody),
         (upload("batch", "x.jsonl", "\n\n"), Reason::InvalidBody),
         (

@@ -94,7 +94,6 @@ def test_clean_fine_tune_file_passes_byte_identical(envoy: Envoy, mock: Mock) ->
 
 
 @pytest.mark.parametrize("purpose, name, content, status, code", [
-    ("assistants", "report.pdf", b"%PDF-1.7 ...", 415, "file_not_inspectable"),
     ("batch", "batch.jsonl", b"\xff\xfe not utf-8", 415, "file_not_inspectable"),
     ("batch", "batch.jsonl", b"this is not json\n", 400, "invalid_json"),
     ("batch", "batch.jsonl", json.dumps({"custom_id": "x", "method": "POST", "url": "/v1/files",
@@ -110,6 +109,38 @@ def test_what_cannot_be_inspected_is_refused(envoy: Envoy, mock: Mock, purpose: 
     assert mock.requests() == []
     rec = only(envoy.wait_audit(mark))
     assert_audit(rec, decision="deny", status=status, reason=code, endpoint="/v1/files")
+
+
+@pytest.mark.parametrize("refuse", [False, True])
+def test_a_document_is_a_binary_upload_the_policy_forwards_and_counts_or_refuses(
+        start_envoy, mock: Mock, refuse: bool) -> None:
+    """A PDF for `assistants` cannot be scanned: like the same bytes inline as base64, it is
+    forwarded and counted (the default), or refused under `unscannable: refuse`. Its file name
+    is scanned either way."""
+    envoy = start_envoy({"unscannable": "refuse"} if refuse else {})
+    content = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n"
+    mark = envoy.log_offset()
+    client = sdk(envoy)
+    if refuse:
+        with pytest.raises(openai.PermissionDeniedError) as err:
+            client.files.create(file=(f"{EMAIL}.pdf", content, "application/pdf"),
+                                purpose="assistants")
+        assert err.value.code == "unscannable_content", err.value.body
+        assert mock.requests() == []
+        rec = only(envoy.wait_audit(mark))
+        assert_audit(rec, decision="deny", status=403, reason="unscannable_content",
+                     endpoint="/v1/files")
+    else:
+        out = client.files.create(file=(f"{EMAIL}.pdf", content, "application/pdf"),
+                                  purpose="assistants")
+        assert out.object == "file"
+        fields = upstream_upload(mock)
+        assert fields["purpose"] == (None, b"assistants")
+        assert fields["file"] == ("[EMAIL].pdf", content)
+        rec = only(envoy.wait_audit(mark))
+        assert_audit(rec, decision="redact", status=200, endpoint="/v1/files")
+    assert rec["unscannable"] == {"inline_base64": 0, "binary_upload": 1, "token_ids": 0,
+                                  "websocket": 0, "webrtc": 0}, rec
 
 
 def test_malformed_multipart_is_refused(envoy: Envoy, mock: Mock) -> None:

@@ -483,7 +483,8 @@ pub fn outside_replacements(old: &[u8], new: &[u8], request: bool) -> Result<(),
     let mut pairs = Vec::new();
     paired_tokens(&va, &vb, &mut pairs)?;
     let mut walk = Walk::default();
-    walk_with(a, &va, request, &mut walk);
+    // (An operation's identifier members, which the pipeline never scans, are judged as text.)
+    walk_with(a, &va, request, &[], &mut walk);
     // The strings that changed, by where they start in `a`.
     let changed: Vec<usize> = pairs
         .iter()

@@ -24,6 +24,9 @@ pub const USAGE: &str =
       Prints the audit fingerprint (k1:...) of the API key on standard input under the
       policy's audit.fingerprint_key, for revoked_keys. Never pass a key as an argument.";
 
+/// The commands `run` answers.
+pub const COMMANDS: &[&str] = &["register", "report", "fingerprint"];
+
 /// Runs `cmd` if it is one of these commands.
 pub fn run(cmd: &str, args: &[String]) -> Option<Result<ExitCode, String>> {
     Some(match cmd {

@@ -1,0 +1,118 @@
+//! Developer content in which nothing may change: every file under `tests/corpus/developer/`
+//! (code, configuration, CI workflows, logs, stack traces, SQL, diffs, notebooks, package
+//! locks; see the README there) goes through the whole pipeline with the default policy
+//! (`{}`), as a chat completion message and as a Responses input, and must be forwarded
+//! untouched. Findings whose action is `allow` under that policy (signed URLs) change
+//! nothing and are allowed; any other finding fails the file.
+//!
+//! `cargo test --test developer_corpus -- --nocapture` prints the corpus size and every file
+//! that changed, with the rules that fired (never the matched text).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use openai_compliance_filter::config::{Action, Policy};
+use openai_compliance_filter::openai::classify;
+use openai_compliance_filter::pipeline::{inspect_body, Verdict};
+use std::path::Path;
+
+/// The bodies a file's text is sent in: (endpoint path, body).
+fn bodies(text: &str) -> [(&'static str, String); 2] {
+    let chat = serde_json::json!({
+        "model": "gpt-4o-mini",
+        "messages": [
+            {"role": "system", "content": "You are a senior engineer helping a colleague."},
+            {"role": "user", "content": text},
+        ],
+    });
+    let responses = serde_json::json!({
+        "model": "gpt-4o-mini",
+        "input": [
+            {"role": "user", "content": [{"type": "input_text", "text": text}]},
+        ],
+    });
+    [
+        ("/v1/chat/completions", chat.to_string()),
+        ("/v1/responses", responses.to_string()),
+    ]
+}
+
+#[test]
+fn developer_content_is_forwarded_untouched() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/developer");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "README.md"))
+        .collect();
+    paths.sort();
+    let policy = Policy::from_json(b"{}").unwrap();
+    let (mut files, mut bytes, mut allowed) = (0usize, 0usize, 0u32);
+    let mut changed = Vec::new();
+    for path in &paths {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(
+            text.lines().next().is_some_and(|l| {
+                let l = l.trim_start();
+                ["#", "//", "--", "<!--", "<?php"]
+                    .iter()
+                    .any(|c| l.starts_with(c))
+            }),
+            "{name}: the first line must be a comment naming what the file imitates"
+        );
+        files += 1;
+        bytes += text.len();
+        for (route, body) in bodies(&text) {
+            let endpoint = classify("POST", route).unwrap();
+            let out = inspect_body(&policy, &policy.actions, &endpoint, body.as_bytes());
+            let rules: Vec<String> = out
+                .counts
+                .by_rule
+                .iter()
+                .filter(|(r, _)| policy.actions.get(*r) != Action::Allow)
+                .map(|(r, n)| format!("{}×{n}", policy.detectors.rule(*r).unwrap().id))
+                .collect();
+            allowed += out
+                .counts
+                .by_rule
+                .iter()
+                .filter(|(r, _)| policy.actions.get(*r) == Action::Allow)
+                .map(|(_, n)| n)
+                .sum::<u32>();
+            if *out.verdict() != Verdict::Forward || !rules.is_empty() {
+                changed.push(format!(
+                    "{name} ({route}): {:?} {rules:?}",
+                    verdict_name(out.verdict())
+                ));
+            }
+        }
+    }
+    println!(
+        "developer corpus: {files} files, {bytes} bytes, {} sends; changed: {}; allow-only findings: {allowed}",
+        2 * files,
+        changed.len()
+    );
+    for c in &changed {
+        println!("CHANGED {c}");
+    }
+    assert!(files >= 150, "the corpus shrank to {files} files");
+    assert!(
+        changed.is_empty(),
+        "{} sends changed:\n{}",
+        changed.len(),
+        changed.join("\n")
+    );
+}
+
+fn verdict_name(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Forward => "forward",
+        Verdict::Rewrite(_) => "rewrite",
+        Verdict::Deny(_) => "deny",
+    }
+}
