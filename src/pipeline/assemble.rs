@@ -13,8 +13,8 @@ use std::ops::Range;
 
 use super::DocumentKind;
 use crate::json::{self, JsonErrorKind, Limits, Span, Str, Value};
-use crate::openai::walker::{walk_with, Joint, Turn, Walk};
 use crate::openai::surface::{Body, Shape};
+use crate::openai::walker::{walk_with, Joint, Turn, Walk};
 use crate::openai::{Endpoint, Unscannable};
 use crate::policy::Reason;
 
