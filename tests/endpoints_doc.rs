@@ -172,12 +172,14 @@ fn inspected(op: &Operation) -> String {
             ids.join(", ")
         )
     };
-    let form = |f: Form| match f {
+    let form = |f: Form| {
+        match f {
         Form::Files => {
-            "form: `batch`/`fine-tune`/`evals` JSONL line by line; file name; other files counted"
+            "form: `batch`/`fine-tune`/`evals` JSONL line by line; text files whole; file name; other files counted"
         }
-        Form::Fields => "form: text fields, file names; files counted",
+        Form::Fields => "form: text fields, file names, text files; other files counted",
         Form::Call => "form: `session` JSON; the SDP offer counted",
+    }
     };
     match op.body {
         Body::None => "query string".to_string(),

@@ -4,7 +4,7 @@
 //! OpenAPI document and the official SDKs' resource definitions (sources in its header).
 //!
 //! What the filter does with a request follows from its operation's [`Body`]: JSON is walked
-//! ([`super::walker`]), multipart text fields are scanned and files counted
+//! ([`super::walker`]), multipart text fields and text files are scanned, other files counted
 //! ([`crate::upload`]), no body passes on the head rules, a WebSocket is counted. Azure
 //! OpenAI's paths (`/openai/...`) reuse the same operations ([`super::endpoint`]).
 

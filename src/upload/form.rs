@@ -2,14 +2,15 @@
 //! transcriptions, image edits, upload parts, video and voice creation, skills, container
 //! files, realtime calls): each text field is scanned like a body's string under its field
 //! name (`prompt` as conversation text, `model` as the API's, a caller's name with its value),
-//! a JSON part (a realtime call's `session`) is walked like a request body, and each file is
-//! counted as a `binary_upload` (its file name is scanned). A realtime call's WebRTC offer
+//! a JSON part (a realtime call's `session`) is walked like a request body, a text file is read
+//! whole ([`super::text_file`]) and any other file is counted as a `binary_upload` (every file
+//! name is scanned). A realtime call's WebRTC offer
 //! (`sdp`) is counted as `webrtc`: the call's media never passes the filter. Edits are spliced
 //! into the original bytes, as for file uploads.
 
 use std::ops::Range;
 
-use super::{absorb, inspect_filename, multipart, settle};
+use super::{absorb, inspect_filename, multipart, settle, text_file};
 use crate::config::{ActionTable, Policy};
 use crate::json::{self, escape_into, Limits, Value};
 use crate::openai::surface::Form;
@@ -57,15 +58,22 @@ fn inspect(
     for part in &parts {
         let content = body.get(part.content.clone()).unwrap_or(&[]);
         let new = if let Some(span) = part.filename.clone() {
-            // A file: its bytes are not text the filter reads; its name is.
-            outcome.unscannable.binary_upload = outcome.unscannable.binary_upload.saturating_add(1);
+            // A file: its name is scanned; its bytes are read when they are text, else
+            // counted.
             let name = body.get(span.clone()).unwrap_or(&[]);
+            let text = text_file::is_text(name, part.content_type.as_deref(), content);
             if let Some(new_name) =
                 inspect_filename(policy, actions, name, &mut renderer, &mut outcome)?
             {
                 edits.push((span, new_name));
             }
-            None
+            if text {
+                text_file::inspect_text(policy, actions, content, &mut renderer, &mut outcome)?
+            } else {
+                outcome.unscannable.binary_upload =
+                    outcome.unscannable.binary_upload.saturating_add(1);
+                None
+            }
         } else if form == Form::Call && part.name == "sdp" {
             outcome.unscannable.webrtc = outcome.unscannable.webrtc.saturating_add(1);
             None

@@ -4,13 +4,15 @@
 //! and a batch line's `url`, `method`, `body` shape and model are held to the project's rules
 //! as if the request were sent directly. The file name is scanned too. Edits are spliced into
 //! the original bytes; every other byte of the upload reaches OpenAI as it was sent. A file
-//! of any other purpose (a document, an image) cannot be scanned: it is counted as a
-//! `binary_upload` and the policy's `unscannable` setting decides. Anything that is not strict
+//! of any other purpose is read whole when it is UTF-8 text ([`text_file`]); a document or an
+//! image cannot be scanned: it is counted as a `binary_upload` and the policy's
+//! `unscannable` setting decides. Anything that is not strict
 //! multipart, and a JSONL purpose's file that is not strict JSONL, is refused. The other
 //! multipart operations (audio, image edits, upload parts, ...) are [`form`].
 
 pub mod form;
 pub mod multipart;
+pub mod text_file;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -135,13 +137,27 @@ fn inspect(
             edits.push((span, new_name));
         }
     }
-    // A document, an image, ...: not text the filter reads.
+    let content = body.get(file.content.clone()).unwrap_or(&[]);
     if !JSONL_PURPOSES.contains(&purpose) {
-        outcome.unscannable.binary_upload = 1;
+        // A text file (notes, CSV, code) is read whole; a document, an image, ... is not
+        // text the filter reads.
+        let name = file
+            .filename
+            .clone()
+            .and_then(|s| body.get(s))
+            .unwrap_or(&[]);
+        if text_file::is_text(name, file.content_type.as_deref(), content) {
+            let new =
+                text_file::inspect_text(policy, actions, content, &mut renderer, &mut outcome)?;
+            if let Some(new) = new {
+                push_content(file, new, boundary, &mut edits)?;
+            }
+        } else {
+            outcome.unscannable.binary_upload = 1;
+        }
         outcome.verdict = Some(settle(body, edits)?);
         return Ok(outcome);
     }
-    let content = body.get(file.content.clone()).unwrap_or(&[]);
     let text = std::str::from_utf8(content).map_err(|_| Reason::FileNotInspectable)?;
     let lines = Lines {
         policy,
@@ -152,14 +168,32 @@ fn inspect(
         },
     };
     if let Some(new_content) = lines.inspect(text, &mut renderer, &mut outcome)? {
-        // A part that states its length (OkHttp) must state the new one.
-        if let Some(span) = file.length.clone() {
-            edits.push((span, new_content.len().to_string().into_bytes()));
-        }
-        edits.push((file.content.clone(), new_content));
+        push_content(file, new_content, boundary, &mut edits)?;
     }
     outcome.verdict = Some(settle(body, edits)?);
     Ok(outcome)
+}
+
+/// The edit that gives `part` the content `new`: refused if `new` would end the part early;
+/// a part that states its length (OkHttp) states the new one.
+fn push_content(
+    part: &multipart::Part,
+    new: Vec<u8>,
+    boundary: &str,
+    edits: &mut Vec<(Range<usize>, Vec<u8>)>,
+) -> Result<(), Reason> {
+    let delimiter = format!("\r\n--{boundary}");
+    if new
+        .windows(delimiter.len())
+        .any(|w| w == delimiter.as_bytes())
+    {
+        return Err(Reason::InvalidBody);
+    }
+    if let Some(span) = part.length.clone() {
+        edits.push((span, new.len().to_string().into_bytes()));
+    }
+    edits.push((part.content.clone(), new));
+    Ok(())
 }
 
 /// The verdict for `body` with `edits` (any order) applied.

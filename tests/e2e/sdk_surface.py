@@ -52,15 +52,9 @@ KEY_REFUSAL = (403, "content_blocked")
 QUERY_REFUSAL = (403, "sensitive_query")
 
 
-def in_unread_file(op: "Op") -> bool:
-    """The call's text goes into a file the filter does not read (a text file for a container:
-    counted as a `binary_upload` and forwarded under the demo policy)."""
-    return "{TEXTBYTES}" in repr(OVERRIDES.get(op.name, {}))
-
-
 def expected(op: "Op", variant: str) -> str | tuple[int, str]:
     """What the demo policy must do with one call."""
-    if variant == "key" and not in_unread_file(op):
+    if variant == "key":
         return KEY_REFUSAL
     want = EXPECT.get(op.key, "forward")
     if want == "forward" and variant == "sensitive" and op.verb in ("GET", "DELETE"):
@@ -546,13 +540,6 @@ def check_call(op: Op, variant: str, sent: list[dict[str, Any]], error: Refused 
     missing = header_diff(req["headers"], got["headers"])
     assert not missing, f"headers changed or dropped on the way: {missing}"
     body_sent, body_got = req["body"], got["body"]
-    if in_unread_file(op) and variant != "clean":
-        assert (rec.get("unscannable") or {}).get("binary_upload", 0) == 1, rec
-        # A file the filter cannot read (docs/policy.md, `unscannable`): forwarded as sent and
-        # counted, under the default policy; its bytes are the client's, unchanged.
-        assert body_got == body_sent, "the upstream body differs from what the SDK sent"
-        assert_audit(rec, decision="allow", method=op.verb)
-        return
     for value in SENSITIVE_VALUES:
         assert value.encode() not in body_got, "a sensitive value reached the upstream"
     n_email, n_card = occurrences(body_sent, EMAIL), occurrences(body_sent, CARD)

@@ -179,3 +179,62 @@ def test_batch_lines_follow_the_project_rules(start_envoy, mock: Mock) -> None:
         assert err.value.status_code == status
         assert err.value.code == code, err.value.body
         assert mock.requests() == []
+
+
+# A text file as people upload it for file search or code interpreter: CSV with CRLF line ends,
+# quotes and a non-ASCII name (RFC 4180 section 2).
+TEXT_FILE = ("id,name,contact,note\r\n"
+             f"1,Zoë Brandt,{EMAIL},\"paid with {CARD}, \"\"urgent\"\"\"\r\n"
+             "2,Ana Ruiz,none,\"ok\"\r\n").encode()
+
+
+@pytest.mark.parametrize("name, ctype", [("contacts.csv", "text/csv"),
+                                         ("contacts.csv", "application/octet-stream"),
+                                         ("notes.md", None)])
+def test_a_text_file_is_read_and_its_values_replaced(envoy: Envoy, mock: Mock, name: str,
+                                                      ctype: str | None) -> None:
+    """A text file for `user_data` is read whole (not counted as a binary upload): its values
+    are replaced and every other byte (CRLF, quotes, non-ASCII) reaches OpenAI as sent."""
+    mark = envoy.log_offset()
+    file = (name, TEXT_FILE, ctype) if ctype else (name, TEXT_FILE)
+    out = sdk(envoy).files.create(file=file, purpose="user_data")
+    assert out.object == "file"
+    fields = upstream_upload(mock)
+    assert fields["purpose"] == (None, b"user_data")
+    got_name, sent = fields["file"]
+    assert got_name == name
+    assert EMAIL.encode() not in sent and CARD.encode() not in sent
+    assert sent == TEXT_FILE.replace(EMAIL.encode(), b"[EMAIL]").replace(CARD.encode(), b"[CARD]")
+    rec = only(envoy.wait_audit(mark))
+    assert_audit(rec, decision="redact", status=200, endpoint="/v1/files", method="POST")
+    assert finding_count(rec, "email") == 1 and finding_count(rec, "card") == 1, rec
+    assert rec["unscannable"]["binary_upload"] == 0, rec
+
+
+def test_a_key_in_a_text_file_is_blocked(envoy: Envoy, mock: Mock) -> None:
+    mark = envoy.log_offset()
+    content = f"OPENAI_API_KEY={API_KEY}\nLOG_LEVEL=debug\n".encode()
+    with pytest.raises(openai.PermissionDeniedError) as err:
+        sdk(envoy).files.create(file=("settings.env", content, "text/plain"), purpose="user_data")
+    assert err.value.code == "content_blocked", err.value.body
+    assert mock.requests() == []
+    rec = only(envoy.wait_audit(mark))
+    assert_audit(rec, decision="deny", status=403, reason="content_blocked", endpoint="/v1/files")
+
+
+@pytest.mark.parametrize("name, ctype, content", [
+    # Declared text but Latin-1, not UTF-8: the filter cannot read it as sent.
+    ("contacts.csv", "text/csv", b"1,M\xfcller,m@example.org\r\n"),
+    # A text name with a specific binary type: the type wins.
+    ("notes.txt", "application/pdf", b"%PDF-1.7\n"),
+])
+def test_a_file_that_is_not_plain_text_is_a_counted_binary_upload(
+        envoy: Envoy, mock: Mock, name: str, ctype: str, content: bytes) -> None:
+    mark = envoy.log_offset()
+    out = sdk(envoy).files.create(file=(name, content, ctype), purpose="user_data")
+    assert out.object == "file"
+    fields = upstream_upload(mock)
+    assert fields["file"] == (name, content)
+    rec = only(envoy.wait_audit(mark))
+    assert_audit(rec, decision="allow", status=200, endpoint="/v1/files")
+    assert rec["unscannable"]["binary_upload"] == 1, rec
