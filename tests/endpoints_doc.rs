@@ -232,12 +232,14 @@ fn generate() -> String {
          - **What is inspected.** JSON bodies: every string and every member name the caller\n\
          chose, at any depth, with the API's own names and identifier values exempt\n\
          (`model`, `role`, `type`, ids; an invitation's `email`). Multipart bodies: every text\n\
-         field, every file name, and the JSONL files of `files.create`. The query string of\n\
+         field, every file name, the JSONL files of `files.create`, and every file that is\n\
+         UTF-8 text (notes, CSV, Markdown, code, JSON), read whole. The query string of\n\
          every request.\n\
          - **Counted: what cannot be scanned** (`unscannable` in the record, one policy\n\
          setting for all): inline base64 (`data:` URLs, `file_data`, `input_audio`),\n\
-         binary uploads (documents, images, audio, upload parts), token-id arrays (a\n\
-         `prompt` or `input` of integers), WebSocket upgrades and WebRTC offers. Forwarded\n\
+         binary uploads (documents, images, audio, upload parts, text not in UTF-8),\n\
+         token-id arrays (a `prompt` or `input` of integers), WebSocket upgrades and\n\
+         WebRTC offers. Forwarded\n\
          and counted by default; refused (403 `unscannable_content`) with\n\
          `\"unscannable\": \"refuse\"` and, by default, under `zero` and `hipaa`.\n\
          - **No body**: list, retrieve, delete and cancel operations pass on the head rules\n\
