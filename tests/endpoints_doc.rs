@@ -88,6 +88,7 @@ fn request(op: &Operation) -> (Headers, Option<Vec<u8>>) {
                     + r#"{"custom_id":"1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4.1","messages":[]}}"#
                     + "\r\n",
                 Form::Fields => field("model", "gpt-4.1") + file,
+                Form::Slice => file.to_string(),
                 Form::Call => field("sdp", "v=0"),
             };
             Some(format!("{parts}--b--\r\n").into_bytes())
@@ -179,6 +180,7 @@ fn inspected(op: &Operation) -> String {
         }
         Form::Fields => "form: text fields, file names, text files; other files counted",
         Form::Call => "form: `session` JSON; the SDP offer counted",
+        Form::Slice => "form: a slice of a file, counted",
     }
     };
     match op.body {

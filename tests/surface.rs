@@ -172,7 +172,7 @@ fn every_operation_goes_through_under_the_default_policy() {
                             ("file", Some("a.pdf"), b"%PDF"),
                         ],
                     ),
-                    Form::Fields | Form::Call => form_body(
+                    Form::Fields | Form::Call | Form::Slice => form_body(
                         b,
                         &[
                             ("prompt", None, EMAIL.as_bytes()),

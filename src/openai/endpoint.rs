@@ -262,7 +262,7 @@ mod tests {
             (
                 "POST",
                 "/v1/uploads/upload_1/parts",
-                Some(Body::Form(Form::Fields)),
+                Some(Body::Form(Form::Slice)),
             ),
             ("POST", "/v1/responses/resp_1/cancel", Some(Body::None)),
             ("POST", "/v1/batches/batch_1/cancel", Some(Body::None)),

@@ -68,7 +68,7 @@ pub const OPERATIONS: &[Operation] = &[
     op(Post, "/uploads", Uploads, "uploads.create", Body::Json(Shape::Object)),
     op(Post, "/uploads/{upload_id}/cancel", Uploads, "uploads.cancel", Body::None),
     op(Post, "/uploads/{upload_id}/complete", Uploads, "uploads.complete", Body::Json(Shape::Object)),
-    op(Post, "/uploads/{upload_id}/parts", Uploads, "uploads.parts.create", Body::Form(Form::Fields)),
+    op(Post, "/uploads/{upload_id}/parts", Uploads, "uploads.parts.create", Body::Form(Form::Slice)),
     op(Get, "/batches", Batches, "batches.list", Body::None),
     op(Post, "/batches", Batches, "batches.create", Body::Json(Shape::Object)),
     op(Get, "/batches/{batch_id}", Batches, "batches.retrieve", Body::None),

@@ -66,8 +66,13 @@ pub enum Form {
     /// `files.create`: a `purpose`, one `file` (JSONL for `batch`, `fine-tune` and `evals`,
     /// inspected line by line; any other file is a binary upload) and its expiry fields.
     Files,
-    /// Text fields (scanned like a body's strings) and files (binary uploads).
+    /// Text fields (scanned like a body's strings) and files (read when text, else binary
+    /// uploads).
     Fields,
+    /// `uploads.parts.create`: one slice of a file (`data`) cut at any byte, counted as a
+    /// binary upload whatever its bytes: a value may be cut in two, and the upload's declared
+    /// size forbids changing a slice's length.
+    Slice,
     /// `realtime.calls.create`: a WebRTC offer (`sdp`, or the whole body as
     /// `application/sdp`) and an optional `session` JSON part.
     Call,

@@ -417,7 +417,10 @@ mod tests {
         let form = "multipart/form-data; boundary=abc";
         let json = "application/json";
         let fields = Ok(BodyRead::Form("abc".into(), Form::Fields));
-        assert_eq!(with("/v1/uploads/upload_1/parts", form), fields);
+        assert_eq!(
+            with("/v1/uploads/upload_1/parts", form),
+            Ok(BodyRead::Form("abc".into(), Form::Slice))
+        );
         assert_eq!(
             with("/v1/uploads/upload_1/parts", json),
             Err(Reason::UnsupportedContentType)

@@ -61,7 +61,8 @@ fn inspect(
             // A file: its name is scanned; its bytes are read when they are text, else
             // counted.
             let name = body.get(span.clone()).unwrap_or(&[]);
-            let text = text_file::is_text(name, part.content_type.as_deref(), content);
+            let text = form != Form::Slice
+                && text_file::is_text(name, part.content_type.as_deref(), content);
             if let Some(new_name) =
                 inspect_filename(policy, actions, name, &mut renderer, &mut outcome)?
             {
@@ -245,6 +246,29 @@ mod tests {
         let o = run(Form::Fields, &body);
         assert_eq!(o.verdict(), &Verdict::Forward);
         assert_eq!(o.unscannable.binary_upload, 2);
+    }
+
+    #[test]
+    fn a_container_text_file_is_read_and_an_upload_slice_never_is() {
+        let notes: &[u8] = b"Call jane.doe@example.com\r\nabout the invoice.\r\n";
+        let body = form_body(&[("file", Some("notes.txt"), Some("text/plain"), notes)]);
+        let o = run(Form::Fields, &body);
+        assert_eq!(o.unscannable.binary_upload, 0);
+        let Verdict::Rewrite(out) = o.verdict() else {
+            panic!("{:?}", o.verdict());
+        };
+        let want = form_body(&[(
+            "file",
+            Some("notes.txt"),
+            Some("text/plain"),
+            b"Call [EMAIL]\r\nabout the invoice.\r\n",
+        )]);
+        assert_eq!(out, &want);
+        // The same bytes as a slice of an upload: its length is fixed by the upload.
+        let slice = form_body(&[("data", Some("notes.txt"), Some("text/plain"), notes)]);
+        let o = run(Form::Slice, &slice);
+        assert_eq!(o.verdict(), &Verdict::Forward);
+        assert_eq!(o.unscannable.binary_upload, 1);
     }
 
     #[test]
