@@ -54,12 +54,14 @@ const VERHOEFF_D: [[u8; 10]; 10] = [
     [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
     [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
 ];
+/// Row `i` is the permutation (1 5 8 9 4 2 7 0)(3 6) applied `i` times (Verhoeff 1969; the
+/// tables as printed with the algorithm's description).
 const VERHOEFF_P: [[u8; 10]; 8] = [
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
     [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
     [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
     [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
-    [9, 4, 5, 3, 1, 2, 7, 6, 8, 0],
+    [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
     [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
     [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
     [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
@@ -165,10 +167,24 @@ mod tests {
             ("2364", false),
             ("123451", true),
             ("123450", false),
+            // A digit 6, 7 or 8 four places from the right goes through row 4 of `p`.
+            ("123456789010", true),
+            ("123456789011", false),
+            ("14285708", true),
+            ("14285709", false),
             ("", false),
         ];
         for (s, want) in cases {
             assert_eq!(verhoeff(s.as_bytes()), *want, "{s}");
+        }
+    }
+
+    #[test]
+    fn verhoeff_rows_are_powers_of_row_one() {
+        let mut row = super::VERHOEFF_P[0];
+        for (i, want) in super::VERHOEFF_P.iter().enumerate() {
+            assert_eq!(&row, want, "row {i}");
+            row = row.map(|d| super::VERHOEFF_P[1][usize::from(d)]);
         }
     }
 
