@@ -1,6 +1,9 @@
 //! The normalised view of a non-ASCII text: invisible characters (zero-width, soft hyphen,
 //! BiDi controls, variation selectors, tags) removed; full-width ASCII, non-ASCII decimal
-//! digits, Unicode spaces and dashes folded to ASCII. Unchanged runs are copied in bulk and
+//! digits, Unicode spaces and dashes folded to ASCII; Unicode punctuation (quotation marks,
+//! CJK brackets and stops, ellipsis, bullets) folded to its ASCII counterpart, and arrows and
+//! pictographs to a space, so a value against one has a boundary there as it would against
+//! ASCII punctuation. Unchanged runs are copied in bulk and
 //! recorded as one segment each, so the offset map stays small and findings map back onto
 //! the original text by binary search.
 
@@ -61,6 +64,51 @@ fn fold(c: char) -> Fold {
         0x00A0 | 0x2000..=0x200A | 0x202F | 0x205F | 0x3000 => Fold::To(' '),
         0x2010..=0x2015 | 0x2212 | 0xFE58 | 0xFE63 => Fold::To('-'),
         0x2024 | 0xFE52 => Fold::To('.'),
+        _ => punctuation(u),
+    }
+}
+
+/// Unicode punctuation and symbols a value may stand against: their ASCII counterpart (a
+/// quotation mark, a bracket, a stop, a comma), or a space for bullets, arrows and pictographs.
+/// Letters and everything else: kept.
+fn punctuation(u: u32) -> Fold {
+    match u {
+        // « » ‹ › “ ” „ ‟ 「 」 『 』 〝 〞 〟 ｢ ｣
+        0x00AB
+        | 0x00BB
+        | 0x2039
+        | 0x203A
+        | 0x201C..=0x201F
+        | 0x300C..=0x300F
+        | 0x301D..=0x301F
+        | 0xFF62
+        | 0xFF63 => Fold::To('"'),
+        // ‘ ’ ‚ ‛
+        0x2018..=0x201B => Fold::To('\''),
+        // 〈 《 【 〔 〖 〘 〚 ⟨ and their closing forms
+        0x3008 | 0x300A | 0x3010 | 0x3014 | 0x3016 | 0x3018 | 0x301A | 0x2329 | 0x27E8 => {
+            Fold::To('(')
+        }
+        0x3009 | 0x300B | 0x3011 | 0x3015 | 0x3017 | 0x3019 | 0x301B | 0x232A | 0x27E9 => {
+            Fold::To(')')
+        }
+        // 。 ｡ … ‥
+        0x3002 | 0xFF61 | 0x2025 | 0x2026 => Fold::To('.'),
+        // 、 ､
+        0x3001 | 0xFF64 => Fold::To(','),
+        0x00A1 => Fold::To('!'),
+        0x00BF => Fold::To('?'),
+        // · • ‣ ‧ ⁃ ・, arrows, dingbats and pictographs
+        0x00B7
+        | 0x2022
+        | 0x2023
+        | 0x2027
+        | 0x2043
+        | 0x30FB
+        | 0x2190..=0x21FF
+        | 0x2600..=0x27BF
+        | 0x2B00..=0x2BFF
+        | 0x1F000..=0x1FAFF => Fold::To(' '),
         _ => {
             for &z in DIGIT_ZEROS {
                 if (z..z + 10).contains(&u) {
@@ -177,6 +225,12 @@ mod tests {
         let (a, b) = v.map_back(s, s + 2).unwrap();
         assert_eq!(&text[a..b], "١٢");
         assert!(!v.build("plain ascii"));
+        // Punctuation against a value becomes ASCII punctuation; letters stay.
+        assert!(v.build("«4111» “a” 「b」 ‘c’ d。e、f… →g 📞h Müller"));
+        assert_eq!(v.as_str(), "\"4111\" \"a\" \"b\" 'c' d.e,f.  g  h Müller");
+        let s = v.as_str().find("4111").unwrap();
+        let (a, b) = v.map_back(s - 1, s + 5).unwrap();
+        assert_eq!(&"«4111» x"[a..b], "«4111»");
         assert!(!v.build("café"));
     }
 }
