@@ -269,19 +269,19 @@ fn other<const KW: bool>(e: &Engine, text: &str, p: usize, st: &mut State, out: 
         named_forms(e, t, p, b, out);
     }
     if class & STOP_ENCODED != 0 {
-        encoded(t, p, b, st, out);
+        encoded(e, t, p, b, st, out);
     }
 }
 
 /// At a `%`, `&` or `=` (encoded forms looked for): marks where one may be.
 #[inline(never)]
-fn encoded(t: &[u8], p: usize, b: u8, st: &mut State, out: &[Finding]) {
+fn encoded(e: &Engine, t: &[u8], p: usize, b: u8, st: &mut State, out: &[Finding]) {
     if b != b'=' {
         if let Some(m) = st.marks.as_deref_mut() {
             mark_escape(t, p, m);
         }
     } else if st.marks.is_some() && before(t, p).is_ascii_alphanumeric() {
-        skip_found(st, out);
+        skip_found(e, st, out);
         if let Some(m) = st.marks.as_deref_mut() {
             mark_base64(t, p, p, &mut st.b64_end, m);
         }
@@ -289,11 +289,15 @@ fn encoded(t: &[u8], p: usize, b: u8, st: &mut State, out: &[Finding]) {
 }
 
 /// Moves the base64 look-out past the last finding of this pass: a run a detector already
-/// found (a key, a JWT) is not decoded as well.
+/// found (a key, a JWT) is not decoded as well. A generic secret is no such finding: the value
+/// a name introduces may be a provider key in base64 (a Kubernetes Secret's `data:`), which the
+/// decoded scan names.
 #[inline]
-fn skip_found(st: &mut State, out: &[Finding]) {
+fn skip_found(e: &Engine, st: &mut State, out: &[Finding]) {
     if let Some(f) = out.get(st.base..).and_then(<[Finding]>::last) {
-        st.b64_end = st.b64_end.max(f.end);
+        if Some(f.rule) != e.ids.generic {
+            st.b64_end = st.b64_end.max(f.end);
+        }
     }
 }
 
@@ -476,7 +480,7 @@ fn digit_word<const KW: bool>(
     if (we - ws >= 12 || matches!(at(t, we), b'+' | b'/' | b'='))
         && (at(t, ws).is_ascii_alphabetic() || before(t, we).is_ascii_alphabetic())
     {
-        skip_found(st, out);
+        skip_found(e, st, out);
         if let Some(m) = st.marks.as_deref_mut() {
             mark_base64(t, ws, we, &mut st.b64_end, m);
         }
