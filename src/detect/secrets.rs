@@ -68,10 +68,36 @@ pub(crate) fn prefix_key(e: &Engine, t: &[u8], p: usize, k: u16, j: u8, out: &mu
     if !body_ok(spec.id, body_bytes) || not_a_key(spec.body, t, body_bytes, end) {
         return;
     }
+    let end = end + suffix_len(spec.id, t, end);
     let rule = e.ids.prefix.get(usize::from(k)).copied().flatten();
     push(out, rule, if spec.body_only { body } else { start }, end);
     if spec.id == "aws_access_key_id" {
         aws_secret_near(e, t, end, out);
+    }
+}
+
+/// The length of the suffix some keys carry after their body: a Databricks token's `-<n>`
+/// (`dapi` + 32 hex, then `-2` on newer tokens), a Flutterwave key's `-X` (`FLWSECK_TEST-` +
+/// 32 hex + `-X`, as the dashboard shows it). Zero when there is none.
+fn suffix_len(id: &str, t: &[u8], end: usize) -> usize {
+    if at(t, end) != b'-' {
+        return 0;
+    }
+    let n = match id {
+        "databricks_token" => {
+            let mut k = end + 1;
+            while k < end + 3 && at(t, k).is_ascii_digit() {
+                k += 1;
+            }
+            k - end
+        }
+        "flutterwave_key" if at(t, end + 1) == b'X' => 2,
+        _ => return 0,
+    };
+    if n < 2 || is_word(at(t, end + n)) {
+        0
+    } else {
+        n
     }
 }
 
