@@ -12,17 +12,24 @@ const VERSION_CTX: &[&str] = &[
 ];
 
 /// The end of the IPv4 address (and prefix length) that the group `g` starts with, when its
-/// first four groups are a dotted quad that is not a version number.
+/// first four groups are a dotted quad that is not a version number, nor an address that
+/// identifies no one: loopback (127.0.0.0/8), unspecified (0.0.0.0) or limited broadcast
+/// (255.255.255.255) (RFC 6890 §2.2.2).
 pub(super) fn ipv4(t: &[u8], g: &Group) -> Option<usize> {
     let sizes = g.sizes();
     let mut k = 0usize;
-    for &sz in sizes.get(..4)? {
+    let mut octets = [0u64; 4];
+    for (&sz, o) in sizes.get(..4)?.iter().zip(octets.iter_mut()) {
         let sz = usize::from(sz);
         let part = g.digits().get(k..k + sz)?;
-        if sz == 0 || sz > 3 || (sz > 1 && part.first() == Some(&b'0')) || num(part)? > 255 {
+        *o = num(part)?;
+        if sz == 0 || sz > 3 || (sz > 1 && part.first() == Some(&b'0')) || *o > 255 {
             return None;
         }
         k += sz;
+    }
+    if octets[0] == 127 || octets == [0; 4] || octets == [255; 4] {
+        return None;
     }
     if matches!(before(t, g.start), b'v' | b'V')
         || context_before(t, g.start, VERSION_CTX, 24, None)
@@ -45,8 +52,9 @@ pub(super) fn ipv4(t: &[u8], g: &Group) -> Option<usize> {
 }
 
 /// An IPv6 address in the hex/colon run around `s`: returns its span, with a prefix length or
-/// a zone id after it.
-pub(super) fn ipv6(t: &[u8], s: usize) -> Option<(usize, usize)> {
+/// a zone id after it, and whether it identifies a host (not the loopback `::1` or the
+/// unspecified `::`, RFC 4291 §2.5.2-3).
+pub(super) fn ipv6(t: &[u8], s: usize) -> Option<(usize, usize, bool)> {
     let hexcolon = |b: u8| b.is_ascii_hexdigit() || b == b':';
     let mut a = s;
     while a > 0 && s - a < 45 && hexcolon(before(t, a)) {
@@ -71,8 +79,9 @@ pub(super) fn ipv6(t: &[u8], s: usize) -> Option<(usize, usize)> {
             continue;
         }
         let text = std::str::from_utf8(cand).ok()?;
-        if text.parse::<std::net::Ipv6Addr>().is_ok() {
-            return Some((a, suffix_end(t, end)));
+        if let Ok(ip) = text.parse::<std::net::Ipv6Addr>() {
+            let host = !(ip.is_loopback() || ip.is_unspecified());
+            return Some((a, suffix_end(t, end), host));
         }
     }
     None
@@ -134,8 +143,14 @@ mod tests {
         for (text, want) in cases {
             let t = text.as_bytes();
             let s = t.iter().position(u8::is_ascii_digit).unwrap();
-            let (a, b) = ipv6(t, s).unwrap();
+            let (a, b, host) = ipv6(t, s).unwrap();
             assert_eq!(&text[a..b], *want, "{text}");
+            assert!(host, "{text}");
+        }
+        for text in ["bound to ::1", "listen [::1]:80", "::0"] {
+            let t = text.as_bytes();
+            let s = t.iter().position(u8::is_ascii_digit).unwrap();
+            assert!(!ipv6(t, s).unwrap().2, "{text}");
         }
     }
 }

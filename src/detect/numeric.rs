@@ -120,9 +120,11 @@ pub(crate) fn on_word(
 ) -> usize {
     let ids = &e.ids;
     if ids.ip.is_some() && (at(t, we) == b':' || before(t, s) == b':') {
-        if let Some(end) = ip::ipv6(t, s) {
-            push(out, ids.ip, end.0, end.1);
-            return end.1;
+        if let Some((start, end, host)) = ip::ipv6(t, s) {
+            if host {
+                push(out, ids.ip, start, end);
+            }
+            return end;
         }
     }
     let Some(word) = t.get(s..we) else {
@@ -181,9 +183,11 @@ pub(crate) fn on_word(
     // Right attachment: a separator followed by a word character continues the token; a `,`
     // only after one group of one to three digits followed by a digit (`1,234`), not after a
     // value in a CSV row.
+    // A dotted quad before `/path` is a host (`10.0.3.7/shop`), not part of a longer token.
     let n = at(t, g.end);
+    let quad = g.ng == 4 && g.seps().iter().all(|&c| c == b'.');
     let right = is_word(n)
-        || (matches!(n, b'-' | b'.' | b'/') && is_word(at(t, g.end + 1)))
+        || (matches!(n, b'-' | b'.' | b'/') && is_word(at(t, g.end + 1)) && !(quad && n == b'/'))
         || (n == b',' && g.ng == 1 && g.nd <= 3 && at(t, g.end + 1).is_ascii_digit());
     if right {
         return g.end;
@@ -276,6 +280,10 @@ fn group(t: &[u8], s: usize, g: &mut Group) {
         if !at(t, j).is_ascii_digit() {
             break;
         }
+        // A dotted quad after a space is a value of its own (`200 203.0.113.7` in a log line).
+        if c == b' ' && dotted_quad_at(t, j) {
+            break;
+        }
         let mut k = j;
         while at(t, k).is_ascii_digit() {
             k += 1;
@@ -292,6 +300,28 @@ fn group(t: &[u8], s: usize, g: &mut Group) {
         g.paren = true;
         g.start = s - 1;
     }
+}
+
+/// Whether four groups of one to three digits joined by `.` start at `j` (an IPv4 address's
+/// shape), with no digit or `.` and digit after them.
+fn dotted_quad_at(t: &[u8], j: usize) -> bool {
+    let mut i = j;
+    for part in 0..4 {
+        let s = i;
+        while i - s < 4 && at(t, i).is_ascii_digit() {
+            i += 1;
+        }
+        if i == s || i - s > 3 {
+            return false;
+        }
+        if part < 3 {
+            if at(t, i) != b'.' {
+                return false;
+            }
+            i += 1;
+        }
+    }
+    !(at(t, i).is_ascii_digit() || (at(t, i) == b'.' && at(t, i + 1).is_ascii_digit()))
 }
 
 /// Group sizes a card is written in: one run, 4-6-5 / 4-6-4 (Amex, Diners), or fours with a
