@@ -291,6 +291,10 @@ fn group(t: &[u8], s: usize, g: &mut Group) {
         if is_word(at(t, k)) {
             break;
         }
+        // ` (` joins only an area code in parentheses (`0044 (20) 7946`), not `(24/7)`.
+        if next_sep == b'(' && at(t, k) != b')' {
+            break;
+        }
         sep = next_sep;
         i = j;
     }
