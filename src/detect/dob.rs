@@ -154,7 +154,7 @@ fn plausible(d: u64, m: u64, y: u64) -> bool {
 }
 
 /// A date at `i`: returns its end.
-fn date(t: &[u8], i: usize) -> Option<usize> {
+pub(super) fn date(t: &[u8], i: usize) -> Option<usize> {
     let end_ok = |e: usize| !at(t, e).is_ascii_alphanumeric();
     if at(t, i).is_ascii_digit() {
         let (e1, a) = digits(t, i);

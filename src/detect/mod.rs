@@ -43,6 +43,7 @@ mod providers;
 mod rules;
 mod secrets;
 mod signed_url;
+mod table;
 mod text;
 pub(crate) use text::inside_placeholder;
 mod view;

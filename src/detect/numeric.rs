@@ -6,6 +6,7 @@
 use super::alnum::{alnum_word, es_id_at, nino_spaced};
 use super::ids;
 use super::rules::Engine;
+use super::table::Tables;
 use super::text::{at, before, context_before, is_word, push};
 use super::{ip, phone, Finding};
 
@@ -34,6 +35,8 @@ pub(super) struct Group {
     /// The first group is an area code in parentheses: `(` before it, `)` after it.
     pub(super) paren: bool,
     overflow: bool,
+    /// Column headers looked up in this scan (kept across groups).
+    pub(super) tables: Tables,
 }
 
 impl Group {
@@ -51,6 +54,7 @@ impl Group {
             plus: false,
             paren: false,
             overflow: false,
+            tables: Tables::default(),
         }
     }
     pub(super) fn digits(&self) -> &[u8] {
@@ -107,6 +111,25 @@ const NIR_CTX: &[&str] = &[
     "insee",
     "numéro de sécu",
 ];
+
+const DOB_CTX: &[&str] = &[
+    "dob",
+    "d.o.b",
+    "birth",
+    "born",
+    "geburt",
+    "naissance",
+    "nacimiento",
+    "nascita",
+    "urodzenia",
+];
+
+/// Whether a keyword introduces the value of `g`: before it on its line (within `window`
+/// bytes), or as the header of its column in a table.
+fn context(t: &[u8], g: &Group, keywords: &[&str], window: usize, label: &str) -> bool {
+    context_before(t, g.start, keywords, window, Some(label))
+        || g.tables.header_mentions(t, g.start, keywords)
+}
 
 /// Classifies the word `[s, e)` (it contains a digit). Returns the offset up to which the
 /// text has been consumed (the next word with digits before it is skipped).
@@ -442,6 +465,12 @@ fn classify(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) {
         }
     }
     if is_date(g) {
+        // A date under a date-of-birth column header (`dob,name\n1990-01-01,Ann`).
+        if ids.dob.is_some() && g.tables.header_mentions(t, g.start, DOB_CTX) {
+            if let Some(end) = super::dob::date(t, g.start) {
+                push(out, ids.dob, g.start, end);
+            }
+        }
         return;
     }
     // A NINO in its spaced forms, `AB 12 34 56 C` and `AB 123456 C`.
@@ -465,9 +494,7 @@ fn classify(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) {
     // US SSN.
     if d.len() == 9 && !g.plus && !g.paren {
         let dashed = matches!(sizes, [3, 2, 4]) && g.uniform_sep(b"- ");
-        if (dashed || (g.ng == 1 && context_before(t, g.start, SSN_CTX, 40, Some("SSN"))))
-            && ids::ssn(d)
-        {
+        if (dashed || (g.ng == 1 && context(t, g, SSN_CTX, 40, "SSN"))) && ids::ssn(d) {
             push(out, ids.ssn, g.start, g.end);
             return;
         }
@@ -498,29 +525,28 @@ fn national(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) -> bool {
             && (single || (matches!(sizes, [1, 2, 2, 2, 3, 3, 2]) && g.uniform_sep(b" ")))
             && ids::fr_nir(d)
             && (!single
-                || context_before(t, g.start, NIR_CTX, 40, Some("NATIONAL_ID"))
+                || context(t, g, NIR_CTX, 40, "NATIONAL_ID")
                 || matches!(d.first(), Some(b'1' | b'2'))) =>
         {
             found(ids.nir, out)
         }
         12 if ids.aadhaar.is_some()
             && ((matches!(sizes, [4, 4, 4]) && g.uniform_sep(b" -"))
-                || (single
-                    && context_before(t, g.start, AADHAAR_CTX, 40, Some("NATIONAL_ID"))))
+                || (single && context(t, g, AADHAAR_CTX, 40, "NATIONAL_ID")))
             && ids::in_aadhaar(d) =>
         {
             found(ids.aadhaar, out)
         }
         11 if ids.pesel.is_some()
             && single
-            && context_before(t, g.start, PESEL_CTX, 40, Some("NATIONAL_ID"))
+            && context(t, g, PESEL_CTX, 40, "NATIONAL_ID")
             && ids::pl_pesel(d) =>
         {
             found(ids.pesel, out)
         }
         11 if ids.steuer.is_some()
             && (single || (matches!(sizes, [2, 3, 3, 3]) && g.uniform_sep(b" ")))
-            && context_before(t, g.start, STEUER_CTX, 48, Some("NATIONAL_ID"))
+            && context(t, g, STEUER_CTX, 48, "NATIONAL_ID")
             && ids::de_steuer_id(d) =>
         {
             found(ids.steuer, out)
@@ -529,7 +555,7 @@ fn national(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) -> bool {
             && (single
                 || (matches!(sizes, [4, 2, 3]) && g.uniform_sep(b"."))
                 || (matches!(sizes, [3, 3, 3]) && g.uniform_sep(b" .")))
-            && context_before(t, g.start, BSN_CTX, 40, Some("NATIONAL_ID"))
+            && context(t, g, BSN_CTX, 40, "NATIONAL_ID")
             && ids::nl_bsn(d) =>
         {
             found(ids.bsn, out)

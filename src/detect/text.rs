@@ -62,9 +62,13 @@ pub(crate) fn context_before(
     for (d, s) in buf.iter_mut().zip(src) {
         *d = s.to_ascii_lowercase();
     }
-    let hay = buf.get(..n).unwrap_or(&[]);
-    // A keyword counts only at the start of a word ("ver" is not in "server"): each word
-    // start is compared with the keywords that begin with its byte.
+    mentions(buf.get(..n).unwrap_or(&[]), keywords)
+}
+
+/// Whether one of `keywords` (lower case ASCII) starts a word of `hay` (lower case). A keyword
+/// counts only at the start of a word ("ver" is not in "server"): each word start is compared
+/// with the keywords that begin with its byte.
+pub(crate) fn mentions(hay: &[u8], keywords: &[&str]) -> bool {
     let mut prev = 0u8;
     for (i, &b) in hay.iter().enumerate() {
         let start = !prev.is_ascii_alphabetic();
