@@ -11,8 +11,8 @@
 
 use super::anchors::Anchor;
 use super::looks::{
-    code_reference, path_or_url, placeholder, random_enough, reference, type_annotation,
-    version_or_coordinate, words_value,
+    code_reference, path_or_url, placeholder, public_key, random_enough, reference,
+    type_annotation, version_or_coordinate, words_value,
 };
 use super::providers::KEYWORD_KEYS;
 use super::rules::Engine;
@@ -285,6 +285,10 @@ pub(crate) fn value_at(t: &[u8], mut i: usize) -> Option<(usize, usize, bool)> {
             b',' | b';' | b'.' | b':' | b')' | b']' | b'}' | b'>'
         )
     {
+        // An ellipsis stays: `sk-ant-api03-...` is a placeholder, not the key `sk-ant-api03-`.
+        if t.get(ve.saturating_sub(3)..ve) == Some(b"...") && ve >= vs + 3 {
+            break;
+        }
         // A redactor placeholder keeps its `]`.
         if at(t, ve - 1) == b']' && (vs..ve).any(|k| redactor_placeholder_len(t, k) == Some(ve - k))
         {
@@ -323,6 +327,7 @@ pub(crate) fn judge(raw: &[u8], quoted: bool) -> bool {
         return false;
     }
     !(placeholder(raw)
+        || public_key(raw)
         || reference(raw)
         || path_or_url(raw)
         || version_or_coordinate(raw)

@@ -77,6 +77,15 @@ pub(crate) fn placeholder(v: &[u8]) -> bool {
         || v.iter().all(|&b| Some(&b) == v.first())
 }
 
+/// A key that is public by design, meant to ship in client code: a Mapbox public token
+/// (`pk.eyJ…`; secret ones start `sk.`, docs.mapbox.com/accounts/guides/tokens), a Stripe
+/// publishable key (`pk_live_`, `pk_test_`; docs.stripe.com/keys), a Supabase publishable key
+/// (`sb_publishable_`).
+pub(crate) fn public_key(v: &[u8]) -> bool {
+    const PREFIXES: &[&[u8]] = &[b"pk.eyJ", b"pk_live_", b"pk_test_", b"sb_publishable_"];
+    PREFIXES.iter().any(|p| v.starts_with(p))
+}
+
 /// A printf, Python, Ruby or Windows placeholder as the value: `%s`, `%(pw)s`, `%{pw}`,
 /// `%DB_PASSWORD%`, also cut short where an unquoted value stops (`%(db_password`,
 /// `%{env:DB_PASS`). A name goes between the marks (letters, digits, `_ . : -`): a password

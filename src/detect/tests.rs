@@ -987,6 +987,9 @@ fn code_placeholders_and_lookalikes_are_not_credentials() {
         "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",
         "DATABASE_URL=postgresql://postgres:postgres@localhost:5432/test",
         "password: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-Xy12Ab",
+        "ANTHROPIC_API_KEY=sk-ant-api03-...",
+        "OPENAI_API_KEY=sk-...Ab3d",
+        "mapboxgl.accessToken = 'pk.eyJ1IjoiYWNtZSIsImEiOiJjbHg5a2VxZ3AwMDAwMmtxcjZ3ZXh5bm1zIn0.Xk9mP2qLz8vR4tYw1QeA';",
     ] {
         let got = found(&s, text);
         assert!(got.is_empty(), "{text:?}: {got:?}");
