@@ -27,6 +27,21 @@ pub(crate) fn card(d: &[u8]) -> bool {
     }
 }
 
+/// The GS1 check digit (EAN-8, UPC-A, EAN-13, GTIN-14): from the right, the check digit and
+/// every second digit weigh 1, the others 3; the sum is a multiple of ten (GS1 General
+/// Specifications §7.9.1).
+pub(crate) fn gs1(d: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, &b) in d.iter().rev().enumerate() {
+        if !b.is_ascii_digit() {
+            return false;
+        }
+        let v = u32::from(b - b'0');
+        sum += if i % 2 == 1 { 3 * v } else { v };
+    }
+    !d.is_empty() && sum % 10 == 0
+}
+
 /// IBAN lengths by country code: the 89 countries of the SWIFT IBAN Registry, release 101
 /// (BI, DJ, FK, HN, LY, MN, NI, OM, RU, SD, SO and YE joined it after 2020).
 const IBAN_LEN: &[(&[u8; 2], usize)] = &[
@@ -361,6 +376,22 @@ mod tests {
         for (s, want) in cases {
             assert_eq!(f(s.as_bytes()), *want, "{s}");
         }
+    }
+
+    #[test]
+    fn gs1_check_digit() {
+        // GS1 General Specifications examples: EAN-13, GTIN-14, UPC-A, EAN-8.
+        check(
+            gs1,
+            &[
+                ("4006381333931", true),
+                ("4006381333932", false),
+                ("00012345600012", true),
+                ("036000291452", true),
+                ("96385074", true),
+                ("", false),
+            ],
+        );
     }
 
     #[test]

@@ -112,6 +112,11 @@ const NIR_CTX: &[&str] = &[
     "numéro de sécu",
 ];
 
+/// Words that name a product barcode (GS1 General Specifications: EAN/UPC, GTIN).
+const BARCODE_CTX: &[&str] = &[
+    "ean", "gtin", "upc", "barcode", "bar code", "isbn", "jan code",
+];
+
 const DOB_CTX: &[&str] = &[
     "dob",
     "d.o.b",
@@ -127,7 +132,8 @@ const DOB_CTX: &[&str] = &[
 /// Whether a keyword introduces the value of `g`: before it on its line (within `window`
 /// bytes), or as the header of its column in a table.
 fn context(t: &[u8], g: &Group, keywords: &[&str], window: usize, label: &str) -> bool {
-    context_before(t, g.start, keywords, window, Some(label))
+    let label = (!label.is_empty()).then_some(label);
+    context_before(t, g.start, keywords, window, label)
         || g.tables.header_mentions(t, g.start, keywords)
 }
 
@@ -477,6 +483,14 @@ fn classify(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) {
     if ids.nino.is_some()
         && ((matches!(sizes, [2, 2, 2]) && g.uniform_sep(b" ")) || matches!(sizes, [6]))
         && nino_spaced(e, t, g, out)
+    {
+        return;
+    }
+    // A product barcode (EAN-13, UPC-A, GTIN-14, EAN-8) named as one is no card, nor anything.
+    if g.ng == 1
+        && matches!(d.len(), 8 | 12 | 13 | 14)
+        && ids::gs1(d)
+        && context(t, g, BARCODE_CTX, 24, "")
     {
         return;
     }
