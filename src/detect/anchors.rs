@@ -37,6 +37,9 @@ pub(crate) enum Anchor {
     Telegram,
     /// `Q~` (Azure AD client secret).
     AzureSecret,
+    /// `password`, `Passwort`, `contraseña`, `mot de passe`, `пароль`, `パスワード`, ...: prose
+    /// that gives a password in any of several languages.
+    Password,
     /// `born`, `DOB`, `date of birth`, ...
     Dob,
     /// A signed URL's parameter name (`X-Amz-Signature`, `sig=`, ...).
@@ -71,6 +74,33 @@ pub(crate) const GENERIC_KEYWORDS: &[&str] = &[
 /// the anchor index: their first letters (`sig`, `enc`, `mas`) start common words, and prose
 /// never names them.
 pub(crate) const ASSIGN_ONLY_KEYWORDS: &[&str] = &["signing_key", "encryption_key", "master_key"];
+
+/// The word for a password in prose, in the languages people most often write to the API
+/// in (lower case; a non-ASCII capital is listed as well): `Das Passwort lautet …`, `La
+/// contraseña es …`, `パスワードは …`.
+pub(crate) const PASSWORD_WORDS: &[&str] = &[
+    "password",
+    "passwort",
+    "kennwort",
+    "contraseña",
+    "contrasena",
+    "mot de passe",
+    "senha",
+    "wachtwoord",
+    "hasło",
+    "haslo",
+    "lösenord",
+    "passord",
+    "adgangskode",
+    "salasana",
+    "şifre",
+    "пароль",
+    "Пароль",
+    "パスワード",
+    "密码",
+    "密碼",
+    "비밀번호",
+];
 
 /// Phrases introducing a date of birth (English, German, French).
 pub(crate) const DOB_KEYWORDS: &[&str] = &[
@@ -290,6 +320,11 @@ impl Anchors {
         if ids.generic.is_some() {
             for kw in GENERIC_KEYWORDS {
                 add(kw.as_bytes(), Anchor::Generic);
+            }
+        }
+        if ids.generic.is_some() {
+            for kw in PASSWORD_WORDS {
+                add(kw.as_bytes(), Anchor::Password);
             }
         }
         if ids.telegram.is_some() {

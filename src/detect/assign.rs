@@ -645,3 +645,65 @@ pub(crate) fn prose(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut Vec
         push(out, e.ids.generic, vs, ve);
     }
 }
+
+/// Words that link a password's name to it in prose (`is`, `lautet`, `est`, `es`, `é`, `это`),
+/// and particles written right after the name (`は`, `是`, `는`, `은`; a `:` too).
+const LINKS: &[&str] = &[
+    "is", "was", "lautet", "ist", "war", "est", "es", "era", "é", "è", "er", "on", "это",
+];
+const PARTICLES: &[&str] = &["は", "是", "는", "은"];
+
+/// Prose that gives a password in one of several languages, found from the word for it
+/// ([`super::anchors::PASSWORD_WORDS`]): the word, an optional linking word or particle, then
+/// the value (`Das Passwort lautet …`, `Le mot de passe est …`, `パスワードは …`, `Mera
+/// password … hai`). Only the next token is looked at, and it must be plainly random, as for
+/// English prose.
+pub(crate) fn password_prose(
+    e: &Engine,
+    t: &[u8],
+    p: usize,
+    kw_end: usize,
+    out: &mut Vec<Finding>,
+) {
+    if before(t, p).is_ascii_alphanumeric() || at(t, kw_end).is_ascii_alphanumeric() {
+        return;
+    }
+    let mut i = kw_end;
+    if let Some(k) = PARTICLES
+        .iter()
+        .find(|k| t.get(i..i + k.len()) == Some(k.as_bytes()))
+    {
+        i += k.len();
+    } else if at(t, i) == b':' && at(t, i + 1) != b':' {
+        // `пароль: …` (a `::` is a path: `Password::min(12)`).
+        i += 1;
+    }
+    if at(t, i) != b' ' && i == kw_end {
+        return;
+    }
+    while at(t, i) == b' ' {
+        i += 1;
+    }
+    for link in LINKS {
+        let l = link.as_bytes();
+        if t.get(i..i + l.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(l))
+            && at(t, i + l.len()) == b' '
+        {
+            i += l.len() + 1;
+            break;
+        }
+    }
+    let Some((vs, ve, quoted)) = value_at(t, i) else {
+        return;
+    };
+    let v = t.get(vs..ve).unwrap_or(&[]);
+    let plain = v.iter().any(u8::is_ascii_digit)
+        && v.iter().any(u8::is_ascii_lowercase)
+        && v.iter().any(|b| {
+            b.is_ascii_uppercase() || (b.is_ascii_punctuation() && !matches!(b, b'_' | b'-' | b'.'))
+        });
+    if plain && judge(v, quoted) && !in_placeholder(t, p) {
+        push(out, e.ids.generic, vs, ve);
+    }
+}

@@ -323,6 +323,7 @@ impl Engine {
             Anchor::UrlCreds => super::secrets::url_creds(self, t, start, out),
             Anchor::Jwt => super::secrets::jwt(self, t, start, out),
             Anchor::Generic => super::assign::prose(self, t, start, end, out),
+            Anchor::Password => super::assign::password_prose(self, t, start, end, out),
             Anchor::SignedUrl => super::signed_url::find(self, t, start, end, out),
             Anchor::Telegram => super::secrets::telegram(self, t, start, out),
             Anchor::AzureSecret => super::secrets::azure_secret(self, t, start, out),

@@ -1034,3 +1034,32 @@ fn signed_urls_are_one_finding_of_their_own() {
     assert!(found(&s, "https://example.com/verify?sig=ok&user=3").is_empty());
     assert!(found(&s, "https://b.s3.amazonaws.com/a.png").is_empty());
 }
+
+#[test]
+fn a_password_given_in_prose_in_other_languages_is_found() {
+    let s = set("{}");
+    for (text, want) in [
+        ("Das Passwort lautet Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
+        ("Le mot de passe est Xk9#mP2qLz8v.", "Xk9#mP2qLz8v"),
+        ("La contraseña es Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
+        ("A senha é Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
+        ("Мой пароль: Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
+        ("パスワードは Xk9#mP2qLz8v です", "Xk9#mP2qLz8v"),
+        ("Mera password Xk9#mP2qLz8v hai", "Xk9#mP2qLz8v"),
+    ] {
+        let got = found(&s, text);
+        assert!(
+            got.iter().any(|(r, v)| r == "generic_secret" && v == want),
+            "{text:?}: {got:?}"
+        );
+    }
+    for text in [
+        "'password' => ['required', Password::min(12)->mixedCase()->numbers()]",
+        "password reset link sent to Xk9#mP2qLz8v",
+        "Das Passwort lautet Sommer2024",
+        "passwords Xk9#mP2qLz8v",
+    ] {
+        let got = found(&s, text);
+        assert!(got.is_empty(), "{text:?}: {got:?}");
+    }
+}
