@@ -6,6 +6,9 @@
 //! or findings on positive lines that overlap no expected value). Prints the table with
 //! `cargo test --test quality_sets -- --nocapture`; fails below the targets of issue #19:
 //! strict recall 0.99 for every rule with positives, false positives at most 0.5 % of lines.
+//! Files under a folder named `unclaimed/` hold forms `docs/detectors.md` says it does not
+//! catch (values wrapped onto a second line): they are scored in a table of their own, which
+//! the targets do not apply to, so a gain or a loss there stays visible.
 
 #![allow(
     clippy::unwrap_used,
@@ -95,11 +98,17 @@ fn hand_written_sets_meet_the_targets() {
     let set = &policy.detectors;
     let mut stats: BTreeMap<String, Stat> = BTreeMap::new();
     let mut totals = Totals::default();
+    let mut unclaimed: BTreeMap<String, Stat> = BTreeMap::new();
     let mut report = Vec::new();
     let mut scratch = Scratch::default();
     let mut out = Vec::new();
     for path in &paths {
         let rel = path.strip_prefix(&root).unwrap().display().to_string();
+        let claimed = !path
+            .strip_prefix(&root)
+            .unwrap()
+            .components()
+            .any(|c| c.as_os_str() == "unclaimed");
         let content = std::fs::read_to_string(path).unwrap();
         for (n, raw) in content.lines().enumerate() {
             let raw = raw.trim();
@@ -108,6 +117,18 @@ fn hand_written_sets_meet_the_targets() {
             }
             let line: Line = serde_json::from_str(raw)
                 .unwrap_or_else(|e| panic!("{rel}:{}: not a set line: {e}", n + 1));
+            if !claimed {
+                score_unclaimed(
+                    set,
+                    &mut scratch,
+                    &line,
+                    &rel,
+                    n + 1,
+                    &mut unclaimed,
+                    &mut report,
+                );
+                continue;
+            }
             totals.lines += 1;
             // Where each expected value sits.
             let mut spans = Vec::new();
@@ -202,6 +223,18 @@ fn hand_written_sets_meet_the_targets() {
         totals.false_lines,
         100.0 * false_rate
     );
+    if !unclaimed.is_empty() {
+        println!("not claimed by docs/detectors.md (unclaimed/, not held to the targets):");
+        for (rule, st) in &unclaimed {
+            let ratio = |x: usize| x as f64 / st.expected.max(1) as f64;
+            println!(
+                "{rule:<30} {:>8} {:>8.4} {:>8.4}",
+                st.expected,
+                ratio(st.strict),
+                ratio(st.loose)
+            );
+        }
+    }
     for r in &report {
         println!("{r}");
     }
@@ -212,4 +245,34 @@ fn hand_written_sets_meet_the_targets() {
         ));
     }
     assert!(failures.is_empty(), "below target: {failures:#?}");
+}
+
+/// Scores one line of an `unclaimed/` file: recall only, into `stats`; misses reported.
+fn score_unclaimed(
+    set: &DetectorSet,
+    scratch: &mut Scratch,
+    line: &Line,
+    rel: &str,
+    n: usize,
+    stats: &mut BTreeMap<String, Stat>,
+    report: &mut Vec<String>,
+) {
+    let mut out = Vec::new();
+    set.scan(&line.text, scratch, &mut out);
+    for e in &line.find {
+        let s = line
+            .text
+            .find(&e.value)
+            .unwrap_or_else(|| panic!("{rel}:{n}: value not in text"));
+        let end = s + e.value.len();
+        let covers = |f: &&Finding| f.start <= s && f.end >= end;
+        let strict = out.iter().filter(covers).any(|f| rule_id(set, f) == e.rule);
+        let st = stats.entry(e.rule.clone()).or_default();
+        st.expected += 1;
+        st.strict += usize::from(strict);
+        st.loose += usize::from(out.iter().any(|f| covers(&f)));
+        if !strict {
+            report.push(format!("MISS (unclaimed) {rel}:{n} {}", e.rule));
+        }
+    }
 }
