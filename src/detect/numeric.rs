@@ -134,7 +134,7 @@ const DOB_CTX: &[&str] = &[
 fn context(t: &[u8], g: &Group, keywords: &[&str], window: usize, label: &str) -> bool {
     let label = (!label.is_empty()).then_some(label);
     context_before(t, g.start, keywords, window, label)
-        || g.tables.header_mentions(t, g.start, keywords)
+        || g.tables.header_mentions(t, g.start, g.end, keywords)
 }
 
 /// Classifies the word `[s, e)` (it contains a digit). Returns the offset up to which the
@@ -472,7 +472,7 @@ fn classify(e: &Engine, t: &[u8], g: &Group, out: &mut Vec<Finding>) {
     }
     if is_date(g) {
         // A date under a date-of-birth column header (`dob,name\n1990-01-01,Ann`).
-        if ids.dob.is_some() && g.tables.header_mentions(t, g.start, DOB_CTX) {
+        if ids.dob.is_some() && g.tables.header_mentions(t, g.start, g.end, DOB_CTX) {
             if let Some(end) = super::dob::date(t, g.start) {
                 push(out, ids.dob, g.start, end);
             }

@@ -2,6 +2,7 @@
 //! pipes): in `aadhaar_no,name\n543137926476,Priya` the header `aadhaar_no` is the context of
 //! `543137926476`, as a keyword before it on its line would be.
 //!
+//! Only a value that fills a cell (a delimiter or a line break on both sides) is looked up.
 //! A row is a line holding a delimiter (`,`, `;`, tab or `|`, the most frequent of them); its
 //! header is the topmost line of the run of lines above it with as many of that delimiter, no
 //! blank line between, at most [`MAX_UP_LINES`] lines and [`MAX_UP_BYTES`] bytes up. The
@@ -46,9 +47,20 @@ pub(super) struct Tables {
 }
 
 impl Tables {
-    /// Whether the header of the column the value at `pos` sits in mentions one of
-    /// `keywords` (lower case, matched at a word start).
-    pub(super) fn header_mentions(&self, t: &[u8], pos: usize, keywords: &[&str]) -> bool {
+    /// Whether the value `[pos, end)` fills a cell of a table whose column header mentions one
+    /// of `keywords` (lower case, matched at a word start). A value without a delimiter or a
+    /// line break on both sides (blanks and a quote aside) fills no cell: most values, in
+    /// prose, are turned away by that test alone.
+    pub(super) fn header_mentions(
+        &self,
+        t: &[u8],
+        pos: usize,
+        end: usize,
+        keywords: &[&str],
+    ) -> bool {
+        if !fills_cell(t, pos, end) {
+            return false;
+        }
         let line = self.line_at(t, pos);
         if line.start == 0 || line.count == 0 || pos - line.start > MAX_ROW {
             return false;
@@ -128,6 +140,22 @@ impl Tables {
     }
 }
 
+/// Whether `[s, e)` stands between two cell edges: a delimiter or a line break (or the
+/// text's edge) on each side, past blanks and a quote.
+fn fills_cell(t: &[u8], s: usize, e: usize) -> bool {
+    let edge = |b: u8| matches!(b, b',' | b';' | b'\t' | b'|' | b'\n' | b'\r' | 0);
+    let blank = |b: u8| matches!(b, b' ' | b'"' | b'\'');
+    let mut a = s;
+    while a > 0 && s - a < 8 && blank(at(t, a - 1)) {
+        a -= 1;
+    }
+    let mut z = e;
+    while z - e < 8 && blank(at(t, z)) {
+        z += 1;
+    }
+    (a == 0 || edge(at(t, a - 1))) && edge(at(t, z))
+}
+
 /// The header of `row`, walking up the lines of the same shape above it.
 fn walk_up(t: &[u8], row: Line) -> Option<Table> {
     let mut header = None;
@@ -201,33 +229,38 @@ mod tests {
 
     fn says(text: &str, value: &str, kw: &[&str]) -> bool {
         let pos = text.find(value).unwrap();
-        Tables::default().header_mentions(text.as_bytes(), pos, kw)
+        let end = pos + value.len();
+        Tables::default().header_mentions(text.as_bytes(), pos, end, kw)
     }
 
     #[test]
     fn the_header_of_the_column_is_the_context() {
         let kw = &["aadhaar", "pesel", "ssn"];
-        assert!(says("aadhaar_no,name\n543137926476,Priya", "5431", kw));
-        assert!(says(
-            "imię;nazwisko;PESEL\nJan;Kowalski;93102233283",
-            "9310",
-            kw
-        ));
-        assert!(says(
-            "name\tssn\nAnn\t536228351\nBob\t536228352",
-            "536228352",
-            kw
-        ));
-        assert!(says(
-            "| name | SSN |\n|---|---|\n| Ann | 536228351 |",
-            "5362",
-            kw
-        ));
-        // Another column, no header, a blank line between, a different shape.
-        assert!(!says("ssn,name\nAnn,536228351", "5362", kw));
-        assert!(!says("536228351,Ann", "5362", kw));
-        assert!(!says("ssn,name\n\n536228351,Ann", "5362", kw));
-        assert!(!says("ssn,name,x\n536228351,Ann", "5362", kw));
+        for (text, value) in [
+            ("aadhaar_no,name\n543137926476,Priya", "543137926476"),
+            (
+                "imię;nazwisko;PESEL\nJan;Kowalski;93102233283",
+                "93102233283",
+            ),
+            ("name\tssn\nAnn\t536228351\nBob\t536228352", "536228352"),
+            ("name,ssn\nAnn,\"536228351\"", "536228351"),
+            (
+                "| name | SSN |\n|---|---|\n| Ann | 536228351 |",
+                "536228351",
+            ),
+        ] {
+            assert!(says(text, value, kw), "{text:?}");
+        }
+        // Another column, no header, a blank line between, a different shape, not a whole cell.
+        for text in [
+            "ssn,name\nAnn,536228351",
+            "536228351,Ann",
+            "ssn,name\n\n536228351,Ann",
+            "ssn,name,x\n536228351,Ann",
+            "ssn,name\nid 536228351,Ann",
+        ] {
+            assert!(!says(text, "536228351", kw), "{text:?}");
+        }
     }
 
     #[test]
@@ -242,7 +275,7 @@ mod tests {
         let mut hits = 0;
         while let Some(i) = text[from..].find(",5362") {
             let pos = from + i + 1;
-            hits += usize::from(tables.header_mentions(t, pos, &["ssn"]));
+            hits += usize::from(tables.header_mentions(t, pos, pos + 9, &["ssn"]));
             from = pos;
         }
         assert_eq!(hits, 200);
