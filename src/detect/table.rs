@@ -10,7 +10,8 @@
 //! told apart. Cost: the pass is left to right, and [`Tables`] remembers the last line and
 //! table looked at, so every byte of a text is read a bounded number of times however many
 //! values it holds: a line's bounds and delimiter are found once, a table's rows are checked
-//! once as later rows extend it.
+//! once as later rows extend it, and a row found to be in no table is not walked up from
+//! again for its other values.
 
 use super::text::{at, mentions};
 use std::cell::Cell;
@@ -44,6 +45,12 @@ struct Table {
 pub(super) struct Tables {
     line: Cell<Option<Line>>,
     table: Cell<Option<Table>>,
+    /// The start of the last row found to belong to no table: its other values are not
+    /// walked up from again.
+    tableless_row: Cell<Option<usize>>,
+    /// How many times a header was walked up to (tests hold the cost to it).
+    #[cfg(test)]
+    walks: Cell<usize>,
 }
 
 impl Tables {
@@ -65,7 +72,11 @@ impl Tables {
         if line.start == 0 || line.count == 0 || pos - line.start > MAX_ROW {
             return false;
         }
+        if self.tableless_row.get() == Some(line.start) {
+            return false;
+        }
         let Some(table) = self.table_of(t, line) else {
+            self.tableless_row.set(Some(line.start));
             return false;
         };
         let h = table.header;
@@ -134,6 +145,8 @@ impl Tables {
                 }
             }
         }
+        #[cfg(test)]
+        self.walks.set(self.walks.get() + 1);
         let tb = walk_up(t, row);
         self.table.set(tb);
         tb
@@ -279,5 +292,21 @@ mod tests {
             from = pos;
         }
         assert_eq!(hits, 200);
+    }
+
+    #[test]
+    fn a_row_in_no_table_is_walked_up_from_once() {
+        // A long line of prose, then a row of 100 numbers: the row has no header above it.
+        let mut text = "x".repeat(8000);
+        text.push('\n');
+        text.push_str(&vec!["536228351"; 100].join(","));
+        let t = text.as_bytes();
+        let tables = Tables::default();
+        let mut pos = 8001;
+        for _ in 0..100 {
+            assert!(!tables.header_mentions(t, pos, pos + 9, &["ssn"]));
+            pos += 10;
+        }
+        assert_eq!(tables.walks.get(), 1);
     }
 }
