@@ -203,8 +203,8 @@ impl Inflater {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::detect::corpus::Rng;
     use miniz_oxide::deflate::{compress_to_vec, compress_to_vec_zlib};
+    use ocf_devkit::corpus::Rng;
 
     /// A gzip member of `data` with the given header flags' fields.
     pub(crate) fn gzip(

@@ -262,7 +262,7 @@ mod tests {
             "non-ASCII raw: \u{e9}\u{20ac}\u{1F600} and \\n escape",
         ];
         let texts = ["", "[EMAIL]", "a\"b\\c\n", "\u{e9}"];
-        let mut r = crate::detect::corpus::Rng::new(6);
+        let mut r = ocf_devkit::corpus::Rng::new(6);
         let mut next = |n: usize| r.below(n);
         for raw in raws {
             let escaped = raw.contains('\\');
