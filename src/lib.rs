@@ -21,6 +21,9 @@
 //! The native CLI (`src/bin/cli.rs`) runs the very same core; [`evidence`] renders the policy
 //! as a compliance register and summarises records for auditors. [`version`] names the build.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod audit;
 pub mod coding;
 pub mod config;
