@@ -94,7 +94,9 @@ pub fn escape_into(s: &str, out: &mut String) {
         let Some(&c) = b.get(i) else {
             break;
         };
-        out.push_str(s.get(last..i).unwrap_or(""));
+        let plain = s.get(last..i);
+        debug_assert!(plain.is_some(), "skip_plain stops at an ASCII byte");
+        out.push_str(plain.unwrap_or(""));
         match c {
             b'"' => out.push_str("\\\""),
             b'\\' => out.push_str("\\\\"),

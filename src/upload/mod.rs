@@ -343,7 +343,9 @@ impl Lines<'_> {
                 }
             }
             if let Some(new_line) = rewrite {
-                out.extend_from_slice(text.as_bytes().get(copied..start).unwrap_or(&[]));
+                let kept = text.as_bytes().get(copied..start);
+                debug_assert!(kept.is_some(), "lines are read in order");
+                out.extend_from_slice(kept.unwrap_or(&[]));
                 out.extend_from_slice(&new_line);
                 copied = start + line.len();
                 changed = true;

@@ -63,6 +63,14 @@ pub fn boundary(content_type: &[u8]) -> Option<String> {
     found
 }
 
+/// Whether every span of `part` lies in a body of `len` bytes.
+fn spans_inside(part: &Part, len: usize) -> bool {
+    let inside = |r: &Range<usize>| r.start <= r.end && r.end <= len;
+    inside(&part.content)
+        && part.filename.as_ref().is_none_or(inside)
+        && part.length.as_ref().is_none_or(inside)
+}
+
 /// The parts of `body`, or `None` when it is not strict multipart with this boundary.
 pub fn parse(body: &[u8], boundary: &str) -> Option<Vec<Part>> {
     let delim = format!("--{boundary}");
@@ -83,6 +91,8 @@ pub fn parse(body: &[u8], boundary: &str) -> Option<Vec<Part>> {
         match body.get(pos..pos + 2)? {
             b"--" => {
                 let rest = body.get(pos + 2..)?;
+                // Every span lies in the body: readers take a span as its bytes, no check.
+                debug_assert!(parts.iter().all(|p| spans_inside(p, body.len())));
                 return (rest.is_empty() || rest == b"\r\n").then_some(parts);
             }
             b"\r\n" => pos += 2,
