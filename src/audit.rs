@@ -3,10 +3,10 @@
 
 use crate::config::Policy;
 use crate::detect::Scratch;
+use crate::http::headers::{self, HeaderPairs};
 use crate::openai::Unscannable;
 use crate::pipeline::FindingCounts;
-use crate::policy::head::{self, HeaderPairs};
-use crate::policy::Reason;
+use crate::reason::Reason;
 use crate::usage::Usage;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -303,7 +303,7 @@ impl AuditRecord {
 /// The API key the request carries: the token of `Authorization: Bearer <token>`, else the
 /// Azure `api-key` header. Only ever passed to [`crate::config::AuditConfig::fingerprint`].
 pub fn api_key(headers: &HeaderPairs) -> Option<&[u8]> {
-    if let Some(auth) = head::values(headers, "authorization").next() {
+    if let Some(auth) = headers::values(headers, "authorization").next() {
         let auth = auth.trim_ascii();
         let token = match auth.get(..6) {
             Some(scheme) if scheme.eq_ignore_ascii_case(b"bearer") => auth.get(6..)?,
@@ -314,7 +314,7 @@ pub fn api_key(headers: &HeaderPairs) -> Option<&[u8]> {
             return Some(token);
         }
     }
-    head::values(headers, "api-key")
+    headers::values(headers, "api-key")
         .next()
         .map(<[u8]>::trim_ascii)
         .filter(|k| !k.is_empty())

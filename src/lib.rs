@@ -2,8 +2,12 @@
 //!
 //! A compliance gateway for OpenAI API traffic, built as a proxy-wasm HTTP filter for Envoy.
 //!
-//! The crate is one host-independent core and one thin adapter:
-//! - [`config`] parses and compiles the policy once per VM;
+//! The crate is one host-independent core and one thin adapter (`ARCHITECTURE.md` has the
+//! rooms, what each may use, and the path of one request). On the ground floor, the words
+//! everything above shares: [`document`] is the policy as written (serde structs, defaults,
+//! [`document::ConfigError`]); [`http`] the header pairs, media types, hosts and client
+//! addresses; [`reason`] the refusal reasons and their error bodies. Above them:
+//! - [`config`] compiles the policy once per VM;
 //! - [`json`] is a strict, span-preserving JSON parser (numbers, key order and whitespace of
 //!   the original body are never re-serialised);
 //! - [`openai`] recognises endpoints and walks exactly the text-bearing fields of each;
@@ -28,8 +32,10 @@ pub mod audit;
 pub mod coding;
 pub mod config;
 pub mod detect;
+pub mod document;
 pub mod evidence;
 pub mod exchange;
+pub mod http;
 pub mod inflate;
 pub mod json;
 pub mod metrics;
@@ -37,6 +43,7 @@ pub mod openai;
 pub mod pipeline;
 pub mod policy;
 pub mod query;
+pub mod reason;
 pub mod redact;
 pub mod restore;
 pub mod upload;

@@ -10,7 +10,7 @@ use crate::openai::Unscannable;
 use crate::pipeline::{
     document_endpoint, inspect_document, BodyOutcome, DocumentKind, FindingCounts, Verdict,
 };
-use crate::policy::Reason;
+use crate::reason::Reason;
 use crate::redact::Renderer;
 
 /// What the query string's inspection decided.

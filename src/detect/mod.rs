@@ -56,8 +56,8 @@ pub mod formats {
     pub use super::providers::{Charset, KeywordKey, PrefixKey, KEYWORD_KEYS, PREFIX_KEYS};
 }
 
-use crate::config::detectors::{ActionKind, ActionSpec, RawDetectors};
-use crate::config::ConfigError;
+use crate::document::detectors::{ActionKind, ActionSpec, RawDetectors};
+use crate::document::ConfigError;
 
 /// Index of a rule in [`DetectorSet::rules`].
 pub type RuleIdx = u16;

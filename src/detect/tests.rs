@@ -2,7 +2,7 @@
 //! negatives, evasion views, JSON numbers, config errors, and random input never panicking.
 
 use super::{DetectorSet, Finding, Scratch};
-use crate::config::detectors::RawDetectors;
+use crate::document::detectors::RawDetectors;
 use ocf_devkit::corpus::{self, Rng};
 
 fn set(json: &str) -> DetectorSet {
@@ -449,7 +449,7 @@ fn hundred_thousand_keywords_compile_and_match() {
         .map(|i| format!("term{i}x{}", r.below(1000)))
         .collect();
     let cfg = RawDetectors {
-        keywords: vec![crate::config::detectors::RawKeywordList {
+        keywords: vec![crate::document::detectors::RawKeywordList {
             id: "many".into(),
             category: None,
             terms: terms.clone(),

@@ -11,12 +11,14 @@ use super::{Exchange, Step};
 use crate::audit::{self, rfc3339_millis, SafeId};
 use crate::coding::narrow_accept_encoding;
 use crate::config::{AcceptEncoding, Mode, Policy};
+use crate::http::source;
 use crate::pipeline::Verdict;
 use crate::policy::head::{self, HeaderPairs, Target};
 use crate::policy::hygiene::{self, PolicyHeaders};
 use crate::policy::throttle::{self, Admission};
-use crate::policy::{gate, project, source, Reason};
+use crate::policy::{gate, project};
 use crate::query::inspect_query;
+use crate::reason::Reason;
 use std::ops::ControlFlow;
 
 /// `Accept-Encoding`.

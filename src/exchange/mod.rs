@@ -172,7 +172,7 @@ impl Exchange {
     /// The adapter could not carry out a step (a host call failed): refuse.
     pub fn host_failed(&mut self) -> Step {
         self.settle(mode::Ruling::Refused(
-            crate::policy::Reason::FilterUnavailable,
+            crate::reason::Reason::FilterUnavailable,
         ))
     }
 

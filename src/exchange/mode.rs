@@ -9,7 +9,7 @@ use super::stage::Stage;
 use super::{Exchange, Step};
 use crate::config::Mode;
 use crate::policy::throttle::{self, Limit};
-use crate::policy::{error_body, Reason};
+use crate::reason::{error_body, Reason};
 use std::ops::ControlFlow;
 
 /// What a rule or a check decided about the request.

@@ -5,7 +5,7 @@ use super::mode::Ruling;
 use super::{Exchange, Step};
 use crate::openai::Endpoint;
 use crate::policy::head::BodyRead;
-use crate::policy::Reason;
+use crate::reason::Reason;
 
 /// Where the request is.
 #[derive(Debug)]

@@ -32,7 +32,7 @@ use crate::config::{ActionTable, Policy};
 use crate::detect::RuleIdx;
 use crate::openai::facts::{self, Facts};
 use crate::openai::{ApiKind, Endpoint, Unscannable};
-use crate::policy::Reason;
+use crate::reason::Reason;
 use crate::redact::Renderer;
 use assemble::{Docs, Plan};
 use choose::Choice;

@@ -13,7 +13,7 @@ use super::scan::{Hit, Scanner};
 use super::{inspect_once, BodyOutcome, Context, DocumentKind, Round, Verdict, MAX_ROUNDS};
 use crate::config::{ActionTable, Policy};
 use crate::openai::Endpoint;
-use crate::policy::Reason;
+use crate::reason::Reason;
 use crate::redact::Renderer;
 
 /// [`super::inspect_body`] for one of several JSON documents of a request (the lines of an

@@ -15,7 +15,7 @@ use crate::config::{ActionTable, Policy};
 use crate::json::{self, escape_into, Limits, Value};
 use crate::openai::surface::Form;
 use crate::pipeline::{document_endpoint, inspect_document, BodyOutcome, DocumentKind};
-use crate::policy::Reason;
+use crate::reason::Reason;
 use crate::redact::Renderer;
 
 /// Inspects the multipart body of an operation whose form is `form`, with `boundary`.

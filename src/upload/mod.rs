@@ -17,6 +17,7 @@ pub mod text_file;
 use std::collections::HashMap;
 use std::ops::Range;
 
+use crate::config::patterns::any_endpoint;
 use crate::config::{ActionTable, Policy, Project, Register};
 use crate::json::{self, escape_into, Limits, Value};
 use crate::openai::{classify, facts, Endpoint};
@@ -24,10 +25,9 @@ use crate::pipeline::{
     document_endpoint, inspect_document, shape_of, shape_ok, BodyOutcome, DocumentKind, Verdict,
     MAX_FINDINGS,
 };
-use crate::policy::patterns::any_endpoint;
 use crate::policy::project::model_of;
 use crate::policy::retention::{self, BodyChange};
-use crate::policy::Reason;
+use crate::reason::Reason;
 use crate::redact::Renderer;
 
 /// Purposes whose files are JSONL the filter reads.

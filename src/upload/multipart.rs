@@ -4,11 +4,10 @@
 //! transfer encoding, bare LF line ends, bytes after the closing delimiter) is refused, so the
 //! filter never guesses where a part ends.
 
-use crate::policy::head::media_type;
+pub use crate::http::media::boundary;
+use crate::http::media::media_type;
 use std::ops::Range;
 
-/// Longest boundary RFC 2046 allows.
-const MAX_BOUNDARY: usize = 70;
 /// Most header bytes of one part, and most parts of one upload.
 const MAX_PART_HEAD: usize = 8 * 1024;
 const MAX_PARTS: usize = 64;
@@ -27,40 +26,6 @@ pub struct Part {
     pub length: Option<Range<usize>>,
     /// Its content.
     pub content: Range<usize>,
-}
-
-/// The boundary of a `multipart/form-data` content type, or `None` if the type is another,
-/// the boundary is missing, repeated, empty, too long or holds characters RFC 2046 excludes.
-pub fn boundary(content_type: &[u8]) -> Option<String> {
-    let (mime, params) = media_type(content_type)?;
-    if !mime.eq_ignore_ascii_case("multipart/form-data") {
-        return None;
-    }
-    let mut found: Option<String> = None;
-    for p in params {
-        let p = p?;
-        // `charset=utf-8` says nothing new; any other parameter is unknown.
-        if p.is_utf8_charset() {
-            continue;
-        }
-        if !p.name.eq_ignore_ascii_case("boundary") {
-            return None;
-        }
-        // RFC 2046 characters when quoted; unquoted, an RFC 2045 token (no space or
-        // separator, which lenient parsers would end the boundary at).
-        let v = p.value;
-        let extra: &[u8] = if p.quoted { b"'()+_,-./:=? " } else { b"'+_-." };
-        let ok = !v.is_empty()
-            && v.len() <= MAX_BOUNDARY
-            && !v.ends_with(' ')
-            && v.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b));
-        if !ok || found.is_some() {
-            return None;
-        }
-        found = Some(v.to_string());
-    }
-    found
 }
 
 /// Whether every span of `part` lies in a body of `len` bytes.
