@@ -8,7 +8,7 @@ use crate::config::{ActionTable, Policy};
 use crate::json::escape_into;
 use crate::openai::Unscannable;
 use crate::pipeline::{
-    document_endpoint, inspect_document, BodyOutcome, DocumentKind, FindingCounts, Verdict,
+    inspect_document, BodyOutcome, DocumentKind, FindingCounts, Reading, Verdict,
 };
 use crate::reason::Reason;
 use crate::redact::Renderer;
@@ -55,18 +55,12 @@ pub fn inspect_query(policy: &Policy, actions: &ActionTable, path: &str) -> Opti
         }
     }
     // The first reading that is refused decides; if none is, the first one is counted.
-    let endpoint = document_endpoint();
+    let reading = Reading::document(DocumentKind::FreeForm);
     let mut first = None;
     for doc in &readings {
         let mut renderer = Renderer::new(policy.detectors.rules(), actions);
-        let outcome: BodyOutcome = inspect_document(
-            policy,
-            actions,
-            endpoint,
-            doc.as_bytes(),
-            DocumentKind::FreeForm,
-            &mut renderer,
-        );
+        let outcome: BodyOutcome =
+            inspect_document(policy, actions, reading, doc.as_bytes(), &mut renderer);
         let verdict = match outcome.verdict {
             // Anything the policy would rewrite: a URL is not rewritten.
             Some(Verdict::Rewrite(_)) => Verdict::Deny(Reason::SensitiveQuery),

@@ -14,7 +14,7 @@ use super::{absorb, inspect_filename, multipart, settle, text_file};
 use crate::config::{ActionTable, Policy};
 use crate::json::{self, escape_into, Limits, Value};
 use crate::openai::surface::Form;
-use crate::pipeline::{document_endpoint, inspect_document, BodyOutcome, DocumentKind};
+use crate::pipeline::{inspect_document, BodyOutcome, DocumentKind, Reading};
 use crate::reason::Reason;
 use crate::redact::Renderer;
 
@@ -79,9 +79,8 @@ fn inspect(
             outcome.unscannable.webrtc = outcome.unscannable.webrtc.saturating_add(1);
             None
         } else if part.content_type.as_deref() == Some("application/json") {
-            let kind = DocumentKind::Request;
-            let ep = document_endpoint();
-            let doc = inspect_document(policy, actions, ep, content, kind, &mut renderer);
+            let reading = Reading::document(DocumentKind::Request);
+            let doc = inspect_document(policy, actions, reading, content, &mut renderer);
             absorb(doc, &mut outcome)?
         } else {
             let text = std::str::from_utf8(content).map_err(|_| Reason::InvalidBody)?;
@@ -138,9 +137,8 @@ fn field(
     doc.push_str("\":\"");
     escape_into(value, &mut doc);
     doc.push_str("\"}");
-    let ep = document_endpoint();
-    let kind = DocumentKind::Request;
-    let part = inspect_document(policy, actions, ep, doc.as_bytes(), kind, renderer);
+    let reading = Reading::document(DocumentKind::Request);
+    let part = inspect_document(policy, actions, reading, doc.as_bytes(), renderer);
     let Some(bytes) = absorb(part, outcome)? else {
         return Ok(None);
     };

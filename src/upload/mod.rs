@@ -20,10 +20,9 @@ use std::ops::Range;
 use crate::config::patterns::any_endpoint;
 use crate::config::{ActionTable, Policy, Project, Register};
 use crate::json::{self, escape_into, Limits, Value};
-use crate::openai::{classify, facts, Endpoint};
+use crate::openai::{classify, facts, ApiKind, Endpoint};
 use crate::pipeline::{
-    document_endpoint, inspect_document, shape_of, shape_ok, BodyOutcome, DocumentKind, Verdict,
-    MAX_FINDINGS,
+    inspect_document, shape_of, shape_ok, BodyOutcome, DocumentKind, Reading, Verdict, MAX_FINDINGS,
 };
 use crate::policy::project::model_of;
 use crate::policy::retention::{self, BodyChange};
@@ -52,14 +51,19 @@ pub fn inspect_upload(
     boundary: &str,
     body: &[u8],
 ) -> BodyOutcome {
-    inspect_upload_to(
-        policy,
-        actions,
-        project,
-        document_endpoint(),
-        boundary,
-        body,
-    )
+    inspect_upload_to(policy, actions, project, files_endpoint(), boundary, body)
+}
+
+/// `POST /v1/files`, where [`inspect_upload`] sends an upload. Built once per VM.
+fn files_endpoint() -> &'static Endpoint {
+    static ENDPOINT: std::sync::OnceLock<Endpoint> = std::sync::OnceLock::new();
+    ENDPOINT.get_or_init(|| Endpoint {
+        kind: ApiKind::Files,
+        route: "/v1/files".into(),
+        op: None,
+        azure: None,
+        deployment: None,
+    })
 }
 
 /// [`inspect_upload`] of an upload sent to `endpoint` (`/v1/files`, or Azure OpenAI's
@@ -236,9 +240,8 @@ fn inspect_filename(
     let mut doc = String::from("{\"filename\":\"");
     escape_into(name, &mut doc);
     doc.push_str("\"}");
-    let ep = document_endpoint();
-    let kind = DocumentKind::FreeForm;
-    let part = inspect_document(policy, actions, ep, doc.as_bytes(), kind, renderer);
+    let reading = Reading::document(DocumentKind::FreeForm);
+    let part = inspect_document(policy, actions, reading, doc.as_bytes(), renderer);
     let Some(bytes) = absorb(part, outcome)? else {
         return Ok(None);
     };
@@ -307,11 +310,10 @@ impl Lines<'_> {
         renderer: &mut Renderer,
         outcome: &mut BodyOutcome,
     ) -> Result<Option<Vec<u8>>, Reason> {
-        let ep = document_endpoint();
-        let kind = match self.file {
+        let reading = Reading::document(match self.file {
             JsonlFile::Batch(..) => DocumentKind::Request,
             JsonlFile::FreeForm => DocumentKind::FreeForm,
-        };
+        });
         // Each custom_id sent, and whether a rewrite made it.
         let mut ids: HashMap<String, bool> = HashMap::new();
         let mut out: Vec<u8> = Vec::new();
@@ -329,7 +331,7 @@ impl Lines<'_> {
             }
             lines += 1;
             let bytes = line.as_bytes();
-            let part = inspect_document(self.policy, self.actions, ep, bytes, kind, renderer);
+            let part = inspect_document(self.policy, self.actions, reading, bytes, renderer);
             let rewrite = absorb(part, outcome)?;
             if let JsonlFile::Batch(project, via) = self.file {
                 let id = batch_line(rewrite.as_deref().unwrap_or(bytes), project, via)?;

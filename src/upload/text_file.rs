@@ -7,8 +7,8 @@
 
 use crate::config::{ActionTable, Policy};
 use crate::json::{self, escape_into, Limits};
-use crate::pipeline::{document_endpoint, inspect_document, BodyOutcome, DocumentKind};
-use crate::policy::Reason;
+use crate::pipeline::{inspect_document, BodyOutcome, DocumentKind, Reading};
+use crate::reason::Reason;
 use crate::redact::Renderer;
 
 use super::absorb;
@@ -90,15 +90,8 @@ pub fn inspect_text(
     doc.push_str("{\"text\":\"");
     escape_into(text, &mut doc);
     doc.push_str("\"}");
-    let ep = document_endpoint();
-    let part = inspect_document(
-        policy,
-        actions,
-        ep,
-        doc.as_bytes(),
-        DocumentKind::FreeForm,
-        renderer,
-    );
+    let reading = Reading::document(DocumentKind::FreeForm);
+    let part = inspect_document(policy, actions, reading, doc.as_bytes(), renderer);
     let Some(bytes) = absorb(part, outcome)? else {
         return Ok(None);
     };
