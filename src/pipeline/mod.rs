@@ -17,15 +17,18 @@
 //! No findings: the original bytes are forwarded untouched. With findings, everything else
 //! (numbers, key order, whitespace, unknown fields, the rest of each string with its escapes,
 //! every neighbouring string) reaches the upstream exactly as the client sent it. The
-//! adapter's (and the CLI's) one entry into the core for a body.
+//! adapter's (and the CLI's) one entry into the core for a body; [`inspect_named`] is the
+//! entry for named texts that are no body (a query string, a file name, a form field).
 
 mod assemble;
 mod choose;
 mod edit;
+mod named;
 mod scan;
 mod settle;
 
 pub(crate) use assemble::{shape_of, shape_ok};
+pub use named::{inspect_named, NamedOutcome, NamedVerdict, NewTexts, Rewritten, Texts};
 pub use settle::inspect_document;
 
 use crate::config::{ActionTable, Policy};

@@ -10,11 +10,10 @@
 
 use std::ops::Range;
 
-use super::{absorb, inspect_filename, multipart, settle, text_file};
+use super::{absorb, absorb_named, inspect_filename, multipart, settle, text_file};
 use crate::config::{ActionTable, Policy};
-use crate::json::{self, escape_into, Limits, Value};
 use crate::openai::surface::Form;
-use crate::pipeline::{inspect_document, BodyOutcome, DocumentKind, Reading};
+use crate::pipeline::{inspect_document, inspect_named, BodyOutcome, DocumentKind, Reading, Texts};
 use crate::reason::Reason;
 use crate::redact::Renderer;
 
@@ -132,28 +131,16 @@ fn field(
     renderer: &mut Renderer,
     outcome: &mut BodyOutcome,
 ) -> Result<Option<Vec<u8>>, Reason> {
-    let mut doc = String::from("{\"");
-    escape_into(name, &mut doc);
-    doc.push_str("\":\"");
-    escape_into(value, &mut doc);
-    doc.push_str("\"}");
-    let reading = Reading::document(DocumentKind::Request);
-    let part = inspect_document(policy, actions, reading, doc.as_bytes(), renderer);
-    let Some(bytes) = absorb(part, outcome)? else {
+    let texts = Texts::One(value);
+    let kind = DocumentKind::Request;
+    let part = inspect_named(policy, actions, name, texts, kind, renderer);
+    let Some(new) = absorb_named(part, outcome)? else {
         return Ok(None);
-    };
-    let src = std::str::from_utf8(&bytes).map_err(|_| Reason::InvalidBody)?;
-    let root = json::parse(src, &Limits::default()).map_err(|_| Reason::InvalidBody)?;
-    let Value::Object(members) = &root else {
-        return Err(Reason::InvalidBody);
     };
     // The field's name is in the part's header, which is never rewritten: a name that had to
     // be is refused.
-    match members.as_slice() {
-        [m] if m.key.decode(src) == name => match &m.value {
-            Value::String(s) => Ok(Some(s.decode(src).into_owned().into_bytes())),
-            _ => Err(Reason::InvalidBody),
-        },
+    match new.values.as_slice() {
+        [value] if new.name == name => Ok(Some(value.clone().into_bytes())),
         _ => Err(Reason::ContentBlocked),
     }
 }

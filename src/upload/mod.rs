@@ -19,10 +19,11 @@ use std::ops::Range;
 
 use crate::config::patterns::any_endpoint;
 use crate::config::{ActionTable, Policy, Project, Register};
-use crate::json::{self, escape_into, Limits, Value};
-use crate::openai::{classify, facts, ApiKind, Endpoint};
+use crate::json::{self, Limits, Value};
+use crate::openai::{classify, facts, ApiKind, Endpoint, Unscannable};
 use crate::pipeline::{
-    inspect_document, shape_of, shape_ok, BodyOutcome, DocumentKind, Reading, Verdict, MAX_FINDINGS,
+    inspect_document, inspect_named, shape_of, shape_ok, BodyOutcome, DocumentKind, FindingCounts,
+    NamedOutcome, NamedVerdict, NewTexts, Reading, Texts, Verdict, MAX_FINDINGS,
 };
 use crate::policy::project::model_of;
 use crate::policy::retention::{self, BodyChange};
@@ -215,12 +216,7 @@ fn settle(body: &[u8], mut edits: Vec<(Range<usize>, Vec<u8>)>) -> Result<Verdic
 
 /// Adds one document's outcome to the upload's: its rewrite, or `None`.
 fn absorb(part: BodyOutcome, outcome: &mut BodyOutcome) -> Result<Option<Vec<u8>>, Reason> {
-    outcome.counts.add(&part.counts);
-    outcome.unscannable.add(&part.unscannable);
-    // Checked as the lines go: a file of many small findings stops at the cap.
-    if outcome.counts.total() as usize > MAX_FINDINGS {
-        return Err(Reason::TooManyFindings);
-    }
+    count(&part.counts, &part.unscannable, outcome)?;
     match part.verdict {
         Some(Verdict::Deny(reason)) => Err(reason),
         Some(Verdict::Rewrite(bytes)) => Ok(Some(bytes)),
@@ -228,7 +224,32 @@ fn absorb(part: BodyOutcome, outcome: &mut BodyOutcome) -> Result<Option<Vec<u8>
     }
 }
 
-/// The file name, scanned as a JSON string: its new bytes when it was redacted.
+/// [`absorb`] for named texts: their new texts, or `None`.
+fn absorb_named(part: NamedOutcome, outcome: &mut BodyOutcome) -> Result<Option<NewTexts>, Reason> {
+    count(&part.counts, &part.unscannable, outcome)?;
+    match part.verdict {
+        NamedVerdict::Deny(reason) => Err(reason),
+        NamedVerdict::Rewrite(new) => new.read().map(Some),
+        NamedVerdict::Forward => Ok(None),
+    }
+}
+
+/// Adds one part's counts to the upload's.
+fn count(
+    counts: &FindingCounts,
+    unscannable: &Unscannable,
+    outcome: &mut BodyOutcome,
+) -> Result<(), Reason> {
+    outcome.counts.add(counts);
+    outcome.unscannable.add(unscannable);
+    // Checked as the lines go: a file of many small findings stops at the cap.
+    if outcome.counts.total() as usize > MAX_FINDINGS {
+        return Err(Reason::TooManyFindings);
+    }
+    Ok(())
+}
+
+/// The file name, scanned as the text of a `filename`: its new bytes when it was redacted.
 fn inspect_filename(
     policy: &Policy,
     actions: &ActionTable,
@@ -237,20 +258,16 @@ fn inspect_filename(
     outcome: &mut BodyOutcome,
 ) -> Result<Option<Vec<u8>>, Reason> {
     let name = std::str::from_utf8(name).map_err(|_| Reason::InvalidBody)?;
-    let mut doc = String::from("{\"filename\":\"");
-    escape_into(name, &mut doc);
-    doc.push_str("\"}");
-    let reading = Reading::document(DocumentKind::FreeForm);
-    let part = inspect_document(policy, actions, reading, doc.as_bytes(), renderer);
-    let Some(bytes) = absorb(part, outcome)? else {
+    let texts = Texts::One(name);
+    let kind = DocumentKind::FreeForm;
+    let part = inspect_named(policy, actions, "filename", texts, kind, renderer);
+    let Some(new) = absorb_named(part, outcome)? else {
         return Ok(None);
     };
-    let src = std::str::from_utf8(&bytes).map_err(|_| Reason::InvalidBody)?;
-    let root = json::parse(src, &Limits::default()).map_err(|_| Reason::InvalidBody)?;
-    let new_name = root
-        .get(src, "filename")
-        .and_then(|v| v.as_str(src))
-        .ok_or(Reason::InvalidBody)?;
+    let new_name = match (new.name.as_str(), new.values.as_slice()) {
+        ("filename", [value]) => value.as_str(),
+        _ => return Err(Reason::InvalidBody),
+    };
     // The name sits in a quoted header parameter: it must stay one.
     if new_name
         .bytes()
