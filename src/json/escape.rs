@@ -110,7 +110,9 @@ pub fn escape_into(s: &str, out: &mut String) {
         i += 1;
         last = i;
     }
-    out.push_str(s.get(last..).unwrap_or(""));
+    let rest = s.get(last..);
+    debug_assert!(rest.is_some(), "escapes end on char boundaries");
+    out.push_str(rest.unwrap_or(""));
 }
 
 /// The raw contents `raw` of a JSON string (`escaped`: it holds a `\\` escape) with some

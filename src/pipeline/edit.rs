@@ -60,7 +60,9 @@ pub(super) fn edit(
         };
         let text = plan.text(string, docs);
         for c in group.iter().filter(|c| c.merged.action != Action::Allow) {
-            let matched = text.get(c.merged.start..c.merged.end).unwrap_or("");
+            let matched = text.get(c.merged.start..c.merged.end);
+            debug_assert!(matched.is_some(), "a merged finding lies inside its string");
+            let matched = matched.unwrap_or("");
             pieces.push(Piece {
                 start: c.merged.start,
                 end: c.merged.end,

@@ -376,7 +376,9 @@ impl Lines<'_> {
         if !changed {
             return Ok(None);
         }
-        out.extend_from_slice(text.as_bytes().get(copied..).unwrap_or(&[]));
+        let rest = text.as_bytes().get(copied..);
+        debug_assert!(rest.is_some(), "lines are read in order");
+        out.extend_from_slice(rest.unwrap_or(&[]));
         Ok(Some(out))
     }
 }
