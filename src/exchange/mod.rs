@@ -13,7 +13,7 @@
 //! - `body`: the decision over the whole body;
 //! - `response`: the reply: status, ids, token usage, restored pseudonyms, the token charge.
 //!
-//! A new refusal is a [`Reason`](crate::policy::Reason) returned by the rule that finds it,
+//! A new refusal is a [`Reason`](crate::reason::Reason) returned by the rule that finds it,
 //! handed to `Exchange::rule` as a `Ruling`: the record, the reply and audit mode follow.
 
 mod body;
