@@ -128,12 +128,16 @@ fn render(c: &Change, matched: &str, splits: &[Split], renderer: &mut Renderer) 
             let masked = mask(&split.value, usize::from(keep));
             let chars = |b: &str| b.chars().count();
             let value = split.value.as_str();
-            let in_first = chars(value.get(..split.first).unwrap_or(""));
-            let in_sep = chars(
-                value
-                    .get(split.first..split.first + split.sep)
-                    .unwrap_or(""),
+            let (head_of, sep_of) = (
+                value.get(..split.first),
+                value.get(split.first..split.first + split.sep),
             );
+            debug_assert!(
+                head_of.is_some() && sep_of.is_some(),
+                "a split lies in its value"
+            );
+            let in_first = chars(head_of.unwrap_or(""));
+            let in_sep = chars(sep_of.unwrap_or(""));
             let mut it = masked.chars();
             let head: String = it.by_ref().take(in_first).collect();
             if first {

@@ -55,11 +55,11 @@ fn inspect(
     let mut outcome = BodyOutcome::default();
     let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
     for part in &parts {
-        let content = body.get(part.content.clone()).unwrap_or(&[]);
+        let content = multipart::bytes_of(body, &part.content);
         let new = if let Some(span) = part.filename.clone() {
             // A file: its name is scanned; its bytes are read when they are text, else
             // counted.
-            let name = body.get(span.clone()).unwrap_or(&[]);
+            let name = multipart::bytes_of(body, &span);
             let text = form != Form::Slice
                 && text_file::is_text(name, part.content_type.as_deref(), content);
             if let Some(new_name) =

@@ -109,7 +109,7 @@ fn inspect(
     let parts = multipart::parse(body, boundary).ok_or(Reason::InvalidBody)?;
     let (mut purpose, mut file) = (None, None);
     for p in &parts {
-        let value = body.get(p.content.clone()).unwrap_or(&[]);
+        let value = multipart::bytes_of(body, &p.content);
         match p.name.as_str() {
             "purpose" if purpose.is_none() && p.filename.is_none() => {
                 purpose = Some(std::str::from_utf8(value).map_err(|_| Reason::InvalidBody)?);
@@ -135,22 +135,21 @@ fn inspect(
     let mut outcome = BodyOutcome::default();
     let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
     if let Some(span) = file.filename.clone() {
-        let name = body.get(span.clone()).unwrap_or(&[]);
+        let name = multipart::bytes_of(body, &span);
         if let Some(new_name) =
             inspect_filename(policy, actions, name, &mut renderer, &mut outcome)?
         {
             edits.push((span, new_name));
         }
     }
-    let content = body.get(file.content.clone()).unwrap_or(&[]);
+    let content = multipart::bytes_of(body, &file.content);
     if !JSONL_PURPOSES.contains(&purpose) {
         // A text file (notes, CSV, code) is read whole; a document, an image, ... is not
         // text the filter reads.
         let name = file
             .filename
-            .clone()
-            .and_then(|s| body.get(s))
-            .unwrap_or(&[]);
+            .as_ref()
+            .map_or(&[][..], |s| multipart::bytes_of(body, s));
         if text_file::is_text(name, file.content_type.as_deref(), content) {
             let new =
                 text_file::inspect_text(policy, actions, content, &mut renderer, &mut outcome)?;

@@ -28,6 +28,14 @@ pub struct Part {
     pub content: Range<usize>,
 }
 
+/// The bytes of `span`, a span of a part [`parse`] read from `body` (it checks that every
+/// span lies in the body; the empty fallback cannot be reached).
+pub fn bytes_of<'b>(body: &'b [u8], span: &Range<usize>) -> &'b [u8] {
+    let bytes = body.get(span.clone());
+    debug_assert!(bytes.is_some(), "a part's span lies in its body");
+    bytes.unwrap_or(&[])
+}
+
 /// Whether every span of `part` lies in a body of `len` bytes.
 fn spans_inside(part: &Part, len: usize) -> bool {
     let inside = |r: &Range<usize>| r.start <= r.end && r.end <= len;
