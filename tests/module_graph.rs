@@ -2,6 +2,8 @@
 //! `crate::<module>` path outside a comment is an edge from the module whose file holds it,
 //! and the graph of those edges has no cycle. The ground floor (`document`, `http`, `json`,
 //! `reason`) depends on no other module of the crate, and `detect` only on the document.
+//! Every edge goes down the floors of the table in `ARCHITECTURE.md` (or, on one floor, to a
+//! module listed before), so the page and the code cannot drift apart.
 //! A path that names another module only in a comment or a doc link is not an edge.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
@@ -149,6 +151,49 @@ fn the_ground_floor_depends_on_nothing_above_it() {
             "{module} depends on {uses:?}: {:?}",
             g[*module]
         );
+    }
+}
+
+/// The floors of `ARCHITECTURE.md`'s table: each module's (floor, place in the table).
+fn floors() -> BTreeMap<String, (u32, usize)> {
+    let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("ARCHITECTURE.md");
+    let text = std::fs::read_to_string(page).unwrap();
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let (Some(floor), Some(modules)) = (cells.get(1), cells.get(2)) else {
+            continue;
+        };
+        let Ok(floor) = floor.parse::<u32>() else {
+            continue;
+        };
+        for name in modules.split('`').skip(1).step_by(2) {
+            let name = name.trim_end_matches('/').trim_end_matches(".rs");
+            let place = out.len();
+            out.insert(name.to_string(), (floor, place));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_edge_goes_down_the_floors_of_architecture_md() {
+    let g = graph();
+    let floors = floors();
+    assert!(floors.len() > 10, "the table was read: {floors:?}");
+    for (from, edges) in &g {
+        let Some(&(floor, place)) = floors.get(from) else {
+            panic!("`{from}` has no floor in ARCHITECTURE.md");
+        };
+        for (to, files) in edges {
+            let Some(&(to_floor, to_place)) = floors.get(to) else {
+                panic!("`{to}` has no floor in ARCHITECTURE.md");
+            };
+            assert!(
+                to_floor < floor || (to_floor == floor && to_place < place),
+                "{from} (floor {floor}) uses {to} (floor {to_floor}) in {files:?}"
+            );
+        }
     }
 }
 
