@@ -80,10 +80,10 @@ $(SDK_NODE)/node_modules/.installed: $(SDK_NODE)/package.json $(SDK_NODE)/packag
 	cd $(SDK_NODE) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## lint: rustfmt, clippy for host (all targets) and for the wasm library
+## lint: rustfmt, clippy for host (all targets, devkit/ too) and for the wasm library
 lint: wasm-target
-	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --lib --target $(WASM_TARGET) -- -D warnings
 
 ## validate: `envoy --mode validate` on every Envoy bootstrap in envoy/ (loads the real wasm)
@@ -111,8 +111,9 @@ profile-quick: build venv
 	$(PYTHON) bench/cpu_profile.py --quick --envoy $(ENVOY) --ours $(WASM)
 
 ## bench-core: the core's native MB/s with every detector on; 10 vs 200 rules; 0 vs 100 000 keywords
+## (devkit/src/bin/bench_core.rs: the dev-only crate, not the shipped library)
 bench-core:
-	$(CARGO) run --release --bin bench_core
+	$(CARGO) run --release -p ocf-devkit --bin bench_core
 
 # What bench-vm needs: the module, node, the bench bodies.
 vm-deps: build

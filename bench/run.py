@@ -678,7 +678,7 @@ def write_report(path, ctx):
         w(f"| {cfg} | {active} | {mib(lin[0]) if lin else '-'} | {mib(sum(lin)) if lin else '-'} | "
           f"{mib(mm.get('rss_kib', 0) * 1024)} | {mib(mm.get('memory', {}).get('allocated'))} |")
     w("")
-    w("## Core throughput (native, `cargo run --release --bin bench_core`)")
+    w("## Core throughput (native, `make bench-core`)")
     w("")
     if ctx.get("core"):
         w("```")
@@ -758,7 +758,13 @@ def run_core(args):
     if args.core == "skip":
         return None, "skipped (`--core skip`)"
     repo = args.repo
-    has = (repo / "src" / "bin" / "bench_core.rs").exists() or (repo / "src" / "bin" / "bench_core").is_dir()
+    # The dev-only crate (devkit/) holds it; earlier trees kept it in src/bin/.
+    cmd = ["cargo", "run", "--release", "--quiet", "--bin", "bench_core"]
+    if (repo / "devkit" / "src" / "bin" / "bench_core.rs").exists():
+        cmd[4:4] = ["-p", "ocf-devkit"]
+        has = True
+    else:
+        has = (repo / "src" / "bin" / "bench_core.rs").exists() or (repo / "src" / "bin" / "bench_core").is_dir()
     if not has:
         try:
             has = 'name = "bench_core"' in (repo / "Cargo.toml").read_text()
@@ -766,10 +772,10 @@ def run_core(args):
             has = False
     if not has:
         return None, f"no `bench_core` binary in {repo}"
-    log("running the core benchmark (cargo run --release --bin bench_core)")
+    log(f"running the core benchmark ({' '.join(cmd)})")
     try:
         r = subprocess.run(
-            ["cargo", "run", "--release", "--quiet", "--bin", "bench_core"],
+            cmd,
             cwd=repo, capture_output=True, text=True, timeout=args.core_timeout,
         )
     except subprocess.TimeoutExpired:

@@ -3,9 +3,10 @@
 
 use crate::config::Policy;
 use crate::detect::Scratch;
+use crate::http::headers::{self, HeaderPairs};
 use crate::openai::Unscannable;
 use crate::pipeline::FindingCounts;
-use crate::policy::head::{self, HeaderPairs};
+use crate::reason::Reason;
 use crate::usage::Usage;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -170,6 +171,61 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
+    /// Refused with `reason` (a throttle's refusal also names its `rate_limit`): nothing went
+    /// upstream.
+    pub fn refused(&mut self, reason: Reason, rate_limit: Option<&'static str>) {
+        self.decision = Decision::Deny;
+        self.reason = Some(reason.code());
+        self.status = Some(reason.status());
+        self.bytes_out = 0;
+        if rate_limit.is_some() {
+            self.rate_limit = rate_limit;
+        }
+    }
+
+    /// Audit mode: the request would have been refused for `reason`. The first reason is
+    /// kept: it is the refusal enforce mode would have sent.
+    pub fn would_refuse(&mut self, reason: Reason, rate_limit: Option<&'static str>) {
+        if self.decision == Decision::WouldDeny {
+            return;
+        }
+        self.decision = Decision::WouldDeny;
+        self.reason = Some(reason.code());
+        if rate_limit.is_some() {
+            self.rate_limit = rate_limit;
+        }
+    }
+
+    /// Forwarded with redactions: `bytes_out` bytes went upstream.
+    pub fn redacted(&mut self, bytes_out: u64) {
+        self.decision = Decision::Redact;
+        self.bytes_out = bytes_out;
+    }
+
+    /// Audit mode: the body would have been rewritten (unless the request would have been
+    /// refused, which the record keeps).
+    pub fn would_redact(&mut self) {
+        if self.decision != Decision::WouldDeny {
+            self.decision = Decision::WouldRedact;
+        }
+    }
+
+    /// The client went away while the request was held, after `bytes_in` body bytes: nothing
+    /// went upstream.
+    pub fn aborted(&mut self, bytes_in: u64) {
+        self.decision = Decision::Aborted;
+        self.reason = Some("client_abort");
+        self.bytes_in = bytes_in;
+        self.bytes_out = 0;
+    }
+
+    /// Adds pseudonyms restored in the reply, per category.
+    pub fn add_restored<'a>(&mut self, restored: impl IntoIterator<Item = (&'a str, u32)>) {
+        for (category, n) in restored {
+            *self.restored.entry(category.to_string()).or_default() += n;
+        }
+    }
+
     /// Adds the pipeline's finding counts (the query string's, then the body's), naming rules
     /// and categories.
     pub fn add_findings(&mut self, counts: &FindingCounts, policy: &Policy) {
@@ -247,7 +303,7 @@ impl AuditRecord {
 /// The API key the request carries: the token of `Authorization: Bearer <token>`, else the
 /// Azure `api-key` header. Only ever passed to [`crate::config::AuditConfig::fingerprint`].
 pub fn api_key(headers: &HeaderPairs) -> Option<&[u8]> {
-    if let Some(auth) = head::values(headers, "authorization").next() {
+    if let Some(auth) = headers::values(headers, "authorization").next() {
         let auth = auth.trim_ascii();
         let token = match auth.get(..6) {
             Some(scheme) if scheme.eq_ignore_ascii_case(b"bearer") => auth.get(6..)?,
@@ -258,7 +314,7 @@ pub fn api_key(headers: &HeaderPairs) -> Option<&[u8]> {
             return Some(token);
         }
     }
-    head::values(headers, "api-key")
+    headers::values(headers, "api-key")
         .next()
         .map(<[u8]>::trim_ascii)
         .filter(|k| !k.is_empty())

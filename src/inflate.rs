@@ -147,7 +147,9 @@ impl Inflater {
                         let held = std::mem::take(held);
                         self.stage = Stage::Body(InflateState::new_boxed(format));
                         self.scratch = vec![0; SCRATCH];
-                        self.inflate(held.get(n..).unwrap_or_default(), sink);
+                        let body = held.get(n..);
+                        debug_assert!(body.is_some(), "a whole header is in what is held");
+                        self.inflate(body.unwrap_or_default(), sink);
                     }
                     Ok(None) | Err(()) => self.stage = Stage::Failed,
                 }
@@ -164,7 +166,9 @@ impl Inflater {
         };
         loop {
             let r = inflate(state, input, &mut self.scratch, MZFlush::None);
-            input = input.get(r.bytes_consumed..).unwrap_or_default();
+            let rest = input.get(r.bytes_consumed..);
+            debug_assert!(rest.is_some(), "the inflater consumes at most its input");
+            input = rest.unwrap_or_default();
             self.produced = self.produced.saturating_add(r.bytes_written as u64);
             if self.produced > self.cap {
                 self.stage = Stage::Failed;
@@ -203,8 +207,8 @@ impl Inflater {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::detect::corpus::Rng;
     use miniz_oxide::deflate::{compress_to_vec, compress_to_vec_zlib};
+    use ocf_devkit::corpus::Rng;
 
     /// A gzip member of `data` with the given header flags' fields.
     pub(crate) fn gzip(

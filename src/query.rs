@@ -5,12 +5,9 @@
 //! whose owner was redacted, someone else's included), and URLs are logged on every hop.
 
 use crate::config::{ActionTable, Policy};
-use crate::json::escape_into;
 use crate::openai::Unscannable;
-use crate::pipeline::{
-    document_endpoint, inspect_document, BodyOutcome, DocumentKind, FindingCounts, Verdict,
-};
-use crate::policy::Reason;
+use crate::pipeline::{inspect_named, DocumentKind, FindingCounts, NamedVerdict, Texts, Verdict};
+use crate::reason::Reason;
 use crate::redact::Renderer;
 
 /// What the query string's inspection decided.
@@ -34,45 +31,33 @@ pub fn inspect_query(policy: &Policy, actions: &ActionTable, path: &str) -> Opti
     // prose (`ssn=536225921`, `password=...`). Read as the upstream may read it: `+` as a
     // space (forms) or as itself (RFC 3986), and once more decoded if it still holds escapes
     // (`jane%2540example.com`). The first reading is counted; the others only checked.
-    let mut readings: Vec<String> = Vec::new();
+    let mut readings: Vec<Vec<String>> = Vec::new();
     for how in [Decode::Form, Decode::Plus, Decode::Twice] {
-        let mut doc = String::from("{\"query\":[");
-        for (i, raw) in query.split('&').enumerate() {
+        let mut pairs = Vec::new();
+        for raw in query.split('&') {
             let Some(pair) = decode(raw, how) else {
                 // Bytes that are no text cannot be inspected: refused, never forwarded unread.
                 return Some(QueryOutcome::deny(Reason::InvalidPath));
             };
-            if i > 0 {
-                doc.push(',');
-            }
-            doc.push('"');
-            escape_into(&pair, &mut doc);
-            doc.push('"');
+            pairs.push(pair);
         }
-        doc.push_str("]}");
-        if !readings.contains(&doc) {
-            readings.push(doc);
+        if !readings.contains(&pairs) {
+            readings.push(pairs);
         }
     }
     // The first reading that is refused decides; if none is, the first one is counted.
-    let endpoint = document_endpoint();
     let mut first = None;
-    for doc in &readings {
+    for pairs in &readings {
         let mut renderer = Renderer::new(policy.detectors.rules(), actions);
-        let outcome: BodyOutcome = inspect_document(
-            policy,
-            actions,
-            endpoint,
-            doc.as_bytes(),
-            DocumentKind::FreeForm,
-            &mut renderer,
-        );
+        let texts = Texts::List(pairs);
+        let kind = DocumentKind::FreeForm;
+        let outcome = inspect_named(policy, actions, "query", texts, kind, &mut renderer);
         let verdict = match outcome.verdict {
             // Anything the policy would rewrite: a URL is not rewritten.
-            Some(Verdict::Rewrite(_)) => Verdict::Deny(Reason::SensitiveQuery),
+            NamedVerdict::Rewrite(_) => Verdict::Deny(Reason::SensitiveQuery),
             // `block` and the like: refused as in a body.
-            Some(v) => v,
-            None => Verdict::Forward,
+            NamedVerdict::Deny(reason) => Verdict::Deny(reason),
+            NamedVerdict::Forward => Verdict::Forward,
         };
         let this = QueryOutcome {
             verdict,

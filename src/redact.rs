@@ -182,6 +182,8 @@ impl<'p> Renderer<'p> {
             Action::Redact | Action::Block => format!("[{label}]"),
             Action::Mask { keep } => mask(matched, usize::from(keep)),
             Action::Hash => {
+                // The policy refuses a `hash` action without a key.
+                debug_assert!(self.hash_key.is_some(), "a hash action without a key");
                 let token = self
                     .hash_key
                     .map(|k| hmac_hex(k, label, matched))
@@ -280,11 +282,21 @@ pub fn apply_into(text: &str, pieces: &[Piece], out: &mut String) {
         if p.start < last {
             continue;
         }
-        out.push_str(text.get(last..p.start).unwrap_or(""));
+        let kept = text.get(last..p.start);
+        debug_assert!(
+            kept.is_some(),
+            "a piece lies inside the text, on char boundaries"
+        );
+        out.push_str(kept.unwrap_or(""));
         out.push_str(&p.text);
         last = p.end;
     }
-    out.push_str(text.get(last..).unwrap_or(""));
+    let rest = text.get(last..);
+    debug_assert!(
+        rest.is_some(),
+        "a piece lies inside the text, on char boundaries"
+    );
+    out.push_str(rest.unwrap_or(""));
 }
 
 #[cfg(test)]

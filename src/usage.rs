@@ -704,7 +704,7 @@ data: \"response\":{\"id\":\"r\",\"output\":[{\"content\":[{\"text\":\"{\\\"usag
             b"\xc3\xa9",
             b"{\"usage\":{\"total_tokens\":3}}",
         ];
-        let mut r = crate::detect::corpus::Rng::new(4);
+        let mut r = ocf_devkit::corpus::Rng::new(4);
         for _ in 0..20_000 {
             let n = r.below(40);
             let doc: Vec<u8> = (0..n)

@@ -12,8 +12,8 @@
     clippy::indexing_slicing
 )]
 
+use ocf_devkit::corpus::{self, Sample};
 use openai_compliance_filter::config::Policy;
-use openai_compliance_filter::detect::corpus::{self, Sample};
 use openai_compliance_filter::openai::classify;
 use openai_compliance_filter::pipeline::{inspect_body, Verdict};
 use serde_json::{json, Value};

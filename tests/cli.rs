@@ -241,7 +241,7 @@ fn unknown_or_missing_command_prints_usage_on_stderr() {
 
 #[test]
 fn redact_removes_an_example_of_every_detector() {
-    use openai_compliance_filter::detect::corpus;
+    use ocf_devkit::corpus;
     let policy = policy_file(
         "custom",
         &format!(r#"{{"detectors": {}}}"#, corpus::CUSTOM_RULES_JSON),

@@ -9,8 +9,8 @@
     clippy::indexing_slicing
 )]
 
+use ocf_devkit::corpus::{self, Sample};
 use openai_compliance_filter::config::detectors::RawDetectors;
-use openai_compliance_filter::detect::corpus::{self, Sample};
 use openai_compliance_filter::detect::{DetectorSet, Finding, Scratch};
 use std::collections::BTreeMap;
 

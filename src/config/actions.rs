@@ -2,9 +2,9 @@
 //! then `actions[category]`, then a built-in rule's own default (`allow` for `signed_url`),
 //! then `default_action`, then `redact`.
 
-use super::detectors::{ActionKind, ActionSpec, RawDetectors};
 use super::ConfigError;
 use crate::detect::{DetectorSet, RuleIdx};
+use crate::document::detectors::{ActionKind, ActionSpec, RawDetectors};
 
 /// A resolved action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

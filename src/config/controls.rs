@@ -6,36 +6,35 @@
 
 use super::projects::{header_name, RawProject, DEFAULT_PROJECT};
 use super::{ConfigError, RawPolicy};
-use crate::policy::source::Cidr;
-use crate::policy::throttle::{Limits, MAX_LIMIT};
-use serde::Deserialize;
+pub use crate::document::controls::{RawSourceAddress, RawThrottle};
+use crate::http::source::Cidr;
 use std::collections::BTreeSet;
+
+/// The largest limit a policy may set (keeps the throttle's `limit * TICKS` far inside `i64`).
+pub const MAX_LIMIT: u64 = 1_000_000_000_000;
+
+/// An entry's limits (each absent = unlimited).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Requests per minute.
+    pub requests_per_minute: Option<u64>,
+    /// Tokens (`total_tokens` of the replies) per minute.
+    pub tokens_per_minute: Option<u64>,
+    /// Tokens per UTC day.
+    pub tokens_per_day: Option<u64>,
+}
+
+impl Limits {
+    /// True if a token limit is set (the reply's usage must then be charged).
+    pub fn counts_tokens(&self) -> bool {
+        self.tokens_per_minute.is_some() || self.tokens_per_day.is_some()
+    }
+}
 
 /// Most trusted proxies in front of Envoy the policy may name.
 pub const MAX_TRUSTED_HOPS: u8 = 16;
 /// Longest descriptive text (`purpose`, `owner`, `description`), in bytes.
 pub const MAX_TEXT: usize = 2000;
-
-/// `source_address` as written.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawSourceAddress {
-    /// 0 (default): the downstream address Envoy reports. N: the N-th `x-forwarded-for`
-    /// entry from the right (N trusted proxies in front).
-    pub xff_trusted_hops: u8,
-}
-
-/// A project's `throttle` as written.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RawThrottle {
-    /// Requests per minute.
-    pub requests_per_minute: Option<u64>,
-    /// Tokens per minute.
-    pub tokens_per_minute: Option<u64>,
-    /// Tokens per UTC day.
-    pub tokens_per_day: Option<u64>,
-}
 
 /// What people know about a register entry, for the compliance register (never logged).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

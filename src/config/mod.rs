@@ -1,26 +1,26 @@
-//! The policy: raw serde structs mirroring the JSON document, and the compile step that turns
-//! them into an immutable, ready-to-run [`Policy`] (automata and regexes built once per VM).
+//! The compile step: turns the policy document as written ([`crate::document`]) into an
+//! immutable, ready-to-run [`Policy`] (detectors, automata and regexes built once per VM).
+//! The document's words are named here too (`config::Mode`, `config::ConfigError`, ...).
 
 pub mod actions;
 pub mod audit;
 pub mod controls;
-pub mod detectors;
-mod error;
+pub mod patterns;
 pub mod projects;
-pub mod raw;
 
+pub use crate::document::{detectors, policy as raw};
+
+pub use crate::document::ConfigError;
 pub use actions::{Action, ActionTable};
 pub use audit::{AcceptEncoding, AuditConfig, AuditLogLevel, FilterState};
 pub use controls::Controls;
-pub use error::ConfigError;
 pub use projects::{Project, Register, Retention};
 pub use raw::{Mode, RawPolicy, UnknownEndpoints, UnscannablePolicy};
 
 use crate::detect::DetectorSet;
 use sha2::{Digest, Sha256};
 
-/// Default body cap: 10 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+pub use crate::document::DEFAULT_MAX_BODY_BYTES;
 
 /// A compiled policy. Built once in `on_configure`; shared read-only by every request.
 #[derive(Debug)]

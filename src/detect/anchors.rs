@@ -13,7 +13,7 @@ use super::custom::Patterns;
 use super::providers::{KEYWORD_KEYS, PREFIX_KEYS};
 use super::rules::Ids;
 use super::text::at;
-use crate::config::ConfigError;
+use crate::document::ConfigError;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// What an anchor hit asks for.
@@ -690,8 +690,8 @@ fn compile_custom(custom: &[(u32, Vec<u8>)]) -> Result<CustomAc, ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::detectors::RawDetectors;
     use crate::detect::DetectorSet;
+    use crate::document::detectors::RawDetectors;
 
     #[test]
     fn tri_runs_find_every_trigram_run() {

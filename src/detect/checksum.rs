@@ -1,7 +1,7 @@
 //! Check-digit algorithms shared by detectors: Luhn, ISO 7064 mod 97-10, Verhoeff, entropy.
 
 /// Luhn (mod 10) over ASCII digits; non-digits make it fail.
-pub(crate) fn luhn(digits: &[u8]) -> bool {
+pub fn luhn(digits: &[u8]) -> bool {
     if digits.is_empty() {
         return false;
     }
@@ -24,7 +24,7 @@ pub(crate) fn luhn(digits: &[u8]) -> bool {
 
 /// ISO 7064 mod 97-10 remainder of an alphanumeric string (letters count as 10..35), as used
 /// by IBAN after moving the first four characters to the end.
-pub(crate) fn mod97(chars: impl Iterator<Item = u8>) -> Option<u32> {
+pub fn mod97(chars: impl Iterator<Item = u8>) -> Option<u32> {
     let mut r = 0u32;
     for c in chars {
         let v = match c {
@@ -68,7 +68,7 @@ const VERHOEFF_P: [[u8; 10]; 8] = [
 ];
 
 /// Verhoeff check over ASCII digits (the last digit is the check digit).
-pub(crate) fn verhoeff(digits: &[u8]) -> bool {
+pub fn verhoeff(digits: &[u8]) -> bool {
     if digits.is_empty() {
         return false;
     }

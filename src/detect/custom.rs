@@ -7,8 +7,8 @@
 
 use super::text::{at, before, is_word};
 use super::{Finding, RuleIdx};
-use crate::config::detectors::RawDetectors;
-use crate::config::ConfigError;
+use crate::document::detectors::RawDetectors;
+use crate::document::ConfigError;
 use regex_lite::{Regex, RegexBuilder};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

@@ -4,7 +4,7 @@
 use super::checksum::{luhn, mod97, num, verhoeff};
 
 /// A payment card: 13–19 digits, a known issuer prefix with a length it issues, and Luhn.
-pub(crate) fn card(d: &[u8]) -> bool {
+pub fn card(d: &[u8]) -> bool {
     let len = d.len();
     if !(13..=19).contains(&len) || !luhn(d) {
         return false;
@@ -162,7 +162,7 @@ pub(crate) fn iban(s: &[u8]) -> bool {
 
 /// A US SSN (9 digits): area 001–899 except 666, group 01–99, serial 0001–9999, and not one
 /// of the numbers published in advertising.
-pub(crate) fn ssn(d: &[u8]) -> bool {
+pub fn ssn(d: &[u8]) -> bool {
     if d.len() != 9 {
         return false;
     }
@@ -178,7 +178,7 @@ pub(crate) fn ssn(d: &[u8]) -> bool {
 
 /// UK National Insurance number, compact (`AB123456C`): allowed prefix letters, six digits,
 /// suffix A–D.
-pub(crate) fn uk_nino(s: &[u8]) -> bool {
+pub fn uk_nino(s: &[u8]) -> bool {
     let [a, b, rest @ .., suffix] = s else {
         return false;
     };
@@ -195,7 +195,7 @@ pub(crate) fn uk_nino(s: &[u8]) -> bool {
 }
 
 /// Netherlands BSN: 9 digits, "11-proof" (9a+8b+...+2h-i divisible by 11), not all zero.
-pub(crate) fn nl_bsn(d: &[u8]) -> bool {
+pub fn nl_bsn(d: &[u8]) -> bool {
     if d.len() != 9 || !d.iter().all(u8::is_ascii_digit) {
         return false;
     }
@@ -236,7 +236,7 @@ pub(crate) fn es_dni(s: &[u8]) -> bool {
 
 /// Italy codice fiscale: 16 characters `LLLLLLDDLDDLDDDL` (digits may be replaced by the
 /// omocodia letters), valid month letter, check letter.
-pub(crate) fn it_codice_fiscale(s: &[u8]) -> bool {
+pub fn it_codice_fiscale(s: &[u8]) -> bool {
     if s.len() != 16 {
         return false;
     }
@@ -276,7 +276,7 @@ pub(crate) fn it_codice_fiscale(s: &[u8]) -> bool {
 }
 
 /// Poland PESEL: 11 digits, a real birth date (century in the month), weighted check digit.
-pub(crate) fn pl_pesel(d: &[u8]) -> bool {
+pub fn pl_pesel(d: &[u8]) -> bool {
     if d.len() != 11 || !d.iter().all(u8::is_ascii_digit) {
         return false;
     }
@@ -331,7 +331,7 @@ pub(crate) fn fr_nir(s: &[u8]) -> bool {
 
 /// Germany Steuer-ID: 11 digits, first not 0, in the first ten one digit appears twice or
 /// three times (never three in a row) and the others at most once, ISO 7064 MOD 11,10 check.
-pub(crate) fn de_steuer_id(d: &[u8]) -> bool {
+pub fn de_steuer_id(d: &[u8]) -> bool {
     if d.len() != 11 || !d.iter().all(u8::is_ascii_digit) || d.first() == Some(&b'0') {
         return false;
     }

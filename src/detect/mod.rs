@@ -26,8 +26,6 @@ mod alnum;
 mod anchors;
 mod assign;
 mod checksum;
-#[doc(hidden)]
-pub mod corpus;
 mod custom;
 mod decode;
 mod dob;
@@ -48,8 +46,18 @@ mod text;
 pub(crate) use text::inside_placeholder;
 mod view;
 
-use crate::config::detectors::{ActionKind, ActionSpec, RawDetectors};
-use crate::config::ConfigError;
+/// The format rules the detectors check (check digits, national id rules) and the provider
+/// key tables, for the test-data generator outside the library (`devkit/`): not the filter's
+/// API.
+#[doc(hidden)]
+pub mod formats {
+    pub use super::checksum::{luhn, mod97, verhoeff};
+    pub use super::ids::{card, de_steuer_id, it_codice_fiscale, nl_bsn, pl_pesel, ssn, uk_nino};
+    pub use super::providers::{Charset, KeywordKey, PrefixKey, KEYWORD_KEYS, PREFIX_KEYS};
+}
+
+use crate::document::detectors::{ActionKind, ActionSpec, RawDetectors};
+use crate::document::ConfigError;
 
 /// Index of a rule in [`DetectorSet::rules`].
 pub type RuleIdx = u16;

@@ -589,7 +589,7 @@ mod tests {
             assert_eq!(funnel(word(0), word(8), k), word(k as usize), "k {k}");
         }
         // Any bits: the same as a shift of the two chunks as one 128-bit number.
-        let mut r = super::super::corpus::Rng::new(5);
+        let mut r = ocf_devkit::corpus::Rng::new(5);
         for _ in 0..10_000 {
             let (x, y) = (r.next_u64(), r.next_u64());
             for k in 0..8u32 {

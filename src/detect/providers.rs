@@ -6,7 +6,7 @@
 
 /// Which bytes may appear in a key body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Charset {
+pub enum Charset {
     /// `[A-Za-z0-9]`
     Alnum,
     /// `[A-Za-z0-9_-]` (base64url)
@@ -45,7 +45,7 @@ pub(crate) enum Charset {
 
 impl Charset {
     /// Whether `b` belongs to the set.
-    pub(crate) fn has(self, b: u8) -> bool {
+    pub fn has(self, b: u8) -> bool {
         match self {
             Charset::Alnum => b.is_ascii_alphanumeric(),
             Charset::Url => b.is_ascii_alphanumeric() || b == b'_' || b == b'-',
@@ -70,14 +70,14 @@ impl Charset {
     }
 
     /// The bytes of the set, for generators.
-    pub(crate) fn alphabet(self) -> Vec<u8> {
+    pub fn alphabet(self) -> Vec<u8> {
         (0u8..=127).filter(|&b| self.has(b) && b != b'=').collect()
     }
 }
 
 /// A key recognised by its literal prefix.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct PrefixKey {
+pub struct PrefixKey {
     /// Rule id.
     pub id: &'static str,
     /// Literal prefixes (case-sensitive).
@@ -110,7 +110,7 @@ const fn pk(
 }
 
 /// Keys found by their literal prefix. Order matters only for documentation.
-pub(crate) const PREFIX_KEYS: &[PrefixKey] = &[
+pub const PREFIX_KEYS: &[PrefixKey] = &[
     pk(
         "openai_api_key",
         &["sk-", "sk-proj-", "sk-svcacct-", "sk-admin-"],
@@ -440,7 +440,7 @@ pub(crate) const PREFIX_KEYS: &[PrefixKey] = &[
 /// A key introduced by a keyword: within `window` bytes after the keyword, the first token of
 /// `charset` whose length is in `min..=max`.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct KeywordKey {
+pub struct KeywordKey {
     /// Rule id.
     pub id: &'static str,
     /// Keywords (matched case-insensitively).
@@ -457,7 +457,7 @@ pub(crate) struct KeywordKey {
 }
 
 /// Keys recognised by a nearby keyword.
-pub(crate) const KEYWORD_KEYS: &[KeywordKey] = &[
+pub const KEYWORD_KEYS: &[KeywordKey] = &[
     KeywordKey {
         id: "aws_secret_access_key",
         keywords: &[

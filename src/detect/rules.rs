@@ -5,8 +5,8 @@ use super::anchors::{Anchor, Anchors};
 use super::custom::{Keywords, Patterns};
 use super::providers::{KEYWORD_KEYS, PREFIX_KEYS, SPECIAL_KEYS};
 use super::{Finding, RuleIdx, RuleMeta};
-use crate::config::detectors::{ActionKind, RawDetectors};
-use crate::config::ConfigError;
+use crate::document::detectors::{ActionKind, RawDetectors};
+use crate::document::ConfigError;
 
 /// Built-in rules that are not provider keys: (id, category, label).
 pub(crate) const CORE_RULES: &[(&str, &str, &str)] = &[
@@ -410,7 +410,7 @@ fn push_rule(
     id: &str,
     cat: &str,
     label: &str,
-    action: Option<crate::config::detectors::ActionSpec>,
+    action: Option<crate::document::detectors::ActionSpec>,
 ) -> Result<RuleIdx, ConfigError> {
     let idx = RuleIdx::try_from(rules.len())
         .map_err(|_| ConfigError::new("detectors", "too many rules"))?;

@@ -64,7 +64,9 @@ pub(crate) fn prefix_key(e: &Engine, t: &[u8], p: usize, k: u16, j: u8, out: &mu
     if len < spec.min || len > spec.max || at(t, end).is_ascii_alphanumeric() {
         return;
     }
-    let body_bytes = t.get(body..end).unwrap_or(&[]);
+    let body_bytes = t.get(body..end);
+    debug_assert!(body_bytes.is_some(), "run() stays in the text");
+    let body_bytes = body_bytes.unwrap_or(&[]);
     if !body_ok(spec.id, body_bytes) || not_a_key(spec.body, t, body_bytes, end) {
         return;
     }
@@ -225,7 +227,9 @@ fn aws_secret_near(e: &Engine, t: &[u8], from: usize, out: &mut Vec<Finding>) {
     while i < lim {
         if Charset::B64.has(at(t, i)) && !Charset::B64.has(before(t, i)) {
             let end = run(t, i, Charset::B64, 64);
-            let v = t.get(i..end).unwrap_or(&[]);
+            let v = t.get(i..end);
+            debug_assert!(v.is_some(), "run() stays in the text");
+            let v = v.unwrap_or(&[]);
             if end - i == 40 && looks_random(v) {
                 push(out, e.ids.aws_secret, i, end);
                 return;

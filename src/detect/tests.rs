@@ -1,9 +1,9 @@
 //! Unit tests of the detector set through its public API: table-driven positives and hard
 //! negatives, evasion views, JSON numbers, config errors, and random input never panicking.
 
-use super::corpus::Rng;
 use super::{DetectorSet, Finding, Scratch};
-use crate::config::detectors::RawDetectors;
+use crate::document::detectors::RawDetectors;
+use ocf_devkit::corpus::{self, Rng};
 
 fn set(json: &str) -> DetectorSet {
     let cfg: RawDetectors = serde_json::from_str(json).unwrap();
@@ -449,7 +449,7 @@ fn hundred_thousand_keywords_compile_and_match() {
         .map(|i| format!("term{i}x{}", r.below(1000)))
         .collect();
     let cfg = RawDetectors {
-        keywords: vec![crate::config::detectors::RawKeywordList {
+        keywords: vec![crate::document::detectors::RawKeywordList {
             id: "many".into(),
             category: None,
             terms: terms.clone(),
@@ -879,11 +879,11 @@ fn keyword_lists_leave_builtin_findings_unchanged() {
         out.sort();
         out
     };
-    let mut texts: Vec<String> = super::corpus::generate(0xC0FFEE, 3000, false)
+    let mut texts: Vec<String> = corpus::generate(0xC0FFEE, 3000, false)
         .into_iter()
         .map(|s| s.text)
         .collect();
-    texts.push(super::corpus::chat_text(5, 1 << 18));
+    texts.push(corpus::chat_text(5, 1 << 18));
     for text in &texts {
         assert_eq!(builtin(&plain, text), builtin(&with, text), "{text:?}");
     }

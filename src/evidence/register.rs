@@ -5,9 +5,9 @@
 //! patterns as people wrote them) and as compiled (each category's resolved treatment).
 
 use super::doc::{Block, Doc};
+use crate::config::controls::Limits;
 use crate::config::projects::{MissingStore, RawProject, DEFAULT_PROJECT};
 use crate::config::{Action, ActionTable, Mode, Policy, RawPolicy, Retention, UnscannablePolicy};
-use crate::policy::throttle::Limits;
 use std::collections::BTreeMap;
 
 /// Parses and compiles `source` (a policy document) and renders its register. The error is the

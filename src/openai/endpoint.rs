@@ -10,7 +10,7 @@
 
 use super::api::ApiKind;
 use super::surface::{self, Body, Method, Operation};
-use crate::policy::Reason;
+use crate::reason::Reason;
 
 /// Which Azure OpenAI path shape a request used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use crate::json::{self, JsonErrorKind, Limits, Span, Str, Value};
 use crate::openai::surface::{Body, Shape};
 use crate::openai::walker::{walk_with, Joint, Turn, Walk};
 use crate::openai::{Endpoint, Unscannable};
-use crate::policy::Reason;
+use crate::reason::Reason;
 
 /// JSON strings nested inside JSON strings are decoded at most this deep.
 const MAX_EMBEDDED_JSON: u8 = 2;

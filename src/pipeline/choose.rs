@@ -6,7 +6,7 @@ use super::scan::{Found, Hit, NumberHit, Split};
 use super::{FindingCounts, MAX_FINDINGS};
 use crate::config::{Action, ActionTable};
 use crate::detect::{Finding, RuleIdx};
-use crate::policy::Reason;
+use crate::reason::Reason;
 use crate::redact::{merge_into, Merged};
 
 /// A merged finding of one string.

@@ -60,7 +60,9 @@ pub(super) fn edit(
         };
         let text = plan.text(string, docs);
         for c in group.iter().filter(|c| c.merged.action != Action::Allow) {
-            let matched = text.get(c.merged.start..c.merged.end).unwrap_or("");
+            let matched = text.get(c.merged.start..c.merged.end);
+            debug_assert!(matched.is_some(), "a merged finding lies inside its string");
+            let matched = matched.unwrap_or("");
             pieces.push(Piece {
                 start: c.merged.start,
                 end: c.merged.end,
@@ -126,12 +128,16 @@ fn render(c: &Change, matched: &str, splits: &[Split], renderer: &mut Renderer) 
             let masked = mask(&split.value, usize::from(keep));
             let chars = |b: &str| b.chars().count();
             let value = split.value.as_str();
-            let in_first = chars(value.get(..split.first).unwrap_or(""));
-            let in_sep = chars(
-                value
-                    .get(split.first..split.first + split.sep)
-                    .unwrap_or(""),
+            let (head_of, sep_of) = (
+                value.get(..split.first),
+                value.get(split.first..split.first + split.sep),
             );
+            debug_assert!(
+                head_of.is_some() && sep_of.is_some(),
+                "a split lies in its value"
+            );
+            let in_first = chars(head_of.unwrap_or(""));
+            let in_sep = chars(sep_of.unwrap_or(""));
             let mut it = masked.chars();
             let head: String = it.by_ref().take(in_first).collect();
             if first {

@@ -17,22 +17,26 @@
 //! No findings: the original bytes are forwarded untouched. With findings, everything else
 //! (numbers, key order, whitespace, unknown fields, the rest of each string with its escapes,
 //! every neighbouring string) reaches the upstream exactly as the client sent it. The
-//! adapter's (and the CLI's) one entry into the core for a body.
+//! adapter's (and the CLI's) one entry into the core for a body; [`inspect_named`] is the
+//! entry for named texts that are no body (a query string, a file name, a form field).
 
 mod assemble;
 mod choose;
 mod edit;
+mod named;
 mod scan;
 mod settle;
 
 pub(crate) use assemble::{shape_of, shape_ok};
+pub use named::{inspect_named, NamedOutcome, NamedVerdict, NewTexts, Rewritten, Texts};
 pub use settle::inspect_document;
 
 use crate::config::{ActionTable, Policy};
 use crate::detect::RuleIdx;
 use crate::openai::facts::{self, Facts};
-use crate::openai::{ApiKind, Endpoint, Unscannable};
-use crate::policy::Reason;
+use crate::openai::surface::Shape;
+use crate::openai::{Endpoint, Unscannable};
+use crate::reason::Reason;
 use crate::redact::Renderer;
 use assemble::{Docs, Plan};
 use choose::Choice;
@@ -121,6 +125,41 @@ impl BodyOutcome {
     }
 }
 
+/// What a JSON document is read as: the shape its top level must have, the operation's
+/// top-level identifier members (sent as they are), and whether the API's structural keys
+/// are the API's. The pipeline needs no more of an endpoint than this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    /// The shape of the top level (any object for a document that is no API request body).
+    pub shape: Shape,
+    /// Top-level members whose string values are the API's identifiers (see
+    /// [`crate::openai::surface::Operation::ids`]).
+    pub ids: &'static [&'static str],
+    /// An API request, or free-form JSON.
+    pub kind: DocumentKind,
+}
+
+impl Reading {
+    /// The request body of `endpoint`: its operation's shape and identifiers.
+    pub fn request(endpoint: &Endpoint) -> Self {
+        Self {
+            shape: shape_of(endpoint),
+            ids: endpoint.op.map_or(&[][..], |o| o.ids),
+            kind: DocumentKind::Request,
+        }
+    }
+
+    /// A JSON document that is not the body of a known operation (a JSONL line, a JSON form
+    /// part): any object, no identifiers.
+    pub fn document(kind: DocumentKind) -> Self {
+        Self {
+            shape: Shape::Object,
+            ids: &[],
+            kind,
+        }
+    }
+}
+
 /// What a JSON document is, for the walk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DocumentKind {
@@ -161,30 +200,10 @@ pub fn inspect_body_in(
     }
     let mut renderer = Renderer::new(policy.detectors.rules(), actions);
     renderer.set_scope(scope);
-    let mut outcome = inspect_document(
-        policy,
-        actions,
-        endpoint,
-        body,
-        DocumentKind::Request,
-        &mut renderer,
-    );
+    let reading = Reading::request(endpoint);
+    let mut outcome = inspect_document(policy, actions, reading, body, &mut renderer);
     outcome.minted = renderer.take_minted();
     outcome
-}
-
-/// The endpoint a generic JSON document is inspected under (no endpoint shape): a JSONL
-/// line, an upload's file-name wrapper, a query string's pairs. Built once per VM (it is
-/// asked for per line and per query string).
-pub fn document_endpoint() -> &'static Endpoint {
-    static ENDPOINT: std::sync::OnceLock<Endpoint> = std::sync::OnceLock::new();
-    ENDPOINT.get_or_init(|| Endpoint {
-        kind: ApiKind::Files,
-        route: "/v1/files".into(),
-        op: None,
-        azure: None,
-        deployment: None,
-    })
 }
 
 /// What every round of one document is inspected under.
@@ -192,8 +211,7 @@ pub fn document_endpoint() -> &'static Endpoint {
 struct Context<'a> {
     policy: &'a Policy,
     actions: &'a ActionTable,
-    endpoint: &'a Endpoint,
-    kind: DocumentKind,
+    reading: Reading,
 }
 
 /// Which round of [`inspect_document`].
@@ -215,12 +233,11 @@ fn inspect_once(
     renderer: &mut Renderer,
     round: Round,
 ) -> (BodyOutcome, bool) {
-    let (src, root) = match assemble::parse(body, shape_of(ctx.endpoint)) {
+    let (src, root) = match assemble::parse(body, ctx.reading.shape) {
         Ok(parsed) => parsed,
         Err(reason) => return (BodyOutcome::deny(reason), false),
     };
-    let ids = ctx.endpoint.op.map_or(&[][..], |o| o.ids);
-    let docs = Docs::assemble(src, &root, ctx.kind, ids);
+    let docs = Docs::assemble(src, &root, ctx.reading.kind, ctx.reading.ids);
     let plan = Plan::of(&docs);
     let mut outcome = BodyOutcome {
         facts: facts::read(src, &root),

@@ -216,11 +216,16 @@ impl<'p> Scanner<'p> {
         let to = floor_char_boundary(b, JOIN_REACH.min(b.len()));
         let mut text = std::mem::take(&mut self.text);
         text.clear();
-        text.push_str(a.get(from..).unwrap_or(""));
+        let (a_end, b_start) = (a.get(from..), b.get(..to));
+        debug_assert!(
+            a_end.is_some() && b_start.is_some(),
+            "cut on char boundaries"
+        );
+        text.push_str(a_end.unwrap_or(""));
         let tail = text.len();
         text.push_str(j.sep);
         let head = text.len();
-        text.push_str(b.get(..to).unwrap_or(""));
+        text.push_str(b_start.unwrap_or(""));
         self.findings.clear();
         self.detectors
             .scan(&text, &mut self.scratch, &mut self.findings);
@@ -248,8 +253,13 @@ impl<'p> Scanner<'p> {
                 split: Some((0, first)),
                 live,
             };
+            let value = text.get(f.start..f.end);
+            debug_assert!(
+                value.is_some(),
+                "a finding lies inside the join it was found in"
+            );
             let split = Split {
-                value: text.get(f.start..f.end).unwrap_or("").to_owned(),
+                value: value.unwrap_or("").to_owned(),
                 first: tail - f.start,
                 sep: head - tail,
             };

@@ -10,14 +10,13 @@ use std::ops::Range;
 use super::assemble::{Docs, Plan};
 use super::edit::Edited;
 use super::scan::{Hit, Scanner};
-use super::{inspect_once, BodyOutcome, Context, DocumentKind, Round, Verdict, MAX_ROUNDS};
+use super::{inspect_once, BodyOutcome, Context, Reading, Round, Verdict, MAX_ROUNDS};
 use crate::config::{ActionTable, Policy};
-use crate::openai::Endpoint;
-use crate::policy::Reason;
+use crate::reason::Reason;
 use crate::redact::Renderer;
 
 /// [`super::inspect_body`] for one of several JSON documents of a request (the lines of an
-/// uploaded JSONL file), without the size cap: they share `renderer`, so pseudonyms are
+/// uploaded JSONL file), read as `reading`, without the size cap: they share `renderer`, so pseudonyms are
 /// numbered per request (and go on counting from round to round).
 ///
 /// Later rounds skip the size cap (placeholders may be longer than the values), `allow`
@@ -26,16 +25,14 @@ use crate::redact::Renderer;
 pub fn inspect_document(
     policy: &Policy,
     actions: &ActionTable,
-    endpoint: &Endpoint,
+    reading: Reading,
     body: &[u8],
-    kind: DocumentKind,
     renderer: &mut Renderer,
 ) -> BodyOutcome {
     let ctx = Context {
         policy,
         actions,
-        endpoint,
-        kind,
+        reading,
     };
     let (mut outcome, mut settled) = inspect_once(&ctx, body, renderer, Round::First);
     let mut round = 1;

@@ -1,9 +1,9 @@
 //! The gateway's access rules before any other: a revoked API key (by its keyed fingerprint)
 //! and a source allowlist (the client address against the register entry's CIDR blocks).
 
-use super::source;
 use super::Reason;
 use crate::config::{Controls, Policy};
+use crate::http::source;
 use std::net::IpAddr;
 
 /// True if the request's key fingerprint is in the policy's `revoked_keys`.

@@ -4,12 +4,11 @@
 
 use super::Reason;
 use crate::config::{Policy, UnknownEndpoints};
+pub use crate::http::headers::{single, values, HeaderPairs, Repeated};
+use crate::http::media::boundary;
+pub use crate::http::media::{is_json_utf8, media_type, Param};
 use crate::openai::surface::{Body, Form};
 use crate::openai::{classify, Endpoint};
-use crate::upload::multipart;
-
-/// The request head as the host gives it: every header pair, names lower-case, values as bytes.
-pub type HeaderPairs = [(String, Vec<u8>)];
 
 /// What the head says, once checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,29 +39,6 @@ pub enum BodyRead {
     Form(String, Form),
     /// `application/sdp`: a realtime call's WebRTC offer.
     Sdp,
-}
-
-/// All values of header `name` (lower-case), in order.
-pub fn values<'a>(headers: &'a HeaderPairs, name: &'a str) -> impl Iterator<Item = &'a [u8]> {
-    headers
-        .iter()
-        .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_slice())
-}
-
-/// A header that must be sent at most once was sent twice (two lines; a comma list counts
-/// as one line here and is judged by the rule that reads the value).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Repeated;
-
-/// The one value of header `name`; `Err` if it is sent more than once.
-pub fn single<'a>(headers: &'a HeaderPairs, name: &'a str) -> Result<Option<&'a [u8]>, Repeated> {
-    let mut it = values(headers, name);
-    let first = it.next();
-    if it.next().is_some() {
-        return Err(Repeated);
-    }
-    Ok(first)
 }
 
 /// The request target: method and recognised endpoint.
@@ -172,7 +148,7 @@ pub fn check_target(
 fn body_read(takes: Option<Body>, ct: Option<&[u8]>) -> Result<BodyRead, Reason> {
     let ct_bytes = ct.unwrap_or(b"");
     let json = is_json_utf8(ct_bytes);
-    let form = || multipart::boundary(ct_bytes);
+    let form = || boundary(ct_bytes);
     let refused = Err(Reason::UnsupportedContentType);
     match takes {
         None | Some(Body::Json(_)) => json
@@ -218,61 +194,6 @@ fn parse_len(v: &[u8]) -> Option<u64> {
         return None;
     }
     std::str::from_utf8(v).ok()?.parse().ok()
-}
-
-/// `application/json`, optionally with one `charset=utf-8` parameter (case-insensitive,
-/// optionally quoted). Any other parameter, a repeated charset, or another type is refused.
-pub fn is_json_utf8(ct: &[u8]) -> bool {
-    let Some((mime, mut params)) = media_type(ct) else {
-        return false;
-    };
-    mime.eq_ignore_ascii_case("application/json")
-        && match params.next() {
-            None => true,
-            Some(p) => p.is_some_and(|p| p.is_utf8_charset()) && params.next().is_none(),
-        }
-}
-
-/// One parameter of a `Content-Type` value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Param<'a> {
-    /// Its name, trimmed.
-    pub name: &'a str,
-    /// Its value, trimmed and, if it was in double quotes, without them.
-    pub value: &'a str,
-    /// Whether the value was in double quotes.
-    pub quoted: bool,
-}
-
-impl Param<'_> {
-    /// `charset=utf-8` (or `utf8`), in any case.
-    pub fn is_utf8_charset(&self) -> bool {
-        self.name.eq_ignore_ascii_case("charset")
-            && (self.value.eq_ignore_ascii_case("utf-8") || self.value.eq_ignore_ascii_case("utf8"))
-    }
-}
-
-/// `s` without ASCII whitespace at either end.
-fn trim(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_ascii_whitespace())
-}
-
-/// A `Content-Type` value split into its media type (trimmed) and its parameters, in order
-/// (empty ones, `;;`, skipped; `None` for one without `=`). `None` if it is not UTF-8.
-pub fn media_type(ct: &[u8]) -> Option<(&str, impl Iterator<Item = Option<Param<'_>>>)> {
-    let mut parts = std::str::from_utf8(ct).ok()?.split(';');
-    let mime = trim(parts.next().unwrap_or(""));
-    let params = parts.map(trim).filter(|p| !p.is_empty()).map(|p| {
-        let (name, value) = p.split_once('=')?;
-        let value = trim(value);
-        let unquoted = value.strip_prefix('"').and_then(|x| x.strip_suffix('"'));
-        Some(Param {
-            name: trim(name),
-            value: unquoted.unwrap_or(value),
-            quoted: unquoted.is_some(),
-        })
-    });
-    Some((mime, params))
 }
 
 #[cfg(test)]

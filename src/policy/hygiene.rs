@@ -3,9 +3,9 @@
 //! value, no underscore lookalike names. Returns the values the rules may then trust.
 
 use super::head::HeaderPairs;
-use super::host::canonical_host;
 use super::Reason;
 use crate::config::Register;
+use crate::http::host::canonical_host;
 
 /// `OpenAI-Project`.
 pub const PROJECT: &str = "openai-project";

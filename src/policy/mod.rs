@@ -3,13 +3,14 @@
 
 pub mod gate;
 pub mod head;
-pub mod host;
 pub mod hygiene;
-pub mod patterns;
 pub mod project;
-mod reason;
 pub mod retention;
-pub mod source;
 pub mod throttle;
 
-pub use reason::{error_body, Denial, Reason};
+/// Name and endpoint patterns are compiled with the policy ([`crate::config::patterns`]).
+pub use crate::config::patterns;
+/// Host and client-address syntax live on the ground floor ([`crate::http`]).
+pub use crate::http::{host, source};
+/// The refusal reasons live on the ground floor ([`crate::reason`]); named here too.
+pub use crate::reason::{error_body, Denial, Reason};

@@ -3,8 +3,8 @@
 //! Azure deployment. Pure functions over the checked policy headers and the endpoint.
 
 use super::hygiene::PolicyHeaders;
-use super::patterns::{any_endpoint, any_name};
 use super::Reason;
+use crate::config::patterns::{any_endpoint, any_name};
 use crate::config::{Project, Register, Retention};
 use crate::openai::{ApiKind, Azure, Endpoint};
 

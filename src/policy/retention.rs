@@ -3,9 +3,9 @@
 //! injects `"store":false` when the project says so. (What cannot be scanned is one rule for
 //! every request, in [`crate::exchange`].)
 
-use super::patterns::any_name;
 use super::project::zdr_excluded_model;
 use super::Reason;
+use crate::config::patterns::any_name;
 use crate::config::projects::MissingStore;
 use crate::config::{Project, Retention};
 use crate::openai::facts::{Facts, Store};

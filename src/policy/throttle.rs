@@ -10,6 +10,7 @@
 //! ends: the token bucket may go below zero (a debt), and while it is not above zero the
 //! entry's requests are refused, with a `Retry-After` that says when it will be.
 
+pub use crate::config::controls::{Limits, MAX_LIMIT};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -20,27 +21,6 @@ const TICKS: i64 = 60_000;
 const DAY_MS: u64 = 86_400_000;
 /// Most compare-and-swap attempts for one update before giving up (contention).
 pub const MAX_ATTEMPTS: u32 = 16;
-/// The largest limit a policy may set (keeps `limit * TICKS` far inside `i64`).
-pub const MAX_LIMIT: u64 = 1_000_000_000_000;
-
-/// An entry's limits (each absent = unlimited).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Limits {
-    /// Requests per minute.
-    pub requests_per_minute: Option<u64>,
-    /// Tokens (`total_tokens` of the replies) per minute.
-    pub tokens_per_minute: Option<u64>,
-    /// Tokens per UTC day.
-    pub tokens_per_day: Option<u64>,
-}
-
-impl Limits {
-    /// True if a token limit is set (the reply's usage must then be charged).
-    pub fn counts_tokens(&self) -> bool {
-        self.tokens_per_minute.is_some() || self.tokens_per_day.is_some()
-    }
-}
-
 /// Which limit refused a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {

@@ -163,7 +163,9 @@ impl SseRestorer {
         };
         // Most events cannot hold a placeholder (no `[` before a label byte or a string's end
         // in their data): they go on as they are.
-        let text = event.get(data.0..data.1).unwrap_or_default();
+        let text = event.get(data.0..data.1);
+        debug_assert!(text.is_some(), "data_line spans its event");
+        let text = text.unwrap_or_default();
         if self.chain.is_none() && !has_candidate(text) {
             out.extend_from_slice(event);
             return;
@@ -234,7 +236,9 @@ impl SseRestorer {
             return Next::Held;
         };
         let (start, end) = (data.0 + s.start, data.0 + s.end);
-        let content = event.get(start..end).unwrap_or_default();
+        let content = event.get(start..end);
+        debug_assert!(content.is_some(), "strings_of spans the data");
+        let content = content.unwrap_or_default();
         let k = content.iter().take_while(|&&b| is_label_byte(b)).count();
         let mut candidate = chain.partial.clone();
         candidate.extend_from_slice(content.get(..k).unwrap_or_default());

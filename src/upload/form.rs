@@ -10,12 +10,11 @@
 
 use std::ops::Range;
 
-use super::{absorb, inspect_filename, multipart, settle, text_file};
+use super::{absorb, absorb_named, inspect_filename, multipart, settle, text_file};
 use crate::config::{ActionTable, Policy};
-use crate::json::{self, escape_into, Limits, Value};
 use crate::openai::surface::Form;
-use crate::pipeline::{document_endpoint, inspect_document, BodyOutcome, DocumentKind};
-use crate::policy::Reason;
+use crate::pipeline::{inspect_document, inspect_named, BodyOutcome, DocumentKind, Reading, Texts};
+use crate::reason::Reason;
 use crate::redact::Renderer;
 
 /// Inspects the multipart body of an operation whose form is `form`, with `boundary`.
@@ -56,11 +55,11 @@ fn inspect(
     let mut outcome = BodyOutcome::default();
     let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
     for part in &parts {
-        let content = body.get(part.content.clone()).unwrap_or(&[]);
+        let content = multipart::bytes_of(body, &part.content);
         let new = if let Some(span) = part.filename.clone() {
             // A file: its name is scanned; its bytes are read when they are text, else
             // counted.
-            let name = body.get(span.clone()).unwrap_or(&[]);
+            let name = multipart::bytes_of(body, &span);
             let text = form != Form::Slice
                 && text_file::is_text(name, part.content_type.as_deref(), content);
             if let Some(new_name) =
@@ -79,9 +78,8 @@ fn inspect(
             outcome.unscannable.webrtc = outcome.unscannable.webrtc.saturating_add(1);
             None
         } else if part.content_type.as_deref() == Some("application/json") {
-            let kind = DocumentKind::Request;
-            let ep = document_endpoint();
-            let doc = inspect_document(policy, actions, ep, content, kind, &mut renderer);
+            let reading = Reading::document(DocumentKind::Request);
+            let doc = inspect_document(policy, actions, reading, content, &mut renderer);
             absorb(doc, &mut outcome)?
         } else {
             let text = std::str::from_utf8(content).map_err(|_| Reason::InvalidBody)?;
@@ -133,29 +131,16 @@ fn field(
     renderer: &mut Renderer,
     outcome: &mut BodyOutcome,
 ) -> Result<Option<Vec<u8>>, Reason> {
-    let mut doc = String::from("{\"");
-    escape_into(name, &mut doc);
-    doc.push_str("\":\"");
-    escape_into(value, &mut doc);
-    doc.push_str("\"}");
-    let ep = document_endpoint();
+    let texts = Texts::One(value);
     let kind = DocumentKind::Request;
-    let part = inspect_document(policy, actions, ep, doc.as_bytes(), kind, renderer);
-    let Some(bytes) = absorb(part, outcome)? else {
+    let part = inspect_named(policy, actions, name, texts, kind, renderer);
+    let Some(new) = absorb_named(part, outcome)? else {
         return Ok(None);
-    };
-    let src = std::str::from_utf8(&bytes).map_err(|_| Reason::InvalidBody)?;
-    let root = json::parse(src, &Limits::default()).map_err(|_| Reason::InvalidBody)?;
-    let Value::Object(members) = &root else {
-        return Err(Reason::InvalidBody);
     };
     // The field's name is in the part's header, which is never rewritten: a name that had to
     // be is refused.
-    match members.as_slice() {
-        [m] if m.key.decode(src) == name => match &m.value {
-            Value::String(s) => Ok(Some(s.decode(src).into_owned().into_bytes())),
-            _ => Err(Reason::InvalidBody),
-        },
+    match new.values.as_slice() {
+        [value] if new.name == name => Ok(Some(value.clone().into_bytes())),
         _ => Err(Reason::ContentBlocked),
     }
 }

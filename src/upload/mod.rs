@@ -17,17 +17,17 @@ pub mod text_file;
 use std::collections::HashMap;
 use std::ops::Range;
 
+use crate::config::patterns::any_endpoint;
 use crate::config::{ActionTable, Policy, Project, Register};
-use crate::json::{self, escape_into, Limits, Value};
-use crate::openai::{classify, facts, Endpoint};
+use crate::json::{self, Limits, Value};
+use crate::openai::{classify, facts, ApiKind, Endpoint, Unscannable};
 use crate::pipeline::{
-    document_endpoint, inspect_document, shape_of, shape_ok, BodyOutcome, DocumentKind, Verdict,
-    MAX_FINDINGS,
+    inspect_document, inspect_named, shape_of, shape_ok, BodyOutcome, DocumentKind, FindingCounts,
+    NamedOutcome, NamedVerdict, NewTexts, Reading, Texts, Verdict, MAX_FINDINGS,
 };
-use crate::policy::patterns::any_endpoint;
 use crate::policy::project::model_of;
 use crate::policy::retention::{self, BodyChange};
-use crate::policy::Reason;
+use crate::reason::Reason;
 use crate::redact::Renderer;
 
 /// Purposes whose files are JSONL the filter reads.
@@ -52,14 +52,19 @@ pub fn inspect_upload(
     boundary: &str,
     body: &[u8],
 ) -> BodyOutcome {
-    inspect_upload_to(
-        policy,
-        actions,
-        project,
-        document_endpoint(),
-        boundary,
-        body,
-    )
+    inspect_upload_to(policy, actions, project, files_endpoint(), boundary, body)
+}
+
+/// `POST /v1/files`, where [`inspect_upload`] sends an upload. Built once per VM.
+fn files_endpoint() -> &'static Endpoint {
+    static ENDPOINT: std::sync::OnceLock<Endpoint> = std::sync::OnceLock::new();
+    ENDPOINT.get_or_init(|| Endpoint {
+        kind: ApiKind::Files,
+        route: "/v1/files".into(),
+        op: None,
+        azure: None,
+        deployment: None,
+    })
 }
 
 /// [`inspect_upload`] of an upload sent to `endpoint` (`/v1/files`, or Azure OpenAI's
@@ -104,7 +109,7 @@ fn inspect(
     let parts = multipart::parse(body, boundary).ok_or(Reason::InvalidBody)?;
     let (mut purpose, mut file) = (None, None);
     for p in &parts {
-        let value = body.get(p.content.clone()).unwrap_or(&[]);
+        let value = multipart::bytes_of(body, &p.content);
         match p.name.as_str() {
             "purpose" if purpose.is_none() && p.filename.is_none() => {
                 purpose = Some(std::str::from_utf8(value).map_err(|_| Reason::InvalidBody)?);
@@ -130,22 +135,21 @@ fn inspect(
     let mut outcome = BodyOutcome::default();
     let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
     if let Some(span) = file.filename.clone() {
-        let name = body.get(span.clone()).unwrap_or(&[]);
+        let name = multipart::bytes_of(body, &span);
         if let Some(new_name) =
             inspect_filename(policy, actions, name, &mut renderer, &mut outcome)?
         {
             edits.push((span, new_name));
         }
     }
-    let content = body.get(file.content.clone()).unwrap_or(&[]);
+    let content = multipart::bytes_of(body, &file.content);
     if !JSONL_PURPOSES.contains(&purpose) {
         // A text file (notes, CSV, code) is read whole; a document, an image, ... is not
         // text the filter reads.
         let name = file
             .filename
-            .clone()
-            .and_then(|s| body.get(s))
-            .unwrap_or(&[]);
+            .as_ref()
+            .map_or(&[][..], |s| multipart::bytes_of(body, s));
         if text_file::is_text(name, file.content_type.as_deref(), content) {
             let new =
                 text_file::inspect_text(policy, actions, content, &mut renderer, &mut outcome)?;
@@ -211,12 +215,7 @@ fn settle(body: &[u8], mut edits: Vec<(Range<usize>, Vec<u8>)>) -> Result<Verdic
 
 /// Adds one document's outcome to the upload's: its rewrite, or `None`.
 fn absorb(part: BodyOutcome, outcome: &mut BodyOutcome) -> Result<Option<Vec<u8>>, Reason> {
-    outcome.counts.add(&part.counts);
-    outcome.unscannable.add(&part.unscannable);
-    // Checked as the lines go: a file of many small findings stops at the cap.
-    if outcome.counts.total() as usize > MAX_FINDINGS {
-        return Err(Reason::TooManyFindings);
-    }
+    count(&part.counts, &part.unscannable, outcome)?;
     match part.verdict {
         Some(Verdict::Deny(reason)) => Err(reason),
         Some(Verdict::Rewrite(bytes)) => Ok(Some(bytes)),
@@ -224,7 +223,32 @@ fn absorb(part: BodyOutcome, outcome: &mut BodyOutcome) -> Result<Option<Vec<u8>
     }
 }
 
-/// The file name, scanned as a JSON string: its new bytes when it was redacted.
+/// [`absorb`] for named texts: their new texts, or `None`.
+fn absorb_named(part: NamedOutcome, outcome: &mut BodyOutcome) -> Result<Option<NewTexts>, Reason> {
+    count(&part.counts, &part.unscannable, outcome)?;
+    match part.verdict {
+        NamedVerdict::Deny(reason) => Err(reason),
+        NamedVerdict::Rewrite(new) => new.read().map(Some),
+        NamedVerdict::Forward => Ok(None),
+    }
+}
+
+/// Adds one part's counts to the upload's.
+fn count(
+    counts: &FindingCounts,
+    unscannable: &Unscannable,
+    outcome: &mut BodyOutcome,
+) -> Result<(), Reason> {
+    outcome.counts.add(counts);
+    outcome.unscannable.add(unscannable);
+    // Checked as the lines go: a file of many small findings stops at the cap.
+    if outcome.counts.total() as usize > MAX_FINDINGS {
+        return Err(Reason::TooManyFindings);
+    }
+    Ok(())
+}
+
+/// The file name, scanned as the text of a `filename`: its new bytes when it was redacted.
 fn inspect_filename(
     policy: &Policy,
     actions: &ActionTable,
@@ -233,21 +257,16 @@ fn inspect_filename(
     outcome: &mut BodyOutcome,
 ) -> Result<Option<Vec<u8>>, Reason> {
     let name = std::str::from_utf8(name).map_err(|_| Reason::InvalidBody)?;
-    let mut doc = String::from("{\"filename\":\"");
-    escape_into(name, &mut doc);
-    doc.push_str("\"}");
-    let ep = document_endpoint();
+    let texts = Texts::One(name);
     let kind = DocumentKind::FreeForm;
-    let part = inspect_document(policy, actions, ep, doc.as_bytes(), kind, renderer);
-    let Some(bytes) = absorb(part, outcome)? else {
+    let part = inspect_named(policy, actions, "filename", texts, kind, renderer);
+    let Some(new) = absorb_named(part, outcome)? else {
         return Ok(None);
     };
-    let src = std::str::from_utf8(&bytes).map_err(|_| Reason::InvalidBody)?;
-    let root = json::parse(src, &Limits::default()).map_err(|_| Reason::InvalidBody)?;
-    let new_name = root
-        .get(src, "filename")
-        .and_then(|v| v.as_str(src))
-        .ok_or(Reason::InvalidBody)?;
+    let new_name = match (new.name.as_str(), new.values.as_slice()) {
+        ("filename", [value]) => value.as_str(),
+        _ => return Err(Reason::InvalidBody),
+    };
     // The name sits in a quoted header parameter: it must stay one.
     if new_name
         .bytes()
@@ -307,11 +326,10 @@ impl Lines<'_> {
         renderer: &mut Renderer,
         outcome: &mut BodyOutcome,
     ) -> Result<Option<Vec<u8>>, Reason> {
-        let ep = document_endpoint();
-        let kind = match self.file {
+        let reading = Reading::document(match self.file {
             JsonlFile::Batch(..) => DocumentKind::Request,
             JsonlFile::FreeForm => DocumentKind::FreeForm,
-        };
+        });
         // Each custom_id sent, and whether a rewrite made it.
         let mut ids: HashMap<String, bool> = HashMap::new();
         let mut out: Vec<u8> = Vec::new();
@@ -329,7 +347,7 @@ impl Lines<'_> {
             }
             lines += 1;
             let bytes = line.as_bytes();
-            let part = inspect_document(self.policy, self.actions, ep, bytes, kind, renderer);
+            let part = inspect_document(self.policy, self.actions, reading, bytes, renderer);
             let rewrite = absorb(part, outcome)?;
             if let JsonlFile::Batch(project, via) = self.file {
                 let id = batch_line(rewrite.as_deref().unwrap_or(bytes), project, via)?;
@@ -343,7 +361,9 @@ impl Lines<'_> {
                 }
             }
             if let Some(new_line) = rewrite {
-                out.extend_from_slice(text.as_bytes().get(copied..start).unwrap_or(&[]));
+                let kept = text.as_bytes().get(copied..start);
+                debug_assert!(kept.is_some(), "lines are read in order");
+                out.extend_from_slice(kept.unwrap_or(&[]));
                 out.extend_from_slice(&new_line);
                 copied = start + line.len();
                 changed = true;
@@ -355,7 +375,9 @@ impl Lines<'_> {
         if !changed {
             return Ok(None);
         }
-        out.extend_from_slice(text.as_bytes().get(copied..).unwrap_or(&[]));
+        let rest = text.as_bytes().get(copied..);
+        debug_assert!(rest.is_some(), "lines are read in order");
+        out.extend_from_slice(rest.unwrap_or(&[]));
         Ok(Some(out))
     }
 }

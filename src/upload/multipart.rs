@@ -4,11 +4,10 @@
 //! transfer encoding, bare LF line ends, bytes after the closing delimiter) is refused, so the
 //! filter never guesses where a part ends.
 
-use crate::policy::head::media_type;
+pub use crate::http::media::boundary;
+use crate::http::media::media_type;
 use std::ops::Range;
 
-/// Longest boundary RFC 2046 allows.
-const MAX_BOUNDARY: usize = 70;
 /// Most header bytes of one part, and most parts of one upload.
 const MAX_PART_HEAD: usize = 8 * 1024;
 const MAX_PARTS: usize = 64;
@@ -29,38 +28,20 @@ pub struct Part {
     pub content: Range<usize>,
 }
 
-/// The boundary of a `multipart/form-data` content type, or `None` if the type is another,
-/// the boundary is missing, repeated, empty, too long or holds characters RFC 2046 excludes.
-pub fn boundary(content_type: &[u8]) -> Option<String> {
-    let (mime, params) = media_type(content_type)?;
-    if !mime.eq_ignore_ascii_case("multipart/form-data") {
-        return None;
-    }
-    let mut found: Option<String> = None;
-    for p in params {
-        let p = p?;
-        // `charset=utf-8` says nothing new; any other parameter is unknown.
-        if p.is_utf8_charset() {
-            continue;
-        }
-        if !p.name.eq_ignore_ascii_case("boundary") {
-            return None;
-        }
-        // RFC 2046 characters when quoted; unquoted, an RFC 2045 token (no space or
-        // separator, which lenient parsers would end the boundary at).
-        let v = p.value;
-        let extra: &[u8] = if p.quoted { b"'()+_,-./:=? " } else { b"'+_-." };
-        let ok = !v.is_empty()
-            && v.len() <= MAX_BOUNDARY
-            && !v.ends_with(' ')
-            && v.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b));
-        if !ok || found.is_some() {
-            return None;
-        }
-        found = Some(v.to_string());
-    }
-    found
+/// The bytes of `span`, a span of a part [`parse`] read from `body` (it checks that every
+/// span lies in the body; the empty fallback cannot be reached).
+pub fn bytes_of<'b>(body: &'b [u8], span: &Range<usize>) -> &'b [u8] {
+    let bytes = body.get(span.clone());
+    debug_assert!(bytes.is_some(), "a part's span lies in its body");
+    bytes.unwrap_or(&[])
+}
+
+/// Whether every span of `part` lies in a body of `len` bytes.
+fn spans_inside(part: &Part, len: usize) -> bool {
+    let inside = |r: &Range<usize>| r.start <= r.end && r.end <= len;
+    inside(&part.content)
+        && part.filename.as_ref().is_none_or(inside)
+        && part.length.as_ref().is_none_or(inside)
 }
 
 /// The parts of `body`, or `None` when it is not strict multipart with this boundary.
@@ -83,6 +64,8 @@ pub fn parse(body: &[u8], boundary: &str) -> Option<Vec<Part>> {
         match body.get(pos..pos + 2)? {
             b"--" => {
                 let rest = body.get(pos + 2..)?;
+                // Every span lies in the body: readers take a span as its bytes, no check.
+                debug_assert!(parts.iter().all(|p| spans_inside(p, body.len())));
                 return (rest.is_empty() || rest == b"\r\n").then_some(parts);
             }
             b"\r\n" => pos += 2,

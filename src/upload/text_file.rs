@@ -6,12 +6,11 @@
 //! PDF, an image, a Latin-1 CSV) stays a counted `binary_upload`, never passed silently.
 
 use crate::config::{ActionTable, Policy};
-use crate::json::{self, escape_into, Limits};
-use crate::pipeline::{document_endpoint, inspect_document, BodyOutcome, DocumentKind};
-use crate::policy::Reason;
+use crate::pipeline::{inspect_named, BodyOutcome, DocumentKind, Texts};
+use crate::reason::Reason;
 use crate::redact::Renderer;
 
-use super::absorb;
+use super::absorb_named;
 
 /// Media types of text files, besides `text/*` (compared lower-cased, without parameters).
 const TEXT_TYPES: &[&str] = &[
@@ -86,29 +85,16 @@ pub fn inspect_text(
     outcome: &mut BodyOutcome,
 ) -> Result<Option<Vec<u8>>, Reason> {
     let text = std::str::from_utf8(content).map_err(|_| Reason::FileNotInspectable)?;
-    let mut doc = String::with_capacity(text.len() + text.len() / 8 + 16);
-    doc.push_str("{\"text\":\"");
-    escape_into(text, &mut doc);
-    doc.push_str("\"}");
-    let ep = document_endpoint();
-    let part = inspect_document(
-        policy,
-        actions,
-        ep,
-        doc.as_bytes(),
-        DocumentKind::FreeForm,
-        renderer,
-    );
-    let Some(bytes) = absorb(part, outcome)? else {
+    let texts = Texts::One(text);
+    let kind = DocumentKind::FreeForm;
+    let part = inspect_named(policy, actions, "text", texts, kind, renderer);
+    let Some(new) = absorb_named(part, outcome)? else {
         return Ok(None);
     };
-    let src = std::str::from_utf8(&bytes).map_err(|_| Reason::InvalidBody)?;
-    let root = json::parse(src, &Limits::default()).map_err(|_| Reason::InvalidBody)?;
-    let new = root
-        .get(src, "text")
-        .and_then(|v| v.as_str(src))
-        .ok_or(Reason::InvalidBody)?;
-    Ok(Some(new.as_bytes().to_vec()))
+    match (new.name.as_str(), new.values.as_slice()) {
+        ("text", [value]) => Ok(Some(value.as_bytes().to_vec())),
+        _ => Err(Reason::InvalidBody),
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! Throughput benchmark of the detector core (native): MB/s on typical chat text with every
 //! detector on, then the slowdown from 10 to 200 customer patterns and from no keywords to
-//! 100 000 keywords. Run with `cargo run --release --bin bench_core`.
+//! 100 000 keywords. Run with `make bench-core`
+//! (`cargo run --release -p ocf-devkit --bin bench_core`).
 
+use ocf_devkit::corpus::{chat_text, Rng};
 use openai_compliance_filter::config::detectors::RawDetectors;
-use openai_compliance_filter::detect::corpus::{chat_text, Rng};
 use openai_compliance_filter::detect::{DetectorSet, Finding, Scratch};
 use std::time::{Duration, Instant};
 

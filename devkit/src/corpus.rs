@@ -4,9 +4,9 @@
 //! versions, ISBNs, order numbers, model names, arithmetic). Deterministic for a seed; uses no
 //! external data. Not part of the filter: only tests, benches and tools call it.
 
-use super::checksum::{luhn, mod97, verhoeff};
-use super::ids;
-use super::providers::{Charset, KEYWORD_KEYS, PREFIX_KEYS};
+use openai_compliance_filter::detect::formats::{
+    self, luhn, mod97, verhoeff, Charset, KEYWORD_KEYS, PREFIX_KEYS,
+};
 
 /// A small deterministic PRNG (SplitMix64).
 #[derive(Debug, Clone)]
@@ -151,7 +151,7 @@ fn card(r: &mut Rng) -> String {
                 break;
             }
         }
-        if !ids::card(d.as_bytes()) {
+        if !formats::card(d.as_bytes()) {
             continue;
         }
         let b = d.as_bytes();
@@ -243,7 +243,7 @@ fn ssn_digits(r: &mut Rng) -> String {
             r.range(1, 99),
             r.range(1, 9999)
         );
-        if ids::ssn(d.as_bytes()) {
+        if formats::ssn(d.as_bytes()) {
             return d;
         }
     }
@@ -394,7 +394,7 @@ fn nino(r: &mut Rng) -> String {
         let d = r.digits(6);
         let suf = *r.pick(b"ABCD");
         let c = format!("{}{}{d}{}", char::from(a), char::from(b), char::from(suf));
-        if !ids::uk_nino(c.as_bytes()) {
+        if !formats::uk_nino(c.as_bytes()) {
             continue;
         }
         if r.chance(0.5) {
@@ -417,7 +417,7 @@ fn nino(r: &mut Rng) -> String {
 fn bsn(r: &mut Rng) -> String {
     loop {
         let d = format!("{}{}", r.range(1, 9), r.digits(8));
-        if ids::nl_bsn(d.as_bytes()) {
+        if formats::nl_bsn(d.as_bytes()) {
             return d;
         }
     }
@@ -458,7 +458,7 @@ fn codice_fiscale(r: &mut Rng) -> String {
         );
         for c in b'A'..=b'Z' {
             let cand = format!("{body}{}", char::from(c));
-            if ids::it_codice_fiscale(cand.as_bytes()) {
+            if formats::it_codice_fiscale(cand.as_bytes()) {
                 return cand;
             }
         }
@@ -472,7 +472,7 @@ fn pesel(r: &mut Rng) -> String {
         let d = format!("{y:02}{m:02}{:02}{}", r.range(1, 28), r.digits(4));
         for c in 0..10 {
             let cand = format!("{d}{c}");
-            if ids::pl_pesel(cand.as_bytes()) {
+            if formats::pl_pesel(cand.as_bytes()) {
                 return cand;
             }
         }
@@ -518,7 +518,7 @@ fn steuer_id(r: &mut Rng) -> String {
         let d = String::from_utf8_lossy(&pool).into_owned();
         for c in 0..10 {
             let cand = format!("{d}{c}");
-            if ids::de_steuer_id(cand.as_bytes()) {
+            if formats::de_steuer_id(cand.as_bytes()) {
                 return cand;
             }
         }

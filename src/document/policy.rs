@@ -3,11 +3,13 @@
 use super::audit::RawAudit;
 use super::controls::RawSourceAddress;
 use super::detectors::RawDetectors;
-use super::error::sanitize_serde_message;
+use super::error::{sanitize_serde_message, ConfigError};
 use super::projects::{RawAzure, RawProject};
-use super::{ConfigError, DEFAULT_MAX_BODY_BYTES};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+
+/// Default body cap: 10 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
 
 /// `enforce` applies decisions; `audit` records them (`would_deny`) and forwards unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]

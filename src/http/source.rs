@@ -3,7 +3,7 @@
 //! reports (`source.address`), or, when the policy trusts that many proxies in front, an entry
 //! of `x-forwarded-for` counted from its right end.
 
-use super::head::{self, HeaderPairs};
+use super::headers::{values, HeaderPairs};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// One CIDR block, its address already masked to the prefix.
@@ -123,7 +123,7 @@ pub fn client_address(
         return downstream.and_then(parse_address);
     }
     let mut entries: Vec<&[u8]> = Vec::new();
-    for line in head::values(headers, "x-forwarded-for") {
+    for line in values(headers, "x-forwarded-for") {
         entries.extend(line.split(|b| *b == b','));
     }
     let n = usize::from(xff_trusted_hops);
