@@ -56,7 +56,12 @@ fn inspect(
     let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
     for part in &parts {
         let content = multipart::bytes_of(body, &part.content);
-        let new = if let Some(span) = part.filename.clone() {
+        let new = if form == Form::Slice && part.filename.is_none() {
+            // A slice of a file sent without a file name (`curl -F 'data=<part.bin'`): a
+            // slice all the same, whatever its bytes or type.
+            outcome.unscannable.binary_upload = outcome.unscannable.binary_upload.saturating_add(1);
+            None
+        } else if let Some(span) = part.filename.clone() {
             // A file: its name is scanned; its bytes are read when they are text, else
             // counted.
             let name = multipart::bytes_of(body, &span);
@@ -249,11 +254,21 @@ mod tests {
             b"Call [EMAIL]\r\nabout the invoice.\r\n",
         )]);
         assert_eq!(out, &want);
-        // The same bytes as a slice of an upload: its length is fixed by the upload.
-        let slice = form_body(&[("data", Some("notes.txt"), Some("text/plain"), notes)]);
-        let o = run(Form::Slice, &slice);
-        assert_eq!(o.verdict(), &Verdict::Forward);
-        assert_eq!(o.unscannable.binary_upload, 1);
+        // The same bytes as a slice of an upload: its length is fixed by the upload. With a
+        // file name or without, typed as JSON or not, binary or text: counted, never read.
+        let json: &[u8] = br#"{"email":"jane.doe@example.com"}"#;
+        let zip: &[u8] = b"PK\x03\x04\xff\xfe\x00\x01";
+        for (name, ctype, bytes) in [
+            (Some("notes.txt"), Some("text/plain"), notes),
+            (None, None, notes),
+            (None, Some("application/json"), json),
+            (None, None, zip),
+        ] {
+            let slice = form_body(&[("data", name, ctype, bytes)]);
+            let o = run(Form::Slice, &slice);
+            assert_eq!(o.verdict(), &Verdict::Forward, "{name:?} {ctype:?}");
+            assert_eq!(o.unscannable.binary_upload, 1);
+        }
     }
 
     #[test]

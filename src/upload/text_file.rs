@@ -4,13 +4,16 @@
 //! YAML, or no specific type and a text file name extension) and its bytes are UTF-8 with no
 //! control characters but tab, line feed, form feed and carriage return. Anything else (a
 //! PDF, an image, a Latin-1 CSV) stays a counted `binary_upload`, never passed silently.
+//! A JSON Lines file (every line that is not blank a JSON object, two or more) is read line by
+//! line as the customer's own JSON, escapes decoded, as a fine-tune file is.
 
 use crate::config::{ActionTable, Policy};
+use crate::json::{self, Limits, Value};
 use crate::pipeline::{inspect_named, BodyOutcome, DocumentKind, Texts};
 use crate::reason::Reason;
 use crate::redact::Renderer;
 
-use super::absorb_named;
+use super::{absorb_named, JsonlFile, Lines};
 
 /// Media types of text files, besides `text/*` (compared lower-cased, without parameters).
 const TEXT_TYPES: &[&str] = &[
@@ -85,6 +88,14 @@ pub fn inspect_text(
     outcome: &mut BodyOutcome,
 ) -> Result<Option<Vec<u8>>, Reason> {
     let text = std::str::from_utf8(content).map_err(|_| Reason::FileNotInspectable)?;
+    if is_json_lines(text) {
+        let lines = Lines {
+            policy,
+            actions,
+            file: JsonlFile::FreeForm,
+        };
+        return lines.inspect(text, renderer, outcome);
+    }
     let texts = Texts::One(text);
     let kind = DocumentKind::FreeForm;
     let part = inspect_named(policy, actions, "text", texts, kind, renderer);
@@ -95,6 +106,23 @@ pub fn inspect_text(
         ("text", [value]) => Ok(Some(value.as_bytes().to_vec())),
         _ => Err(Reason::InvalidBody),
     }
+}
+
+/// Two or more lines that are not blank, each a JSON object: JSON Lines, whose strings must be
+/// read decoded (`\u0040` is `@`). One document alone is read whole: JSON inside a string is
+/// walked.
+fn is_json_lines(text: &str) -> bool {
+    let mut objects = 0;
+    for line in text.lines() {
+        if line.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+            continue;
+        }
+        match json::parse(line.trim_end_matches('\r'), &Limits::default()) {
+            Ok(Value::Object(_)) => objects += 1,
+            _ => return false,
+        }
+    }
+    objects >= 2
 }
 
 #[cfg(test)]
@@ -152,6 +180,28 @@ mod tests {
         let tail = text.get(at + "jane.doe@example.com".len()..).unwrap();
         assert!(new.ends_with(tail), "{new}");
         assert_eq!(o.counts.total(), 1);
+    }
+
+    #[test]
+    fn a_json_lines_file_is_read_decoded() {
+        let p = Policy::from_json(b"{}").unwrap();
+        let mut r = Renderer::new(p.detectors.rules(), &p.actions);
+        let mut o = BodyOutcome::default();
+        let text = "{\"note\":\"card 4242\\u00204242 4242 4242\"}\r\n\n{\"email\":\"jane\\u002edoe@example.com\",\"n\":1.50}\n";
+        let new = inspect_text(&p, &p.actions, text.as_bytes(), &mut r, &mut o)
+            .unwrap()
+            .unwrap();
+        let new = String::from_utf8(new).unwrap();
+        assert_eq!(
+            new,
+            "{\"note\":\"card [CARD]\"}\r\n\n{\"email\":\"[EMAIL]\",\"n\":1.50}\n"
+        );
+        assert_eq!(o.counts.total(), 2);
+        // Lines of numbers, or one line, are text.
+        assert!(!is_json_lines("1\n2\n"));
+        assert!(!is_json_lines("{\"a\":1}\n"));
+        assert!(!is_json_lines("{\"a\":1}\nplain words\n"));
+        assert!(is_json_lines("{\"a\":1}\n  \n{\"b\":2}"));
     }
 
     #[test]
