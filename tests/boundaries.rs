@@ -552,3 +552,124 @@ fn what_is_not_one_text_is_never_joined() {
         assert_eq!(upstream(&p, path, sent).unwrap(), *sent);
     }
 }
+
+/// A chat body with one user message whose content is these text parts.
+fn parts_body(texts: &[&str]) -> String {
+    let items: Vec<String> = texts.iter().map(|t| chat_text(t)).collect();
+    format!(
+        r#"{{"model":"gpt-4o","messages":[{{"role":"user","content":[{}]}}]}}"#,
+        items.join(",")
+    )
+}
+
+/// What the upstream gets for `texts` as the parts of one message (its parts' texts), and the
+/// number of findings.
+fn upstream_parts(texts: &[&str]) -> (Vec<String>, u32) {
+    let p = policy();
+    let e = classify("POST", CHAT).unwrap();
+    let out = inspect_body(&p, &p.actions, &e, parts_body(texts).as_bytes());
+    let Verdict::Rewrite(b) = out.verdict() else {
+        panic!("{:?}", out.verdict());
+    };
+    let v: serde_json::Value = serde_json::from_slice(b).unwrap();
+    let texts = v["messages"][0]["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["text"].as_str().unwrap().to_string())
+        .collect();
+    (texts, out.counts.total())
+}
+
+/// An RSA 2048 key in PKCS #8 PEM (RFC 7468 §10), as `openssl genpkey -algorithm RSA` writes
+/// it (a throwaway key made for this test).
+const RSA_PEM: &str = include_str!("boundaries_data/rsa2048_pkcs8.pem");
+
+#[test]
+fn a_value_whose_first_piece_is_found_alone_is_replaced_whole() {
+    // The first part alone holds a valid Slack token (its last field has no fixed length);
+    // the rest of the token starts the next part.
+    let (got, n) = upstream_parts(&[
+        "token xoxb-568203107671-4274764277440-entR9WAgDe",
+        "DGCQ9blBPrefik please",
+    ]);
+    assert_eq!(got, ["token [PROVIDER_KEY]", " please"]);
+    assert_eq!(n, 1);
+    // A key block cut in two: the first half alone is a key block too.
+    let (a, b) = RSA_PEM.split_at(RSA_PEM.len() / 2);
+    let (got, n) = upstream_parts(&[a, b]);
+    assert_eq!(got, ["[PRIVATE_KEY]", "\n"], "{got:?}");
+    assert_eq!(n, 1);
+    // And the other way: the first part holds the header and a few characters only.
+    let cut = RSA_PEM.find("BEGIN PRIVATE KEY-----\n").unwrap() + 23 + 30;
+    let (a, b) = RSA_PEM.split_at(cut);
+    let (got, n) = upstream_parts(&[&format!("my key: {a}"), b]);
+    assert_eq!(got, ["my key: [PRIVATE_KEY]", "\n"], "{got:?}");
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn a_value_split_over_three_parts_is_replaced_in_each() {
+    let (got, n) = upstream_parts(&["card 4242 4242", " 4242", " 4242 thanks"]);
+    assert_eq!(got, ["card [CARD]", "", " thanks"]);
+    assert_eq!(n, 1);
+    // Three consecutive messages of one role.
+    let sent = r#"{"model":"gpt-4o","messages":[{"role":"user","content":"card 4242"},{"role":"user","content":"4242 4242"},{"role":"user","content":"4242 thanks"}]}"#;
+    let want = r#"{"model":"gpt-4o","messages":[{"role":"user","content":"card [CARD]"},{"role":"user","content":""},{"role":"user","content":" thanks"}]}"#;
+    assert_eq!(upstream(&policy(), CHAT, sent).unwrap(), want);
+    // Two values, each split, in one run of parts: each found, each counted once.
+    let (got, n) = upstream_parts(&[
+        "card 4242 4242",
+        " 4242 4242, mail jane.doe@exa",
+        "mple.com and card 5555 5555",
+        " 5555 4444.",
+    ]);
+    assert_eq!(
+        got,
+        ["card [CARD]", ", mail [EMAIL]", " and card [CARD]", "."]
+    );
+    assert_eq!(n, 3);
+}
+
+/// `s` in base64url without padding (RFC 4648 §5), as a JWT writes its segments.
+fn b64url(d: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut o = String::new();
+    for c in d.chunks(3) {
+        let byte = |i: usize| u32::from(c.get(i).copied().unwrap_or(0));
+        let n = byte(0) << 16 | byte(1) << 8 | byte(2);
+        for k in 0..=c.len() {
+            o.push(char::from(A[((n >> (18 - 6 * k)) & 63) as usize]));
+        }
+    }
+    o
+}
+
+#[test]
+fn a_long_value_split_in_the_middle_is_read_whole() {
+    // A JWS compact serialization (RFC 7515 §7.1) of an RS256 token with many claims: 1,412
+    // bytes, cut 577 bytes in (more than a join reads at first on either side).
+    let header = b64url(br#"{"alg":"RS256","typ":"JWT","kid":"nOo3ZDrODXEK1jKWhXslHR_KXEg"}"#);
+    let roles: Vec<String> = (0..40).map(|i| format!("\"role.number.{i}\"")).collect();
+    let claims = format!(
+        r#"{{"aud":"api://default","iss":"https://login.example.com/","roles":[{}]}}"#,
+        roles.join(",")
+    );
+    let payload = b64url(claims.as_bytes());
+    let signature = b64url(&(0..=255u8).collect::<Vec<_>>());
+    let jwt = format!("{header}.{payload}.{signature}");
+    let (a, b) = jwt.split_at(header.len() + 1 + payload.len() / 2);
+    assert!(a.len() > 512 && b.len() > 512, "{} {}", a.len(), b.len());
+    let (got, n) = upstream_parts(&[&format!("Bearer {a}"), &format!("{b} expires soon")]);
+    assert_eq!(got, ["Bearer [JWT]", " expires soon"]);
+    assert_eq!(n, 1);
+    // The same token split over many short parts.
+    let pieces: Vec<&str> = jwt
+        .as_bytes()
+        .chunks(100)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let (got, n) = upstream_parts(&pieces);
+    assert_eq!(got.concat(), "[JWT]");
+    assert_eq!(n, 1);
+}

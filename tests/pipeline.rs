@@ -598,3 +598,32 @@ fn each_string_of_a_named_list_gets_its_name() {
     // A list that is not strings alone keeps its strings in place (no name before them).
     assert_eq!(tool["mixed"], serde_json::json!(["536225921", 1]), "{out}");
 }
+
+#[test]
+fn a_long_name_gives_each_of_its_values_its_end() {
+    // A name longer than what later values read of it: its end still introduces every value,
+    // and a value found in the name itself is taken once.
+    let name = format!("{} customer ssn", "field description ".repeat(200));
+    let inner = serde_json::json!({
+        &name: ["536225921", "536225922", "536225923"],
+        "note": "x"
+    })
+    .to_string();
+    let body = serde_json::json!({"model":"m","messages":[{"role":"tool","tool_call_id":"c","content":inner}]}).to_string();
+    let out = rewritten(CHAT, &body);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let tool: serde_json::Value =
+        serde_json::from_str(v["messages"][0]["content"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        tool[&name],
+        serde_json::json!(["[SSN]", "[SSN]", "[SSN]"]),
+        "{out}"
+    );
+    let mail = format!("{} jane.doe@example.com", "x ".repeat(1000));
+    let inner = serde_json::json!({ &mail: ["a", "b"] }).to_string();
+    let body = serde_json::json!({"model":"m","messages":[{"role":"tool","tool_call_id":"c","content":inner}]}).to_string();
+    let p = Policy::from_json(b"{}").unwrap();
+    let e = classify("POST", CHAT).unwrap();
+    let got = inspect_body(&p, &p.actions, &e, body.as_bytes());
+    assert_eq!(got.counts.total(), 1, "{:?}", got.verdict());
+}

@@ -43,6 +43,7 @@ mod secrets;
 mod signed_url;
 mod table;
 mod text;
+pub(crate) use looks::random_enough;
 pub(crate) use text::inside_placeholder;
 mod view;
 

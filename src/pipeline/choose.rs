@@ -15,8 +15,8 @@ pub(super) struct Change {
     /// The string (an index into the plan's strings).
     pub string: usize,
     pub merged: Merged,
-    /// When the change is exactly one piece of a split value: (split, first piece).
-    pub split: Option<(usize, bool)>,
+    /// When the change is exactly one piece of a split value: (split, piece index).
+    pub split: Option<(usize, usize)>,
 }
 
 /// What the edit step gets.
@@ -51,7 +51,7 @@ pub(super) fn choose(found: Found, actions: &ActionTable) -> (FindingCounts, Cho
     // A split value counts once, by its first piece.
     let rules = hits
         .iter()
-        .filter(|h| h.split.is_none_or(|(_, first)| first))
+        .filter(|h| h.split.is_none_or(|(_, piece)| piece == 0))
         .map(|h| h.rule)
         .chain(numbers.iter().map(|(_, _, f)| f.rule));
     let counts = count(rules, actions);
@@ -89,7 +89,7 @@ fn merge_strings(hits: &[Hit], actions: &ActionTable) -> Vec<Change> {
             end: h.end,
             rule: h.rule,
         }));
-        // (A string holds at most two pieces: one per join it is part of.)
+        // (A string holds at most two pieces: one at its start, one at its end.)
         let pieces: Vec<&Hit> = group.iter().filter(|h| h.split.is_some()).collect();
         merge_into(&mut findings, actions, &mut merged);
         for &merged in &merged {

@@ -4,9 +4,9 @@
 //! number becomes a string. Documents inside strings are spliced first, then re-encoded into
 //! the string that holds them.
 //!
-//! A value split across two strings is replaced in each: the first piece gets the
-//! replacement of the whole value and the second piece goes (a `mask` keeps each piece's own
-//! share of the masked value). Nothing else of either string changes.
+//! A value split across strings is replaced in each: the first piece gets the replacement
+//! of the whole value and the other pieces go (a `mask` keeps each piece's own share of the
+//! masked value). Nothing else of either string changes.
 
 use super::assemble::{Docs, Plan};
 use super::choose::{Change, Chosen};
@@ -115,7 +115,7 @@ fn edit_string(docs: &Docs, plan: &Plan, string: usize, pieces: &[Piece], edited
 /// The replacement of change `c`, whose span holds `matched`.
 fn render(c: &Change, matched: &str, splits: &[Split], renderer: &mut Renderer) -> String {
     let m = &c.merged;
-    let Some((split, first)) = c.split else {
+    let Some((split, piece)) = c.split else {
         return renderer.render(m.rule, m.action, matched);
     };
     let Some(split) = splits.get(split) else {
@@ -126,27 +126,24 @@ fn render(c: &Change, matched: &str, splits: &[Split], renderer: &mut Renderer) 
             // Mask the whole value, then give each piece its own characters (a mask keeps
             // one character for each).
             let masked = mask(&split.value, usize::from(keep));
-            let chars = |b: &str| b.chars().count();
             let value = split.value.as_str();
-            let (head_of, sep_of) = (
-                value.get(..split.first),
-                value.get(split.first..split.first + split.sep),
+            let span = split.pieces.get(piece);
+            let (before, own) = (
+                span.and_then(|r| value.get(..r.start)),
+                span.and_then(|r| value.get(r.clone())),
             );
             debug_assert!(
-                head_of.is_some() && sep_of.is_some(),
-                "a split lies in its value"
+                before.is_some() && own.is_some(),
+                "a piece lies in its value"
             );
-            let in_first = chars(head_of.unwrap_or(""));
-            let in_sep = chars(sep_of.unwrap_or(""));
-            let mut it = masked.chars();
-            let head: String = it.by_ref().take(in_first).collect();
-            if first {
-                head
-            } else {
-                it.skip(in_sep).collect()
-            }
+            let chars = |b: Option<&str>| b.unwrap_or("").chars().count();
+            masked
+                .chars()
+                .skip(chars(before))
+                .take(chars(own))
+                .collect()
         }
-        _ if first => renderer.render(m.rule, m.action, &split.value),
+        _ if piece == 0 => renderer.render(m.rule, m.action, &split.value),
         _ => String::new(),
     }
 }

@@ -23,6 +23,7 @@
 mod assemble;
 mod choose;
 mod edit;
+mod join;
 mod named;
 mod scan;
 mod settle;

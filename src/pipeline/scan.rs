@@ -2,23 +2,24 @@
 //! detector (the value at the start or end of a string is found exactly as if it were alone,
 //! and no finding extends past the string it starts in); a caller's member name with each of
 //! its values (`ssn: 536225921`: the name introduces the value as it would in prose, and a
-//! finding that runs from the name into the value is the value's); then the joins of adjacent
-//! message texts, where only a finding that crosses the join and overlaps nothing either
-//! string holds on its own is kept (a value split across two parts or two messages); numbers
-//! one by one.
+//! finding that runs from the name into the value is the value's); then the runs of message
+//! texts that continue each other, read across their joins (`join.rs`: a value split across
+//! parts or messages); numbers one by one.
 //!
-//! Each byte of a string is read once, plus at most [`JOIN_REACH`] bytes each side of a join.
+//! Each byte of a string is read once, plus the windows around its joins (`join.rs`).
 
 use std::ops::Range;
 
-use super::assemble::{Docs, Join, Plan};
+use super::assemble::{Docs, Plan};
+use super::join::{floor_char_boundary, Chain};
 use super::Round;
 use crate::config::{Action, ActionTable};
 use crate::detect::{inside_placeholder, DetectorSet, Finding, RuleIdx, Scratch};
 
-/// How much of each string a join reads: a value split across two strings is found when
-/// each piece is at most this long (a finding that reaches a cut edge is dropped).
-const JOIN_REACH: usize = 512;
+/// How much of the end of a member name its second and later values are read with: more
+/// than any rule reads before a value (a name of 128 bytes and a gap of 40, `detect/`), so a
+/// long name with many values is not read again whole with each.
+const NAME_REACH: usize = 1024;
 
 /// What stands between a member name and its value in the text they are scanned as.
 const NAME_SEP: &str = ": ";
@@ -31,21 +32,20 @@ pub(super) struct Hit {
     pub start: usize,
     pub end: usize,
     pub rule: RuleIdx,
-    /// A piece of a value split across two strings: ([`Found::splits`] index, first piece).
-    pub split: Option<(usize, bool)>,
+    /// A piece of a value split across strings: ([`Found::splits`] index, piece index).
+    pub split: Option<(usize, usize)>,
     /// Whether it counts in this round (a later round no longer counts `allow` findings or
     /// findings on a placeholder's own bytes; they still explain a join).
     pub live: bool,
 }
 
-/// A value split across two strings.
+/// A value split across strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Split {
-    /// The value as read across the join, the separator included.
+    /// The value as read across the joins, the separators included.
     pub value: String,
-    /// Bytes of `value` in the first string, then of the separator.
-    pub first: usize,
-    pub sep: usize,
+    /// Where each piece is in `value`, in order (the separators lie between them).
+    pub pieces: Vec<Range<usize>>,
 }
 
 /// A finding in a JSON number: (document, index into its walk's numbers, finding).
@@ -94,18 +94,24 @@ impl<'p> Scanner<'p> {
     pub fn scan(&mut self, docs: &Docs, plan: &Plan) -> Found {
         let mut found = Found::default();
         let own = self.strings(docs, plan, &mut found.hits);
-        for j in &plan.joins {
-            let (a, b) = (plan.text(j.first, docs), plan.text(j.second, docs));
-            let hits = |i: usize| {
-                own.get(i)
-                    .and_then(|r| found.hits.get(r.clone()))
-                    .unwrap_or_default()
-            };
-            if let Some((split, pieces)) = self.join(j, (a, hits(j.first)), (b, hits(j.second))) {
+        if plan.joins.is_empty() {
+            found.hits.retain(|h| h.live);
+            self.numbers(docs, &mut found.numbers);
+            return found;
+        }
+        let hits = found.hits.clone();
+        let mut own_of = |_: &mut Scanner<'p>, i: usize| -> Vec<Hit> {
+            own.get(i)
+                .and_then(|r| hits.get(r.clone()))
+                .unwrap_or_default()
+                .to_vec()
+        };
+        for chain in Chain::of(plan, docs) {
+            for (split, pieces) in self.chain(&chain, &mut own_of, &|_| true) {
                 let index = found.splits.len();
                 found.splits.push(split);
                 for mut piece in pieces {
-                    piece.split = piece.split.map(|(_, first)| (index, first));
+                    piece.split = piece.split.map(|(_, k)| (index, k));
                     found.hits.push(piece);
                 }
             }
@@ -139,7 +145,13 @@ impl<'p> Scanner<'p> {
                 continue;
             }
             let name = plan.text(i, docs);
+            // Its first value reads the whole name (the name's own findings come with it);
+            // the others only the name's end, all a value's context reads of it.
+            let tail = name
+                .get(floor_char_boundary(name, name.len().saturating_sub(NAME_REACH))..)
+                .unwrap_or(name);
             for (k, v) in values.enumerate() {
+                let name = if k == 0 { name } else { tail };
                 self.named(name, plan.text(v, docs), (i, v), k == 0, out);
             }
         }
@@ -203,74 +215,15 @@ impl<'p> Scanner<'p> {
         self.text = text;
     }
 
-    /// The value split across join `j`, if one is: read across the end of `a` and the start
-    /// of `b` (each with the findings it holds on its own), the longest finding that crosses
-    /// the join and overlaps none of them. Returns it with its two pieces (split index 0).
-    pub fn join(
-        &mut self,
-        j: &Join,
-        (a, a_hits): (&str, &[Hit]),
-        (b, b_hits): (&str, &[Hit]),
-    ) -> Option<(Split, [Hit; 2])> {
-        let from = floor_char_boundary(a, a.len().saturating_sub(JOIN_REACH));
-        let to = floor_char_boundary(b, JOIN_REACH.min(b.len()));
-        let mut text = std::mem::take(&mut self.text);
-        text.clear();
-        let (a_end, b_start) = (a.get(from..), b.get(..to));
-        debug_assert!(
-            a_end.is_some() && b_start.is_some(),
-            "cut on char boundaries"
-        );
-        text.push_str(a_end.unwrap_or(""));
-        let tail = text.len();
-        text.push_str(j.sep);
-        let head = text.len();
-        text.push_str(b_start.unwrap_or(""));
+    /// The findings of `text` read on its own, each with whether it counts in this round.
+    pub fn scan_text(&mut self, text: &str) -> Vec<(Finding, bool)> {
         self.findings.clear();
         self.detectors
-            .scan(&text, &mut self.scratch, &mut self.findings);
-        // A finding that reaches a cut edge may be part of something longer.
-        let cut = |f: &Finding| (from > 0 && f.start == 0) || (to < b.len() && f.end == text.len());
-        // A string that holds a finding of its own where the piece is explains the bytes
-        // there: what it found stands, and the join finds nothing more.
-        let explained = |f: &Finding| {
-            a_hits.iter().any(|h| h.end > from + f.start)
-                || b_hits.iter().any(|h| h.start < f.end - head)
-        };
-        let crossing = self
-            .findings
-            .iter()
-            .filter(|f| f.start < tail && f.end > head && !cut(f) && !explained(f))
-            .max_by_key(|f| (f.end - f.start, std::cmp::Reverse(f.start)))
-            .copied();
-        let result = crossing.map(|f| {
-            let live = self.live(&f, &text);
-            let piece = |string, start, end, first| Hit {
-                string,
-                start,
-                end,
-                rule: f.rule,
-                split: Some((0, first)),
-                live,
-            };
-            let value = text.get(f.start..f.end);
-            debug_assert!(
-                value.is_some(),
-                "a finding lies inside the join it was found in"
-            );
-            let split = Split {
-                value: value.unwrap_or("").to_owned(),
-                first: tail - f.start,
-                sep: head - tail,
-            };
-            let pieces = [
-                piece(j.first, from + f.start, a.len(), true),
-                piece(j.second, 0, f.end - head, false),
-            ];
-            (split, pieces)
-        });
-        self.text = text;
-        result
+            .scan(text, &mut self.scratch, &mut self.findings);
+        let findings = std::mem::take(&mut self.findings);
+        let out = findings.iter().map(|f| (*f, self.live(f, text))).collect();
+        self.findings = findings;
+        out
     }
 
     /// Appends the findings in the numbers of every document.
@@ -314,13 +267,4 @@ fn counts_again(f: &Finding, text: &str, actions: &ActionTable) -> bool {
         }
     }
     action != Action::Allow && !inside_placeholder(text.as_bytes(), f.start, f.end)
-}
-
-/// The largest char boundary of `s` at or before `i`.
-fn floor_char_boundary(s: &str, i: usize) -> usize {
-    let mut i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }

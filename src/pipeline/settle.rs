@@ -9,6 +9,7 @@ use std::ops::Range;
 
 use super::assemble::{Docs, Plan};
 use super::edit::Edited;
+use super::join::Chain;
 use super::scan::{Hit, Scanner};
 use super::{inspect_once, BodyOutcome, Context, Reading, Round, Verdict, MAX_ROUNDS};
 use crate::config::{ActionTable, Policy};
@@ -93,29 +94,30 @@ pub(super) fn is_settled(scanner: &mut Scanner, docs: &Docs, plan: &Plan, edited
         }
         own.push((*i, at..hits.len()));
     }
-    let (mut first, mut second) = (Vec::new(), Vec::new());
-    for j in &plan.joins {
-        if new(j.first).is_none() && new(j.second).is_none() {
+    // The runs of texts that hold a changed string, read across their joins: a neighbour
+    // that did not change is read on its own again when the join needs it.
+    let cached = |i: usize| {
+        let k = own.binary_search_by_key(&i, |(s, _)| *s).ok()?;
+        own.get(k).and_then(|(_, r)| hits.get(r.clone()))
+    };
+    let mut own_of = |scanner: &mut Scanner, i: usize| -> Vec<Hit> {
+        if let Some(h) = cached(i) {
+            return h.to_vec();
+        }
+        let mut out = Vec::new();
+        scanner.alone(text(i), i, &mut out);
+        out
+    };
+    let touched = |i: usize| new(i).is_some();
+    for chain in Chain::all(plan, text) {
+        if !chain.strings.iter().any(|&i| touched(i)) {
             continue;
         }
-        let (a, b) = (text(j.first), text(j.second));
-        let cached = |i: usize| {
-            let k = own.binary_search_by_key(&i, |(s, _)| *s).ok()?;
-            own.get(k).and_then(|(_, r)| hits.get(r.clone()))
-        };
-        // An unchanged neighbour is read on its own again.
-        let mut side = |i: usize, text: &str, buf: &mut Vec<Hit>| {
-            buf.clear();
-            if cached(i).is_none() {
-                scanner.alone(text, i, buf);
-            }
-        };
-        side(j.first, a, &mut first);
-        side(j.second, b, &mut second);
-        let a_hits = cached(j.first).unwrap_or(&first);
-        let b_hits = cached(j.second).unwrap_or(&second);
-        let split = scanner.join(j, (a, a_hits), (b, b_hits));
-        if split.is_some_and(|(_, [piece, _])| piece.live) {
+        let splits = scanner.chain(&chain, &mut own_of, &touched);
+        if splits
+            .iter()
+            .any(|(_, pieces)| pieces.iter().any(|p| p.live))
+        {
             return false;
         }
     }

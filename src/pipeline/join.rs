@@ -1,0 +1,452 @@
+//! The joins of the scan: a value split across a run of message texts, each continuing the
+//! one before (adjacent text parts of one message, consecutive messages of one role).
+//!
+//! A run is read as the model reads it, the texts one after the other with their separators,
+//! but only in windows around its joins: [`JOIN_REACH`] bytes each side at first, every
+//! window that overlaps another merged with it (a run of short texts is one window, so a
+//! value split over three parts or more is read whole). A finding that reaches a window's cut
+//! edge may be part of something longer: that side of the window is widened (four times, at
+//! most [`MAX_REACH`] from the join, the reach of the PEM rule's body) and read again. At the
+//! cap, the finding is kept as it is read.
+//!
+//! A finding is kept when it crosses a join and no text explains it on its own: a text
+//! explains it when it holds a finding of its own where the piece is, unless that finding
+//! reaches the join the value crosses, lies within the piece, and the rest of the value, in
+//! the other texts, looks random (the text alone found the start of a longer value, `xoxb-…`
+//! or a key block cut in two: the longer reading wins, and the text's own finding goes; but
+//! `jane@example.com` + `Thanks` is an address and a word). Of the findings kept, the longest
+//! first, none overlapping another.
+
+use std::collections::VecDeque;
+use std::ops::Range;
+
+use super::assemble::{Docs, Join, Plan};
+use super::scan::{Hit, Scanner, Split};
+use crate::detect::random_enough;
+
+/// How much of each side of a join a window reads at first.
+pub(super) const JOIN_REACH: usize = 512;
+
+/// How far from its joins a window is widened at most.
+pub(super) const MAX_REACH: usize = 64 * 1024;
+
+/// A run of message texts, each continuing the one before.
+#[derive(Debug)]
+pub(super) struct Chain<'t> {
+    /// The strings (indices into [`Plan::strings`]), in order.
+    pub strings: Vec<usize>,
+    /// Their texts.
+    pub texts: Vec<&'t str>,
+    /// What stands before each text in what the model reads (`""` before the first).
+    pub seps: Vec<&'static str>,
+}
+
+impl<'t> Chain<'t> {
+    /// The runs of `plan`'s joins, each text read with `text`.
+    pub fn all(plan: &Plan, text: impl Fn(usize) -> &'t str) -> Vec<Chain<'t>> {
+        let mut out: Vec<Chain<'t>> = Vec::new();
+        for &Join { first, second, sep } in &plan.joins {
+            let goes_on = out.last().is_some_and(|c| c.strings.last() == Some(&first));
+            if !goes_on {
+                out.push(Chain {
+                    strings: vec![first],
+                    texts: vec![text(first)],
+                    seps: vec![""],
+                });
+            }
+            if let Some(c) = out.last_mut() {
+                c.strings.push(second);
+                c.texts.push(text(second));
+                c.seps.push(sep);
+            }
+        }
+        out
+    }
+
+    /// The runs of the plan's joins over the texts of `docs`.
+    pub fn of(plan: &'t Plan, docs: &'t Docs) -> Vec<Chain<'t>> {
+        Self::all(plan, |i| plan.text(i, docs))
+    }
+}
+
+/// A window over a run: bytes `lo..hi` of the run's text, around joins `joins` (join `k` is
+/// the one before text `k`), reading `reach` bytes before its first join and after its last.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    lo: usize,
+    hi: usize,
+    joins: (usize, usize),
+    reach: (usize, usize),
+}
+
+/// A finding in the run's text.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    start: usize,
+    end: usize,
+    rule: crate::detect::RuleIdx,
+    live: bool,
+}
+
+/// Where each text of a run lies in the run's text.
+struct Layout<'c, 't> {
+    chain: &'c Chain<'t>,
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl<'c, 't> Layout<'c, 't> {
+    fn new(chain: &'c Chain<'t>) -> Self {
+        let mut starts = Vec::with_capacity(chain.texts.len());
+        let mut at = 0;
+        for (t, s) in chain.texts.iter().zip(&chain.seps) {
+            at += s.len();
+            starts.push(at);
+            at += t.len();
+        }
+        Self {
+            chain,
+            starts,
+            len: at,
+        }
+    }
+
+    fn start(&self, k: usize) -> usize {
+        self.starts.get(k).copied().unwrap_or(self.len)
+    }
+
+    fn text(&self, k: usize) -> &'t str {
+        self.chain.texts.get(k).copied().unwrap_or("")
+    }
+
+    fn end(&self, k: usize) -> usize {
+        self.start(k) + self.text(k).len()
+    }
+
+    /// The text whose bytes or separator hold position `pos` (the last text for the end).
+    fn at(&self, pos: usize) -> usize {
+        let k = self.starts.partition_point(|&s| s <= pos);
+        k.saturating_sub(1)
+    }
+
+    /// `pos` moved back to a char boundary of the text it falls in.
+    fn floor(&self, pos: usize) -> usize {
+        let k = self.at(pos);
+        let (s, t) = (self.start(k), self.text(k));
+        if pos <= s || pos >= s + t.len() {
+            return pos;
+        }
+        s + floor_char_boundary(t, pos - s)
+    }
+
+    /// The window around joins `first..=last` reading `reach` bytes out.
+    fn window(&self, joins: (usize, usize), reach: (usize, usize)) -> Window {
+        let lo = self.end(joins.0.saturating_sub(1)).saturating_sub(reach.0);
+        let hi = (self.start(joins.1) + reach.1).min(self.len);
+        Window {
+            lo: self.floor(lo),
+            hi: self.floor(hi),
+            joins,
+            reach,
+        }
+    }
+
+    /// The run's text from `lo` to `hi`, into `out`.
+    fn read(&self, lo: usize, hi: usize, out: &mut String) {
+        out.clear();
+        for (k, (&t, &sep)) in self.chain.texts.iter().zip(&self.chain.seps).enumerate() {
+            let start = self.start(k);
+            if start + t.len() < lo {
+                continue;
+            }
+            if start - sep.len() >= hi {
+                break;
+            }
+            let part = |from: usize, s: &'t str| {
+                let (a, b) = (lo.max(from), hi.min(from + s.len()));
+                (a < b).then(|| s.get(a - from..b - from)).flatten()
+            };
+            out.push_str(part(start - sep.len(), sep).unwrap_or(""));
+            out.push_str(part(start, t).unwrap_or(""));
+        }
+    }
+
+    /// Whether `c` crosses one of the joins of the run.
+    fn crosses(&self, c: &Candidate) -> bool {
+        (1..self.chain.texts.len()).any(|k| c.start < self.end(k - 1) && c.end > self.start(k))
+    }
+
+    /// Whether the pieces of `c` outside text `k` look like the rest of a random value (a
+    /// key, a token, a key block's body), not like words or a number that follow a value
+    /// complete in `k` (`Thanks`, `2 items`).
+    fn rest_random(&self, c: &Candidate, k: usize) -> bool {
+        let mut rest = Vec::new();
+        for (j, span) in self.pieces(c).filter(|(j, _)| *j != k) {
+            rest.extend_from_slice(self.text(j).as_bytes().get(span).unwrap_or(&[]));
+        }
+        random_enough(&rest)
+    }
+
+    /// The pieces of `c`: (text, span in that text), the empty ones left out.
+    fn pieces(&self, c: &Candidate) -> impl Iterator<Item = (usize, Range<usize>)> + '_ {
+        let (s, e) = (c.start, c.end);
+        (self.at(s)..self.chain.texts.len())
+            .take_while(move |&k| self.start(k) < e)
+            .filter_map(move |k| {
+                let (ts, te) = (self.start(k), self.end(k));
+                let (a, b) = (s.max(ts), e.min(te));
+                (a < b).then(|| (k, a - ts..b - ts))
+            })
+    }
+}
+
+/// A value split across texts, with its pieces.
+pub(super) type SplitValue = (Split, Vec<Hit>);
+
+/// The findings each text of a run holds on its own, read once when needed.
+pub(super) type OwnOf<'a, 'p> = dyn FnMut(&mut Scanner<'p>, usize) -> Vec<Hit> + 'a;
+
+impl<'p> Scanner<'p> {
+    /// The values split across the texts of `chain`, each with its pieces (split index 0,
+    /// piece index in order), reading only the windows that hold a text `touched` says to
+    /// read. `own` gives the findings a text (a plan index) holds on its own.
+    pub fn chain(
+        &mut self,
+        chain: &Chain,
+        own: &mut OwnOf<'_, 'p>,
+        touched: &dyn Fn(usize) -> bool,
+    ) -> Vec<SplitValue> {
+        let n = chain.texts.len();
+        if n < 2 {
+            return Vec::new();
+        }
+        let lay = Layout::new(chain);
+        let mut cache: Vec<Option<Vec<Hit>>> = vec![None; n];
+        let mut queue = self.first_windows(&lay, own, &mut cache, touched);
+        let mut done: Vec<(Window, Vec<SplitValue>)> = Vec::new();
+        let mut text = String::new();
+        while let Some(mut w) = queue.pop_front() {
+            let texts = lay.at(w.lo)..=lay.at(w.hi.saturating_sub(1));
+            let read = texts
+                .clone()
+                .any(|k| chain.strings.get(k).is_some_and(|&i| touched(i)));
+            if !read {
+                done.push((w, Vec::new()));
+                continue;
+            }
+            lay.read(w.lo, w.hi, &mut text);
+            let found = self.read_window(&text, w.lo);
+            let crossing: Vec<Candidate> = found.into_iter().filter(|c| lay.crosses(c)).collect();
+            // A finding at a cut edge may go on past it: widen that side and read again.
+            let cut_lo = w.lo > 0 && crossing.iter().any(|c| c.start == w.lo);
+            let cut_hi = w.hi < lay.len && crossing.iter().any(|c| c.end == w.hi);
+            let wider = |r: usize, cut: bool| match cut && r < MAX_REACH {
+                true => (r * 4).min(MAX_REACH),
+                false => r,
+            };
+            let reach = (wider(w.reach.0, cut_lo), wider(w.reach.1, cut_hi));
+            if reach != w.reach {
+                w = lay.window(w.joins, reach);
+                // Merged with the windows it now overlaps, and read again.
+                while let Some((prev, _)) = done.last() {
+                    if prev.hi < w.lo {
+                        break;
+                    }
+                    w = lay.window((prev.joins.0, w.joins.1), (prev.reach.0, w.reach.1));
+                    done.pop();
+                }
+                while let Some(next) = queue.front() {
+                    if next.lo > w.hi {
+                        break;
+                    }
+                    w = lay.window((w.joins.0, next.joins.1), (w.reach.0, next.reach.1));
+                    queue.pop_front();
+                }
+                queue.push_front(w);
+                continue;
+            }
+            let kept = self.keep(&lay, crossing, own, &mut cache);
+            let splits = kept
+                .into_iter()
+                .map(|c| split_of(&lay, &c, &text, w.lo))
+                .collect();
+            done.push((w, splits));
+        }
+        done.into_iter().flat_map(|(_, s)| s).collect()
+    }
+
+    /// The first windows over run `lay`: [`JOIN_REACH`] bytes each side of each join, more
+    /// where a token or a text's own finding runs across it, merged where they meet.
+    fn first_windows(
+        &mut self,
+        lay: &Layout,
+        own: &mut OwnOf<'_, 'p>,
+        cache: &mut [Option<Vec<Hit>>],
+        touched: &dyn Fn(usize) -> bool,
+    ) -> VecDeque<Window> {
+        let chain = lay.chain;
+        let mut queue: VecDeque<Window> = VecDeque::new();
+        for k in 1..chain.texts.len() {
+            let (a, b) = (k - 1, k);
+            let read = [a, b]
+                .iter()
+                .any(|&k| chain.strings.get(k).is_some_and(|&i| touched(i)));
+            // A text's own finding at the join, longer than the reach, is read whole: it may be
+            // the start (or the end) of a longer value (a key block cut in two).
+            let mut reach = (JOIN_REACH, JOIN_REACH);
+            // A join inside one long token (a JWT cut in two) reads the whole token.
+            if chain.seps.get(b).is_some_and(|s| s.is_empty()) {
+                let (back, ahead) = token_around(lay.text(a), lay.text(b));
+                let wide = |n: usize| (n + TOKEN_CONTEXT).min(MAX_REACH);
+                reach = (reach.0.max(wide(back)), reach.1.max(wide(ahead)));
+            }
+            if read {
+                let a_len = lay.text(a).len();
+                for h in self.own_hits(lay, a, own, cache) {
+                    if h.end == a_len {
+                        reach.0 = reach.0.max((a_len - h.start).min(MAX_REACH));
+                    }
+                }
+                for h in self.own_hits(lay, b, own, cache) {
+                    if h.start == 0 {
+                        reach.1 = reach.1.max(h.end.min(MAX_REACH));
+                    }
+                }
+            }
+            let w = lay.window((k, k), reach);
+            match queue.back_mut() {
+                Some(prev) if w.lo <= prev.hi => {
+                    *prev = lay.window((prev.joins.0, k), (prev.reach.0, reach.1));
+                }
+                _ => queue.push_back(w),
+            }
+        }
+        queue
+    }
+
+    /// Of `crossing`, the findings no text explains, the longest first, none overlapping.
+    fn keep(
+        &mut self,
+        lay: &Layout,
+        mut crossing: Vec<Candidate>,
+        own: &mut OwnOf<'_, 'p>,
+        cache: &mut [Option<Vec<Hit>>],
+    ) -> Vec<Candidate> {
+        crossing.sort_by_key(|c| (std::cmp::Reverse(c.end - c.start), c.start));
+        let mut kept: Vec<Candidate> = Vec::new();
+        for c in crossing {
+            if kept.iter().any(|k| k.start < c.end && c.start < k.end) {
+                continue;
+            }
+            let mut explained = false;
+            for (k, piece) in lay.pieces(&c) {
+                let hits = self.own_hits(lay, k, own, cache);
+                let len = lay.text(k).len();
+                // The value goes on past this text's end, or began before its start.
+                let (goes_on, came_in) = (c.end > lay.end(k), c.start < lay.start(k));
+                let mut rest_random = None;
+                explained = hits.iter().any(|h| {
+                    let overlaps = h.start < piece.end && piece.start < h.end;
+                    let within = piece.start <= h.start && h.end <= piece.end;
+                    let at_join = (goes_on && h.end == len) || (came_in && h.start == 0);
+                    overlaps
+                        && !(within
+                            && at_join
+                            && *rest_random.get_or_insert_with(|| lay.rest_random(&c, k)))
+                });
+                if explained {
+                    break;
+                }
+            }
+            if !explained {
+                kept.push(c);
+            }
+        }
+        kept.sort_by_key(|c| c.start);
+        kept
+    }
+
+    /// The findings text `k` of the run holds on its own (read once, kept in `cache`).
+    fn own_hits<'c>(
+        &mut self,
+        lay: &Layout,
+        k: usize,
+        own: &mut OwnOf<'_, 'p>,
+        cache: &'c mut [Option<Vec<Hit>>],
+    ) -> &'c [Hit] {
+        let Some(slot) = cache.get_mut(k) else {
+            return &[];
+        };
+        match slot {
+            Some(h) => h,
+            None => slot.insert(own(self, lay.chain.strings.get(k).copied().unwrap_or(0))),
+        }
+    }
+
+    /// The findings of a window's `text`, whose first byte is byte `lo` of the run.
+    fn read_window(&mut self, text: &str, lo: usize) -> Vec<Candidate> {
+        self.scan_text(text)
+            .into_iter()
+            .map(|(f, live)| Candidate {
+                start: lo + f.start,
+                end: lo + f.end,
+                rule: f.rule,
+                live,
+            })
+            .collect()
+    }
+}
+
+/// The split value `c`, read in the window `text` that starts at byte `lo` of the run.
+fn split_of(lay: &Layout, c: &Candidate, text: &str, lo: usize) -> (Split, Vec<Hit>) {
+    let value = text.get(c.start - lo..c.end - lo);
+    debug_assert!(value.is_some(), "a finding lies inside its window");
+    let mut pieces = Vec::new();
+    let mut hits = Vec::new();
+    for (k, span) in lay.pieces(c) {
+        let at = lay.start(k) + span.start - c.start;
+        pieces.push(at..at + span.len());
+        hits.push(Hit {
+            string: lay.chain.strings.get(k).copied().unwrap_or(0),
+            start: span.start,
+            end: span.end,
+            rule: c.rule,
+            split: Some((0, hits.len())),
+            live: c.live,
+        });
+    }
+    let split = Split {
+        value: value.unwrap_or("").to_owned(),
+        pieces,
+    };
+    (split, hits)
+}
+
+/// How much is read before and after a token that crosses a join (the context words of a
+/// value before it: a secret's name, `Bearer`).
+const TOKEN_CONTEXT: usize = 256;
+
+/// The bytes of the token that runs across the end of `a` and the start of `b` (no blank in
+/// it), on each side: (in `a`, in `b`), each at most [`MAX_REACH`].
+fn token_around(a: &str, b: &str) -> (usize, usize) {
+    let blank = |c: &u8| c.is_ascii_whitespace();
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (last, first) = (a.last(), b.first());
+    if last.is_none_or(blank) || first.is_none_or(blank) {
+        return (0, 0);
+    }
+    let tail = a.get(a.len().saturating_sub(MAX_REACH)..).unwrap_or(a);
+    let head = b.get(..b.len().min(MAX_REACH)).unwrap_or(b);
+    let back = tail.iter().rev().position(blank).unwrap_or(tail.len());
+    let ahead = head.iter().position(blank).unwrap_or(head.len());
+    (back, ahead)
+}
+
+/// The largest char boundary of `s` at or before `i`.
+pub(super) fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
