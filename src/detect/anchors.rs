@@ -76,8 +76,8 @@ pub(crate) const GENERIC_KEYWORDS: &[&str] = &[
 pub(crate) const ASSIGN_ONLY_KEYWORDS: &[&str] = &["signing_key", "encryption_key", "master_key"];
 
 /// The word for a password in prose, in the languages people most often write to the API
-/// in (lower case; a non-ASCII capital is listed as well): `Das Passwort lautet …`, `La
-/// contraseña es …`, `パスワードは …`.
+/// in (lower case; its capitalised and upper-case forms are looked for too, see
+/// [`case_variants`]): `Das Passwort lautet …`, `La contraseña es …`, `パスワードは …`.
 pub(crate) const PASSWORD_WORDS: &[&str] = &[
     "password",
     "passwort",
@@ -95,12 +95,29 @@ pub(crate) const PASSWORD_WORDS: &[&str] = &[
     "salasana",
     "şifre",
     "пароль",
-    "Пароль",
     "パスワード",
     "密码",
     "密碼",
     "비밀번호",
 ];
+
+/// `word` as written at a sentence's start and in capitals (`şifre`, `Şifre`, `ŞIFRE`;
+/// `пароль`, `Пароль`, `ПАРОЛЬ`), where that differs in more than ASCII letters: the anchor
+/// index folds ASCII case only.
+fn case_variants(word: &str) -> Vec<String> {
+    let mut chars = word.chars();
+    let capital: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    let mut out = vec![word.to_owned()];
+    for v in [capital, word.to_uppercase()] {
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(&v)) {
+            out.push(v);
+        }
+    }
+    out
+}
 
 /// Phrases introducing a date of birth (English, German, French).
 pub(crate) const DOB_KEYWORDS: &[&str] = &[
@@ -324,7 +341,9 @@ impl Anchors {
         }
         if ids.generic.is_some() {
             for kw in PASSWORD_WORDS {
-                add(kw.as_bytes(), Anchor::Password);
+                for v in case_variants(kw) {
+                    add(v.as_bytes(), Anchor::Password);
+                }
             }
         }
         if ids.telegram.is_some() {

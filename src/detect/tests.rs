@@ -1044,6 +1044,15 @@ fn a_password_given_in_prose_in_other_languages_is_found() {
         ("La contraseña es Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
         ("A senha é Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
         ("Мой пароль: Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
+        // Capitalised and upper-case words with letters beyond ASCII.
+        ("Şifre: Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
+        ("ŞIFRE: Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
+        ("ПАРОЛЬ: Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
+        ("Пароль это Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
+        ("HASŁO: Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
+        ("LÖSENORD: Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
+        ("Lösenord: Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
+        ("CONTRASEÑA: Xk9#mP2qLz8v", "Xk9#mP2qLz8v"),
         ("パスワードは Xk9#mP2qLz8v です", "Xk9#mP2qLz8v"),
         ("Mera password Xk9#mP2qLz8v hai", "Xk9#mP2qLz8v"),
     ] {
