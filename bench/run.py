@@ -39,6 +39,7 @@ import http.client
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import signal
@@ -687,6 +688,7 @@ def write_report(path, ctx):
     else:
         w(f"Not run: {ctx.get('core_reason', 'no bench_core binary in this repo yet')}.")
     w("")
+    write_restore(w, ctx.get("restore"), ctx.get("restore_reason", "not measured"))
     w("## Bodies")
     w("")
     w("Generated deterministically (`bench/bodies.py`, seed "
@@ -785,6 +787,91 @@ def run_core(args):
     return r.stdout, None
 
 
+# ---------------------------------------------------------------- restoration (V8, no Envoy)
+
+# The same policy with and without `restore` (the Makefile's VM_RESTORE_OFF / VM_RESTORE_ON).
+RESTORE_OFF = '{"detectors":{"default_action":"pseudonymize"}}'
+RESTORE_ON = '{"detectors":{"default_action":{"action":"pseudonymize","restore":true}}}'
+RESTORE_BODY = "chat-16KB-findings"
+RESTORE_REPS = 3
+
+
+def parse_vm_profile(out):
+    """vm_profile.js's figures: the request's total, each callback's, the reply's size (KiB)."""
+    total = re.search(r"([\d.]+) us per request in the VM", out)
+    reply = re.search(r"reply: \w+, ([\d.]+) KiB", out)
+    line = next((l.strip() for l in out.splitlines() if l.startswith("  context ")), "")
+    calls = {}
+    for item in line.split(", "):
+        name, _, value = item.rpartition(" ")
+        try:
+            calls[name] = float(value)
+        except ValueError:
+            pass
+    if not total or not reply or "response body" not in calls:
+        raise BenchError(f"vm_profile: unexpected output:\n{out[-800:]}")
+    return {"total": float(total.group(1)), "reply_kib": float(reply.group(1)), "calls": calls}
+
+
+def run_restore(args):
+    """Pseudonym restoration's cost per request and per KiB of reply in Node's V8 (bench/vm_profile.js):
+    the same 16 KiB body with findings, its placeholders echoed in a JSON and an SSE reply, with
+    and without `restore`; off and on alternate, median of RESTORE_REPS (CPU time)."""
+    if args.restore == "skip":
+        return None, "skipped (`--restore skip`)"
+    node = shutil.which("node")
+    variants = TARGET / "bodies" / f"{RESTORE_BODY}.variants"
+    if not node:
+        return None, "node is not installed (`make vm-deps` installs it)"
+    if not variants.exists():
+        subprocess.run([sys.executable, str(BENCH / "bodies.py"), str(TARGET / "bodies"), "--variants"],
+                       check=True, capture_output=True)
+    files = variants.read_text().strip()
+    out = {}
+    for reply in ("json", "sse"):
+        runs = {"off": [], "on": []}
+        for _ in range(RESTORE_REPS):
+            for name, policy in (("off", RESTORE_OFF), ("on", RESTORE_ON)):
+                r = subprocess.run(
+                    [node, str(BENCH / "vm_profile.js"), str(args.ours), files, "--requests", "1000",
+                     "--policy", policy, "--reply", reply, "--cpu-time"],
+                    capture_output=True, text=True, timeout=600,
+                )
+                if r.returncode != 0:
+                    raise BenchError(f"vm_profile ({reply}, restore {name}) failed: {r.stderr[-500:]}")
+                runs[name].append(parse_vm_profile(r.stdout))
+        out[reply] = runs
+    return out, None
+
+
+def write_restore(w, restore, reason):
+    w("## Pseudonym restoration in replies (V8, no Envoy)")
+    w("")
+    if not restore:
+        w(f"Not run: {reason}.")
+        w("")
+        return
+    w(f"`bench/vm_profile.js` runs the module in Node's V8 with a mock host: {RESTORE_BODY} bodies "
+      "whose findings are pseudonymised, and a reply that echoes every placeholder the request "
+      "minted (as JSON, and as an SSE stream of small events), with the same policy without and "
+      f"with `restore`. Median of {RESTORE_REPS}, CPU time per request (µs). The budget (issue "
+      "22): at most 1 µs per KiB of reply plus 5 µs per request with restoration on.")
+    w("")
+    w("| reply | KiB | total off | total on | response body off | on | +µs per KiB of reply | rest of the request off | on | +µs per request |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    med = statistics.median
+    for reply, runs in restore.items():
+        def m(name, f):
+            return med(f(r) for r in runs[name])
+        body = lambda r: r["calls"].get("response body", 0.0)
+        rest = lambda r: r["total"] - body(r)
+        kib = med(r["reply_kib"] for r in runs["on"])
+        w(f"| {reply} | {kib:.1f} | {m('off', lambda r: r['total']):.1f} | {m('on', lambda r: r['total']):.1f} "
+          f"| {m('off', body):.1f} | {m('on', body):.1f} | {(m('on', body) - m('off', body)) / kib:+.2f} "
+          f"| {m('off', rest):.1f} | {m('on', rest):.1f} | {m('on', rest) - m('off', rest):+.1f} |")
+    w("")
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -812,6 +899,7 @@ def parse_args(argv):
     p.add_argument("--no-redaction-check", action="store_true", help="don't require ours to rewrite with-findings bodies (for policies that don't redact)")
     p.add_argument("--core", choices=["auto", "skip"], help="run bench_core if the repo has it (default auto; quick skip)")
     p.add_argument("--core-timeout", type=int, default=600)
+    p.add_argument("--restore", choices=["auto", "skip"], help="measure pseudonym restoration in V8 (bench/vm_profile.js; default auto; quick skip)")
     p.add_argument("--no-build", action="store_true", help="don't cargo-build bench/floor and bench/upstream")
     p.add_argument("--profile", action="store_true", help="also run bench/cpu_profile.py (perf, per callback) and add its section")
     cpu_profile().add_profile_args(p)
@@ -823,6 +911,7 @@ def parse_args(argv):
     a.conns = a.conns or ([16] if q else [2, 16])
     a.max_minutes = a.max_minutes or (5 if q else 45)
     a.core = a.core or ("skip" if q else "auto")
+    a.restore = a.restore or ("skip" if q else "auto")
     a.variants = a.variants or (4 if q else 0)
     if a.variants < 0:
         p.error("--variants must be 1 or more (0 or none: the default)")
@@ -992,6 +1081,7 @@ def main(argv):
     kill_children()
 
     core, core_reason = run_core(args)
+    restore, restore_reason = run_restore(args)
     wasm_sizes = {"floor (bench/floor)": FLOOR_WASM.stat().st_size}
     if "floor-json" in configs:
         wasm_sizes["floor-json (bench/floor, feature json)"] = FLOOR_JSON_WASM.stat().st_size
@@ -1019,6 +1109,8 @@ def main(argv):
         "wasm_sha": wasm_sha,
         "core": core,
         "core_reason": core_reason,
+        "restore": restore,
+        "restore_reason": restore_reason,
         "notes": notes,
         "profile": profile,
     }
