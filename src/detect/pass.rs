@@ -6,8 +6,9 @@
 //! three bytes), and the stops visited in order are the starts that hit and the other stops.
 //! Chat text is mostly letters, spaces, `,` and `.`: most bytes cost a few word-wide
 //! operations, most words one probe, and bytes outside the range (spaces, newlines, quotes,
-//! non-ASCII letters) nothing at all. A text's last bytes (under 72) are read from a
-//! zero-padded copy, so a short text is one block with no byte loop.
+//! non-ASCII letters) nothing at all. A text's last bytes (under 72) are read with zeros
+//! past its end (two overlapping loads, no copy and no byte loop), so a short text is one
+//! block.
 //!
 //! When customer keywords exist, the pass also hands every word to the keyword filter. A word
 //! of ASCII letters goes from its letter-run start: its end is two shifts away (the next eight
@@ -69,14 +70,25 @@ fn load8(t: &[u8], p: usize) -> u64 {
     }
 }
 
-#[cold]
+/// [`load8`] within eight bytes of the end: two overlapping loads (or three bytes), no loop.
 #[inline(never)]
 fn load_short(t: &[u8], p: usize) -> u64 {
-    let mut b = [0u8; 8];
-    for (d, s) in b.iter_mut().zip(t.get(p..).unwrap_or(&[])) {
-        *d = *s;
+    let r = t.get(p..).unwrap_or(&[]);
+    let n = r.len().min(8);
+    let word = |i: usize| {
+        r.get(i..i + 4)
+            .and_then(|w| <[u8; 4]>::try_from(w).ok())
+            .map_or(0, |w| u64::from(u32::from_le_bytes(w)))
+    };
+    if n >= 4 {
+        // Bytes 0..4 and n-4..n: where they overlap, the same bytes in the same lanes.
+        word(0) | (word(n - 4) << (8 * (n - 4)))
+    } else if n > 0 {
+        let b = |i: usize| u64::from(at(r, i)) << (8 * i);
+        b(0) | b(n / 2) | b(n - 1)
+    } else {
+        0
     }
-    u64::from_le_bytes(b)
 }
 
 /// The eight bytes starting `k` bytes into `x` and running on into `y` (`k < 8`; `x` holds
@@ -215,33 +227,42 @@ fn run_with<const KW: bool>(
         .get(i..i + BLOCK + 8)
         .and_then(|w| <&Window>::try_from(w).ok())
     {
-        block::<KW>(e, kw, text, w, BLOCK / 8, i, &mut carry, &c, &mut st, out);
+        let load = |k: usize| window8(w, k);
+        block::<KW>(
+            e,
+            kw,
+            text,
+            load,
+            BLOCK / 8,
+            i,
+            &mut carry,
+            &c,
+            &mut st,
+            out,
+        );
         i += BLOCK;
     }
-    // The last bytes (under 72), from a copy with zeros after them (zero is neither a letter
-    // nor a stop), each block read only as far as the text goes.
-    while let Some(rest) = t.get(i..).filter(|r| !r.is_empty()) {
-        let mut w: Window = [0; BLOCK + 8];
-        let n = rest.len().min(w.len());
-        if let (Some(d), Some(s)) = (w.get_mut(..n), rest.get(..n)) {
-            d.copy_from_slice(s);
-        }
-        let chunks = rest.len().min(BLOCK).div_ceil(8);
-        block::<KW>(e, kw, text, &w, chunks, i, &mut carry, &c, &mut st, out);
+    // The last bytes (under 72): read eight at a time with zeros past the end (zero is
+    // neither a letter nor a stop), each block only as far as the text goes.
+    while i < t.len() {
+        let chunks = (t.len() - i).min(BLOCK).div_ceil(8);
+        let load = |k: usize| load8(t, i + k);
+        block::<KW>(e, kw, text, load, chunks, i, &mut carry, &c, &mut st, out);
         i += BLOCK;
     }
 }
 
 /// One block of the pass: the block's first `chunks` eight-byte chunks (all eight but at the
 /// end of the text) classified word-wide, the letter-run starts probed, then the stops
-/// visited in order. `base`: the block's offset in the text.
+/// visited in order. `base`: the block's offset in the text; `load(k)`: the eight bytes at
+/// `base + k` (`k` below [`BLOCK`]), zero past the end of the text.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn block<const KW: bool>(
     e: &Engine,
     kw: Option<&Keywords>,
     text: &str,
-    w: &Window,
+    load: impl Fn(usize) -> u64,
     chunks: usize,
     base: usize,
     carry: &mut u64,
@@ -251,7 +272,7 @@ fn block<const KW: bool>(
 ) {
     let (mut l, mut o) = (0u64, 0u64);
     for j in 0..chunks.min(BLOCK / 8) {
-        let x = window8(w, 8 * j);
+        let x = load(8 * j);
         l |= gather(letters(x)) << (8 * j);
         o |= gather(c.stops(x)) << (8 * j);
     }
@@ -261,7 +282,7 @@ fn block<const KW: bool>(
     let hits = if KW {
         starts
     } else {
-        probe_starts(e, w, starts)
+        probe_starts(e, &load, starts)
     };
     let mut m = hits | (o & !l);
     while m != 0 {
@@ -275,7 +296,7 @@ fn block<const KW: bool>(
             if let (true, Some(kw)) = (KW, kw) {
                 // (A run inside a word that went to the filter from an earlier byte may be
                 // probed again: verification rejects a match not at a word start.)
-                let first = window8(w, k);
+                let first = load(k);
                 word(kw, text.as_bytes(), p, first, letters(first), st, out);
                 if !e.anchors.start_hit(first) {
                     continue;
@@ -288,16 +309,16 @@ fn block<const KW: bool>(
     }
 }
 
-/// The letter-run starts in `starts` (bits of the window `w`) whose first three bytes the
-/// word-start table holds.
+/// The letter-run starts in `starts` (bits of a block; `load` as for [`block`]) whose first
+/// three bytes the word-start table holds.
 #[inline(always)]
-fn probe_starts(e: &Engine, w: &Window, starts: u64) -> u64 {
+fn probe_starts(e: &Engine, load: &impl Fn(usize) -> u64, starts: u64) -> u64 {
     let mut hits = 0u64;
     let mut s = starts;
     while s != 0 {
         let k = s.trailing_zeros();
         s &= s.wrapping_sub(1);
-        hits |= u64::from(e.anchors.start_hit(window8(w, k as usize))) << k;
+        hits |= u64::from(e.anchors.start_hit(load(k as usize))) << k;
     }
     hits
 }
@@ -676,6 +697,25 @@ mod tests {
     use crate::detect::DetectorSet;
 
     #[test]
+    fn load8_is_the_eight_bytes_with_zeros_past_the_end() {
+        let text: Vec<u8> = (1..=24u8).map(|b| b.wrapping_mul(37) | 0x80).collect();
+        for len in 0..text.len() {
+            let t = &text[..len];
+            for p in 0..len + 10 {
+                let mut want = [0u8; 8];
+                for (i, w) in want.iter_mut().enumerate() {
+                    *w = t.get(p + i).copied().unwrap_or(0);
+                }
+                assert_eq!(
+                    super::load8(t, p),
+                    u64::from_le_bytes(want),
+                    "len {len} p {p}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn gather_packs_the_high_bit_of_each_byte() {
         let mut r = ocf_devkit::corpus::Rng::new(7);
         for _ in 0..100_000 {
@@ -738,7 +778,10 @@ mod tests {
             "stubborn 12/03/1981, unborn 12/03/1981, mytoken is Zx9kQ2vL7mPq",
             "térm x_1 données",
         ];
-        for cfg in ["{}", r#"{"keywords":[{"id":"k","terms":["x_1","données","today"]}]}"#] {
+        for cfg in [
+            "{}",
+            r#"{"keywords":[{"id":"k","terms":["x_1","données","today"]}]}"#,
+        ] {
             let raw: RawDetectors = serde_json::from_str(cfg).unwrap();
             let set = DetectorSet::compile(&raw).unwrap();
             let scan = |text: &str| {
@@ -758,8 +801,11 @@ mod tests {
                     "{cfg} {snippet:?}"
                 );
                 for offset in 0..150 {
-                    let mut pad: String =
-                        "lorem ipsum dolor sit amet ".chars().cycle().take(offset).collect();
+                    let mut pad: String = "lorem ipsum dolor sit amet "
+                        .chars()
+                        .cycle()
+                        .take(offset)
+                        .collect();
                     pad.push('\n');
                     for tail in ["", " and more words after it, to the end of the block"] {
                         let text = format!("{pad}{snippet}{tail}");
