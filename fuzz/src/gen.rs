@@ -700,3 +700,41 @@ pub fn exchange(u: &mut Unstructured<'_>) -> Result<ExchangeScript> {
     }
     Ok(s)
 }
+
+/// What [`long_request`] inserts into long text: values, the context words and delimiters
+/// that introduce them, and glue.
+const CONTEXT: &[&str] = &[
+    "ssn ", "SSN: ", "password: ", "api_key=", "\"name\": \"db_password\", \"value\": \"",
+    "date of birth: ", "born on ", "phone ", "card ", "IBAN ", "-----BEGIN PRIVATE KEY-----\n",
+    "\n-----END PRIVATE KEY-----", "https://user:", "@example.com", "eyJhbGciOiJIUzI1NiJ9.",
+    "\nssn_no,name,city\n", "\n536225921,Ann,Leeds\n", ",", "\n",
+];
+
+/// A chat request whose messages are long texts (64 to 160 KiB of the corpus's chat prose, its
+/// own values included) with values, context words and glue inserted at chosen places: the
+/// strings a settling round reads in windows around each replacement.
+pub fn long_request(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
+    let n = u.int_in_range(1..=2u8)?;
+    let mut msgs = Vec::new();
+    for _ in 0..n {
+        let seed: u64 = u.arbitrary()?;
+        let size = usize::from(u.int_in_range(64u16..=160)?) * 1024;
+        let mut text = ocf_devkit::corpus::chat_text(seed, size);
+        let inserts = u.int_in_range(0..=40u8)?;
+        for _ in 0..inserts {
+            let what = match u.int_in_range(0..=2u8)? {
+                0 => *u.choose(SECRETS)?,
+                1 => *u.choose(CONTEXT)?,
+                _ => *u.choose(GLUE)?,
+            };
+            let mut at = (u.arbitrary::<u32>()? as usize) % (text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            text.insert_str(at, what);
+        }
+        msgs.push(json!({"role": "user", "content": text}));
+    }
+    let body = json!({"model": "gpt-4o", "messages": msgs});
+    Ok(body.to_string().into_bytes())
+}
