@@ -136,6 +136,11 @@ impl DetectorSet {
         self.rules.get(usize::from(idx))
     }
 
+    /// Whether customer keyword lists or patterns are enabled (they can match any text).
+    pub fn has_customer_rules(&self) -> bool {
+        self.engine.keywords.is_some() || self.engine.has_patterns
+    }
+
     /// Whether what every rule reads around a finding is bounded (`docs/detectors.md`, "What
     /// a rescan reads"): not when a customer pattern without a literal prefix runs over the
     /// whole text.
