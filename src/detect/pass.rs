@@ -693,8 +693,8 @@ fn generic_before(e: &Engine, t: &[u8], c: usize, st: &State, out: &mut Vec<Find
 #[cfg(test)]
 mod tests {
     use super::{funnel, gather, Classes, HI};
-    use crate::config::detectors::RawDetectors;
     use crate::detect::DetectorSet;
+    use crate::document::detectors::RawDetectors;
 
     #[test]
     fn load8_is_the_eight_bytes_with_zeros_past_the_end() {
