@@ -1,6 +1,7 @@
-//! Settling in windows: chat requests whose messages are long prose with values, context
-//! words and glue inserted at chosen places. A rewrite must hold nothing a fresh pass would
-//! redact, however the replacements cut runs or move context.
+//! Settling long strings: chat requests whose messages are long prose (or a long delimited
+//! table) with values, context words and glue inserted at chosen places. A rewrite must hold
+//! nothing a fresh pass would redact, however the replacements cut runs, move context or mend
+//! a table's rows.
 #![no_main]
 
 use arbitrary::Unstructured;

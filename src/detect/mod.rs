@@ -141,13 +141,6 @@ impl DetectorSet {
         self.engine.keywords.is_some() || self.engine.has_patterns
     }
 
-    /// Whether what every rule reads around a finding is bounded (`docs/detectors.md`, "What
-    /// a rescan reads"): not when a customer pattern without a literal prefix runs over the
-    /// whole text.
-    pub fn bounded(&self) -> bool {
-        !self.engine.patterns.has_unanchored()
-    }
-
     /// Appends every finding in `text` to `out`.
     pub fn scan(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<Finding>) {
         let base = out.len();

@@ -26,12 +26,6 @@ pub(super) struct Edited {
     pub changed: Vec<(usize, Span)>,
     /// The new decoded texts, one after the other.
     pub texts: String,
-    /// Per changed string (in the order of `changed`): where its replacements landed in its
-    /// new text, as a range of `landed`.
-    pub landed_of: Vec<std::ops::Range<usize>>,
-    /// Spans of the new texts (each relative to its own text) that replacements fill, in
-    /// order within each text (a removed piece is an empty span).
-    pub landed: Vec<Span>,
     /// A rewrite the next round walks differently (a string that now reads as JSON or a
     /// blob, a member name, a number that became a string): only a full round sees it.
     pub reshaped: bool,
@@ -95,9 +89,6 @@ fn edit_string(docs: &Docs, plan: &Plan, string: usize, pieces: &[Piece], edited
         end: edited.texts.len(),
     };
     let new = span.of(&edited.texts);
-    let first = edited.landed.len();
-    landed_spans(pieces, &mut edited.landed);
-    edited.landed_of.push(first..edited.landed.len());
     // Re-encoded, a string that now reads as JSON or as a base64 blob is walked differently
     // next round. (A string that merely starts with a placeholder, `[EMAIL] wrote`, is no
     // JSON.) A rewritten member name may now repeat another.
@@ -119,24 +110,6 @@ fn edit_string(docs: &Docs, plan: &Plan, string: usize, pieces: &[Piece], edited
         e.push((s.str.span, encoded));
     }
     edited.changed.push((string, span));
-}
-
-/// Appends where `pieces` (sorted) land in the text [`apply_into`] makes of them: the same
-/// pieces, skipping one that overlaps the one before, as that does.
-fn landed_spans(pieces: &[Piece], out: &mut Vec<Span>) {
-    let (mut last, mut shift) = (0usize, 0isize);
-    for p in pieces {
-        if p.start < last {
-            continue;
-        }
-        let start = p.start.saturating_add_signed(shift);
-        out.push(Span {
-            start,
-            end: start + p.text.len(),
-        });
-        shift += p.text.len() as isize - (p.end - p.start) as isize;
-        last = p.end;
-    }
 }
 
 /// The replacement of change `c`, whose span holds `matched`.
@@ -270,32 +243,4 @@ fn splice_text(text: &str, edits: Vec<(Span, String)>) -> String {
         .collect();
     pieces.sort_by_key(|p| p.start);
     apply(text, &pieces)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn landed_spans_are_where_apply_puts_the_replacements() {
-        let piece = |start, end, text: &str| Piece {
-            start,
-            end,
-            text: text.into(),
-        };
-        let text = "mail a@b.io or 555-0100, then ok";
-        // (The third overlaps the second: apply skips it, and so must the spans.)
-        let pieces = [
-            piece(5, 11, "[EMAIL]"),
-            piece(15, 23, ""),
-            piece(20, 24, "X"),
-        ];
-        let new = apply(text, &pieces);
-        let mut out = Vec::new();
-        landed_spans(&pieces, &mut out);
-        let got: Vec<&str> = out.iter().map(|s| s.of(&new)).collect();
-        assert_eq!(got, ["[EMAIL]", ""]);
-        assert_eq!(new, "mail [EMAIL] or , then ok");
-        assert_eq!(out.get(1).map(|s| s.start), Some(16));
-    }
 }

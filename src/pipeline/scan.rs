@@ -82,11 +82,6 @@ impl<'p> Scanner<'p> {
         }
     }
 
-    /// Whether the rules read bounded neighbourhoods (see [`DetectorSet::bounded`]).
-    pub fn bounded(&self) -> bool {
-        self.detectors.bounded()
-    }
-
     /// The scanner of a rewrite's rescan: it counts what a later round would.
     pub fn later(self) -> Self {
         Self {
@@ -165,21 +160,6 @@ impl<'p> Scanner<'p> {
                 split: None,
                 live: self.live(f, text),
             });
-        }
-    }
-
-    /// Appends the findings of `text[window]`, part of string `string`, read on its own, at
-    /// their places in `text`.
-    pub fn window(&mut self, text: &str, window: Range<usize>, string: usize, out: &mut Vec<Hit>) {
-        let base = window.start;
-        let Some(part) = text.get(window) else {
-            return self.alone(text, string, out);
-        };
-        let at = out.len();
-        self.alone(part, string, out);
-        for h in out.get_mut(at..).unwrap_or_default() {
-            h.start += base;
-            h.end += base;
         }
     }
 
