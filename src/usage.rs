@@ -9,20 +9,24 @@
 //! closes a string and the brackets give the depth, so the last `usage` key at the top level
 //! (or under a top-level `response`) is found without reading what comes before it. OpenAI
 //! writes `usage` last or nearly so (after it: `service_tier` and `system_fingerprint`, or a
-//! Responses object's `user` and `metadata`), far within the tail. The adapter hands over only
-//! each chunk's last [`TAIL_BYTES`] ([`UsageReader::wanted`]). A body the reader cannot make
+//! Responses object's `user` and `metadata`, which the client chooses), within the tail. The
+//! adapter hands over only each chunk's last [`TAIL_BYTES`] ([`UsageReader::wanted`]). A body the reader cannot make
 //! sense of yields no usage, and the response itself is never touched.
 
 use crate::coding::{reply_coding, Coding};
 use crate::inflate::Inflater;
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::VecDeque;
 
 /// Largest `usage` object parsed; a larger one is ignored.
 pub const MAX_USAGE_BYTES: usize = 4096;
 /// Bytes of a body's end kept for reading its usage: the `usage` object with what OpenAI
-/// writes after it (a Responses object's `metadata`: 16 pairs of up to 64 + 512 characters).
-pub const TAIL_BYTES: usize = 32 * 1024;
+/// writes after it. A Responses object echoes the request's `user` and `metadata` there: 16
+/// pairs of up to 64 + 512 characters, each up to 4 bytes of UTF-8 or 12 of a `\u` escape
+/// pair, 108 KiB at most. A client whose usage fell outside the tail would not be charged
+/// its tokens.
+pub const TAIL_BYTES: usize = 128 * 1024;
 
 /// Token counts of one response. Absent fields were not reported.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -72,8 +76,9 @@ impl Usage {
 /// The last bytes of a body.
 #[derive(Debug, Default)]
 struct Tail {
-    /// At least the last [`TAIL_BYTES`] seen (fewer only when fewer were), at most twice that.
-    buf: Vec<u8>,
+    /// The last [`TAIL_BYTES`] seen (fewer only when fewer were): a ring, so a long body
+    /// holds no more than that.
+    buf: VecDeque<u8>,
     /// Bytes before `buf` were seen or skipped: its start is not the body's.
     cut: bool,
 }
@@ -81,19 +86,13 @@ struct Tail {
 impl Tail {
     /// Appends the next bytes of the body.
     fn push(&mut self, bytes: &[u8]) {
-        if bytes.len() >= TAIL_BYTES {
-            self.cut |= bytes.len() > TAIL_BYTES || !self.buf.is_empty();
-            self.buf.clear();
-            self.buf
-                .extend_from_slice(bytes.get(bytes.len() - TAIL_BYTES..).unwrap_or(bytes));
-            return;
-        }
-        if self.buf.len() + bytes.len() > 2 * TAIL_BYTES {
-            let drop = self.buf.len() + bytes.len() - TAIL_BYTES;
-            self.buf.drain(..drop.min(self.buf.len()));
-            self.cut = true;
-        }
-        self.buf.extend_from_slice(bytes);
+        let keep = bytes
+            .get(bytes.len().saturating_sub(TAIL_BYTES)..)
+            .unwrap_or(bytes);
+        let over = (self.buf.len() + keep.len()).saturating_sub(TAIL_BYTES);
+        self.cut |= keep.len() < bytes.len() || over > 0;
+        self.buf.drain(..over.min(self.buf.len()));
+        self.buf.extend(keep);
     }
 
     /// The last `bytes.len()` bytes of a chunk of `size` bytes (fewer when the adapter took
@@ -104,6 +103,11 @@ impl Tail {
             self.cut = true;
         }
         self.push(bytes);
+    }
+
+    /// The bytes kept, in order.
+    fn bytes(&mut self) -> &[u8] {
+        self.buf.make_contiguous()
     }
 }
 
@@ -151,8 +155,9 @@ fn object_end(b: &[u8], start: usize) -> Option<usize> {
 /// The usage of a JSON document of which `b` is the end (all of it unless `cut`): the last
 /// `usage` object at the top level or under a top-level `response`, read backwards. When the
 /// kept end runs out inside the object at depth 2 that holds a `usage` (a Responses event's
-/// `response`, whose output ran longer than the tail), that object's key is out of sight: its
-/// usage counts (only a Responses event holds one at depth 2).
+/// `response`, whose output or tools ran longer than the tail), at any depth within it (the
+/// text of an output item is at depth 6), that object's key is out of sight: its usage counts
+/// (only a Responses event holds one at depth 2).
 fn last_usage(b: &[u8], cut: bool) -> Option<Usage> {
     // Containers open (read backwards: closed) from the end, innermost last: (is an object,
     // where its `{` is once met).
@@ -180,7 +185,7 @@ fn last_usage(b: &[u8], cut: bool) -> Option<Usage> {
                 loop {
                     s = match s.checked_sub(1) {
                         Some(s) => s,
-                        None => return pending.filter(|_| cut && open.len() == 2),
+                        None => return pending.filter(|_| cut && open.len() >= 2),
                     };
                     if b.get(s) == Some(&b'"') && !escaped(b, s) {
                         break;
@@ -234,7 +239,7 @@ fn last_usage(b: &[u8], cut: bool) -> Option<Usage> {
         }
         next = Some((c, i));
     }
-    pending.filter(|_| cut && open.len() == 2)
+    pending.filter(|_| cut && open.len() >= 2)
 }
 
 /// The usage of an SSE stream of which `b` is the end (`cut`: its first line may be the end
@@ -399,9 +404,15 @@ impl UsageReader {
 
     /// The body is over: the usage it reported, if any.
     pub fn finish(&mut self) -> Option<Usage> {
-        match &self.scan {
-            Scan::Json(t) => last_usage(&t.buf, t.cut),
-            Scan::Sse(t) => last_event_usage(&t.buf, t.cut),
+        match &mut self.scan {
+            Scan::Json(t) => {
+                let cut = t.cut;
+                last_usage(t.bytes(), cut)
+            }
+            Scan::Sse(t) => {
+                let cut = t.cut;
+                last_event_usage(t.bytes(), cut)
+            }
             Scan::Unknown => None,
         }
     }
@@ -632,6 +643,123 @@ data: \"response\":{\"id\":\"r\",\"output\":[{\"content\":[{\"text\":\"{\\\"usag
         assert!(!r.reads());
     }
 
+    /// Feeds `body` in chunks of the sizes `sizes` cycles through, each chunk as the adapter
+    /// hands it over (its last [`UsageReader::wanted`] bytes).
+    fn read_in_chunks(ct: &str, body: &[u8], sizes: &[usize]) -> Option<Usage> {
+        let mut r = UsageReader::new(Some(ct.as_bytes()), None);
+        let (mut at, mut k) = (0, 0);
+        while at < body.len() {
+            let n = sizes[k % sizes.len()].clamp(1, body.len() - at);
+            let c = &body[at..at + n];
+            r.feed_end(n, &c[c.len().saturating_sub(r.wanted())..]);
+            at += n;
+            k += 1;
+        }
+        r.finish()
+    }
+
+    /// A Responses object as OpenAI writes it, `output` bytes of text in its output: after
+    /// `usage` come `user` and the request's `metadata`, echoed; at its largest (16 pairs,
+    /// keys of 64 and values of 512 characters, each character four bytes of UTF-8, or a
+    /// `\u` escape pair of twelve bytes when `escaped`).
+    fn responses_with_metadata(output: usize, escaped: bool) -> String {
+        let ch = if escaped {
+            r"\ud83d\ude00"
+        } else {
+            "\u{1F600}"
+        };
+        let pairs: Vec<String> = (0..16)
+            .map(|i| format!(r#""{}{}":"{}""#, i % 10, ch.repeat(63), ch.repeat(512)))
+            .collect();
+        format!(
+            r#"{{"id":"resp_1","object":"response","status":"completed","model":"gpt-4o","output":[{{"type":"message","content":[{{"type":"output_text","text":"{}","annotations":[]}}]}}],"usage":{{"input_tokens":36,"output_tokens":87,"total_tokens":123}},"user":"{}","metadata":{{{}}}}}"#,
+            "x\\\"{".repeat(output / 4),
+            ch.repeat(64),
+            pairs.join(",")
+        )
+    }
+
+    #[test]
+    fn usage_before_the_longest_metadata_a_client_can_have_echoed_is_read() {
+        // What follows `usage` in a Responses object is the client's to choose (its
+        // `metadata` and `user`): the kept end must hold all of it, or a client hides its
+        // usage, and its token charge, from the filter.
+        let want = Some(u(36, Some(87), 123, None, None));
+        for escaped in [false, true] {
+            for output in [0, 50_000, 300_000] {
+                let json = responses_with_metadata(output, escaped);
+                assert!(serde_json::from_str::<Value>(&json).is_ok());
+                let sse = format!(
+                    "event: response.output_text.delta\ndata: {{\"type\":\"response.output_text.delta\",\"delta\":\"x\"}}\n\n\
+                     event: response.completed\ndata: {{\"type\":\"response.completed\",\"response\":{json},\"sequence_number\":9}}\n\n"
+                );
+                for sizes in [&[json.len()][..], &[16_384], &[65_536], &[1000, 70_000, 3]] {
+                    assert_eq!(
+                        read_in_chunks("application/json", json.as_bytes(), sizes),
+                        want
+                    );
+                    assert_eq!(
+                        read_in_chunks("text/event-stream", sse.as_bytes(), sizes),
+                        want
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn usage_then_other_members_then_the_end() {
+        // `usage` in the middle of the top-level object: what follows holds `usage` keys
+        // deeper down, strings with brackets, quotes and backslashes, arrays of objects.
+        let body = br#"{"id":"c","usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7},"x":{"usage":{"prompt_tokens":99}},"s":"}\"{\\","a":[{"usage":{"prompt_tokens":98}},"usage"],"response":{"id":"r"},"service_tier":"default"}"#;
+        let want = Some(u(3, Some(4), 7, None, None));
+        assert_eq!(read("application/json", body), want);
+        for got in all_splits("application/json", body) {
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn long_streams_in_chunks_of_any_size_give_the_usage_of_their_last_events() {
+        // Chat completions with include_usage: many delta chunks, the usage chunk, [DONE];
+        // the Responses API: deltas, then response.completed with a long output. Chunks of
+        // every size, each handed over as the adapter does (its end only).
+        let mut chat = String::new();
+        let mut responses = String::new();
+        for i in 0..3000 {
+            chat.push_str(&format!(
+                "data: {{\"id\":\"c\",\"choices\":[{{\"delta\":{{\"content\":\"w{i} \\\" }}\"}}}}],\"usage\":null}}\n\n"
+            ));
+            responses.push_str(&format!(
+                "event: response.output_text.delta\r\ndata: {{\"type\":\"response.output_text.delta\",\"delta\":\"w{i} usage\"}}\r\n\r\n"
+            ));
+        }
+        chat.push_str(CHAT_SSE);
+        responses.push_str("event: response.completed\r\ndata: {\"type\":\"response.completed\",\"response\":{\"output\":[{\"text\":\"");
+        responses.push_str(&"y \\\"}".repeat(60_000));
+        responses.push_str("\"}],\"usage\":{\"input_tokens\":11,\"output_tokens\":22,\"total_tokens\":33},\"metadata\":{}},\"sequence_number\":9}\r\n\r\n");
+        let mut r = ocf_devkit::corpus::Rng::new(9);
+        for _ in 0..200 {
+            let sizes: Vec<usize> = (0..8)
+                .map(|_| match r.below(3) {
+                    0 => r.range(1, 64),
+                    1 => r.range(1, 20_000),
+                    _ => r.range(1, 3 * TAIL_BYTES),
+                })
+                .collect();
+            assert_eq!(
+                read_in_chunks("text/event-stream", chat.as_bytes(), &sizes),
+                Some(u(5, Some(2), 7, Some(1), None)),
+                "{sizes:?}"
+            );
+            assert_eq!(
+                read_in_chunks("text/event-stream", responses.as_bytes(), &sizes),
+                Some(u(11, Some(22), 33, None, None)),
+                "{sizes:?}"
+            );
+        }
+    }
+
     #[test]
     fn garbage_finds_nothing() {
         let cases: &[&[u8]] = &[
@@ -726,7 +854,7 @@ data: \"response\":{\"id\":\"r\",\"output\":[{\"content\":[{\"text\":\"{\\\"usag
         for c in body.as_bytes().chunks(65_536) {
             r.feed(c);
             if let Scan::Json(t) = &r.scan {
-                assert!(t.buf.len() <= 2 * TAIL_BYTES);
+                assert!(t.buf.len() <= TAIL_BYTES && t.buf.capacity() <= TAIL_BYTES);
             }
         }
         assert_eq!(r.finish(), Some(u(8, None, 8, None, None)));
