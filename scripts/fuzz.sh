@@ -25,7 +25,7 @@ if [[ ${1:-} == smoke ]]; then
     smoke=1
     shift
 fi
-targets=(pipeline_bytes pipeline_structured policy_bytes policy_structured exchange upload usage restore)
+targets=(pipeline_bytes pipeline_structured policy_bytes policy_structured exchange upload usage restore settle)
 if (($#)); then
     targets=("$@")
 fi

@@ -18,10 +18,40 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// An identifier from a header or the body (project, organisation, request id, model) that is
 /// safe to log: at most 128 characters of `[A-Za-z0-9._:/-]` that no detector flags. Anything
-/// else is recorded as `<invalid>` or `<redacted>`, never as sent.
+/// else is recorded as `<invalid>` or `<redacted>`, never as sent. The identifiers of nearly
+/// every request have a shape no rule can flag ([`SafeId::plainly_named`]): those are kept
+/// without running the detectors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct SafeId(String);
+
+/// A segment of a plain name: a word (`mini`, `POST`, `Team`), a number, or at most three
+/// letters and digits (`4o`, `o3`, `v2`). Keys and tokens cut by `-` or `_` into short pieces
+/// (`dckr_pat_T6PdM1igpty-HEyw7Lj`) have pieces that mix cases and digits.
+fn word_like(seg: &[u8]) -> bool {
+    let lower = |s: &[u8]| s.iter().all(u8::is_ascii_lowercase);
+    let upper = |s: &[u8]| s.iter().all(u8::is_ascii_uppercase);
+    let capitalised = seg
+        .split_first()
+        .is_some_and(|(f, rest)| f.is_ascii_uppercase() && lower(rest));
+    lower(seg)
+        || upper(seg)
+        || capitalised
+        || seg.iter().all(u8::is_ascii_digit)
+        || (seg.len() <= 3 && seg.iter().all(u8::is_ascii_alphanumeric))
+}
+
+/// OpenAI's object id prefixes (project, organisation, request, user), each followed by one
+/// run of letters and digits.
+const ID_PREFIXES: &[&str] = &["proj_", "org-", "req_", "user-"];
+
+/// Longest letter-and-digit segment of a plain name (the shortest provider key or national
+/// id without separators is longer; no rule finds a value in a shorter run alone).
+const MAX_SEGMENT: usize = 12;
+
+/// Most digits a plain name holds (every number a rule finds has more: 7 for a phone, 6 for
+/// a UK NINO, 9 for an SSN; an IPv4 address has four numbers, a date three).
+const MAX_DIGITS: usize = 4;
 
 impl SafeId {
     /// `value` if it has the shape of a plain identifier (at most 128 of `[A-Za-z0-9._:/-]`).
@@ -34,12 +64,70 @@ impl SafeId {
         std::str::from_utf8(value).ok().filter(|_| plain)
     }
 
+    /// Whether `id` (a plain identifier) has a shape that no built-in rule can flag, so that
+    /// the detectors need not read it:
+    ///
+    /// - a UUID (`8-4-4-4-12` hex digits: `x-request-id`);
+    /// - an OpenAI object id: one of [`ID_PREFIXES`] and up to 48 letters and digits
+    ///   (`proj_…`, `org-…`, `req_…`);
+    /// - a plain name: segments of at most [`MAX_SEGMENT`] letters and digits, each a word, a
+    ///   number or at most three characters ([`word_like`]), joined by single `.`, `_` or
+    ///   `-` (no `:` or `/`: no assignment, no URL), at most [`MAX_DIGITS`]
+    ///   digits, and at most one number or one version (`4.1`) among the segments:
+    ///   `gpt-4o-mini`, `POST`, `eu-west`, `team_a`.
+    ///
+    /// Everything a rule finds is longer (keys, tokens, national ids, IBANs), holds more
+    /// digits (phones, cards, ids, dates), an `@`, `:` or `/` (emails, assignments, URLs),
+    /// or more numbers (an IPv4 address, a date); `tests` check it against the detectors on
+    /// the public format examples of `tests/quality/`. A value any other shape, or any value
+    /// under customer keywords or patterns (which can match anything), goes to the detectors.
+    fn plainly_named(id: &str) -> bool {
+        let b = id.as_bytes();
+        let hex = |s: &[u8]| s.iter().all(u8::is_ascii_hexdigit);
+        let uuid = b.len() == 36
+            && id.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+            && id.split('-').all(|s| hex(s.as_bytes()));
+        let object_id = ID_PREFIXES.iter().any(|p| {
+            id.strip_prefix(p).is_some_and(|rest| {
+                (1..=48).contains(&rest.len()) && rest.bytes().all(|c| c.is_ascii_alphanumeric())
+            })
+        });
+        uuid || object_id || Self::plain_name(b)
+    }
+
+    /// The third shape of [`Self::plainly_named`]; `word_like` says which segments it takes.
+    fn plain_name(b: &[u8]) -> bool {
+        let sep = |c: &u8| matches!(c, b'.' | b'_' | b'-');
+        if b.len() > 64 || b.iter().filter(|c| c.is_ascii_digit()).count() > MAX_DIGITS {
+            return false;
+        }
+        let mut seps = b.iter().filter(|c| sep(c));
+        let (mut numbers, mut version, mut after_number) = (0, false, false);
+        for (k, seg) in b.split(sep).enumerate() {
+            let before = if k == 0 { None } else { seps.next() };
+            if seg.is_empty() || seg.len() > MAX_SEGMENT || !word_like(seg) {
+                return false;
+            }
+            let number = seg.iter().all(u8::is_ascii_digit);
+            if number {
+                numbers += 1;
+                // Two numbers only as one version: `4.1`.
+                version |= after_number && before == Some(&b'.');
+            }
+            after_number = number;
+        }
+        numbers <= 1 || (numbers == 2 && version)
+    }
+
     /// A value the client sent (a header, the body's `model`): kept only if it is a plain
-    /// identifier that no detector flags.
+    /// identifier that no detector flags (without running them when its shape says so).
     pub fn new(value: &[u8], policy: &Policy) -> Self {
         let Some(text) = Self::plain(value) else {
             return Self("<invalid>".into());
         };
+        if !policy.detectors.has_customer_rules() && Self::plainly_named(text) {
+            return Self(text.to_string());
+        }
         let mut found = Vec::new();
         policy
             .detectors
@@ -403,6 +491,157 @@ mod tests {
         assert_eq!(SafeId::new(&[b'a'; 129], &p).as_str(), "<invalid>");
         let key = b"sk-proj-abcdefghijklmnopqrstuvwxyz012345";
         assert_eq!(SafeId::new(key, &p).as_str(), "<redacted>");
+    }
+
+    #[test]
+    fn identifiers_of_a_plain_shape_skip_the_detectors() {
+        for id in [
+            "gpt-4o-mini",
+            "gpt-4.1",
+            "gpt-4.1-mini",
+            "o3",
+            "text-embedding-3-small",
+            "POST",
+            "eu-west",
+            "team_a",
+            "4b1c5a4e-8d1e-4c1a-9d2e-0a6b7c8d9e0f",
+            "proj_abc123XYZ456def789ghi012",
+            "org-AbCdEfGhIjKlMnOpQrStUvWx",
+            "req_0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(SafeId::plainly_named(id), "{id}");
+        }
+        for id in [
+            "gpt-4o-2024-08-06",                    // three numbers: a date's shape
+            "10.0.0.1",                             // an address
+            "1.2.3",                                // a version of three
+            "415-555-0132",                         // a phone
+            "AB123456C",                            // a NINO
+            "sk-proj-abcdefghijklmnop",             // a long segment
+            "AKIAIOSFODNN7EXAMPLE",                 // a long segment
+            "ft:gpt-4o-mini:acme::abc123",          // `:`
+            "https/x",                              // `/`
+            "dob-1-May-90",                         // two numbers, no version
+            "a--b",                                 // an empty segment
+            "dckr_pat_T6PdM1igpty-HEyw7Lj-cvwibE2", // random-looking segments
+            "glpat-xYz12ab-CDef",                   // random-looking segments
+            "4b1c5a4e-8d1e-4c1a-9d2e-0a6b7c8d9e0",  // a UUID is 8-4-4-4-12
+        ] {
+            assert!(!SafeId::plainly_named(id), "{id}");
+        }
+        // Customer keywords can match any word: every identifier goes to the detectors.
+        let p = Policy::from_json(br#"{"detectors":{"keywords":[{"id":"x","terms":["mini"]}]}}"#)
+            .unwrap();
+        assert_eq!(SafeId::new(b"gpt-4o-mini", &p).as_str(), "<redacted>");
+        let p = Policy::from_json(b"{}").unwrap();
+        assert_eq!(SafeId::new(b"gpt-4o-mini", &p).as_str(), "gpt-4o-mini");
+    }
+
+    /// Whether the built-in detectors flag `id`.
+    fn flagged(id: &str, p: &Policy) -> bool {
+        let mut found = Vec::new();
+        p.detectors.scan(id, &mut Scratch::default(), &mut found);
+        !found.is_empty()
+    }
+
+    #[test]
+    fn no_value_of_the_public_format_examples_has_a_shape_that_skips_the_detectors() {
+        // Every value of the quality sets (public format definitions, cited in their files),
+        // every token of their texts, and the texts glued into one identifier: whatever the
+        // detectors flag must not have a plain shape, so it is still withheld.
+        let p = Policy::from_json(b"{}").unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/quality");
+        let (mut checked, mut flagged_seen) = (0, 0);
+        for sub in ["pii", "credentials", "encoded"] {
+            for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                for line in text.lines().filter(|l| l.starts_with('{')) {
+                    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                    let t = v["text"].as_str().unwrap_or_default();
+                    let mut candidates: Vec<String> =
+                        t.split_whitespace().map(String::from).collect();
+                    for glue in ["-", "_", ".", ""] {
+                        candidates.push(t.split_whitespace().collect::<Vec<_>>().join(glue));
+                    }
+                    for f in v["find"].as_array().into_iter().flatten() {
+                        let value = f["value"].as_str().unwrap_or_default();
+                        candidates.push(value.to_string());
+                        candidates.push(value.replace(' ', "-"));
+                    }
+                    for c in candidates
+                        .iter()
+                        .filter(|c| SafeId::plain(c.as_bytes()).is_some())
+                    {
+                        checked += 1;
+                        if flagged(c, &p) {
+                            flagged_seen += 1;
+                            assert!(!SafeId::plainly_named(c), "{c} skips the detectors");
+                            assert_eq!(SafeId::new(c.as_bytes(), &p).as_str(), "<redacted>");
+                        }
+                    }
+                }
+            }
+        }
+        // The check saw real values, not an empty set.
+        assert!(
+            checked > 500 && flagged_seen > 200,
+            "{checked} {flagged_seen}"
+        );
+    }
+
+    #[test]
+    fn random_identifiers_of_a_plain_shape_are_never_flagged() {
+        let p = Policy::from_json(b"{}").unwrap();
+        let mut r = ocf_devkit::corpus::Rng::new(11);
+        let pick = |r: &mut ocf_devkit::corpus::Rng, set: &[u8], n: usize| -> String {
+            (0..n)
+                .map(|_| char::from(set[r.below(set.len())]))
+                .collect()
+        };
+        let alnum = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        let hex = b"0123456789abcdef";
+        let (mut names, mut n) = (0, 0);
+        for i in 0..30_000 {
+            let id = match i % 3 {
+                0 => [8, 4, 4, 4, 12].map(|k| pick(&mut r, hex, k)).join("-"),
+                1 => {
+                    let prefix = ID_PREFIXES[r.below(ID_PREFIXES.len())];
+                    let len = r.range(1, 48);
+                    format!("{prefix}{}", pick(&mut r, alnum, len))
+                }
+                _ => {
+                    let segs = r.range(1, 5);
+                    (0..segs)
+                        .map(|_| {
+                            // Each class of segment a plain name takes, and some it does not.
+                            let len = r.range(1, MAX_SEGMENT);
+                            let short = r.range(1, 3);
+                            match r.below(6) {
+                                0 => pick(&mut r, b"abcdefghijklmnopqrstuvwxyz", len),
+                                1 => pick(&mut r, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", len),
+                                2 => pick(&mut r, b"0123456789", short),
+                                3 => pick(&mut r, alnum, short),
+                                4 => {
+                                    let rest = pick(&mut r, b"abcdefghijklmnopqrstuvwxyz", len);
+                                    format!(
+                                        "{}{rest}",
+                                        pick(&mut r, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", 1)
+                                    )
+                                }
+                                _ => pick(&mut r, alnum, len),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(["-", "_", "."][r.below(3)])
+                }
+            };
+            if SafeId::plainly_named(&id) {
+                n += 1;
+                names += usize::from(i % 3 == 2);
+                assert!(!flagged(&id, &p), "{id} is flagged but skips the detectors");
+            }
+        }
+        assert!(n > 20_000 && names > 2_000, "{n} {names}");
     }
 
     #[test]

@@ -1,27 +1,32 @@
-//! Token usage read from OpenAI responses as they stream past: JSON bodies (chat completions,
-//! completions, Responses, embeddings) and SSE streams (the final usage chunk of chat
-//! completions with `stream_options.include_usage`, the `response.completed` event of the
-//! Responses API), in bounded memory.
+//! Token usage read from OpenAI responses, from where it sits: the end of a JSON body (chat
+//! completions, completions, Responses, embeddings) and the last events of an SSE stream (the
+//! final usage chunk of chat completions with `stream_options.include_usage`, the
+//! `response.completed` event of the Responses API), in bounded memory.
 //!
-//! Nothing is buffered but the `usage` object itself: a byte-level JSON scanner tracks strings,
-//! nesting and the keys of the top two levels, and copies only the value of a top-level
-//! `usage` key (or of `response.usage`) — at most [`MAX_USAGE_BYTES`]. The SSE layer feeds it
-//! the `data:` lines of each event, one event at a time. Events and values split across
-//! chunks at any byte are handled by construction; a body the scanner cannot make sense of
-//! yields no usage, and the response itself is never touched.
+//! The reader keeps only the last [`TAIL_BYTES`] of the body (of its plain bytes, for a
+//! `gzip` or `deflate` body, which is inflated whole) and, when the body ends, reads them
+//! backwards: from the end of the document, outside any string, every unescaped `"` opens or
+//! closes a string and the brackets give the depth, so the last `usage` key at the top level
+//! (or under a top-level `response`) is found without reading what comes before it. OpenAI
+//! writes `usage` last or nearly so (after it: `service_tier` and `system_fingerprint`, or a
+//! Responses object's `user` and `metadata`, which the client chooses), within the tail. The
+//! adapter hands over only each chunk's last [`TAIL_BYTES`] ([`UsageReader::wanted`]). A body the reader cannot make
+//! sense of yields no usage, and the response itself is never touched.
 
 use crate::coding::{reply_coding, Coding};
 use crate::inflate::Inflater;
-use crate::json::skip_plain;
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::VecDeque;
 
-/// Largest `usage` object copied for parsing; a larger one is ignored.
+/// Largest `usage` object parsed; a larger one is ignored.
 pub const MAX_USAGE_BYTES: usize = 4096;
-/// Longest object key (at the top two levels) or SSE field name looked at.
-const MAX_KEY: usize = 16;
-/// Levels whose container kind is remembered (deeper levels never hold keys of interest).
-const TRACKED_LEVELS: u32 = 64;
+/// Bytes of a body's end kept for reading its usage: the `usage` object with what OpenAI
+/// writes after it. A Responses object echoes the request's `user` and `metadata` there: 16
+/// pairs of up to 64 + 512 characters, each up to 4 bytes of UTF-8 or 12 of a `\u` escape
+/// pair, 108 KiB at most. A client whose usage fell outside the tail would not be charged
+/// its tokens.
+pub const TAIL_BYTES: usize = 128 * 1024;
 
 /// Token counts of one response. Absent fields were not reported.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -68,361 +73,227 @@ impl Usage {
     }
 }
 
-/// The run of bytes before the first `a` or `b` in `bytes`, and the rest; `None` when the
-/// run is empty.
-fn run_before(bytes: &[u8], a: u8, b: u8) -> Option<(&[u8], &[u8])> {
-    let run = bytes
-        .iter()
-        .position(|&c| c == a || c == b)
-        .unwrap_or(bytes.len());
-    (run > 0).then(|| bytes.split_at(run))
-}
-
-/// Does `c` end a run outside a JSON string (`"` or a structural character)?
-fn stops_outside(c: u8) -> bool {
-    matches!(c, b'"' | b'{' | b'}' | b'[' | b']' | b',' | b':')
-}
-
-/// An object key or SSE field name being read, kept in place (no allocation): up to
-/// [`MAX_KEY`] bytes; a longer one is marked and equals no name.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct ShortName {
-    bytes: [u8; MAX_KEY],
-    len: u8,
-    overlong: bool,
-}
-
-impl ShortName {
-    fn of(b: u8) -> Self {
-        let mut n = Self::default();
-        n.push(b);
-        n
-    }
-
-    /// Appends `b`; `false` (and the name marked overlong) when it is already full.
-    fn push(&mut self, b: u8) -> bool {
-        match self.bytes.get_mut(usize::from(self.len)) {
-            Some(slot) => {
-                *slot = b;
-                self.len += 1;
-                true
-            }
-            None => {
-                self.overlong = true;
-                false
-            }
-        }
-    }
-
-    fn extend(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            if !self.push(b) {
-                break;
-            }
-        }
-    }
-
-    fn is(&self, name: &[u8]) -> bool {
-        !self.overlong && self.bytes.get(..usize::from(self.len)) == Some(name)
-    }
-}
-
-/// Where a key sits, as far as usage is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Key {
-    Other,
-    Usage,
-    Response,
-}
-
-/// A streaming JSON scanner that keeps the last `usage` object at the top level or under a
-/// top-level `response`. Garbage never makes it fail; it only finds nothing.
+/// The last bytes of a body.
 #[derive(Debug, Default)]
-struct JsonScan {
-    depth: u32,
-    /// Bit `n`: the container at level `n + 1` is an object.
-    objects: u64,
-    in_string: bool,
-    escape: bool,
-    want_key: bool,
-    /// The key being read (top two levels only); `None` when not reading a key.
-    key: Option<ShortName>,
-    /// The last key read at level 1 and level 2.
-    keys: [Option<Key>; 2],
-    /// After `"usage":` at a wanted place: the next value is copied if it is an object.
-    pending: bool,
-    /// The `usage` object being copied, and the level it sits in.
-    capture: Option<(Vec<u8>, u32)>,
-    found: Option<Usage>,
+struct Tail {
+    /// The last [`TAIL_BYTES`] seen (fewer only when fewer were): a ring, so a long body
+    /// holds no more than that.
+    buf: VecDeque<u8>,
+    /// Bytes before `buf` were seen or skipped: its start is not the body's.
+    cut: bool,
 }
 
-impl JsonScan {
-    fn is_object(&self, level: u32) -> bool {
-        (1..=TRACKED_LEVELS).contains(&level) && self.objects & (1u64 << (level - 1)) != 0
+impl Tail {
+    /// Appends the next bytes of the body.
+    fn push(&mut self, bytes: &[u8]) {
+        let keep = bytes
+            .get(bytes.len().saturating_sub(TAIL_BYTES)..)
+            .unwrap_or(bytes);
+        let over = (self.buf.len() + keep.len()).saturating_sub(TAIL_BYTES);
+        self.cut |= keep.len() < bytes.len() || over > 0;
+        self.buf.drain(..over.min(self.buf.len()));
+        self.buf.extend(keep);
     }
 
-    fn set_object(&mut self, level: u32, object: bool) {
-        if (1..=TRACKED_LEVELS).contains(&level) {
-            let bit = 1u64 << (level - 1);
-            if object {
-                self.objects |= bit;
-            } else {
-                self.objects &= !bit;
+    /// The last `bytes.len()` bytes of a chunk of `size` bytes (fewer when the adapter took
+    /// only its end): what came between is unknown, so the tail starts again there.
+    fn push_end(&mut self, size: usize, bytes: &[u8]) {
+        if bytes.len() < size {
+            self.buf.clear();
+            self.cut = true;
+        }
+        self.push(bytes);
+    }
+
+    /// The bytes kept, in order.
+    fn bytes(&mut self) -> &[u8] {
+        self.buf.make_contiguous()
+    }
+}
+
+/// Whether the `"` at `i` is escaped (an odd number of `\` before it).
+fn escaped(b: &[u8], i: usize) -> bool {
+    let run = b
+        .get(..i)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .take_while(|&&c| c == b'\\')
+        .count();
+    run % 2 == 1
+}
+
+/// The end (exclusive) of the JSON object starting at `b[start]` (`{`), if it closes within
+/// [`MAX_USAGE_BYTES`].
+fn object_end(b: &[u8], start: usize) -> Option<usize> {
+    let (mut depth, mut in_string, mut esc) = (0u32, false, false);
+    for (i, &c) in b.iter().enumerate().skip(start).take(MAX_USAGE_BYTES) {
+        if in_string {
+            match c {
+                _ if esc => esc = false,
+                b'\\' => esc = true,
+                b'"' => in_string = false,
+                _ => {}
             }
+            continue;
         }
-    }
-
-    fn key_slot(&mut self, level: u32) -> Option<&mut Option<Key>> {
-        match level {
-            1 => self.keys.get_mut(0),
-            2 => self.keys.get_mut(1),
-            _ => None,
-        }
-    }
-
-    /// Is a value at the current level, under the key just read, a usage object we want?
-    fn at_usage(&self) -> bool {
-        match (self.depth, self.keys) {
-            (1, [Some(Key::Usage), _]) => true,
-            (2, [Some(Key::Response), Some(Key::Usage)]) => self.is_object(1),
-            _ => false,
-        }
-    }
-
-    fn feed(&mut self, chunk: &[u8]) {
-        let mut rest = chunk;
-        while let Some((&b, tail)) = rest.split_first() {
-            // Runs that only `byte` would walk one by one are taken at once, with the same
-            // effect on the state.
-            let run = if self.in_string && !self.escape {
-                // Inside a string only `"` and `\` matter (a control byte ends the run too).
-                skip_plain(rest, 0)
-            } else if !self.in_string && self.capture.is_none() {
-                // Outside a string, numbers, literals and blanks only clear `pending` and
-                // `want_key` (blanks not even that).
-                rest.iter()
-                    .position(|&c| stops_outside(c))
-                    .unwrap_or(rest.len())
-            } else {
-                0
-            };
-            if run > 0 {
-                let (bytes, after) = rest.split_at(run.min(rest.len()));
-                if self.in_string {
-                    self.string_bytes(bytes);
-                } else if bytes.iter().any(|c| !c.is_ascii_whitespace()) {
-                    self.pending = false;
-                    self.want_key = false;
+        match c {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
                 }
-                rest = after;
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The usage of a JSON document of which `b` is the end (all of it unless `cut`): the last
+/// `usage` object at the top level or under a top-level `response`, read backwards. When the
+/// kept end runs out inside the object at depth 2 that holds a `usage` (a Responses event's
+/// `response`, whose output or tools ran longer than the tail), at any depth within it (the
+/// text of an output item is at depth 6), that object's key is out of sight: its usage counts
+/// (only a Responses event holds one at depth 2).
+fn last_usage(b: &[u8], cut: bool) -> Option<Usage> {
+    // Containers open (read backwards: closed) from the end, innermost last: (is an object,
+    // where its `{` is once met).
+    let mut open: Vec<bool> = Vec::new();
+    // The significant byte after the current position (and where), for telling a key (a
+    // string followed by `:`) and where its value starts.
+    let mut next: Option<(u8, usize)> = None;
+    // Where the value of the last `:` met starts.
+    let mut value_at = None;
+    // A `usage` found in the object open at depth 2, waiting for that object's key (it
+    // counts under `response` only).
+    let mut pending: Option<Usage> = None;
+    // Where the `{` of the container just closed at depth 2 is.
+    let mut closed_at_2 = None;
+    let mut i = b.len();
+    while i > 0 {
+        i -= 1;
+        let c = b.get(i).copied().unwrap_or(0);
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' => continue,
+            b'"' => {
+                // A string: back to its opening quote.
+                let end = i;
+                let mut s = i;
+                loop {
+                    s = match s.checked_sub(1) {
+                        Some(s) => s,
+                        None => return pending.filter(|_| cut && open.len() >= 2),
+                    };
+                    if b.get(s) == Some(&b'"') && !escaped(b, s) {
+                        break;
+                    }
+                }
+                i = s;
+                if matches!(next, Some((b':', _))) && open.last() == Some(&true) {
+                    let name = b.get(s + 1..end).unwrap_or_default();
+                    let v = value_at.take();
+                    let usage = || {
+                        let v = v.filter(|&v| b.get(v) == Some(&b'{'))?;
+                        Usage::from_slice(b.get(v..object_end(b, v)?)?)
+                    };
+                    match (open.len(), name) {
+                        (1, b"usage") => {
+                            if let Some(u) = usage() {
+                                return Some(u);
+                            }
+                        }
+                        // The last one of its object (read first), if that is `response`.
+                        (2, b"usage") => pending = pending.or_else(usage),
+                        (1, _) => {
+                            if let (Some(u), b"response") = (pending.take(), name) {
+                                if v.is_some() && v == closed_at_2 {
+                                    return Some(u);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                next = Some((b'"', s));
                 continue;
             }
-            self.byte(b);
-            rest = tail;
-        }
-    }
-
-    /// Bytes inside a string that are neither `"` nor `\`: added to the key being read, and
-    /// copied when capturing (the capture dropped once it would exceed [`MAX_USAGE_BYTES`], as
-    /// `byte` does).
-    fn string_bytes(&mut self, bytes: &[u8]) {
-        if let Some(k) = self.key.as_mut() {
-            k.extend(bytes);
-        }
-        if let Some((buf, _)) = self.capture.as_mut() {
-            if buf.len().saturating_add(bytes.len()) <= MAX_USAGE_BYTES {
-                buf.extend_from_slice(bytes);
-            } else {
-                self.capture = None;
-            }
-        }
-    }
-
-    fn byte(&mut self, b: u8) {
-        if let Some((buf, _)) = self.capture.as_mut() {
-            if buf.len() >= MAX_USAGE_BYTES {
-                self.capture = None;
-            } else {
-                buf.push(b);
-            }
-        }
-        if self.in_string {
-            if self.escape {
-                self.escape = false;
-            } else if b == b'\\' {
-                self.escape = true;
-            } else if b == b'"' {
-                self.in_string = false;
-                if let Some(k) = self.key.take() {
-                    let kind = if k.is(b"usage") {
-                        Key::Usage
-                    } else if k.is(b"response") {
-                        Key::Response
-                    } else {
-                        Key::Other
-                    };
-                    let level = self.depth;
-                    if let Some(slot) = self.key_slot(level) {
-                        *slot = Some(kind);
-                    }
-                    if level == 1 {
-                        if let Some(slot) = self.keys.get_mut(1) {
-                            *slot = None;
-                        }
-                    }
+            b'}' | b']' => {
+                open.push(c == b'}');
+                if open.len() == 2 {
+                    pending = None;
                 }
-                return;
-            }
-            if let Some(k) = self.key.as_mut() {
-                k.push(b);
-            }
-            return;
-        }
-        if b.is_ascii_whitespace() {
-            return;
-        }
-        let pending = std::mem::take(&mut self.pending);
-        match b {
-            b'"' => {
-                self.in_string = true;
-                let is_key = self.want_key && self.is_object(self.depth) && self.depth <= 2;
-                self.key = is_key.then(ShortName::default);
-                self.want_key = false;
             }
             b'{' | b'[' => {
-                if pending && b == b'{' && self.capture.is_none() {
-                    self.capture = Some((vec![b'{'], self.depth));
+                if open.pop()? != (c == b'{') {
+                    return None;
                 }
-                self.depth = self.depth.saturating_add(1);
-                self.set_object(self.depth, b == b'{');
-                self.want_key = b == b'{';
-                if let Some(slot) = self.key_slot(self.depth) {
-                    *slot = None;
+                if open.len() == 1 {
+                    closed_at_2 = Some(i);
                 }
             }
-            b'}' | b']' => {
-                self.depth = self.depth.saturating_sub(1);
-                self.want_key = false;
-                if self.capture.as_ref().is_some_and(|(_, d)| *d == self.depth) {
-                    if let Some((buf, _)) = self.capture.take() {
-                        if let Some(u) = Usage::from_slice(&buf) {
-                            self.found = Some(u);
-                        }
-                    }
-                }
-            }
-            b',' => self.want_key = self.is_object(self.depth),
-            b':' => {
-                self.want_key = false;
-                self.pending = self.at_usage();
-            }
-            _ => self.want_key = false,
+            b':' => value_at = next.map(|(_, at)| at),
+            _ => {}
         }
+        next = Some((c, i));
     }
+    pending.filter(|_| cut && open.len() >= 2)
 }
 
-/// Where the SSE line reader is.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-enum Line {
-    /// At the start of a line.
-    #[default]
-    Start,
-    /// Reading a field name.
-    Field(ShortName),
-    /// Just after `data:` (one optional space is dropped).
-    DataStart,
-    /// In a `data:` value: bytes go to the JSON scanner.
-    Data,
-    /// In a comment or a field we ignore.
-    Skip,
-}
-
-/// An SSE stream: each event's `data:` lines form one JSON document.
-#[derive(Debug, Default)]
-struct SseScan {
-    line: Line,
-    after_cr: bool,
-    event: JsonScan,
-    found: Option<Usage>,
-}
-
-impl SseScan {
-    fn feed(&mut self, chunk: &[u8]) {
-        let mut rest = chunk;
-        while let Some((&b, tail)) = rest.split_first() {
-            let data = self.line == Line::Data;
-            if (data || self.line == Line::Skip) && !self.after_cr {
-                // In a `data:` value or an ignored line only a line end matters: take the run
-                // before the next one at once (what `byte` would do to each of its bytes).
-                if let Some((bytes, after)) = run_before(rest, b'\n', b'\r') {
-                    if data {
-                        self.event.feed(bytes);
-                    }
-                    rest = after;
-                    continue;
-                }
-            }
-            self.byte(b);
-            rest = tail;
-        }
-    }
-
-    fn dispatch(&mut self) {
-        let event = std::mem::take(&mut self.event);
-        if let Some(u) = event.found {
-            self.found = Some(u);
-        }
-    }
-
-    fn byte(&mut self, b: u8) {
-        if std::mem::take(&mut self.after_cr) && b == b'\n' {
-            return;
-        }
-        if b == b'\n' || b == b'\r' {
-            self.after_cr = b == b'\r';
-            match std::mem::take(&mut self.line) {
-                Line::Start => self.dispatch(),
-                Line::Data | Line::DataStart => self.event.byte(b'\n'),
-                Line::Field(_) | Line::Skip => {}
-            }
-            return;
-        }
-        self.line = match std::mem::take(&mut self.line) {
-            Line::Start if b == b':' => Line::Skip,
-            Line::Start => Line::Field(ShortName::of(b)),
-            Line::Field(name) if b == b':' => {
-                if name.is(b"data") {
-                    Line::DataStart
-                } else {
-                    Line::Skip
-                }
-            }
-            Line::Field(mut name) => {
-                if name.push(b) {
-                    Line::Field(name)
-                } else {
-                    Line::Skip
-                }
-            }
-            Line::DataStart if b == b' ' => Line::Data,
-            Line::DataStart | Line::Data => {
-                self.event.byte(b);
-                Line::Data
-            }
-            Line::Skip => Line::Skip,
+/// The usage of an SSE stream of which `b` is the end (`cut`: its first line may be the end
+/// of a longer one): the last event whose `data:` holds one, read from the last event back.
+fn last_event_usage(b: &[u8], cut: bool) -> Option<Usage> {
+    // Lines (CR, LF or CRLF ends), grouped into events by blank lines.
+    let mut events: Vec<Vec<&[u8]>> = vec![Vec::new()];
+    let mut rest = b;
+    let mut first = true;
+    while !rest.is_empty() {
+        let end = rest
+            .iter()
+            .position(|&c| c == b'\n' || c == b'\r')
+            .unwrap_or(rest.len());
+        let (line, after) = rest.split_at(end);
+        let skip = match after {
+            [b'\r', b'\n', ..] => 2,
+            [] => 0,
+            _ => 1,
         };
+        rest = after.get(skip..).unwrap_or_default();
+        if line.is_empty() {
+            if events.last().is_some_and(|e| !e.is_empty()) {
+                events.push(Vec::new());
+            }
+        } else if let Some(data) = line.strip_prefix(b"data:") {
+            let data = data.strip_prefix(b" ").unwrap_or(data);
+            if let Some(e) = events.last_mut() {
+                e.push(data);
+            }
+        } else if first && cut {
+            // The end of a line cut by the tail: the end of its event's data, maybe.
+            if let Some(e) = events.last_mut() {
+                e.push(line);
+            }
+        }
+        first = false;
     }
-
-    fn finish(&mut self) {
-        self.dispatch();
-    }
+    events.iter().enumerate().rev().find_map(|(k, lines)| {
+        // Only the first event can have lost its start.
+        let cut = cut && k == 0;
+        match lines.as_slice() {
+            [] => None,
+            [one] => last_usage(one, cut),
+            more => last_usage(&more.join(&b'\n'), cut),
+        }
+    })
 }
 
-/// The shape of a response body, from its headers.
+/// The shape of a response body, from its headers, and its end.
 #[derive(Debug)]
 enum Scan {
-    Json(JsonScan),
-    Sse(SseScan),
+    Json(Tail),
+    Sse(Tail),
     Unknown,
 }
 
@@ -444,11 +315,10 @@ impl Default for UsageReader {
 }
 
 impl Scan {
-    fn feed(&mut self, chunk: &[u8]) {
+    fn tail(&mut self) -> Option<&mut Tail> {
         match self {
-            Scan::Json(s) => s.feed(chunk),
-            Scan::Sse(s) => s.feed(chunk),
-            Scan::Unknown => {}
+            Scan::Json(t) | Scan::Sse(t) => Some(t),
+            Scan::Unknown => None,
         }
     }
 }
@@ -471,9 +341,9 @@ impl UsageReader {
         let scan = if coding.is_none() {
             Scan::Unknown
         } else if essence == b"text/event-stream" {
-            Scan::Sse(SseScan::default())
+            Scan::Sse(Tail::default())
         } else if essence == b"application/json" || essence.ends_with(b"+json") {
-            Scan::Json(JsonScan::default())
+            Scan::Json(Tail::default())
         } else {
             Scan::Unknown
         };
@@ -489,27 +359,59 @@ impl UsageReader {
         !matches!(self.scan, Scan::Unknown)
     }
 
+    /// How many of each chunk's last bytes the reader needs: [`TAIL_BYTES`] of a plain body,
+    /// every byte of a compressed one (it is inflated whole), none when it reads nothing.
+    pub fn wanted(&self) -> usize {
+        match (&self.scan, &self.inflater) {
+            (Scan::Unknown, _) => 0,
+            (_, Some(_)) => usize::MAX,
+            (_, None) => TAIL_BYTES,
+        }
+    }
+
     /// Feeds the next chunk of the body (as it travels: still compressed, if it is).
     pub fn feed(&mut self, chunk: &[u8]) {
+        self.feed_end(chunk.len(), chunk);
+    }
+
+    /// Feeds the last bytes of the next chunk, of `size` bytes (at least [`Self::wanted`] of
+    /// them, or all).
+    pub fn feed_end(&mut self, size: usize, end: &[u8]) {
         let Self { scan, inflater } = self;
         match inflater {
             Some(inf) => {
-                inf.feed(chunk, &mut |plain| scan.feed(plain));
+                if end.len() < size {
+                    // A compressed body cannot be read from its end.
+                    *scan = Scan::Unknown;
+                    return;
+                }
+                inf.feed(end, &mut |plain| {
+                    if let Some(t) = scan.tail() {
+                        t.push(plain);
+                    }
+                });
                 if inf.failed() {
                     *scan = Scan::Unknown;
                 }
             }
-            None => scan.feed(chunk),
+            None => {
+                if let Some(t) = scan.tail() {
+                    t.push_end(size, end);
+                }
+            }
         }
     }
 
     /// The body is over: the usage it reported, if any.
     pub fn finish(&mut self) -> Option<Usage> {
         match &mut self.scan {
-            Scan::Json(s) => s.found,
-            Scan::Sse(s) => {
-                s.finish();
-                s.found
+            Scan::Json(t) => {
+                let cut = t.cut;
+                last_usage(t.bytes(), cut)
+            }
+            Scan::Sse(t) => {
+                let cut = t.cut;
+                last_event_usage(t.bytes(), cut)
             }
             Scan::Unknown => None,
         }
@@ -680,43 +582,181 @@ data: \"response\":{\"id\":\"r\",\"output\":[{\"content\":[{\"text\":\"{\\\"usag
     }
 
     #[test]
-    fn runs_taken_at_once_leave_the_state_byte_by_byte_would() {
-        // Pieces that move the scanner: structure, keys of interest, escapes, blanks, numbers.
-        const PIECES: &[&[u8]] = &[
-            b"{",
-            b"}",
-            b"[",
-            b"]",
-            b":",
-            b",",
-            b"\"",
-            b"\\",
-            b" ",
-            b"\n",
-            b"12.5",
-            b"true",
-            b"\"usage\"",
-            b"\"response\"",
-            b"\"prompt_tokens\"",
-            b"usage",
-            b"x\\u00e9",
-            b"\x01",
-            b"\xc3\xa9",
-            b"{\"usage\":{\"total_tokens\":3}}",
+    fn read_backwards_the_end_gives_what_a_parser_reads_in_the_whole() {
+        // Random documents of pieces that move a reader (structure, keys of interest,
+        // escapes, strings holding JSON): the usage read from the end is serde_json's.
+        const PIECES: &[&str] = &[
+            r#""a":1"#,
+            r#""s":"x\"y""#,
+            r#""t":"{\"usage\":{\"prompt_tokens\":5}}""#,
+            r#""e":"\\""#,
+            r#""l":[1,{"usage":{"prompt_tokens":6}},"]"]"#,
+            r#""o":{"usage":{"prompt_tokens":7},"k":"}"}"#,
         ];
         let mut r = ocf_devkit::corpus::Rng::new(4);
         for _ in 0..20_000 {
-            let n = r.below(40);
-            let doc: Vec<u8> = (0..n)
-                .flat_map(|_| PIECES[r.below(PIECES.len())].iter().copied())
+            let mut members: Vec<String> = (0..r.below(6))
+                .map(|_| PIECES[r.below(PIECES.len())].to_string())
                 .collect();
-            let mut by_run = JsonScan::default();
-            by_run.feed(&doc);
-            let mut by_byte = JsonScan::default();
-            for &b in &doc {
-                by_byte.byte(b);
+            let n = r.range(1, 99) as u64;
+            let at = r.below(members.len() + 1);
+            match r.below(3) {
+                0 => members.insert(at, format!(r#""usage":{{"prompt_tokens":{n}}}"#)),
+                1 => members.insert(
+                    at,
+                    format!(r#""response":{{"id":"r","usage":{{"prompt_tokens":{n}}},"x":[]}}"#),
+                ),
+                _ => {}
             }
-            assert_eq!(format!("{by_run:?}"), format!("{by_byte:?}"), "{doc:?}");
+            let doc = format!("{{{}}}\n", members.join(","));
+            let v: Value = serde_json::from_str(&doc).unwrap();
+            let want = v.get("usage").and_then(Usage::from_value).or_else(|| {
+                v.get("response")
+                    .and_then(|r| r.get("usage"))
+                    .and_then(Usage::from_value)
+            });
+            assert_eq!(read("application/json", doc.as_bytes()), want, "{doc}");
+        }
+    }
+
+    #[test]
+    fn only_the_end_of_each_chunk_is_needed() {
+        // The adapter hands over each chunk's last TAIL_BYTES: the usage is the same.
+        let mut body = String::from(r#"{"choices":[{"message":{"content":""#);
+        body.push_str(&"word \\\" ".repeat(30_000));
+        body.push_str(
+            r#""}}],"usage":{"prompt_tokens":4,"total_tokens":6},"service_tier":"default"}"#,
+        );
+        for chunk in [1000, TAIL_BYTES - 1, TAIL_BYTES + 1, 100_000] {
+            let mut r = UsageReader::new(Some(b"application/json"), None);
+            assert_eq!(r.wanted(), TAIL_BYTES);
+            for c in body.as_bytes().chunks(chunk) {
+                let end = c.get(c.len().saturating_sub(r.wanted())..).unwrap();
+                r.feed_end(c.len(), end);
+            }
+            assert_eq!(r.finish(), Some(u(4, None, 6, None, None)), "chunk {chunk}");
+        }
+        // A compressed body needs every byte; given only an end, it reads nothing.
+        let mut r = UsageReader::new(Some(b"application/json"), Some(b"gzip"));
+        assert_eq!(r.wanted(), usize::MAX);
+        r.feed_end(10, b"abc");
+        assert!(!r.reads());
+    }
+
+    /// Feeds `body` in chunks of the sizes `sizes` cycles through, each chunk as the adapter
+    /// hands it over (its last [`UsageReader::wanted`] bytes).
+    fn read_in_chunks(ct: &str, body: &[u8], sizes: &[usize]) -> Option<Usage> {
+        let mut r = UsageReader::new(Some(ct.as_bytes()), None);
+        let (mut at, mut k) = (0, 0);
+        while at < body.len() {
+            let n = sizes[k % sizes.len()].clamp(1, body.len() - at);
+            let c = &body[at..at + n];
+            r.feed_end(n, &c[c.len().saturating_sub(r.wanted())..]);
+            at += n;
+            k += 1;
+        }
+        r.finish()
+    }
+
+    /// A Responses object as OpenAI writes it, `output` bytes of text in its output: after
+    /// `usage` come `user` and the request's `metadata`, echoed; at its largest (16 pairs,
+    /// keys of 64 and values of 512 characters, each character four bytes of UTF-8, or a
+    /// `\u` escape pair of twelve bytes when `escaped`).
+    fn responses_with_metadata(output: usize, escaped: bool) -> String {
+        let ch = if escaped {
+            r"\ud83d\ude00"
+        } else {
+            "\u{1F600}"
+        };
+        let pairs: Vec<String> = (0..16)
+            .map(|i| format!(r#""{}{}":"{}""#, i % 10, ch.repeat(63), ch.repeat(512)))
+            .collect();
+        format!(
+            r#"{{"id":"resp_1","object":"response","status":"completed","model":"gpt-4o","output":[{{"type":"message","content":[{{"type":"output_text","text":"{}","annotations":[]}}]}}],"usage":{{"input_tokens":36,"output_tokens":87,"total_tokens":123}},"user":"{}","metadata":{{{}}}}}"#,
+            "x\\\"{".repeat(output / 4),
+            ch.repeat(64),
+            pairs.join(",")
+        )
+    }
+
+    #[test]
+    fn usage_before_the_longest_metadata_a_client_can_have_echoed_is_read() {
+        // What follows `usage` in a Responses object is the client's to choose (its
+        // `metadata` and `user`): the kept end must hold all of it, or a client hides its
+        // usage, and its token charge, from the filter.
+        let want = Some(u(36, Some(87), 123, None, None));
+        for escaped in [false, true] {
+            for output in [0, 50_000, 300_000] {
+                let json = responses_with_metadata(output, escaped);
+                assert!(serde_json::from_str::<Value>(&json).is_ok());
+                let sse = format!(
+                    "event: response.output_text.delta\ndata: {{\"type\":\"response.output_text.delta\",\"delta\":\"x\"}}\n\n\
+                     event: response.completed\ndata: {{\"type\":\"response.completed\",\"response\":{json},\"sequence_number\":9}}\n\n"
+                );
+                for sizes in [&[json.len()][..], &[16_384], &[65_536], &[1000, 70_000, 3]] {
+                    assert_eq!(
+                        read_in_chunks("application/json", json.as_bytes(), sizes),
+                        want
+                    );
+                    assert_eq!(
+                        read_in_chunks("text/event-stream", sse.as_bytes(), sizes),
+                        want
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn usage_then_other_members_then_the_end() {
+        // `usage` in the middle of the top-level object: what follows holds `usage` keys
+        // deeper down, strings with brackets, quotes and backslashes, arrays of objects.
+        let body = br#"{"id":"c","usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7},"x":{"usage":{"prompt_tokens":99}},"s":"}\"{\\","a":[{"usage":{"prompt_tokens":98}},"usage"],"response":{"id":"r"},"service_tier":"default"}"#;
+        let want = Some(u(3, Some(4), 7, None, None));
+        assert_eq!(read("application/json", body), want);
+        for got in all_splits("application/json", body) {
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn long_streams_in_chunks_of_any_size_give_the_usage_of_their_last_events() {
+        // Chat completions with include_usage: many delta chunks, the usage chunk, [DONE];
+        // the Responses API: deltas, then response.completed with a long output. Chunks of
+        // every size, each handed over as the adapter does (its end only).
+        let mut chat = String::new();
+        let mut responses = String::new();
+        for i in 0..3000 {
+            chat.push_str(&format!(
+                "data: {{\"id\":\"c\",\"choices\":[{{\"delta\":{{\"content\":\"w{i} \\\" }}\"}}}}],\"usage\":null}}\n\n"
+            ));
+            responses.push_str(&format!(
+                "event: response.output_text.delta\r\ndata: {{\"type\":\"response.output_text.delta\",\"delta\":\"w{i} usage\"}}\r\n\r\n"
+            ));
+        }
+        chat.push_str(CHAT_SSE);
+        responses.push_str("event: response.completed\r\ndata: {\"type\":\"response.completed\",\"response\":{\"output\":[{\"text\":\"");
+        responses.push_str(&"y \\\"}".repeat(60_000));
+        responses.push_str("\"}],\"usage\":{\"input_tokens\":11,\"output_tokens\":22,\"total_tokens\":33},\"metadata\":{}},\"sequence_number\":9}\r\n\r\n");
+        let mut r = ocf_devkit::corpus::Rng::new(9);
+        for _ in 0..200 {
+            let sizes: Vec<usize> = (0..8)
+                .map(|_| match r.below(3) {
+                    0 => r.range(1, 64),
+                    1 => r.range(1, 20_000),
+                    _ => r.range(1, 3 * TAIL_BYTES),
+                })
+                .collect();
+            assert_eq!(
+                read_in_chunks("text/event-stream", chat.as_bytes(), &sizes),
+                Some(u(5, Some(2), 7, Some(1), None)),
+                "{sizes:?}"
+            );
+            assert_eq!(
+                read_in_chunks("text/event-stream", responses.as_bytes(), &sizes),
+                Some(u(11, Some(22), 33, None, None)),
+                "{sizes:?}"
+            );
         }
     }
 
@@ -813,8 +853,8 @@ data: \"response\":{\"id\":\"r\",\"output\":[{\"content\":[{\"text\":\"{\\\"usag
         let mut r = UsageReader::new(Some(b"application/json"), None);
         for c in body.as_bytes().chunks(65_536) {
             r.feed(c);
-            if let Scan::Json(s) = &r.scan {
-                assert!(s.capture.as_ref().map_or(0, |(b, _)| b.len()) <= MAX_USAGE_BYTES);
+            if let Scan::Json(t) = &r.scan {
+                assert!(t.buf.len() <= TAIL_BYTES && t.buf.capacity() <= TAIL_BYTES);
             }
         }
         assert_eq!(r.finish(), Some(u(8, None, 8, None, None)));
@@ -838,7 +878,7 @@ data: \"response\":{\"id\":\"r\",\"output\":[{\"content\":[{\"text\":\"{\\\"usag
     }
 
     #[test]
-    fn keys_with_escapes_and_long_keys_do_not_confuse_the_scanner() {
+    fn keys_with_escapes_and_long_keys_do_not_confuse_the_reader() {
         let body = br#"{"a\"b":"x","averyveryverylongkeyname":{"usage":{"prompt_tokens":9}},"usage":{"prompt_tokens":2}}"#;
         assert_eq!(
             read("application/json", body),

@@ -700,3 +700,87 @@ pub fn exchange(u: &mut Unstructured<'_>) -> Result<ExchangeScript> {
     }
     Ok(s)
 }
+
+/// What [`long_request`] inserts into long text: values, the context words and delimiters
+/// that introduce them, and glue.
+const CONTEXT: &[&str] = &[
+    "ssn ", "SSN: ", "password: ", "api_key=", "\"name\": \"db_password\", \"value\": \"",
+    "date of birth: ", "born on ", "phone ", "card ", "IBAN ", "-----BEGIN PRIVATE KEY-----\n",
+    "\n-----END PRIVATE KEY-----", "https://user:", "@example.com", "eyJhbGciOiJIUzI1NiJ9.",
+    "\nssn_no,name,city\n", "\n536225921,Ann,Leeds\n", ",", "\n",
+];
+
+/// A chat request whose messages are long texts (64 to 160 KiB of the corpus's chat prose, its
+/// own values included, or a long delimited table) with values, context words and glue
+/// inserted at chosen places: strings whose replacements change what is far from them.
+pub fn long_request(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
+    let n = u.int_in_range(1..=2u8)?;
+    let mut msgs = Vec::new();
+    for _ in 0..n {
+        let seed: u64 = u.arbitrary()?;
+        let size = usize::from(u.int_in_range(64u16..=160)?) * 1024;
+        let mut text = match u.ratio(1u8, 3)? {
+            true => long_table(u, size)?,
+            false => ocf_devkit::corpus::chat_text(seed, size),
+        };
+        let inserts = u.int_in_range(0..=40u8)?;
+        for _ in 0..inserts {
+            let what = match u.int_in_range(0..=2u8)? {
+                0 => *u.choose(SECRETS)?,
+                1 => *u.choose(CONTEXT)?,
+                _ => *u.choose(GLUE)?,
+            };
+            let mut at = (u.arbitrary::<u32>()? as usize) % (text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            text.insert_str(at, what);
+        }
+        msgs.push(json!({"role": "user", "content": text}));
+    }
+    let body = json!({"model": "gpt-4o", "messages": msgs});
+    Ok(body.to_string().into_bytes())
+}
+
+/// A delimited table of about `size` bytes whose header names an identifier column, a column
+/// whose header is its values' only context (empty down to a chosen row, then filled) and a
+/// free one; at the turn, often, a row a date of birth with a comma breaks (its replacement
+/// mends it, and the header then reaches every row below).
+fn long_table(u: &mut Unstructured<'_>, size: usize) -> Result<String> {
+    let delim = *u.choose(&[",", ",", ";", "\t", " | "])?;
+    let (ctx, value) = *u.choose(&[
+        ("ssn", "536225921"),
+        ("date of birth", "1984-03-12"),
+        ("aadhaar_no", "543137926476"),
+        ("PESEL", "93102233283"),
+    ])?;
+    let free = *u.choose(&["note", "email", "city"])?;
+    let turn = size / 4 + (u.arbitrary::<u32>()? as usize) % (size * 3 / 4 + 1);
+    let mend = u.ratio(2u8, 3)?;
+    let mut text = [ "id", ctx, free].join(delim);
+    text.push('\n');
+    let mut row = 0usize;
+    while text.len() < size {
+        row += 1;
+        let filled = text.len() >= turn;
+        let id = format!("53622{:04}", 1000 + row % 9000);
+        let free_cell = match (filled, mend) {
+            (true, true) => "date of birth: March 12, 1990",
+            _ => "n/a",
+        };
+        let cells = [id.as_str(), if filled { value } else { "n/a" }, free_cell];
+        text.push_str(&cells.join(delim));
+        text.push('\n');
+        if filled && mend {
+            // Once: the rows after the break are plain.
+            let rest = (size - text.len().min(size)) / 24 + 1;
+            for k in 0..rest {
+                let id = format!("53622{:04}", 1000 + (row + k + 1) % 9000);
+                text.push_str(&[id.as_str(), value, "n/a"].join(delim));
+                text.push('\n');
+            }
+            break;
+        }
+    }
+    Ok(text)
+}

@@ -137,6 +137,11 @@ impl DetectorSet {
         self.rules.get(usize::from(idx))
     }
 
+    /// Whether customer keyword lists or patterns are enabled (they can match any text).
+    pub fn has_customer_rules(&self) -> bool {
+        self.engine.keywords.is_some() || self.engine.has_patterns
+    }
+
     /// Appends every finding in `text` to `out`.
     pub fn scan(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<Finding>) {
         let base = out.len();

@@ -1,11 +1,14 @@
-//! The single pass over a text: eight bytes at a time it skips ASCII letters inside words and
-//! spaces, and stops only at the start of a letter run (a possible anchor: one trigram-table
-//! probe) and at any other byte (digits start the numeric classifiers; `@`, `:`, `=`, `-`,
-//! `.` may start or introduce an anchor). Chat text is mostly letters and spaces, so most
-//! bytes cost a few word-wide operations and no branch. Without customer keywords, the word
-//! starts of a chunk are probed before its stops are visited (the first two without a
-//! branch), so a word start is a stop only when its trigram hits: real traffic never repeats
-//! a text, and a branch per word that the CPU cannot learn costs more than the probe.
+//! The single pass over a text, 64 bytes at a time. Each block is classified eight bytes at a
+//! time with word-wide operations into two masks of one bit per byte: ASCII letters, and the
+//! bytes the pass may have to stop at (digits and the few bytes that start or introduce an
+//! anchor, `%` to `@` with every rule on: one range test). Letter-run starts come from the
+//! letter mask with a shift; each is probed in the 1 KiB word-start table (a hash of its first
+//! three bytes), and the stops visited in order are the starts that hit and the other stops.
+//! Chat text is mostly letters, spaces, `,` and `.`: most bytes cost a few word-wide
+//! operations, most words one probe, and bytes outside the range (spaces, newlines, quotes,
+//! non-ASCII letters) nothing at all. A text's last bytes (under 72) are read with zeros
+//! past its end (two overlapping loads, no copy and no byte loop), so a short text is one
+//! block.
 //!
 //! When customer keywords exist, the pass also hands every word to the keyword filter. A word
 //! of ASCII letters goes from its letter-run start: its end is two shifts away (the next eight
@@ -67,14 +70,25 @@ fn load8(t: &[u8], p: usize) -> u64 {
     }
 }
 
-#[cold]
+/// [`load8`] within eight bytes of the end: two overlapping loads (or three bytes), no loop.
 #[inline(never)]
 fn load_short(t: &[u8], p: usize) -> u64 {
-    let mut b = [0u8; 8];
-    for (d, s) in b.iter_mut().zip(t.get(p..).unwrap_or(&[])) {
-        *d = *s;
+    let r = t.get(p..).unwrap_or(&[]);
+    let n = r.len().min(8);
+    let word = |i: usize| {
+        r.get(i..i + 4)
+            .and_then(|w| <[u8; 4]>::try_from(w).ok())
+            .map_or(0, |w| u64::from(u32::from_le_bytes(w)))
+    };
+    if n >= 4 {
+        // Bytes 0..4 and n-4..n: where they overlap, the same bytes in the same lanes.
+        word(0) | (word(n - 4) << (8 * (n - 4)))
+    } else if n > 0 {
+        let b = |i: usize| u64::from(at(r, i)) << (8 * i);
+        b(0) | b(n / 2) | b(n - 1)
+    } else {
+        0
     }
-    u64::from_le_bytes(b)
 }
 
 /// The eight bytes starting `k` bytes into `x` and running on into `y` (`k < 8`; `x` holds
@@ -83,15 +97,6 @@ fn load_short(t: &[u8], p: usize) -> u64 {
 fn funnel(x: u64, y: u64, k: u32) -> u64 {
     // `y << (64 - 8k)` without the shift by 64 at k = 0 (u64 shifts only: wasm has no u128).
     (x >> (8 * k)) | ((y << 1) << (63 - 8 * k))
-}
-
-/// High bit of each byte of `x` that is a space.
-#[inline(always)]
-fn spaces(x: u64) -> u64 {
-    let z = x ^ (LO * u64::from(b' '));
-    // High bit set where the byte of `z` is non-zero (exact: no borrow between bytes).
-    let nz = ((z & LOW7).wrapping_add(LOW7) | z) & HI;
-    !nz & HI
 }
 
 /// Recent anchor matches, for the generic-secret look-back (a match hides what it covers).
@@ -110,8 +115,9 @@ struct State<'m> {
     /// (keyword scans only; letter words probed from their start do not move it). No word
     /// before it goes there again.
     word_end: usize,
-    /// The numeric classifiers' digit-group buffer, reused for every word.
-    group: super::numeric::Group,
+    /// The numeric classifiers' digit-group buffer, reused for every word (made at the first
+    /// word with a digit: most short texts have none, and it is over 400 bytes to clear).
+    group: Option<super::numeric::Group>,
     /// Where encoded forms may be (see `decode.rs`); None: not looked for.
     marks: Option<&'m mut Vec<Mark>>,
     /// End of the last run looked at as base64.
@@ -126,6 +132,70 @@ pub(crate) fn run(e: &Engine, text: &str, out: &mut Vec<Finding>, marks: Option<
         Some(kw) => run_with::<true>(e, Some(kw), text, out, marks),
         None => run_with::<false>(e, None, text, out, marks),
     }
+}
+
+/// Bytes one step of the pass covers: which of them are letters, letter-run starts and stops
+/// are 64-bit masks, one bit per byte.
+const BLOCK: usize = 64;
+/// A block and the bytes after it that the eight bytes at its last position reach.
+type Window = [u8; BLOCK + 8];
+
+/// The byte masks the pass computes for each eight bytes, as word-wide constants.
+struct Classes {
+    /// `x + add_lo` has the high bit of each byte at or above the lowest stop byte, `x +
+    /// add_hi` of each byte above the highest (seven-bit bytes: no carry crosses a byte).
+    add_lo: u64,
+    add_hi: u64,
+    /// Stop at non-ASCII bytes and `_` too (words with such bytes go to the keyword filter).
+    mixed: bool,
+    /// Stop at non-ASCII bytes.
+    high: bool,
+}
+
+impl Classes {
+    fn new(e: &Engine, kw: Option<&Keywords>) -> Self {
+        let (lo, hi) = e.anchors.stop_range();
+        let mixed = kw.is_some_and(Keywords::any_mixed);
+        Self {
+            add_lo: LO * u64::from(0x80 - lo.min(0x7F)),
+            add_hi: LO * u64::from(0x7F - hi.min(0x7F)),
+            mixed,
+            high: mixed || e.anchors.stop_high(),
+        }
+    }
+
+    /// High bit of each byte of `x` the pass may have to stop at, other than letters: a byte
+    /// of the stop range, and with `mixed` or `high` the bytes those add. Those it need not
+    /// (`,`, `(`, `/`, `?`, ...) are dropped at the stop, by one table read.
+    #[inline(always)]
+    fn stops(&self, x: u64) -> u64 {
+        let y = x & LOW7;
+        let mut s = y.wrapping_add(self.add_lo) & !y.wrapping_add(self.add_hi) & !x & HI;
+        if self.high {
+            s |= x & HI;
+        }
+        if self.mixed {
+            let z = x ^ (LO * u64::from(b'_'));
+            s |= !(((z & LOW7).wrapping_add(LOW7) | z) & HI) & HI;
+        }
+        s
+    }
+}
+
+/// One bit per byte (bit `k`: byte `k`) from a mask holding only the high bit of each of
+/// eight bytes (a multiplication gathers them in the top byte; the partial products never
+/// meet, so no carry disturbs it).
+#[inline(always)]
+fn gather(h: u64) -> u64 {
+    h.wrapping_mul(0x0002_0408_1020_4081) >> 56
+}
+
+/// The eight bytes at `k` in a window (`k` below [`BLOCK`]), little-endian.
+#[inline(always)]
+fn window8(w: &Window, k: usize) -> u64 {
+    let k = k & (BLOCK - 1);
+    let b = w.get(k..k + 8).and_then(|c| <[u8; 8]>::try_from(c).ok());
+    u64::from_le_bytes(b.unwrap_or([0; 8]))
 }
 
 /// The pass. `KW`: every word also goes through [`word`] (the keyword filter).
@@ -144,103 +214,118 @@ fn run_with<const KW: bool>(
         done: 0,
         next_word: 0,
         word_end: 0,
-        group: super::numeric::Group::new(0),
+        group: None,
         marks,
         b64_end: 0,
         base: out.len(),
     };
-    let mut i = 0usize;
+    let c = Classes::new(e, kw);
+    // Whether the byte before the block is a letter (bit 0).
     let mut carry = 0u64;
-    // The chunk at `i` and its letters; the next chunk is loaded one step ahead, so the eight
-    // bytes at any position in the chunk (and which of them are letters) are two shifts away.
-    let mut x = load8(t, 0);
-    let mut l = letters(x);
-    while i + 8 <= t.len() {
-        let y = load8(t, i + 8);
-        let ly = letters(y);
-        let starts = l & !((l << 8) | carry);
-        carry = (l >> 56) & 0x80;
-        let others = !l & !spaces(x) & HI;
-        // Without keywords, a word start matters only when its trigram hits: the chunk's
-        // starts are probed first, and the stops visited are the hits and the other bytes.
-        let hits = if KW {
-            starts
-        } else {
-            starts & probe_starts(e, x, y, starts)
-        };
-        let mut m = hits | others;
-        while m != 0 {
-            let bit = m & m.wrapping_neg();
-            let k = m.trailing_zeros() / 8;
-            let p = i + k as usize;
-            m ^= bit;
-            if starts & bit != 0 {
-                // A letter-run start. With keywords, every one: the filter probe, then the
-                // trigram probe (the same eight bytes serve both); without, a trigram hit.
-                if let (true, Some(kw)) = (KW, kw) {
-                    // (A run inside a word that went to the filter from an earlier byte may
-                    // be probed again: verification rejects a match not at a word start.)
-                    let first = funnel(x, y, k);
-                    word(kw, t, p, first, funnel(l, ly, k), &mut st, out);
-                    if !e.anchors.tri_hit8(first) {
-                        continue;
-                    }
-                }
-                anchor(e, text, p, &mut st, out);
-            } else {
-                other::<KW>(e, text, p, &mut st, out);
-            }
-        }
-        x = y;
-        l = ly;
-        i += 8;
+    let mut i = 0usize;
+    while let Some(w) = t
+        .get(i..i + BLOCK + 8)
+        .and_then(|w| <&Window>::try_from(w).ok())
+    {
+        let load = |k: usize| window8(w, k);
+        block::<KW>(
+            e,
+            kw,
+            text,
+            load,
+            BLOCK / 8,
+            i,
+            &mut carry,
+            &c,
+            &mut st,
+            out,
+        );
+        i += BLOCK;
     }
+    // The last bytes (under 72): read eight at a time with zeros past the end (zero is
+    // neither a letter nor a stop), each block only as far as the text goes.
     while i < t.len() {
-        let b = at(t, i);
-        let interesting = if b.is_ascii_alphabetic() {
-            !before(t, i).is_ascii_alphabetic()
-        } else {
-            b != b' '
-        };
-        if interesting {
-            if b.is_ascii_alphabetic() {
-                if let (true, Some(kw)) = (KW, kw) {
-                    if i >= st.word_end {
-                        let first = load8(t, i);
-                        word(kw, t, i, first, letters(first), &mut st, out);
-                    }
-                }
-                anchor(e, text, i, &mut st, out);
-            } else {
-                other::<KW>(e, text, i, &mut st, out);
-            }
-        }
-        i += 1;
+        let chunks = (t.len() - i).min(BLOCK).div_ceil(8);
+        let load = |k: usize| load8(t, i + k);
+        block::<KW>(e, kw, text, load, chunks, i, &mut carry, &c, &mut st, out);
+        i += BLOCK;
     }
 }
 
-/// The high bit of each byte of the chunk `x` (`y`: the next one) that starts a letter run in
-/// `starts` and whose trigram the anchor table holds. The first two starts are probed without
-/// a branch; more (short words) in a loop.
+/// One block of the pass: the block's first `chunks` eight-byte chunks (all eight but at the
+/// end of the text) classified word-wide, the letter-run starts probed, then the stops
+/// visited in order. `base`: the block's offset in the text; `load(k)`: the eight bytes at
+/// `base + k` (`k` below [`BLOCK`]), zero past the end of the text.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn probe_starts(e: &Engine, x: u64, y: u64, starts: u64) -> u64 {
-    let an = &e.anchors;
-    let k1 = (starts.trailing_zeros() / 8).min(7);
-    let s2 = starts & starts.wrapping_sub(1);
-    let k2 = (s2.trailing_zeros() / 8).min(7);
-    let mut hits = (u64::from(an.tri_hit8(funnel(x, y, k1))) << (8 * k1 + 7))
-        | (u64::from(an.tri_hit8(funnel(x, y, k2))) << (8 * k2 + 7));
-    let mut rest = s2 & s2.wrapping_sub(1);
-    while rest != 0 {
-        let k = rest.trailing_zeros() / 8;
-        hits |= u64::from(an.tri_hit8(funnel(x, y, k))) << (8 * k + 7);
-        rest &= rest.wrapping_sub(1);
+fn block<const KW: bool>(
+    e: &Engine,
+    kw: Option<&Keywords>,
+    text: &str,
+    load: impl Fn(usize) -> u64,
+    chunks: usize,
+    base: usize,
+    carry: &mut u64,
+    c: &Classes,
+    st: &mut State,
+    out: &mut Vec<Finding>,
+) {
+    let (mut l, mut o) = (0u64, 0u64);
+    for j in 0..chunks.min(BLOCK / 8) {
+        let x = load(8 * j);
+        l |= gather(letters(x)) << (8 * j);
+        o |= gather(c.stops(x)) << (8 * j);
+    }
+    let starts = l & !((l << 1) | *carry);
+    *carry = l >> 63;
+    // Without keywords, a word start matters only when the word-start table holds it.
+    let hits = if KW {
+        starts
+    } else {
+        probe_starts(e, &load, starts)
+    };
+    let mut m = hits | (o & !l);
+    while m != 0 {
+        let k = m.trailing_zeros() as usize;
+        let bit = m & m.wrapping_neg();
+        m ^= bit;
+        let p = base + k;
+        if starts & bit != 0 {
+            // A letter-run start. With keywords, every one: the filter probe, then the
+            // word-start probe (the same eight bytes serve both); without, a probe hit.
+            if let (true, Some(kw)) = (KW, kw) {
+                // (A run inside a word that went to the filter from an earlier byte may be
+                // probed again: verification rejects a match not at a word start.)
+                let first = load(k);
+                word(kw, text.as_bytes(), p, first, letters(first), st, out);
+                if !e.anchors.start_hit(first) {
+                    continue;
+                }
+            }
+            anchor(e, text, p, st, out);
+        } else {
+            other::<KW>(e, text, p, st, out);
+        }
+    }
+}
+
+/// The letter-run starts in `starts` (bits of a block; `load` as for [`block`]) whose first
+/// three bytes the word-start table holds.
+#[inline(always)]
+fn probe_starts(e: &Engine, load: &impl Fn(usize) -> u64, starts: u64) -> u64 {
+    let mut hits = 0u64;
+    let mut s = starts;
+    while s != 0 {
+        let k = s.trailing_zeros();
+        s &= s.wrapping_sub(1);
+        hits |= u64::from(e.anchors.start_hit(load(k as usize))) << k;
     }
     hits
 }
 
-/// A byte other than a letter or a space.
-#[inline(never)]
+/// A stop other than a letter-run start: a digit, or a byte the table says may matter (the
+/// block's word-wide test also lets through bytes that never do).
+#[inline(always)]
 fn other<const KW: bool>(e: &Engine, text: &str, p: usize, st: &mut State, out: &mut Vec<Finding>) {
     let t = text.as_bytes();
     let b = at(t, p);
@@ -248,6 +333,31 @@ fn other<const KW: bool>(e: &Engine, text: &str, p: usize, st: &mut State, out: 
         digits::<KW>(e, t, p, st, out);
         return;
     }
+    let class = e.anchors.stop_class(b);
+    let word = KW && is_word(b);
+    if class == STOP_ANCHOR && !word {
+        // Most such stops are a `.` ending a sentence: one table read says no literal starts
+        // with it and the byte after it.
+        if e.anchors.may_start(t, p) {
+            anchor(e, text, p, st, out);
+        }
+    } else if class != 0 || word {
+        stop::<KW>(e, text, p, b, st, out);
+    }
+}
+
+/// A byte other than a letter or a digit that may matter: a word byte (keywords), or one
+/// with a stop class.
+#[inline(never)]
+fn stop<const KW: bool>(
+    e: &Engine,
+    text: &str,
+    p: usize,
+    b: u8,
+    st: &mut State,
+    out: &mut Vec<Finding>,
+) {
+    let t = text.as_bytes();
     if let (true, Some(kw)) = (KW, &e.keywords) {
         // Not a letter or digit: a word holding `_` or a non-ASCII byte, from its start (no
         // earlier word reaches past `st.word_end`), if some term's first word is such.
@@ -492,7 +602,10 @@ fn digit_word<const KW: bool>(
         }
     }
     if ws >= st.done {
-        st.done = super::numeric::on_word(e, t, ws, we, &mut st.group, out);
+        let group = st
+            .group
+            .get_or_insert_with(|| super::numeric::Group::new(0));
+        st.done = super::numeric::on_word(e, t, ws, we, group, out);
     }
 }
 
@@ -579,7 +692,129 @@ fn generic_before(e: &Engine, t: &[u8], c: usize, st: &State, out: &mut Vec<Find
 
 #[cfg(test)]
 mod tests {
-    use super::funnel;
+    use super::{funnel, gather, Classes, HI};
+    use crate::detect::DetectorSet;
+    use crate::document::detectors::RawDetectors;
+
+    #[test]
+    fn load8_is_the_eight_bytes_with_zeros_past_the_end() {
+        let text: Vec<u8> = (1..=24u8).map(|b| b.wrapping_mul(37) | 0x80).collect();
+        for len in 0..text.len() {
+            let t = &text[..len];
+            for p in 0..len + 10 {
+                let mut want = [0u8; 8];
+                for (i, w) in want.iter_mut().enumerate() {
+                    *w = t.get(p + i).copied().unwrap_or(0);
+                }
+                assert_eq!(
+                    super::load8(t, p),
+                    u64::from_le_bytes(want),
+                    "len {len} p {p}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn gather_packs_the_high_bit_of_each_byte() {
+        let mut r = ocf_devkit::corpus::Rng::new(7);
+        for _ in 0..100_000 {
+            let h = r.next_u64() & HI;
+            let want = (0..8).fold(0u64, |m, j| m | (((h >> (8 * j + 7)) & 1) << j));
+            assert_eq!(gather(h), want, "{h:016x}");
+        }
+        assert_eq!(gather(HI), 0xFF);
+        assert_eq!(gather(0), 0);
+    }
+
+    #[test]
+    fn stop_bytes_hold_every_byte_the_pass_acts_on() {
+        // Every byte with a stop class, and every digit, is in the word-wide stop mask, in
+        // every byte lane; with keywords whose words hold `_` or non-ASCII bytes, those too.
+        for cfg in [
+            "{}",
+            r#"{"keywords":[{"id":"k","terms":["a_b","née"]}]}"#,
+            r#"{"disabled":["generic_secret"]}"#,
+        ] {
+            let raw: RawDetectors = serde_json::from_str(cfg).unwrap();
+            let set = DetectorSet::compile(&raw).unwrap();
+            let e = &set.engine;
+            let c = Classes::new(e, e.keywords.as_ref());
+            let mixed = e.keywords.as_ref().is_some_and(|k| k.any_mixed());
+            for b in 0..=255u8 {
+                let must = b.is_ascii_digit()
+                    || e.anchors.stop_class(b) != 0
+                    || (mixed && (b == b'_' || b >= 0x80));
+                for lane in 0..8 {
+                    // The other lanes hold letters, which never stop.
+                    let x = (u64::from_le_bytes(*b"abcdefgh") & !(0xFF << (8 * lane)))
+                        | (u64::from(b) << (8 * lane));
+                    let got = c.stops(x) & !super::letters(x);
+                    if must {
+                        assert_eq!(got, 0x80 << (8 * lane), "{cfg} byte {b:#04x} lane {lane}");
+                    }
+                    assert_eq!(got & !(0x80 << (8 * lane)), 0, "{cfg} byte {b:#04x}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn findings_at_every_offset_of_a_block_and_of_the_text_end() {
+        // A pass reads 64-byte blocks, and the last bytes from a zero-padded copy: every kind
+        // of anchor and stop is found alike wherever it falls, across a block's end and at the
+        // very end of the text, with and without keywords.
+        let snippets = [
+            "mail jane.doe@example.com now",
+            "key AKIAIOSFODNN7EXAMPLE",
+            "card 4111 1111 1111 1111",
+            "password = \"Zx9!kQ2#vL7m\"",
+            "born 12/03/1981",
+            "ssn=536%2D22%2D8351",
+            "tok eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "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",
+            "call +1 415 555 0132 today",
+            // Literals inside words are not anchors: nothing to find, wherever a block ends.
+            "stubborn 12/03/1981, unborn 12/03/1981, mytoken is Zx9kQ2vL7mPq",
+            "térm x_1 données",
+        ];
+        for cfg in [
+            "{}",
+            r#"{"keywords":[{"id":"k","terms":["x_1","données","today"]}]}"#,
+        ] {
+            let raw: RawDetectors = serde_json::from_str(cfg).unwrap();
+            let set = DetectorSet::compile(&raw).unwrap();
+            let scan = |text: &str| {
+                let mut out = Vec::new();
+                set.scan(text, &mut crate::detect::Scratch::default(), &mut out);
+                out.sort();
+                out.iter()
+                    .map(|f| (f.rule, &text[f.start..f.end]))
+                    .map(|(r, s)| (r, s.to_string()))
+                    .collect::<Vec<_>>()
+            };
+            for snippet in snippets {
+                let want = scan(snippet);
+                // (The last two snippets hold no built-in finding.)
+                assert!(
+                    !want.is_empty() || cfg == "{}" || snippet.starts_with("stub"),
+                    "{cfg} {snippet:?}"
+                );
+                for offset in 0..150 {
+                    let mut pad: String = "lorem ipsum dolor sit amet "
+                        .chars()
+                        .cycle()
+                        .take(offset)
+                        .collect();
+                    pad.push('\n');
+                    for tail in ["", " and more words after it, to the end of the block"] {
+                        let text = format!("{pad}{snippet}{tail}");
+                        assert_eq!(scan(&text), want, "{cfg} {text:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn funnel_is_the_eight_bytes_running_on_into_the_next_chunk() {

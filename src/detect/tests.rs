@@ -749,8 +749,8 @@ fn long_words_are_read_once() {
 
 #[test]
 fn keywords_of_every_length_at_every_alignment() {
-    // A one-word term of each length from 1 to 20 letters, at each offset in an eight-byte
-    // chunk: found whole (in any case, before punctuation, at the end of the text), not as
+    // A one-word term of each length from 1 to 20 letters, at each offset in a 64-byte block
+    // of the pass and past it: found whole (in any case, before punctuation, at the end of the text), not as
     // part of a longer word (letters, a digit, `_` or a non-ASCII byte before or after it).
     let letters = "abcdefghijklmnopqrst";
     for n in 1..=letters.len() {
@@ -759,7 +759,7 @@ fn keywords_of_every_length_at_every_alignment() {
             r#"{{"keywords":[{{"id":"k","terms":["{term}"]}}]}}"#
         ));
         let upper = term.to_ascii_uppercase();
-        for offset in 0..16 {
+        for offset in 0..80 {
             let pad = " ".repeat(offset);
             let text = format!(
                 "{pad}{term} {term}x x{term} {term}1 1{term} {term}_ é{term} {term}é {upper}. {term}"
@@ -773,12 +773,12 @@ fn keywords_of_every_length_at_every_alignment() {
 
 #[test]
 fn letter_initial_anchors_after_any_run_of_short_words() {
-    // A pass probes the word starts of each eight-byte chunk: the first two without a branch,
-    // any more in a loop. A key that starts with letters is found at every offset in a chunk,
-    // as the first, second, third or later word start of it.
+    // A pass probes the word starts of each 64-byte block in a loop. A key that starts with
+    // letters is found at every offset in a block, as the first, second, third or later word
+    // start of it.
     let s = set("{}");
     let key = "AKIAIOSFODNN7EXAMPLE";
-    for offset in 0..16 {
+    for offset in 0..80 {
         for words in 0..6 {
             let text = format!("{}{}{key} ok", " ".repeat(offset), "a ".repeat(words));
             assert_eq!(

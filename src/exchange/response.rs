@@ -139,13 +139,19 @@ impl Exchange {
             .is_some_and(UsageReader::reads)
     }
 
-    /// A response body chunk of `size` bytes passed on to the client (`chunk` holds its bytes
-    /// when [`Self::wants_response_body`], else is empty). The response always goes on
-    /// unchanged: a body that cannot be parsed only leaves the usage unknown.
+    /// How many of each response chunk's last bytes [`Self::on_response_body`] needs.
+    pub fn response_bytes_wanted(&self) -> usize {
+        self.response.reader.as_ref().map_or(0, UsageReader::wanted)
+    }
+
+    /// A response body chunk of `size` bytes passed on to the client (`chunk` holds its bytes,
+    /// or its last [`Self::response_bytes_wanted`], when [`Self::wants_response_body`], else
+    /// is empty). The response always goes on unchanged: a body that cannot be parsed only
+    /// leaves the usage unknown.
     pub fn on_response_body(&mut self, size: usize, chunk: &[u8], end_of_stream: bool) {
         self.record.response_bytes = self.record.response_bytes.saturating_add(size as u64);
         if let Some(reader) = self.response.reader.as_mut() {
-            reader.feed(chunk);
+            reader.feed_end(size, chunk);
             if end_of_stream {
                 self.finish_usage();
             }

@@ -63,6 +63,12 @@ pub fn response_body(size: usize) -> Result<Vec<u8>, Status> {
     Ok(hostcalls::get_buffer(BufferType::HttpResponseBody, 0, size)?.unwrap_or_default())
 }
 
+/// The last `want` (at most `size`) bytes of the current response body chunk of `size`.
+pub fn response_body_end(size: usize, want: usize) -> Result<Vec<u8>, Status> {
+    let n = size.min(want);
+    Ok(hostcalls::get_buffer(BufferType::HttpResponseBody, size - n, n)?.unwrap_or_default())
+}
+
 /// Replaces the first `size` bytes of the current response body chunk with `bytes`.
 pub fn replace_response_body(size: usize, bytes: &[u8]) -> Result<(), Status> {
     hostcalls::set_buffer(BufferType::HttpResponseBody, 0, size, bytes)

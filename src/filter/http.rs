@@ -165,8 +165,10 @@ impl HttpContext for Http {
             return Action::Continue;
         }
         // Never held, never changed: the chunk goes on whatever happens here.
+        // Only the end of each chunk when the usage reader reads the body's end.
         let chunk = if body_size > 0 && self.exchange.wants_response_body() {
-            host::response_body(body_size).unwrap_or_default()
+            host::response_body_end(body_size, self.exchange.response_bytes_wanted())
+                .unwrap_or_default()
         } else {
             Vec::new()
         };

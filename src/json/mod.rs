@@ -11,8 +11,8 @@
 mod escape;
 mod parse;
 
+pub(crate) use escape::hex4;
 pub use escape::{decode_into, decode_str, escape_into, splice_raw};
-pub(crate) use escape::{hex4, skip_plain};
 pub use parse::parse;
 
 use std::borrow::Cow;
