@@ -261,3 +261,41 @@ fn the_rest_of_a_key_in_the_next_part_is_not_left_behind() {
         assert_eq!(got, ["bot token [PROVIDER_KEY]", word], "{word}");
     }
 }
+
+/// The best of two runs of `inspect_body` over a chat message of `n` text parts, each with an
+/// address inside it and one cut across its join with the next.
+fn time_parts(n: usize) -> std::time::Duration {
+    let p = policy("{}");
+    let e = classify("POST", "/v1/chat/completions").unwrap();
+    let items: Vec<String> = (0..n)
+        .map(|i| {
+            let t = format!("mple.com, cc ops{i}@example.org, mail user{i}@exa");
+            format!(r#"{{"type":"text","text":{}}}"#, json(&t))
+        })
+        .collect();
+    let body = format!(
+        r#"{{"model":"gpt-4o","messages":[{{"role":"user","content":[{}]}}]}}"#,
+        items.join(",")
+    );
+    (0..2)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            let _ = inspect_body(&p, &p.actions, &e, body.as_bytes());
+            t.elapsed()
+        })
+        .min()
+        .unwrap()
+}
+
+#[test]
+fn a_run_of_many_parts_is_read_in_time_linear_in_its_findings() {
+    // Every candidate was checked against every text of the run (does it cross a join?) and
+    // every value kept (does it overlap one?): 100,000 parts took seconds. Eight times the
+    // parts now take about eight times as long (the bound leaves room for a noisy machine).
+    let (small, large) = (time_parts(10_000), time_parts(80_000));
+    let ratio = large.as_secs_f64() / small.as_secs_f64();
+    assert!(
+        ratio < 24.0,
+        "10,000 parts {small:?}, 80,000 parts {large:?}: {ratio:.1}x"
+    );
+}

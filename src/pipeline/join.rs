@@ -22,7 +22,7 @@
 //! a join, that the text does not hold on its own, is kept too: its name was in the text
 //! before (`aws_secret_access_ke` + `y=…`).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
 
 use super::assemble::{Docs, Join, Plan};
@@ -159,7 +159,8 @@ impl<'c, 't> Layout<'c, 't> {
     /// The run's text from `lo` to `hi`, into `out`.
     fn read(&self, lo: usize, hi: usize, out: &mut String) {
         out.clear();
-        for (k, (&t, &sep)) in self.chain.texts.iter().zip(&self.chain.seps).enumerate() {
+        let texts = self.chain.texts.iter().zip(&self.chain.seps).enumerate();
+        for (k, (&t, &sep)) in texts.skip(self.at(lo)) {
             let start = self.start(k);
             if start + t.len() < lo {
                 continue;
@@ -176,9 +177,13 @@ impl<'c, 't> Layout<'c, 't> {
         }
     }
 
-    /// Whether `c` crosses one of the joins of the run.
+    /// Whether `c` crosses one of the joins of the run: it reaches into the text after the
+    /// first one that ends after it starts (a search, not a walk over the run's texts: a run
+    /// of many short parts holds as many findings).
     fn crosses(&self, c: &Candidate) -> bool {
-        (1..self.chain.texts.len()).any(|k| c.start < self.end(k - 1) && c.end > self.start(k))
+        let k = self.at(c.start);
+        let first = if c.start < self.end(k) { k } else { k + 1 };
+        first + 1 < self.chain.texts.len() && c.end > self.start(first + 1)
     }
 
     /// Whether the pieces of `c` outside text `k` look like the rest of a random value (a
@@ -202,6 +207,23 @@ impl<'c, 't> Layout<'c, 't> {
                 let (a, b) = (s.max(ts), e.min(te));
                 (a < b).then(|| (k, a - ts..b - ts))
             })
+    }
+}
+
+/// The spans of the findings kept so far in a window (start → end, none overlapping another),
+/// so that whether a finding overlaps one is a search: a window over a run of many short
+/// parts may keep as many findings.
+#[derive(Default)]
+struct Taken(BTreeMap<usize, usize>);
+
+impl Taken {
+    fn clashes(&self, c: &Candidate) -> bool {
+        let before = self.0.range(..c.end).next_back();
+        before.is_some_and(|(_, &end)| end > c.start)
+    }
+
+    fn take(&mut self, c: &Candidate) {
+        self.0.insert(c.start, c.end);
     }
 }
 
@@ -275,7 +297,9 @@ impl<'p> Scanner<'p> {
             let cut =
                 |c: &Candidate| (w.lo > 0 && c.start == w.lo) || (w.hi < lay.len && c.end == w.hi);
             let inside = inside.into_iter().filter(|c| !cut(c)).collect();
-            kept.extend(self.named_across(&lay, inside, &kept, own, &mut cache));
+            let mut taken = Taken::default();
+            kept.iter().for_each(|c| taken.take(c));
+            kept.extend(self.named_across(&lay, inside, &mut taken, own, &mut cache));
             kept.sort_by_key(|c| c.start);
             let splits = kept
                 .into_iter()
@@ -345,8 +369,9 @@ impl<'p> Scanner<'p> {
     ) -> Vec<Candidate> {
         crossing.sort_by_key(|c| (std::cmp::Reverse(c.end - c.start), c.start));
         let mut kept: Vec<Candidate> = Vec::new();
+        let mut taken = Taken::default();
         for c in crossing {
-            if kept.iter().any(|k| k.start < c.end && c.start < k.end) {
+            if taken.clashes(&c) {
                 continue;
             }
             let mut explained = false;
@@ -379,6 +404,7 @@ impl<'p> Scanner<'p> {
                 }
             }
             if !explained {
+                taken.take(&c);
                 kept.push(c);
             }
         }
@@ -394,7 +420,7 @@ impl<'p> Scanner<'p> {
         &mut self,
         lay: &Layout,
         inside: Vec<Candidate>,
-        kept: &[Candidate],
+        taken: &mut Taken,
         own: &mut OwnOf<'_, 'p>,
         cache: &mut [Option<Vec<Hit>>],
     ) -> Vec<Candidate> {
@@ -404,11 +430,7 @@ impl<'p> Scanner<'p> {
             let (ts, te) = (lay.start(k), lay.end(k));
             let after_join = k > 0 && c.start < ts + TOKEN_CONTEXT;
             let before_join = k + 1 < lay.chain.texts.len() && c.end + TOKEN_CONTEXT > te;
-            let clash = |o: &Candidate| o.start < c.end && c.start < o.end;
-            if !(after_join || before_join) || kept.iter().chain(&out).any(clash) {
-                continue;
-            }
-            if c.start < ts || c.end > te {
+            if !(after_join || before_join) || c.start < ts || c.end > te || taken.clashes(&c) {
                 continue;
             }
             let (s, e) = (c.start - ts, c.end - ts);
@@ -419,6 +441,7 @@ impl<'p> Scanner<'p> {
                 h.start < e && s < h.end && (h.rule == c.rule || h.start < s || e < h.end)
             };
             if !hits.iter().any(stands) {
+                taken.take(&c);
                 out.push(c);
             }
         }
