@@ -10,14 +10,19 @@
 //! cap, the finding is kept as it is read.
 //!
 //! A finding is kept when it crosses a join and no text explains it on its own: a text
-//! explains it when it holds a finding of its own where the piece is, unless that finding
-//! reaches the join the value crosses, lies within the piece, and the rest of the value, in
-//! the other texts, looks random (the text alone found the start of a longer value, `xoxb-…`
-//! or a key block cut in two: the longer reading wins, and the text's own finding goes; but
-//! `jane@example.com` + `Thanks` is an address and a word). Of the findings kept, the longest
-//! first, none overlapping another.
+//! explains it when it holds a finding of its own of the same kind where the piece is, unless
+//! that finding reaches the join the value crosses, lies within the piece, and the rest of the
+//! value, in the other texts, looks random (the text alone found the start of a longer value,
+//! `xoxb-…` or a key block cut in two: the longer reading wins, and the text's own finding
+//! goes; but `jane@example.com` + `Thanks` is an address and a word). A finding of another
+//! kind explains it only where it ends the text the reading began in (`KEY=sk-…` + `thanks!`
+//! read as one assignment); elsewhere it is a part of the value read alone (an IBAN's last
+//! digits read as a phone number, a JWT's payload as the address it holds) and goes. Of the
+//! findings kept, the longest first, none overlapping another. A finding within one text near
+//! a join, that the text does not hold on its own, is kept too: its name was in the text
+//! before (`aws_secret_access_ke` + `y=…`).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
 
 use super::assemble::{Docs, Join, Plan};
@@ -154,7 +159,8 @@ impl<'c, 't> Layout<'c, 't> {
     /// The run's text from `lo` to `hi`, into `out`.
     fn read(&self, lo: usize, hi: usize, out: &mut String) {
         out.clear();
-        for (k, (&t, &sep)) in self.chain.texts.iter().zip(&self.chain.seps).enumerate() {
+        let texts = self.chain.texts.iter().zip(&self.chain.seps).enumerate();
+        for (k, (&t, &sep)) in texts.skip(self.at(lo)) {
             let start = self.start(k);
             if start + t.len() < lo {
                 continue;
@@ -171,9 +177,13 @@ impl<'c, 't> Layout<'c, 't> {
         }
     }
 
-    /// Whether `c` crosses one of the joins of the run.
+    /// Whether `c` crosses one of the joins of the run: it reaches into the text after the
+    /// first one that ends after it starts (a search, not a walk over the run's texts: a run
+    /// of many short parts holds as many findings).
     fn crosses(&self, c: &Candidate) -> bool {
-        (1..self.chain.texts.len()).any(|k| c.start < self.end(k - 1) && c.end > self.start(k))
+        let k = self.at(c.start);
+        let first = if c.start < self.end(k) { k } else { k + 1 };
+        first + 1 < self.chain.texts.len() && c.end > self.start(first + 1)
     }
 
     /// Whether the pieces of `c` outside text `k` look like the rest of a random value (a
@@ -184,7 +194,7 @@ impl<'c, 't> Layout<'c, 't> {
         for (j, span) in self.pieces(c).filter(|(j, _)| *j != k) {
             rest.extend_from_slice(self.text(j).as_bytes().get(span).unwrap_or(&[]));
         }
-        random_enough(&rest)
+        random_enough(&rest) || key_like(&rest)
     }
 
     /// The pieces of `c`: (text, span in that text), the empty ones left out.
@@ -197,6 +207,23 @@ impl<'c, 't> Layout<'c, 't> {
                 let (a, b) = (s.max(ts), e.min(te));
                 (a < b).then(|| (k, a - ts..b - ts))
             })
+    }
+}
+
+/// The spans of the findings kept so far in a window (start → end, none overlapping another),
+/// so that whether a finding overlaps one is a search: a window over a run of many short
+/// parts may keep as many findings.
+#[derive(Default)]
+struct Taken(BTreeMap<usize, usize>);
+
+impl Taken {
+    fn clashes(&self, c: &Candidate) -> bool {
+        let before = self.0.range(..c.end).next_back();
+        before.is_some_and(|(_, &end)| end > c.start)
+    }
+
+    fn take(&mut self, c: &Candidate) {
+        self.0.insert(c.start, c.end);
     }
 }
 
@@ -236,7 +263,8 @@ impl<'p> Scanner<'p> {
             }
             lay.read(w.lo, w.hi, &mut text);
             let found = self.read_window(&text, w.lo);
-            let crossing: Vec<Candidate> = found.into_iter().filter(|c| lay.crosses(c)).collect();
+            let (crossing, inside): (Vec<Candidate>, Vec<Candidate>) =
+                found.into_iter().partition(|c| lay.crosses(c));
             // A finding at a cut edge may go on past it: widen that side and read again.
             let cut_lo = w.lo > 0 && crossing.iter().any(|c| c.start == w.lo);
             let cut_hi = w.hi < lay.len && crossing.iter().any(|c| c.end == w.hi);
@@ -265,7 +293,14 @@ impl<'p> Scanner<'p> {
                 queue.push_front(w);
                 continue;
             }
-            let kept = self.keep(&lay, crossing, own, &mut cache);
+            let mut kept = self.keep(&lay, crossing, own, &mut cache);
+            let cut =
+                |c: &Candidate| (w.lo > 0 && c.start == w.lo) || (w.hi < lay.len && c.end == w.hi);
+            let inside = inside.into_iter().filter(|c| !cut(c)).collect();
+            let mut taken = Taken::default();
+            kept.iter().for_each(|c| taken.take(c));
+            kept.extend(self.named_across(&lay, inside, &mut taken, own, &mut cache));
+            kept.sort_by_key(|c| c.start);
             let splits = kept
                 .into_iter()
                 .map(|c| split_of(&lay, &c, &text, w.lo))
@@ -334,8 +369,9 @@ impl<'p> Scanner<'p> {
     ) -> Vec<Candidate> {
         crossing.sort_by_key(|c| (std::cmp::Reverse(c.end - c.start), c.start));
         let mut kept: Vec<Candidate> = Vec::new();
+        let mut taken = Taken::default();
         for c in crossing {
-            if kept.iter().any(|k| k.start < c.end && c.start < k.end) {
+            if taken.clashes(&c) {
                 continue;
             }
             let mut explained = false;
@@ -349,7 +385,16 @@ impl<'p> Scanner<'p> {
                     let overlaps = h.start < piece.end && piece.start < h.end;
                     let within = piece.start <= h.start && h.end <= piece.end;
                     let at_join = (goes_on && h.end == len) || (came_in && h.start == 0);
-                    overlaps
+                    // A value of another kind explains the join only where it ends this text,
+                    // the reading began in it and runs on into the next (`KEY=sk-…` +
+                    // `thanks!`, read as one assignment): elsewhere it is a part of the longer
+                    // value read alone (a JWT's payload, an IBAN's or a card's last digits
+                    // read as a phone number).
+                    let relevant = match h.rule == c.rule {
+                        true => overlaps,
+                        false => overlaps && goes_on && !came_in && h.end == len,
+                    };
+                    relevant
                         && !(within
                             && at_join
                             && *rest_random.get_or_insert_with(|| lay.rest_random(&c, k)))
@@ -359,11 +404,48 @@ impl<'p> Scanner<'p> {
                 }
             }
             if !explained {
+                taken.take(&c);
                 kept.push(c);
             }
         }
         kept.sort_by_key(|c| c.start);
         kept
+    }
+
+    /// Of `inside` (findings within one text of the run), those the text does not hold on its
+    /// own and that lie near one of its joins, none overlapping `kept`: a value whose name or
+    /// context is in the text before or after (`aws_secret_access_ke` + `y=…`), found only
+    /// because the run is read across the join. Kept as a value of one piece.
+    fn named_across(
+        &mut self,
+        lay: &Layout,
+        inside: Vec<Candidate>,
+        taken: &mut Taken,
+        own: &mut OwnOf<'_, 'p>,
+        cache: &mut [Option<Vec<Hit>>],
+    ) -> Vec<Candidate> {
+        let mut out: Vec<Candidate> = Vec::new();
+        for c in inside {
+            let k = lay.at(c.start);
+            let (ts, te) = (lay.start(k), lay.end(k));
+            let after_join = k > 0 && c.start < ts + TOKEN_CONTEXT;
+            let before_join = k + 1 < lay.chain.texts.len() && c.end + TOKEN_CONTEXT > te;
+            if !(after_join || before_join) || c.start < ts || c.end > te || taken.clashes(&c) {
+                continue;
+            }
+            let (s, e) = (c.start - ts, c.end - ts);
+            // What the text finds there on its own stands, unless it is a reading of another
+            // kind inside the value (`ess_key=…` read as a generic secret).
+            let hits = self.own_hits(lay, k, own, cache);
+            let stands = |h: &Hit| {
+                h.start < e && s < h.end && (h.rule == c.rule || h.start < s || e < h.end)
+            };
+            if !hits.iter().any(stands) {
+                taken.take(&c);
+                out.push(c);
+            }
+        }
+        out
     }
 
     /// The findings text `k` of the run holds on its own (read once, kept in `cache`).
@@ -440,6 +522,29 @@ fn token_around(a: &str, b: &str) -> (usize, usize) {
     let back = tail.iter().rev().position(blank).unwrap_or(tail.len());
     let ahead = head.iter().position(blank).unwrap_or(head.len());
     (back, ahead)
+}
+
+/// Whether `v`, eight bytes or more that [`random_enough`] finds too plain, still reads as
+/// the rest of a key rather than a word glued to it: its letters change from lower to upper
+/// case twice or more (`kvswfAoQXcFNYWPy`, where a word changes once at most: `JavaScript`),
+/// or it mixes digits with letters of both cases, two or more of each (`l86ADlygml`). A
+/// shorter rest (`_v2`, `-dev`, `s`) is not told from a word, and stays where it is.
+fn key_like(v: &[u8]) -> bool {
+    if v.len() < 8 {
+        return false;
+    }
+    let letters = v.iter().filter(|b| b.is_ascii_alphabetic());
+    let mut rises = 0;
+    let mut prev_lower = false;
+    for b in letters {
+        rises += usize::from(prev_lower && b.is_ascii_uppercase());
+        prev_lower = b.is_ascii_lowercase();
+    }
+    let count = |f: fn(&u8) -> bool| v.iter().filter(|b| f(b)).count();
+    rises >= 2
+        || (count(u8::is_ascii_digit) > 0
+            && count(u8::is_ascii_uppercase) >= 2
+            && count(u8::is_ascii_lowercase) >= 2)
 }
 
 /// The largest char boundary of `s` at or before `i`.

@@ -5,9 +5,9 @@
 //!    the list of what is read: every string on its own, a caller's member name with each of
 //!    its values, and the joins of adjacent message texts;
 //! 2. [`scan`] them: a string's edges are the text's edges for every detector, so a finding
-//!    never extends past the string it starts in; a value split across two adjacent text parts
-//!    of one message, or two consecutive messages of one role, is found in a second, narrow
-//!    pass over their join, and only where neither string explains it on its own;
+//!    never extends past the string it starts in; a value split across adjacent text parts of
+//!    one message, or consecutive messages of one role, is found in a second pass over the
+//!    windows around their joins (`join`), and only where no string explains it on its own;
 //! 3. [`choose`] the actions: count, merge the findings of each string, refuse (`block`, too
 //!    many findings) or go on;
 //! 4. [`edit`]: render each replacement and splice it into the raw bytes of the string that

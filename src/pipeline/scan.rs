@@ -48,6 +48,15 @@ pub(super) struct Split {
     pub pieces: Vec<Range<usize>>,
 }
 
+/// Whether `h` lies within one of the pieces `covered` ((string, start, end), sorted; the
+/// pieces of one string do not overlap).
+fn within_piece(covered: &[(usize, usize, usize)], h: &Hit) -> bool {
+    let at = covered.partition_point(|&(s, start, _)| (s, start) <= (h.string, h.start));
+    at.checked_sub(1)
+        .and_then(|i| covered.get(i))
+        .is_some_and(|&(s, _, end)| s == h.string && h.end <= end)
+}
+
 /// A finding in a JSON number: (document, index into its walk's numbers, finding).
 pub(super) type NumberHit = (usize, usize, Finding);
 
@@ -106,15 +115,26 @@ impl<'p> Scanner<'p> {
                 .unwrap_or_default()
                 .to_vec()
         };
+        // Where the pieces are: (string, start, end), to drop what they read whole.
+        let mut covered: Vec<(usize, usize, usize)> = Vec::new();
         for chain in Chain::of(plan, docs) {
             for (split, pieces) in self.chain(&chain, &mut own_of, &|_| true) {
                 let index = found.splits.len();
                 found.splits.push(split);
                 for mut piece in pieces {
                     piece.split = piece.split.map(|(_, k)| (index, k));
+                    covered.push((piece.string, piece.start, piece.end));
                     found.hits.push(piece);
                 }
             }
+        }
+        // A string's own finding inside a piece was a part of the split value read alone (the
+        // start of a key, a number read as a phone): the value counts once, under its rule.
+        if !covered.is_empty() {
+            covered.sort_unstable();
+            found
+                .hits
+                .retain(|h| h.split.is_some() || !within_piece(&covered, h));
         }
         found.hits.retain(|h| h.live);
         self.numbers(docs, &mut found.numbers);

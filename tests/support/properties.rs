@@ -627,18 +627,23 @@ fn token_replaced_only(
 }
 
 /// Whether the string starting at `start` is a message text that continues the one before
-/// it, and that one changed too: only then may the second piece of a value split across them
-/// be removed from its start. (Whether a split is genuine is for the boundary tests to say.)
+/// it, and that one changed too (or is empty and continues, the same way, one that did: a
+/// value split over a run of texts skips the empty ones): only then may a later piece of a
+/// value split across them be removed from its start. (Whether a split is genuine is for the
+/// boundary tests to say.)
 fn continues_a_change(src: &str, walk: &Walk, start: usize, changed: &[usize]) -> bool {
-    let mut prev: Option<(usize, openai_compliance_filter::openai::walker::Turn)> = None;
+    // The text before, and whether the run up to it ends in a change.
+    let mut prev: Option<(openai_compliance_filter::openai::walker::Turn, bool)> = None;
     for t in &walk.texts {
         let Some(turn) = t.turn else { continue };
-        if t.str.span.start == start {
-            return prev.is_some_and(|(at, p)| {
-                changed.contains(&at) && p.continued_by(&turn, src) != Joint::None
-            });
+        let at = t.str.span.start;
+        let continues = prev.filter(|(p, _)| p.continued_by(&turn, src) != Joint::None);
+        let after_change = continues.is_some_and(|(_, c)| c);
+        if at == start {
+            return after_change;
         }
-        prev = Some((t.str.span.start, turn));
+        let empty = t.str.span.end == at;
+        prev = Some((turn, changed.contains(&at) || (empty && after_change)));
     }
     false
 }
