@@ -1,16 +1,12 @@
 //! What reading a run of message texts across its joins costs, against the same texts as one
-//! text (`pipeline/join.rs`). Prints ratios, asserts nothing:
-//!
-//! `cargo test --release --test joins_cost -- --ignored --nocapture`
-//!
-//! (or `CARGO_PROFILE_DEV_OPT_LEVEL=3 cargo test --test joins_cost …` where the release
-//! profile's LTO is slow to build).
+//! text (`pipeline/join.rs`), and how it grows with the run: prints ratios (`make bench-joins`).
 
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    missing_docs
 )]
 
 use std::time::{Duration, Instant};
@@ -100,9 +96,7 @@ fn compare(p: &Policy, what: &str, texts: &[String], as_messages: bool) {
 
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-#[test]
-#[ignore]
-fn cost_of_runs() {
+fn main() {
     let p = Policy::from_json(b"{}").unwrap();
     let mut r = Rng(0x2545_F491_4F6C_DD1D);
     let words = [
@@ -198,5 +192,20 @@ fn cost_of_runs() {
         "200 parts x 8 KiB after a key block's header",
         &pem,
         false,
+    );
+    // Growth: eight times the parts, each with an address inside and one across its join,
+    // should cost about eight times as much (it took seconds at 100,000 parts when every
+    // candidate was checked against every text of the run).
+    let timed = |n: usize| {
+        let texts: Vec<String> = (0..n)
+            .map(|i| format!("mple.com, cc ops{i}@example.org, mail user{i}@exa"))
+            .collect();
+        time(&p, &parts_body(&texts)).0
+    };
+    let (small, large) = (timed(10_000), timed(80_000));
+    println!(
+        "{:58} 10,000 parts {small:>9.2?}, 80,000 parts {large:>9.2?}: ratio {:.1} (linear: 8)",
+        "growth of a run",
+        large.as_secs_f64() / small.as_secs_f64().max(1e-9)
     );
 }
