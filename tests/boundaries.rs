@@ -22,6 +22,10 @@ use openai_compliance_filter::openai::classify;
 use openai_compliance_filter::pipeline::{inspect_body, Verdict};
 use openai_compliance_filter::upload::inspect_upload;
 
+#[path = "support/b64.rs"]
+mod b64;
+use b64::b64url;
+
 /// Default actions (redact), plus a customer keyword list and a customer pattern.
 const POLICY: &str = r#"{"detectors":{
     "keywords":[{"id":"project","terms":["Falcon"]}],
@@ -629,20 +633,6 @@ fn a_value_split_over_three_parts_is_replaced_in_each() {
         ["card [CARD]", ", mail [EMAIL]", " and card [CARD]", "."]
     );
     assert_eq!(n, 3);
-}
-
-/// `s` in base64url without padding (RFC 4648 §5), as a JWT writes its segments.
-fn b64url(d: &[u8]) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut o = String::new();
-    for c in d.chunks(3) {
-        let byte = |i: usize| u32::from(c.get(i).copied().unwrap_or(0));
-        let n = byte(0) << 16 | byte(1) << 8 | byte(2);
-        for k in 0..=c.len() {
-            o.push(char::from(A[((n >> (18 - 6 * k)) & 63) as usize]));
-        }
-    }
-    o
 }
 
 #[test]

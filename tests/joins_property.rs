@@ -23,6 +23,10 @@ use openai_compliance_filter::config::Policy;
 use openai_compliance_filter::openai::classify;
 use openai_compliance_filter::pipeline::{inspect_body, Verdict};
 
+#[path = "support/b64.rs"]
+mod b64;
+use b64::b64url;
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Mode {
     ChatParts,
@@ -128,19 +132,6 @@ const URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const B32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const DIGITS: &[u8] = b"0123456789";
-
-/// `d` in base64url without padding (RFC 4648 §5).
-fn b64url(d: &[u8]) -> String {
-    let mut o = String::new();
-    for c in d.chunks(3) {
-        let byte = |i: usize| u32::from(c.get(i).copied().unwrap_or(0));
-        let n = byte(0) << 16 | byte(1) << 8 | byte(2);
-        for k in 0..=c.len() {
-            o.push(char::from(URL[((n >> (18 - 6 * k)) & 63) as usize]));
-        }
-    }
-    o
-}
 
 /// A value in its text: (name, text before, value, text after).
 type Sample = (&'static str, String, String, String);

@@ -16,6 +16,10 @@ use openai_compliance_filter::config::Policy;
 use openai_compliance_filter::openai::classify;
 use openai_compliance_filter::pipeline::{inspect_body, Verdict};
 
+#[path = "support/b64.rs"]
+mod b64;
+use b64::b64url;
+
 fn policy(json: &str) -> Policy {
     Policy::from_json(json.as_bytes()).unwrap()
 }
@@ -100,20 +104,6 @@ fn messages(texts: &[&str]) -> (Vec<String>, u32) {
         other => panic!("{texts:?}: {other:?}"),
     };
     (got, out.counts.total())
-}
-
-/// `d` in base64url without padding (RFC 4648 §5), as a JWT writes its segments.
-fn b64url(d: &[u8]) -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut o = String::new();
-    for c in d.chunks(3) {
-        let byte = |i: usize| u32::from(c.get(i).copied().unwrap_or(0));
-        let n = byte(0) << 16 | byte(1) << 8 | byte(2);
-        for k in 0..=c.len() {
-            o.push(char::from(A[((n >> (18 - 6 * k)) & 63) as usize]));
-        }
-    }
-    o
 }
 
 /// An RS256 JWT (RFC 7515 §7.1) whose claims hold an e-mail address.
