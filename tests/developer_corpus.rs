@@ -116,3 +116,88 @@ fn verdict_name(v: &Verdict) -> &'static str {
         Verdict::Deny(_) => "deny",
     }
 }
+
+/// `text` cut into pieces of about `step` bytes (on char boundaries).
+fn cut(text: &str, step: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut at = step.min(rest.len());
+        while !rest.is_char_boundary(at) {
+            at += 1;
+        }
+        let (a, b) = rest.split_at(at);
+        out.push(a);
+        rest = b;
+    }
+    out
+}
+
+#[test]
+fn developer_content_cut_into_parts_is_forwarded_untouched() {
+    // The same files pasted in several text parts of one message, cut anywhere (every 61 and
+    // every 509 bytes) and at lines (every 7 lines): reading the parts across their joins must
+    // find nothing a single text does not.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/developer");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "README.md"))
+        .collect();
+    paths.sort();
+    let policy = Policy::from_json(b"{}").unwrap();
+    let endpoint = classify("POST", "/v1/chat/completions").unwrap();
+    let mut changed = Vec::new();
+    let mut sends = 0;
+    for path in &paths {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(path).unwrap();
+        let lines: Vec<String> = text
+            .split_inclusive('\n')
+            .collect::<Vec<_>>()
+            .chunks(7)
+            .map(|c| c.concat())
+            .collect();
+        let line_parts: Vec<&str> = lines.iter().map(String::as_str).collect();
+        for (how, parts) in [
+            ("61 bytes", cut(&text, 61)),
+            ("509 bytes", cut(&text, 509)),
+            ("7 lines", line_parts),
+        ] {
+            let content: Vec<serde_json::Value> = parts
+                .iter()
+                .map(|t| serde_json::json!({"type": "text", "text": t}))
+                .collect();
+            let body = serde_json::json!({
+                "model": "gpt-4o-mini",
+                "messages": [{"role": "user", "content": content}],
+            })
+            .to_string();
+            sends += 1;
+            let out = inspect_body(&policy, &policy.actions, &endpoint, body.as_bytes());
+            let rules: Vec<String> = out
+                .counts
+                .by_rule
+                .iter()
+                .filter(|(r, _)| policy.actions.get(*r) != Action::Allow)
+                .map(|(r, n)| format!("{}×{n}", policy.detectors.rule(*r).unwrap().id))
+                .collect();
+            if *out.verdict() != Verdict::Forward || !rules.is_empty() {
+                changed.push(format!(
+                    "{name} (cut every {how}): {} {rules:?}",
+                    verdict_name(out.verdict())
+                ));
+            }
+        }
+    }
+    println!(
+        "developer corpus cut into parts: {sends} sends, changed: {}",
+        changed.len()
+    );
+    assert!(
+        changed.is_empty(),
+        "{} sends changed:\n{}",
+        changed.len(),
+        changed.join("\n")
+    );
+}

@@ -186,15 +186,15 @@ impl<'c, 't> Layout<'c, 't> {
         first + 1 < self.chain.texts.len() && c.end > self.start(first + 1)
     }
 
-    /// Whether the pieces of `c` outside text `k` look like the rest of a random value (a
-    /// key, a token, a key block's body), not like words or a number that follow a value
-    /// complete in `k` (`Thanks`, `2 items`).
+    /// Whether the pieces of `c` outside text `k` look like the rest of a value (a key, a
+    /// token, a key block's body, hex digits, more digit groups of a number), not like words
+    /// or a number that follow a value complete in `k` (`Thanks`, `2 items`).
     fn rest_random(&self, c: &Candidate, k: usize) -> bool {
         let mut rest = Vec::new();
         for (j, span) in self.pieces(c).filter(|(j, _)| *j != k) {
             rest.extend_from_slice(self.text(j).as_bytes().get(span).unwrap_or(&[]));
         }
-        random_enough(&rest) || key_like(&rest)
+        random_enough(&rest) || key_like(&rest) || hex_like(&rest) || digit_groups(&rest)
     }
 
     /// The pieces of `c`: (text, span in that text), the empty ones left out.
@@ -384,20 +384,23 @@ impl<'p> Scanner<'p> {
                 explained = hits.iter().any(|h| {
                     let overlaps = h.start < piece.end && piece.start < h.end;
                     let within = piece.start <= h.start && h.end <= piece.end;
-                    let at_join = (goes_on && h.end == len) || (came_in && h.start == 0);
+                    // (A separator or two may stand between the text's own finding and the
+                    // join: `2001:db8::8a2e:` + `370:7334`.)
+                    let text = lay.text(k).as_bytes();
+                    let at_join = (goes_on && only_punct(text.get(h.end..).unwrap_or(&[])))
+                        || (came_in && only_punct(text.get(..h.start).unwrap_or(&[])));
+                    let mut rest = || *rest_random.get_or_insert_with(|| lay.rest_random(&c, k));
                     // A value of another kind explains the join only where it ends this text,
-                    // the reading began in it and runs on into the next (`KEY=sk-…` +
-                    // `thanks!`, read as one assignment): elsewhere it is a part of the longer
-                    // value read alone (a JWT's payload, an IBAN's or a card's last digits
-                    // read as a phone number).
+                    // the reading began in it and runs on into the next with what does not
+                    // continue a value (`KEY=sk-…` + `thanks!`, read as one assignment):
+                    // elsewhere it is a part of the longer value read alone (a JWT's payload,
+                    // an IBAN's or a card's last digits read as a phone number; a key read as
+                    // a named secret, cut before its last hex digits).
                     let relevant = match h.rule == c.rule {
                         true => overlaps,
-                        false => overlaps && goes_on && !came_in && h.end == len,
+                        false => overlaps && goes_on && !came_in && h.end == len && !rest(),
                     };
-                    relevant
-                        && !(within
-                            && at_join
-                            && *rest_random.get_or_insert_with(|| lay.rest_random(&c, k)))
+                    relevant && !(within && at_join && rest())
                 });
                 if explained {
                     break;
@@ -545,6 +548,31 @@ fn key_like(v: &[u8]) -> bool {
         || (count(u8::is_ascii_digit) > 0
             && count(u8::is_ascii_uppercase) >= 2
             && count(u8::is_ascii_lowercase) >= 2)
+}
+
+/// Whether `v` is at most two separator characters (`:`, `-`, `.`, `/`, ...; no blank): what
+/// may stand between a text's own finding and the join a longer reading runs across.
+fn only_punct(v: &[u8]) -> bool {
+    v.len() <= 2 && v.iter().all(u8::is_ascii_punctuation)
+}
+
+/// Whether `v` is a run of hex digits, eight or more, with digits and letters, perhaps in
+/// `:`-separated groups (the rest of a hex key, `c783cf4439f`; of an IPv6 address,
+/// `a2e:370:7334`).
+fn hex_like(v: &[u8]) -> bool {
+    v.len() >= 8
+        && v.iter().all(|b| b.is_ascii_hexdigit() || *b == b':')
+        && v.iter().any(u8::is_ascii_digit)
+        && v.iter().any(u8::is_ascii_alphabetic)
+}
+
+/// Whether `v` is digit groups, three digits or more, with single separators (` `, `-`, `.`,
+/// `:`, `/`): the rest of a number cut in its groups (` 4242 4242`, `370:7334`).
+fn digit_groups(v: &[u8]) -> bool {
+    v.iter().filter(|b| b.is_ascii_digit()).count() >= 3
+        && v.iter()
+            .all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'.' | b':' | b'/'))
+        && !v.windows(2).any(|w| !w.iter().any(u8::is_ascii_digit))
 }
 
 /// The largest char boundary of `s` at or before `i`.
