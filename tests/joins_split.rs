@@ -251,3 +251,36 @@ fn the_rest_of_a_key_in_the_next_part_is_not_left_behind() {
         assert_eq!(got, ["bot token [PROVIDER_KEY]", word], "{word}");
     }
 }
+
+#[test]
+fn a_jwt_whose_middle_part_is_a_long_base64_run_is_found() {
+    // A JWT with many claims, cut in three: the middle part (300 bytes of its payload, no dot)
+    // is an opaque blob on its own, never read alone, but it stays in the run of texts, so
+    // the token is read across both joins.
+    let header = b64url(br#"{"alg":"RS256","typ":"JWT"}"#);
+    let groups: Vec<String> = (0..60).map(|i| format!("\"grp-{i:03}\"")).collect();
+    let payload = b64url(format!(r#"{{"sub":"u1","groups":[{}]}}"#, groups.join(",")).as_bytes());
+    let signature = b64url(
+        &(0..64u8)
+            .map(|i| i.wrapping_mul(37) ^ 0x5a)
+            .collect::<Vec<_>>(),
+    );
+    let jwt = format!("{header}.{payload}.{signature}");
+    let a = header.len() + 1 + 40;
+    let (first, rest) = jwt.split_at(a);
+    let (middle, last) = rest.split_at(300);
+    let (got, n) = parts(&[
+        &format!("Bearer {first}"),
+        middle,
+        &format!("{last} expires soon"),
+    ]);
+    assert_eq!(got, ["Bearer [JWT]", "", " expires soon"]);
+    assert_eq!(n, 1);
+    // A base64 blob beside ordinary text is never read: nothing in it is a value.
+    let blob: String = (0..400)
+        .map(|i| char::from(b"AKIAQWERTYUIOPZX0123456789abcdef"[(i * 7 + i / 3) % 32]))
+        .collect();
+    let (got, n) = parts(&["see the attachment: ", &blob, " thanks"]);
+    assert_eq!(got, ["see the attachment: ", blob.as_str(), " thanks"]);
+    assert_eq!(n, 0);
+}

@@ -43,6 +43,9 @@ pub struct TextSeg {
     /// segment too (the segment before the first of them): the pipeline scans each with the
     /// name before it.
     pub named: bool,
+    /// A message text that is an opaque blob (counted as unscannable): it is never read on its
+    /// own, only across the joins of its run of texts.
+    pub blob: bool,
 }
 
 /// A message's text: which message (of which role) and which part of its `content`.
@@ -169,11 +172,6 @@ impl Walker<'_, '_, '_> {
                 if self.api_keys && word == Some(Word::Structural) {
                     return;
                 }
-                if is_opaque_blob(s.span.of(self.src)) {
-                    let u = &mut self.out.unscannable;
-                    u.inline_base64 = u.inline_base64.saturating_add(1);
-                    return;
-                }
                 let flow = word == Some(Word::Flow);
                 let turn = match place {
                     Place::Content(turn) | Place::Part(turn) | Place::Text(turn) if flow => {
@@ -181,12 +179,24 @@ impl Walker<'_, '_, '_> {
                     }
                     _ => None,
                 };
+                let blob = is_opaque_blob(s.span.of(self.src));
+                if blob {
+                    let u = &mut self.out.unscannable;
+                    u.inline_base64 = u.inline_base64.saturating_add(1);
+                    // A message text that is a blob stays in its run of texts, never read on
+                    // its own: a value cut across it (a long token's rest) is read across
+                    // the joins.
+                    if turn.is_none() {
+                        return;
+                    }
+                }
                 self.out.texts.push(TextSeg {
                     str: *s,
                     flow,
                     turn,
                     key: false,
                     named: false,
+                    blob,
                 });
             }
             Value::Number(span) => self.out.numbers.push(NumSeg { span: *span, key }),
@@ -218,6 +228,7 @@ impl Walker<'_, '_, '_> {
                             turn: None,
                             key: true,
                             named: false,
+                            blob: false,
                         });
                     }
                     let before = self.out.texts.len();

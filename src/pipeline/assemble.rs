@@ -197,6 +197,8 @@ pub(super) struct Scanned {
     /// A value scanned with its member name (`ssn: 536225921`): the name, an index into
     /// [`Plan::strings`]. The name's other values follow it in the list.
     pub name: Option<usize>,
+    /// A message text that is an opaque blob: read only across the joins of its run.
+    pub blob: bool,
     /// Where its decoded text is in [`Plan::decoded`] (a string with no escape is read
     /// where it is).
     decoded: Option<Span>,
@@ -264,6 +266,7 @@ impl Plan {
                     str: seg.str,
                     key: seg.key,
                     name: name.filter(|_| seg.named),
+                    blob: seg.blob,
                     decoded,
                 });
                 let Some(turn) = seg.turn else {

@@ -44,6 +44,8 @@ pub(super) struct Chain<'t> {
     pub texts: Vec<&'t str>,
     /// What stands before each text in what the model reads (`""` before the first).
     pub seps: Vec<&'static str>,
+    /// Which texts are opaque blobs: read only as the rest of a value that begins before them.
+    pub blobs: Vec<bool>,
 }
 
 impl<'t> Chain<'t> {
@@ -52,17 +54,20 @@ impl<'t> Chain<'t> {
         let mut out: Vec<Chain<'t>> = Vec::new();
         for &Join { first, second, sep } in &plan.joins {
             let goes_on = out.last().is_some_and(|c| c.strings.last() == Some(&first));
+            let blob = |i: usize| plan.strings.get(i).is_some_and(|s| s.blob);
             if !goes_on {
                 out.push(Chain {
                     strings: vec![first],
                     texts: vec![text(first)],
                     seps: vec![""],
+                    blobs: vec![blob(first)],
                 });
             }
             if let Some(c) = out.last_mut() {
                 c.strings.push(second);
                 c.texts.push(text(second));
                 c.seps.push(sep);
+                c.blobs.push(blob(second));
             }
         }
         out
@@ -118,6 +123,11 @@ impl<'c, 't> Layout<'c, 't> {
 
     fn start(&self, k: usize) -> usize {
         self.starts.get(k).copied().unwrap_or(self.len)
+    }
+
+    /// Whether text `k` is an opaque blob.
+    fn blob(&self, k: usize) -> bool {
+        self.chain.blobs.get(k).copied().unwrap_or(false)
     }
 
     fn text(&self, k: usize) -> &'t str {
@@ -371,7 +381,8 @@ impl<'p> Scanner<'p> {
         let mut kept: Vec<Candidate> = Vec::new();
         let mut taken = Taken::default();
         for c in crossing {
-            if taken.clashes(&c) {
+            // A value begins in a text: one read from inside a blob is the blob's bytes.
+            if taken.clashes(&c) || lay.blob(lay.at(c.start)) {
                 continue;
             }
             let mut explained = false;
@@ -430,6 +441,9 @@ impl<'p> Scanner<'p> {
         let mut out: Vec<Candidate> = Vec::new();
         for c in inside {
             let k = lay.at(c.start);
+            if lay.blob(k) {
+                continue;
+            }
             let (ts, te) = (lay.start(k), lay.end(k));
             let after_join = k > 0 && c.start < ts + TOKEN_CONTEXT;
             let before_join = k + 1 < lay.chain.texts.len() && c.end + TOKEN_CONTEXT > te;

@@ -149,7 +149,8 @@ impl<'p> Scanner<'p> {
             false => vec![0..0; plan.strings.len()],
         };
         for (i, s) in plan.strings.iter().enumerate() {
-            if s.name.is_some() {
+            // (A blob is read only across the joins of its run.)
+            if s.name.is_some() || s.blob {
                 continue;
             }
             let values = match s.key {

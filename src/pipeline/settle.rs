@@ -85,8 +85,10 @@ pub(super) fn is_settled(scanner: &mut Scanner, docs: &Docs, plan: &Plan, edited
     for (i, t) in &edited.changed {
         let t = t.of(&edited.texts);
         let at = hits.len();
+        let blob = plan.strings.get(*i).is_some_and(|s| s.blob);
         match plan.strings.get(*i).and_then(|s| s.name) {
             Some(n) => scanner.named(text(n), t, (n, *i), true, &mut hits),
+            None if blob => {}
             None => scanner.alone(t, *i, &mut hits),
         }
         if hits.get(at..).unwrap_or_default().iter().any(|h| h.live) {
@@ -103,6 +105,9 @@ pub(super) fn is_settled(scanner: &mut Scanner, docs: &Docs, plan: &Plan, edited
     let mut own_of = |scanner: &mut Scanner, i: usize| -> Vec<Hit> {
         if let Some(h) = cached(i) {
             return h.to_vec();
+        }
+        if plan.strings.get(i).is_some_and(|s| s.blob) {
+            return Vec::new();
         }
         let mut out = Vec::new();
         scanner.alone(text(i), i, &mut out);
