@@ -284,3 +284,20 @@ fn a_jwt_whose_middle_part_is_a_long_base64_run_is_found() {
     assert_eq!(got, ["see the attachment: ", blob.as_str(), " thanks"]);
     assert_eq!(n, 0);
 }
+
+#[test]
+fn a_number_after_a_complete_phone_number_in_the_next_part_stays() {
+    // A phone number complete in one part reads on into digit groups glued after it; the next
+    // part's own number is not the phone's (a review found ` 2024 was a good year.` sent as
+    // ` was a good year.`).
+    for next in [" 2024 was a good year.", " 1234 is the door code", "-123", " 100 times"] {
+        let (got, _) = parts(&["Call me at +1 415 555 2671", next]);
+        assert_eq!(got, ["Call me at [PHONE]", next], "{next}");
+    }
+    let (got, _) = parts(&["Tel: +33 1 42 68 53 00", " 2024"]);
+    assert_eq!(got, ["Tel: [PHONE]", " 2024"]);
+    // But a card whose first groups alone read as a phone number is the card.
+    let (got, n) = parts(&["Order 12 4242 4242", " 4242 4242 shipped"]);
+    assert_eq!(got[1], " shipped", "{got:?}");
+    assert!(n >= 1);
+}

@@ -196,15 +196,21 @@ impl<'c, 't> Layout<'c, 't> {
         first + 1 < self.chain.texts.len() && c.end > self.start(first + 1)
     }
 
-    /// Whether the pieces of `c` outside text `k` look like the rest of a value (a key, a
-    /// token, a key block's body, hex digits, more digit groups of a number), not like words
-    /// or a number that follow a value complete in `k` (`Thanks`, `2 items`).
-    fn rest_random(&self, c: &Candidate, k: usize) -> bool {
+    /// How the pieces of `c` outside text `k` read: (like the rest of a value, a key, a
+    /// token, a key block's body, hex digits or `:` groups; like more digit groups of a
+    /// number). Neither: words or a number that follow a value complete in `k` (`Thanks`, `2
+    /// items`). Digit groups continue only a value of another kind than text `k`'s own (a
+    /// card whose first groups alone read as a phone): after a phone complete in `k`, ` 2024`
+    /// is a number of its own.
+    fn rest_reads(&self, c: &Candidate, k: usize) -> (bool, bool) {
         let mut rest = Vec::new();
         for (j, span) in self.pieces(c).filter(|(j, _)| *j != k) {
             rest.extend_from_slice(self.text(j).as_bytes().get(span).unwrap_or(&[]));
         }
-        random_enough(&rest) || key_like(&rest) || hex_like(&rest) || digit_groups(&rest)
+        (
+            random_enough(&rest) || key_like(&rest) || hex_like(&rest),
+            digit_groups(&rest),
+        )
     }
 
     /// The pieces of `c`: (text, span in that text), the empty ones left out.
@@ -391,7 +397,7 @@ impl<'p> Scanner<'p> {
                 let len = lay.text(k).len();
                 // The value goes on past this text's end, or began before its start.
                 let (goes_on, came_in) = (c.end > lay.end(k), c.start < lay.start(k));
-                let mut rest_random = None;
+                let mut rest_reads = None;
                 explained = hits.iter().any(|h| {
                     let overlaps = h.start < piece.end && piece.start < h.end;
                     let within = piece.start <= h.start && h.end <= piece.end;
@@ -400,7 +406,7 @@ impl<'p> Scanner<'p> {
                     let text = lay.text(k).as_bytes();
                     let at_join = (goes_on && only_punct(text.get(h.end..).unwrap_or(&[])))
                         || (came_in && only_punct(text.get(..h.start).unwrap_or(&[])));
-                    let mut rest = || *rest_random.get_or_insert_with(|| lay.rest_random(&c, k));
+                    let mut rest = || *rest_reads.get_or_insert_with(|| lay.rest_reads(&c, k));
                     // A value of another kind explains the join only where it ends this text,
                     // the reading began in it and runs on into the next with what does not
                     // continue a value (`KEY=sk-…` + `thanks!`, read as one assignment):
@@ -409,9 +415,14 @@ impl<'p> Scanner<'p> {
                     // a named secret, cut before its last hex digits).
                     let relevant = match h.rule == c.rule {
                         true => overlaps,
-                        false => overlaps && goes_on && !came_in && h.end == len && !rest(),
+                        false => {
+                            overlaps && goes_on && !came_in && h.end == len && {
+                                let (value, digits) = rest();
+                                !(value || digits)
+                            }
+                        }
                     };
-                    relevant && !(within && at_join && rest())
+                    relevant && !(within && at_join && rest().0)
                 });
                 if explained {
                     break;
@@ -570,14 +581,14 @@ fn only_punct(v: &[u8]) -> bool {
     v.len() <= 2 && v.iter().all(u8::is_ascii_punctuation)
 }
 
-/// Whether `v` is a run of hex digits, eight or more, with digits and letters, perhaps in
+/// Whether `v` is a run of hex digits, eight or more, with digits and letters, or in
 /// `:`-separated groups (the rest of a hex key, `c783cf4439f`; of an IPv6 address,
-/// `a2e:370:7334`).
+/// `a2e:370:7334`, `370:7334`).
 fn hex_like(v: &[u8]) -> bool {
     v.len() >= 8
         && v.iter().all(|b| b.is_ascii_hexdigit() || *b == b':')
         && v.iter().any(u8::is_ascii_digit)
-        && v.iter().any(u8::is_ascii_alphabetic)
+        && v.iter().any(|b| b.is_ascii_alphabetic() || *b == b':')
 }
 
 /// Whether `v` is digit groups, three digits or more, with single separators (` `, `-`, `.`,
