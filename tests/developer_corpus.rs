@@ -17,7 +17,7 @@
 
 use openai_compliance_filter::config::{Action, Policy};
 use openai_compliance_filter::openai::classify;
-use openai_compliance_filter::pipeline::{inspect_body, Verdict};
+use openai_compliance_filter::pipeline::{inspect_body, FindingCounts, Verdict};
 use std::path::Path;
 
 /// The bodies a file's text is sent in: (endpoint path, body).
@@ -41,8 +41,8 @@ fn bodies(text: &str) -> [(&'static str, String); 2] {
     ]
 }
 
-#[test]
-fn developer_content_is_forwarded_untouched() {
+/// The corpus files, sorted (the README left out).
+fn corpus_files() -> Vec<std::path::PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/developer");
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -50,6 +50,22 @@ fn developer_content_is_forwarded_untouched() {
         .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "README.md"))
         .collect();
     paths.sort();
+    paths
+}
+
+/// The rules of `counts` whose action is not `allow`, with their counts (`email×2`).
+fn redacted_rules(policy: &Policy, counts: &FindingCounts) -> Vec<String> {
+    counts
+        .by_rule
+        .iter()
+        .filter(|(r, _)| policy.actions.get(*r) != Action::Allow)
+        .map(|(r, n)| format!("{}×{n}", policy.detectors.rule(*r).unwrap().id))
+        .collect()
+}
+
+#[test]
+fn developer_content_is_forwarded_untouched() {
+    let paths = corpus_files();
     let policy = Policy::from_json(b"{}").unwrap();
     let (mut files, mut bytes, mut allowed) = (0usize, 0usize, 0u32);
     let mut changed = Vec::new();
@@ -70,13 +86,7 @@ fn developer_content_is_forwarded_untouched() {
         for (route, body) in bodies(&text) {
             let endpoint = classify("POST", route).unwrap();
             let out = inspect_body(&policy, &policy.actions, &endpoint, body.as_bytes());
-            let rules: Vec<String> = out
-                .counts
-                .by_rule
-                .iter()
-                .filter(|(r, _)| policy.actions.get(*r) != Action::Allow)
-                .map(|(r, n)| format!("{}×{n}", policy.detectors.rule(*r).unwrap().id))
-                .collect();
+            let rules = redacted_rules(&policy, &out.counts);
             allowed += out
                 .counts
                 .by_rule
@@ -138,13 +148,7 @@ fn developer_content_cut_into_parts_is_forwarded_untouched() {
     // The same files pasted in several text parts of one message, cut anywhere (every 61 and
     // every 509 bytes) and at lines (every 7 lines): reading the parts across their joins must
     // find nothing a single text does not.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/developer");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "README.md"))
-        .collect();
-    paths.sort();
+    let paths = corpus_files();
     let policy = Policy::from_json(b"{}").unwrap();
     let endpoint = classify("POST", "/v1/chat/completions").unwrap();
     let mut changed = Vec::new();
@@ -175,13 +179,7 @@ fn developer_content_cut_into_parts_is_forwarded_untouched() {
             .to_string();
             sends += 1;
             let out = inspect_body(&policy, &policy.actions, &endpoint, body.as_bytes());
-            let rules: Vec<String> = out
-                .counts
-                .by_rule
-                .iter()
-                .filter(|(r, _)| policy.actions.get(*r) != Action::Allow)
-                .map(|(r, n)| format!("{}×{n}", policy.detectors.rule(*r).unwrap().id))
-                .collect();
+            let rules = redacted_rules(&policy, &out.counts);
             if *out.verdict() != Verdict::Forward || !rules.is_empty() {
                 changed.push(format!(
                     "{name} (cut every {how}): {} {rules:?}",

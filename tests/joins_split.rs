@@ -290,7 +290,12 @@ fn a_number_after_a_complete_phone_number_in_the_next_part_stays() {
     // A phone number complete in one part reads on into digit groups glued after it; the next
     // part's own number is not the phone's (a review found ` 2024 was a good year.` sent as
     // ` was a good year.`).
-    for next in [" 2024 was a good year.", " 1234 is the door code", "-123", " 100 times"] {
+    for next in [
+        " 2024 was a good year.",
+        " 1234 is the door code",
+        "-123",
+        " 100 times",
+    ] {
         let (got, _) = parts(&["Call me at +1 415 555 2671", next]);
         assert_eq!(got, ["Call me at [PHONE]", next], "{next}");
     }
