@@ -452,7 +452,9 @@ fn unscannable_requests() -> Vec<Unscannable> {
                 (":method", "GET".into()),
                 (
                     ":path",
-                    format!("/v1/files?after={}", "QUJD".repeat(80) + "9Zz"),
+                    // (A `name=value` pair is read as text, an assignment: `token=<base64>`
+                    // is found; a bare base64 run is a blob.)
+                    format!("/v1/files?{}", "QUJD".repeat(80) + "9Zz"),
                 ),
             ],
             None,

@@ -336,10 +336,14 @@ pub(crate) fn is_opaque_blob(raw: &str) -> bool {
         }
         return true;
     }
+    // `=` is base64's padding, at the end only: `AWS_SESSION_TOKEN=IQoJb3…` is an assignment
+    // of a secret, not a blob.
+    let body = raw.trim_end_matches('=');
     raw.len() >= BLOB_MIN_LEN
-        && raw
+        && raw.len() - body.len() <= 2
+        && body
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'))
         && raw.bytes().any(|b| b.is_ascii_digit())
         && raw.bytes().any(|b| b.is_ascii_uppercase())
 }
@@ -464,6 +468,16 @@ mod tests {
         walk(&src, &v, &mut w);
         assert_eq!(w.unscannable.inline_base64, 2);
         assert_eq!(w.texts.len(), 1);
+    }
+
+    #[test]
+    fn an_assignment_of_a_long_base64_secret_is_no_blob() {
+        // `=` is padding, at a blob's end only: a variable set to a session token is text.
+        let token = "IQoJb3JpZ2luX2Vj".to_string() + &"Ab9+/Zx7".repeat(40);
+        assert!(!is_opaque_blob(&format!("AWS_SESSION_TOKEN={token}")));
+        assert!(is_opaque_blob(&token));
+        assert!(is_opaque_blob(&format!("{token}==")));
+        assert!(!is_opaque_blob(&format!("{token}===")));
     }
 
     #[test]
