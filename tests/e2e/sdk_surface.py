@@ -552,8 +552,12 @@ def check_call(op: Op, variant: str, sent: list[dict[str, Any]], error: Refused 
         decision = "redact"
     assert_audit(rec, decision=decision, method=op.verb)
     assert endpoint.match(rec["endpoint"] or ""), (rec["endpoint"], endpoint.pattern)
+    # (Random ids of the record's own, which may hold a short path id such as `e2e` by
+    # chance, are left out of the search.)
+    own = {"request_id", "openai_request_id", "key_fingerprint", "ts"}
+    rest = json.dumps({k: v for k, v in rec.items() if k not in own})
     for v in ids:
-        assert v not in json.dumps(rec), "the record holds an id from the path"
+        assert v not in rest, "the record holds an id from the path"
     assert finding_count(rec, "email") == n_email, rec.get("findings")
     assert finding_count(rec, "card") == n_card, rec.get("findings")
     if variant.startswith("stream"):
