@@ -628,11 +628,7 @@ pub(crate) fn prose(e: &Engine, t: &[u8], p: usize, kw_end: usize, out: &mut Vec
         return;
     };
     let v = t.get(vs..ve).unwrap_or(&[]);
-    let plain = v.iter().any(u8::is_ascii_digit)
-        && v.iter().any(u8::is_ascii_lowercase)
-        && v.iter().any(|b| {
-            b.is_ascii_uppercase() || (b.is_ascii_punctuation() && !matches!(b, b'_' | b'-' | b'.'))
-        });
+    let plain = plainly_random(v);
     if !plain || !judge(v, quoted) {
         return;
     }
@@ -652,6 +648,16 @@ const LINKS: &[&str] = &[
     "is", "was", "lautet", "ist", "war", "est", "es", "era", "é", "è", "er", "on", "это",
 ];
 const PARTICLES: &[&str] = &["は", "是", "는", "은"];
+
+/// Whether a value given in prose is plainly random: a digit, a lower-case letter, and an
+/// upper-case letter or a symbol (`_ - .` separate words and do not count).
+fn plainly_random(v: &[u8]) -> bool {
+    v.iter().any(u8::is_ascii_digit)
+        && v.iter().any(u8::is_ascii_lowercase)
+        && v.iter().any(|b| {
+            b.is_ascii_uppercase() || (b.is_ascii_punctuation() && !matches!(b, b'_' | b'-' | b'.'))
+        })
+}
 
 /// Prose that gives a password in one of several languages, found from the word for it
 /// ([`super::anchors::PASSWORD_WORDS`]): the word, an optional linking word or particle, then
@@ -698,11 +704,7 @@ pub(crate) fn password_prose(
         return;
     };
     let v = t.get(vs..ve).unwrap_or(&[]);
-    let plain = v.iter().any(u8::is_ascii_digit)
-        && v.iter().any(u8::is_ascii_lowercase)
-        && v.iter().any(|b| {
-            b.is_ascii_uppercase() || (b.is_ascii_punctuation() && !matches!(b, b'_' | b'-' | b'.'))
-        });
+    let plain = plainly_random(v);
     if plain && judge(v, quoted) && !in_placeholder(t, p) {
         push(out, e.ids.generic, vs, ve);
     }

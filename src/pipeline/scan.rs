@@ -108,7 +108,9 @@ impl<'p> Scanner<'p> {
             self.numbers(docs, &mut found.numbers);
             return found;
         }
-        let hits = found.hits.clone();
+        // The strings' own findings are read by the joins while the pieces are gathered apart
+        // (no copy of them), then the pieces join them.
+        let hits = std::mem::take(&mut found.hits);
         let mut own_of = |_: &mut Scanner<'p>, i: usize| -> Vec<Hit> {
             own.get(i)
                 .and_then(|r| hits.get(r.clone()))
@@ -117,6 +119,7 @@ impl<'p> Scanner<'p> {
         };
         // Where the pieces are: (string, start, end), to drop what they read whole.
         let mut covered: Vec<(usize, usize, usize)> = Vec::new();
+        let mut all_pieces = Vec::new();
         for chain in Chain::of(plan, docs) {
             for (split, pieces) in self.chain(&chain, &mut own_of, &|_| true) {
                 let index = found.splits.len();
@@ -124,10 +127,12 @@ impl<'p> Scanner<'p> {
                 for mut piece in pieces {
                     piece.split = piece.split.map(|(_, k)| (index, k));
                     covered.push((piece.string, piece.start, piece.end));
-                    found.hits.push(piece);
+                    all_pieces.push(piece);
                 }
             }
         }
+        found.hits = hits;
+        found.hits.append(&mut all_pieces);
         // A string's own finding inside a piece was a part of the split value read alone (the
         // start of a key, a number read as a phone): the value counts once, under its rule.
         if !covered.is_empty() {
