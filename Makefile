@@ -17,7 +17,7 @@ DEMO_PORT   ?= 10000
 ADMIN_PORT  ?= 9901
 PYTEST_ARGS ?=
 
-.PHONY: oci wasm-target build venv run demo-ports sdk-node test test-host test-e2e lint validate bench bench-quick profile profile-quick bench-core bench-joins bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
+.PHONY: oci wasm-target build venv run demo-ports sdk-node test test-host test-e2e lint validate bench bench-quick profile profile-quick bench-core bench-joins bench-settle bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
 
 # The toolchain pinned in rust-toolchain.toml. rustup installs a toolchain's listed targets only
 # when it installs the toolchain itself, so one installed earlier may lack wasm32-wasip1.
@@ -114,6 +114,10 @@ profile-quick: build venv
 ## (devkit/src/bin/bench_core.rs: the dev-only crate, not the shipped library)
 bench-core:
 	$(CARGO) run --release -p ocf-devkit --bin bench_core
+
+## bench-settle: what settling a rewrite costs against the same body clean, sparse and dense values
+bench-settle:
+	$(CARGO) run --release -p ocf-devkit --bin settle_cost
 
 ## bench-joins: what reading a run of message texts across its joins costs against one text, and its growth
 bench-joins:

@@ -1,11 +1,11 @@
 //! Settling long strings: on long prose with values, context words and glue inserted at
 //! random places (the corpus's chat text, which holds values of its own), and on long logs,
 //! code and delimited tables with values and breaks, a rewrite must hold nothing a fresh pass
-//! would redact (the property the `settle` fuzz target checks, here on fixed seeds). A rescan
-//! that reads less than the whole changed string must pass these: a table's header is the
-//! context of every row of the run of rows below it, however long (`detect/table.rs`), and
-//! the pass carries state forward (digit groups, the last table), so no window around a
-//! replacement bounds what a finding depends on.
+//! would redact (the property the `settle` fuzz target checks, here on fixed seeds). The
+//! rescan reads windows around the replacements (`pipeline/reach.rs`): a table's header is the
+//! context of every row of the run of rows below it, however long (`detect/table.rs`), and the
+//! pass carries digit groups forward, so a window takes whole table runs and whole runs of
+//! digit groups; these tests hold it to the full rescan's answer.
 
 #![allow(
     clippy::unwrap_used,

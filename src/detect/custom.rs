@@ -81,6 +81,13 @@ pub(crate) struct Keywords {
     terms: Vec<(Box<[u8]>, RuleIdx)>,
 }
 
+impl Keywords {
+    /// The length of the longest term, in bytes (what a match of the list reads).
+    pub(crate) fn longest(&self) -> usize {
+        self.terms.iter().map(|(t, _)| t.len()).max().unwrap_or(0)
+    }
+}
+
 /// Up to eight bytes as a little-endian word, zero-padded.
 fn pack(b: &[u8]) -> u64 {
     let mut w = [0u8; 8];

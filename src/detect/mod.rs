@@ -142,6 +142,12 @@ impl DetectorSet {
         self.engine.keywords.is_some() || self.engine.has_patterns
     }
 
+    /// The longest customer keyword term, in bytes (0 without keyword lists): a match of one
+    /// reads no further (a pattern reads [`custom::PATTERN_WINDOW`] bytes after its prefix).
+    pub fn longest_term(&self) -> usize {
+        self.engine.keywords.as_ref().map_or(0, |k| k.longest())
+    }
+
     /// Appends every finding in `text` to `out`.
     pub fn scan(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<Finding>) {
         let base = out.len();

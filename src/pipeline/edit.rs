@@ -24,6 +24,12 @@ pub(super) struct Edited {
     /// Each changed string (an index into the plan's strings), by string, and where its new
     /// decoded text is in `texts`.
     pub changed: Vec<(usize, Span)>,
+    /// For each changed string (same order): where its replacements are in its new text (an
+    /// index range into `seams`), or None when a replaced value or its replacement holds a
+    /// line break or a table delimiter (the change reshapes lines or cells: `reach.rs`).
+    pub seams_of: Vec<Option<std::ops::Range<usize>>>,
+    /// The replacements' spans in the new texts of their strings.
+    pub seams: Vec<std::ops::Range<usize>>,
     /// The new decoded texts, one after the other.
     pub texts: String,
     /// A rewrite the next round walks differently (a string that now reads as JSON or a
@@ -110,6 +116,33 @@ fn edit_string(docs: &Docs, plan: &Plan, string: usize, pieces: &[Piece], edited
         e.push((s.str.span, encoded));
     }
     edited.changed.push((string, span));
+    let seams = seams(plan.text(string, docs), pieces, &mut edited.seams);
+    edited.seams_of.push(seams);
+}
+
+/// Appends where `pieces` (as [`apply_into`] applies them to `old`) are in the new text, and
+/// returns their range in `out`; None when a replaced value or its replacement holds a line
+/// break or a table delimiter.
+fn seams(
+    old: &str,
+    pieces: &[Piece],
+    out: &mut Vec<std::ops::Range<usize>>,
+) -> Option<std::ops::Range<usize>> {
+    let from = out.len();
+    let reshapes = |t: &str| t.bytes().any(crate::pipeline::reach::shapes_lines);
+    let (mut last, mut shift) = (0usize, 0isize);
+    let mut local = true;
+    for p in pieces {
+        if p.start < last {
+            continue;
+        }
+        local &= !reshapes(old.get(p.start..p.end).unwrap_or("\n")) && !reshapes(&p.text);
+        let start = p.start.checked_add_signed(shift).unwrap_or(0);
+        out.push(start..start + p.text.len());
+        shift += p.text.len() as isize - (p.end - p.start) as isize;
+        last = p.end;
+    }
+    local.then_some(from..out.len())
 }
 
 /// The replacement of change `c`, whose span holds `matched`.

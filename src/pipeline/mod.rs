@@ -25,6 +25,7 @@ mod choose;
 mod edit;
 mod join;
 mod named;
+mod reach;
 mod scan;
 mod settle;
 

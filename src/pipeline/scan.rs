@@ -241,6 +241,19 @@ impl<'p> Scanner<'p> {
         self.text = text;
     }
 
+    /// The detector set it scans with.
+    pub fn detectors(&self) -> &'p DetectorSet {
+        self.detectors
+    }
+
+    /// Whether `text` read on its own holds a finding that counts in this round.
+    pub fn any_live(&mut self, text: &str) -> bool {
+        self.findings.clear();
+        self.detectors
+            .scan(text, &mut self.scratch, &mut self.findings);
+        self.findings.iter().any(|f| self.live(f, text))
+    }
+
     /// The findings of `text` read on its own, each with whether it counts in this round.
     pub fn scan_text(&mut self, text: &str) -> Vec<(Finding, bool)> {
         self.findings.clear();

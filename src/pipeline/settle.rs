@@ -4,12 +4,17 @@
 //! round's own rescan of the strings it changed (and of their joins) spares the next round
 //! when nothing is left, which is the rule; a rewrite that reshapes the body (a string that
 //! now reads as JSON, a member name, a number that became a string) always gets a full round.
+//! The rescan of a changed string reads only the windows around its replacements
+//! (`reach.rs`: what any rule reads around a match is bounded) unless they cover most of it,
+//! a window holds something new (then the string is read whole: a window's cut edges may
+//! mislead), or the string is in a run of texts (its own findings explain its joins).
 
 use std::ops::Range;
 
 use super::assemble::{Docs, Plan};
 use super::edit::Edited;
 use super::join::Chain;
+use super::reach;
 use super::scan::{Hit, Scanner};
 use super::{inspect_once, BodyOutcome, Context, Reading, Round, Verdict, MAX_ROUNDS};
 use crate::config::{ActionTable, Policy};
@@ -82,13 +87,40 @@ pub(super) fn is_settled(scanner: &mut Scanner, docs: &Docs, plan: &Plan, edited
     let mut hits = Vec::new();
     // Where the findings of each changed string are in `hits` (read on its own, for its joins).
     let mut own: Vec<(usize, Range<usize>)> = Vec::with_capacity(edited.changed.len());
-    for (i, t) in &edited.changed {
+    // The strings in a run of texts: their own findings explain their joins, read whole.
+    let mut in_runs: Vec<usize> = plan
+        .joins
+        .iter()
+        .flat_map(|j| [j.first, j.second])
+        .collect();
+    in_runs.sort_unstable();
+    let side = reach::side(scanner.detectors().longest_term());
+    for (k, (i, t)) in edited.changed.iter().enumerate() {
         let t = t.of(&edited.texts);
         let at = hits.len();
         let blob = plan.strings.get(*i).is_some_and(|s| s.blob);
+        let seams = edited
+            .seams_of
+            .get(k)
+            .cloned()
+            .flatten()
+            .and_then(|r| edited.seams.get(r));
         match plan.strings.get(*i).and_then(|s| s.name) {
             Some(n) => scanner.named(text(n), t, (n, *i), true, &mut hits),
             None if blob => {}
+            None if in_runs.binary_search(i).is_err() => {
+                if let Some(windows) = seams.and_then(|s| reach::windows(t, s, side)) {
+                    // Nothing new in the windows around the seams: nothing new anywhere.
+                    // Something: read whole, as a window's cut edges may mislead.
+                    if !windows
+                        .into_iter()
+                        .any(|w| scanner.any_live(t.get(w).unwrap_or(t)))
+                    {
+                        continue;
+                    }
+                }
+                scanner.alone(t, *i, &mut hits);
+            }
             None => scanner.alone(t, *i, &mut hits),
         }
         if hits.get(at..).unwrap_or_default().iter().any(|h| h.live) {
