@@ -17,7 +17,7 @@ DEMO_PORT   ?= 10000
 ADMIN_PORT  ?= 9901
 PYTEST_ARGS ?=
 
-.PHONY: oci wasm-target build venv run demo-ports sdk-node test test-host test-e2e lint validate bench bench-quick profile profile-quick bench-core bench-joins bench-settle bench-vm bench-vm-quick vm-deps soak soak-quick fuzz fuzz-smoke
+.PHONY: oci wasm-target build venv run demo-ports sdk-node test test-host test-e2e lint validate bench bench-quick profile profile-quick bench-core bench-joins bench-settle bench-vm bench-vm-quick bench-memory vm-deps soak soak-quick fuzz fuzz-smoke
 
 # The toolchain pinned in rust-toolchain.toml. rustup installs a toolchain's listed targets only
 # when it installs the toolchain itself, so one installed earlier may lack wasm32-wasip1.
@@ -141,6 +141,16 @@ bench-vm: vm-deps
 	for r in json sse; do for p in '$(VM_RESTORE_OFF)' '$(VM_RESTORE_ON)'; do \
 	  echo "policy $$p"; node bench/vm_profile.js $(WASM) "$$(cat bench/target/bodies/chat-16KB-findings.variants)" \
 	    --requests 2000 --policy "$$p" --reply $$r --cpu-time; done; done
+
+## bench-memory: memory written per request, per callback (64 B lines, 4 KiB pages, the linear memory's
+## size) and the heap allocations, in Node's V8 without Envoy; a module built with the `alloc-stats`
+## feature (counted allocator; never shipped) into target/alloc-stats
+MEM_BODIES := chat-1KB-clean chat-1KB-findings chat-16KB-clean chat-16KB-findings chat-256KB-clean chat-256KB-findings
+ALLOC_WASM := target/alloc-stats/$(WASM_TARGET)/release/openai_compliance_filter.wasm
+bench-memory: vm-deps
+	$(CARGO) build --release --lib --target $(WASM_TARGET) --features alloc-stats --target-dir target/alloc-stats
+	$(PYTHON) bench/bodies.py bench/target/bodies --variants >/dev/null
+	for b in $(MEM_BODIES); do node bench/vm_profile.js $(ALLOC_WASM) "$$(cat bench/target/bodies/$$b.variants)" --memory; done
 
 ## bench-vm-quick: bench-vm once, 50 requests of one body (run by `make test` so it cannot rot)
 bench-vm-quick: vm-deps

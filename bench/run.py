@@ -689,6 +689,7 @@ def write_report(path, ctx):
         w(f"Not run: {ctx.get('core_reason', 'no bench_core binary in this repo yet')}.")
     w("")
     write_restore(w, ctx.get("restore"), ctx.get("restore_reason", "not measured"))
+    write_memory(w, ctx.get("memory_vm"), ctx.get("memory_vm_reason", "not measured"))
     w("## Bodies")
     w("")
     w("Generated deterministically (`bench/bodies.py`, seed "
@@ -872,6 +873,107 @@ def write_restore(w, restore, reason):
     w("")
 
 
+# ---------------------------------------------------------------- memory touched (V8, no Envoy)
+
+# The Makefile's MEM_BODIES.
+MEMORY_BODIES = ["chat-1KB-clean", "chat-1KB-findings", "chat-16KB-clean", "chat-16KB-findings",
+                 "chat-256KB-clean", "chat-256KB-findings"]
+# The module with counted heap allocations (feature `alloc-stats`), the Makefile's ALLOC_WASM.
+ALLOC_TARGET_DIR = Path("target/alloc-stats")
+ALLOC_WASM_REL = ALLOC_TARGET_DIR / "wasm32-wasip1" / "release" / "openai_compliance_filter.wasm"
+
+
+def run_memory(args):
+    """Memory written per request, per callback, in Node's V8 (bench/vm_profile.js --memory):
+    the 64-byte lines and 4 KiB pages of the module's linear memory that changed, and the heap
+    allocations, counted by the `alloc-stats` build of the module when --ours is the repo's own
+    build (else lines and pages only)."""
+    if args.memory == "skip":
+        return None, "skipped (`--memory skip`)"
+    node = shutil.which("node")
+    if not node:
+        return None, "node is not installed (`make vm-deps` installs it)"
+    wasm = args.ours
+    if args.ours.resolve() == (args.repo / OURS_REL).resolve():
+        log("memory: building the alloc-stats variant of our module")
+        r = subprocess.run(["cargo", "build", "--release", "--quiet", "--lib", "--target", "wasm32-wasip1",
+                            "--features", "alloc-stats", "--target-dir", str(args.repo / ALLOC_TARGET_DIR)],
+                           cwd=args.repo)
+        if r.returncode == 0:
+            wasm = args.repo / ALLOC_WASM_REL
+        else:
+            log("memory: the alloc-stats build failed; lines and pages only")
+    out = {}
+    for b in MEMORY_BODIES:
+        variants = TARGET / "bodies" / f"{b}.variants"
+        if not variants.exists():
+            subprocess.run([sys.executable, str(BENCH / "bodies.py"), str(TARGET / "bodies"), "--variants"],
+                           check=True, capture_output=True)
+        r = subprocess.run(
+            [node, str(BENCH / "vm_profile.js"), str(wasm), variants.read_text().strip(), "--memory", "--json",
+             "--policy", args.policy_json],
+            capture_output=True, text=True, timeout=600,
+        )
+        if r.returncode != 0:
+            raise BenchError(f"vm_profile --memory ({b}) failed: {r.stderr[-500:]}")
+        line = next((l for l in r.stdout.splitlines() if l.startswith('{"memory"')), None)
+        if not line:
+            raise BenchError(f"vm_profile --memory: unexpected output:\n{r.stdout[-800:]}")
+        out[b] = json.loads(line)["memory"]
+    return out, None
+
+
+def write_memory(w, memory, reason):
+    w("## Memory touched per request (V8, no Envoy)")
+    w("")
+    if not memory:
+        w(f"Not run: {reason}.")
+        w("")
+        return
+    first = next(iter(memory.values()))
+    alloc = first["alloc_stats"]
+    w("`bench/vm_profile.js --memory` (`make bench-memory`) runs the module in Node's V8 with a mock "
+      "host, copies its linear memory before each callback and compares after it: the 64-byte "
+      "lines it wrote (changed; a write of the value already there is not seen, so these are lower "
+      "bounds), per callback, and their union over the request (a line written in two callbacks "
+      "counts once: the request's footprint), with the 4 KiB pages of that union. The host's copies "
+      "into the module's memory (headers, body, reply) count: Envoy makes the same ones. "
+      + ("Allocations: heap allocations and reallocations per request and the bytes they asked for, "
+         "from the module built with the `alloc-stats` feature (the system allocator wrapped with "
+         "counters). " if alloc else "")
+      + f"Mean of {first['requests']} requests per body, each body's variants in turn.")
+    w("")
+    cols = ["request headers", "request body", "response headers", "response body", "log"]
+    head = "| body | " + " | ".join(cols) + " | other | sum | union (KiB) | union pages |"
+    rule = "|---|" + "---:|" * (len(cols) + 4)
+    if alloc:
+        head += " allocs | alloc KiB | heap peak KiB |"
+        rule += "---:|---:|---:|"
+    w("Lines written per request (64 B), by callback (`other`: the context's creation and deletion):")
+    w("")
+    w(head)
+    w(rule)
+    for b, m in memory.items():
+        steps = {s["step"]: s for s in m["steps"]}
+        other = sum(s["lines"] for k, s in steps.items() if k not in cols)
+        row = (f"| {b} | " + " | ".join(f"{steps[c]['lines']:.0f}" for c in cols)
+               + f" | {other:.0f} | {m['sum']['lines']:.0f} | {m['request']['lines']:.0f} "
+               f"({m['request']['lines'] * 64 / 1024:.1f}) | {m['request']['pages']:.1f} |")
+        if alloc:
+            row += (f" {m['sum']['allocs'] + m['sum']['reallocs']:.0f} | {m['sum']['alloc_kib']:.1f} "
+                    f"| {m['request']['heap_peak_kib']:.1f} |")
+        w(row)
+    w("")
+    tables = first.get("tables") or {}
+    w("Linear memory: "
+      + ", ".join(f"{m['linear_memory']['end'] // 1024} KiB at {b}" for b, m in memory.items())
+      + f"; static data {first['static_data'] / 1024:.1f} KiB."
+      + (f" Read side: the fixed tables the detection pass consults per byte or per word "
+         f"(`src/detect/anchors.rs`) hold {sum(tables.values()) / 1024:.1f} KiB ("
+         + ", ".join(f"{k.split(' ')[0]} {v} B" for k, v in tables.items()) + ")." if tables else ""))
+    w("")
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -900,6 +1002,7 @@ def parse_args(argv):
     p.add_argument("--core", choices=["auto", "skip"], help="run bench_core if the repo has it (default auto; quick skip)")
     p.add_argument("--core-timeout", type=int, default=600)
     p.add_argument("--restore", choices=["auto", "skip"], help="measure pseudonym restoration in V8 (bench/vm_profile.js; default auto; quick skip)")
+    p.add_argument("--memory", choices=["auto", "skip"], help="measure the memory written per request in V8 (bench/vm_profile.js --memory; default auto; quick skip)")
     p.add_argument("--no-build", action="store_true", help="don't cargo-build bench/floor and bench/upstream")
     p.add_argument("--profile", action="store_true", help="also run bench/cpu_profile.py (perf, per callback) and add its section")
     cpu_profile().add_profile_args(p)
@@ -912,6 +1015,7 @@ def parse_args(argv):
     a.max_minutes = a.max_minutes or (5 if q else 45)
     a.core = a.core or ("skip" if q else "auto")
     a.restore = a.restore or ("skip" if q else "auto")
+    a.memory = a.memory or ("skip" if q else "auto")
     a.variants = a.variants or (4 if q else 0)
     if a.variants < 0:
         p.error("--variants must be 1 or more (0 or none: the default)")
@@ -1082,6 +1186,7 @@ def main(argv):
 
     core, core_reason = run_core(args)
     restore, restore_reason = run_restore(args)
+    memory_vm, memory_vm_reason = run_memory(args)
     wasm_sizes = {"floor (bench/floor)": FLOOR_WASM.stat().st_size}
     if "floor-json" in configs:
         wasm_sizes["floor-json (bench/floor, feature json)"] = FLOOR_JSON_WASM.stat().st_size
@@ -1111,6 +1216,8 @@ def main(argv):
         "core_reason": core_reason,
         "restore": restore,
         "restore_reason": restore_reason,
+        "memory_vm": memory_vm,
+        "memory_vm_reason": memory_vm_reason,
         "notes": notes,
         "profile": profile,
     }

@@ -6,7 +6,7 @@
 // transitions of its V8 embedding, the copies) is what `make bench` measures minus this.
 //
 //   node bench/vm_profile.js WASM BODY.json[,BODY.json...] [--path P] [--requests N] [--policy FILE|JSON]
-//        [--reply json|sse] [--reply-kb K] [--chunk B] [--cpu-time]
+//        [--reply json|sse] [--reply-kb K] [--chunk B] [--cpu-time] [--memory [--json]]
 //
 // With --reply, the upstream's reply is a chat completion of about K KiB (default 16) that
 // echoes every placeholder the filter sent upstream for that body (one about every 300
@@ -19,6 +19,16 @@
 //   CARGO_PROFILE_RELEASE_STRIP=false cargo build --release --lib --target wasm32-wasip1
 //   node --cpu-prof bench/vm_profile.js target/wasm32-wasip1/release/openai_compliance_filter.wasm ...
 // The figures are the quickest of five blocks of requests, after a second of warm-up.
+//
+// --memory: instead of times, the memory each callback touches (no timing is reported: the
+// snapshots are slow). Before each callback the VM's linear memory is copied, after it
+// compared: the 64-byte lines and 4 KiB pages whose bytes changed (the host's copies into the
+// module's memory count, as Envoy makes the same ones), per callback and their union over the
+// request (a line written in two callbacks counts once), the memory's size and growth, and,
+// with a module built with the `alloc-stats` feature (`make bench-memory` builds one), the
+// heap allocations made in each callback. A write of the value already there is not seen:
+// the figures are a lower bound. --requests is then the measured requests (default 64),
+// after a warm-up of 200 and two of each body; --json adds one JSON line of the figures.
 // Exits 1 when the policy does not load or a request is answered locally (a deny would be
 // measured instead of the inspection).
 'use strict';
@@ -26,22 +36,25 @@ const fs = require('fs');
 
 function parseArgs(argv) {
   const a = { rest: [], path: null, requests: 5000, policy: '{}', reply: null, replyKb: 16, chunk: 0,
-    cpuTime: false };
+    cpuTime: false, memory: false, json: false, requestsGiven: false };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--path') a.path = argv[++i];
-    else if (v === '--requests') a.requests = parseInt(argv[++i], 10);
+    else if (v === '--requests') { a.requests = parseInt(argv[++i], 10); a.requestsGiven = true; }
     else if (v === '--policy') a.policy = argv[++i];
     else if (v === '--reply') a.reply = argv[++i];
     else if (v === '--reply-kb') a.replyKb = parseFloat(argv[++i]);
     else if (v === '--chunk') a.chunk = parseInt(argv[++i], 10);
     else if (v === '--cpu-time') a.cpuTime = true;
+    else if (v === '--memory') a.memory = true;
+    else if (v === '--json') a.json = true;
     else a.rest.push(v);
   }
   if (a.rest.length !== 2 || !(a.requests > 0)) {
     console.error('usage: node bench/vm_profile.js WASM BODY.json[,BODY.json...] [--path P] [--requests N] [--policy FILE|JSON]');
     process.exit(2);
   }
+  if (a.memory && !a.requestsGiven) a.requests = 64;
   return a;
 }
 
@@ -231,13 +244,15 @@ const total = new Float64Array(STEPS.length);
 const clock = args.cpuTime
   ? () => { const u = process.cpuUsage(); return BigInt(u.user + u.system) * 1000n; }
   : () => process.hrtime.bigint();
-function request(ctx, timed) {
+function request(ctx, timed, probe) {
   let t0 = clock();
   const lap = (i) => {
     const t = clock();
     if (timed) total[i] += Number(t - t0);
     t0 = t;
+    if (probe) probe.step(i);
   };
+  if (probe) probe.begin();
   const variant = bodyIndex++ % bodies.length;
   body = bodies[variant];
   x.proxy_on_context_create(ctx, 1); lap(0);
@@ -261,6 +276,235 @@ function request(ctx, timed) {
   lap(4);
   x.proxy_on_log(ctx); lap(5);
   x.proxy_on_done(ctx); x.proxy_on_delete(ctx); lap(6);
+  if (probe) probe.end();
+}
+
+// ---------------------------------------------------------------- --memory
+const PAGE = 4096;
+const LINE = 64;
+const WASM_PAGE = 65536;
+// Lines and pages of `mem` that differ from `snap` (as long as `mem` or longer: memory only
+// grows, and grown memory starts zeroed, as the snapshot's tail is), and the lines by region:
+// below `data.start` the stack (Rust's wasm32 layout puts it first, growing down), then the
+// static data, then the heap (and .bss). The changed pages are copied into `snap`, so that it
+// is a snapshot again, and each changed line and page is marked in `seen` (one byte per line)
+// and `seenPages`, the request's union.
+function written(snap, mem, data, seen, seenPages) {
+  let lines = 0;
+  let pages = 0;
+  const region = { stack: 0, data: 0, heap: 0 };
+  for (let p = 0; p < mem.length; p += PAGE) {
+    const a = snap.subarray(p, p + PAGE);
+    const b = mem.subarray(p, p + PAGE);
+    if (Buffer.compare(a, b) === 0) continue;
+    pages++;
+    seenPages[p / PAGE] = 1;
+    for (let l = 0; l < b.length; l += LINE) {
+      if (Buffer.compare(a.subarray(l, l + LINE), b.subarray(l, l + LINE)) === 0) continue;
+      lines++;
+      seen[(p + l) / LINE] = 1;
+      const at = p + l;
+      region[at < data.start ? 'stack' : at < data.end ? 'data' : 'heap']++;
+    }
+    a.set(b);
+  }
+  return { lines, pages, ...region };
+}
+// `snap` grown (zeros) to `n` bytes.
+function grown(snap, n) {
+  if (snap.length >= n) return snap;
+  const s = new Uint8Array(n);
+  s.set(snap);
+  return s;
+}
+// The `alloc-stats` build's counters (src/filter/alloc_stats.rs), or null.
+const ALLOC_KEYS = ['allocs', 'reallocs', 'frees', 'bytes', 'live', 'peak'];
+function allocStats() {
+  if (typeof x.ocf_alloc_stat !== 'function') return null;
+  const o = {};
+  ALLOC_KEYS.forEach((k, i) => { o[k] = x.ocf_alloc_stat(i); });
+  return o;
+}
+// The module's data segments (its static data, in linear memory): their bytes, and where
+// the active ones start and end (i32.const offsets).
+function staticData(buf) {
+  let i = 8;
+  const leb = () => {
+    let v = 0;
+    let shift = 0;
+    for (;;) {
+      const b = buf[i++];
+      v += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (b < 0x80) return v;
+    }
+  };
+  const out = { bytes: 0, start: Infinity, end: 0 };
+  while (i < buf.length) {
+    const id = buf[i++];
+    const size = leb();
+    const end = i + size;
+    if (id === 11) {
+      for (let n = leb(); n > 0; n--) {
+        const flags = leb();
+        if (flags === 2) leb();
+        let at = null;
+        if (flags !== 1) {
+          if (buf[i] === 0x41) { i++; at = leb(); }
+          while (buf[i] !== 0x0b) i++;
+          i++;
+        }
+        const len = leb();
+        out.bytes += len;
+        if (at !== null) { out.start = Math.min(out.start, at); out.end = Math.max(out.end, at + len); }
+        i += len;
+      }
+      break;
+    }
+    i = end;
+  }
+  if (out.start === Infinity) out.start = 0;
+  return out;
+}
+// The fixed tables the detection pass consults per byte or per word, sized from the constants
+// of src/detect/anchors.rs (null when the source is not beside this script or changed shape).
+function passTables() {
+  const src = require('path').join(__dirname, '..', 'src', 'detect', 'anchors.rs');
+  if (!fs.existsSync(src)) return null;
+  const t = fs.readFileSync(src, 'utf8');
+  const num = (re) => { const m = t.match(re); return m ? Number(m[1].replace(/_/g, '')) : null; };
+  const log2 = (name) => num(new RegExp(`const ${name}: u32 = (\\d+);`));
+  const triBits = num(/const TRI_BITS: usize = 1 << (\d+);/);
+  const pairBits = num(/pair_bits: \[u64; (\d+) \/ 64\]/);
+  const otherPairs = num(/other_pairs = vec!\[0u64; (\d+) \/ 64\]/);
+  const stop = num(/stop: Box<\[u8; (\d+)\]>/);
+  const otherFirst = num(/other_first = vec!\[false; (\d+)\]/);
+  const rows = [
+    ['start_bits (every letter-run start)', log2('START_LOG') === null ? null : 2 ** log2('START_LOG') / 8],
+    ['quad_bits (a start that hits)', log2('QUAD_LOG') === null ? null : 2 ** log2('QUAD_LOG') / 8],
+    ['pair_bits (a start that hits)', pairBits === null ? null : pairBits / 8],
+    ['stop (every stop byte)', stop],
+    ['other_first (every stop byte)', otherFirst],
+    ['other_pairs (a stop byte that starts a literal)', otherPairs === null ? null : otherPairs / 8],
+    ['generic_tri (every identifier)', triBits === null ? null : 2 ** triBits / 8],
+  ];
+  return rows.some(([, v]) => v === null) ? null : rows;
+}
+
+function memoryRun() {
+  const mem = () => new Uint8Array(x.memory.buffer);
+  // Warm-up: every body twice at least, so that the heap has reached its steady state.
+  let c = 2;
+  for (let i = 0; i < Math.max(200, 2 * bodies.length); i++) request(c++, false);
+  if (localReplies) {
+    console.error(`vm_profile: the filter answered ${bodyPath} locally (denied): nothing to measure`);
+    process.exit(1);
+  }
+  const startSize = x.memory.buffer.byteLength;
+  const n = args.requests;
+  const data = staticData(fs.readFileSync(wasmPath));
+  const sum = STEPS.map(() => ({ lines: 0, pages: 0, stack: 0, data: 0, heap: 0, allocs: 0, reallocs: 0, bytes: 0 }));
+  const req = { lines: 0, pages: 0, stack: 0, data: 0, heap: 0, peak: 0, maxPeak: 0 };
+  let snap = new Uint8Array(0);
+  let seen = new Uint8Array(0);
+  let seenPages = new Uint8Array(0);
+  let before = null;
+  let live0 = 0;
+  const probe = {
+    begin() {
+      const m = mem();
+      snap = grown(snap, m.length);
+      snap.set(m);
+      seen = grown(seen, m.length / LINE);
+      seen.fill(0);
+      seenPages = grown(seenPages, m.length / PAGE);
+      seenPages.fill(0);
+      before = allocStats();
+      if (before) { x.ocf_alloc_stat_reset_peak(); live0 = before.live; }
+    },
+    step(i) {
+      const m = mem();
+      snap = grown(snap, m.length);
+      seen = grown(seen, m.length / LINE);
+      seenPages = grown(seenPages, m.length / PAGE);
+      const w = written(snap, m, data, seen, seenPages);
+      for (const k of ['lines', 'pages', 'stack', 'data', 'heap']) sum[i][k] += w[k];
+      const after = allocStats();
+      if (after) {
+        sum[i].allocs += after.allocs - before.allocs;
+        sum[i].reallocs += after.reallocs - before.reallocs;
+        sum[i].bytes += after.bytes - before.bytes;
+        before = after;
+      }
+    },
+    end() {
+      let n = 0;
+      for (let l = 0; l < seen.length; l++) {
+        if (!seen[l]) continue;
+        n++;
+        const at = l * LINE;
+        req[at < data.start ? 'stack' : at < data.end ? 'data' : 'heap']++;
+      }
+      req.lines += n;
+      req.pages += seenPages.reduce((a, v) => a + v, 0);
+      if (before) {
+        const peak = before.peak - live0;
+        req.peak += peak;
+        req.maxPeak = Math.max(req.maxPeak, peak);
+      }
+    },
+  };
+  for (let i = 0; i < n; i++) request(c++, false, probe);
+  const endSize = x.memory.buffer.byteLength;
+  const alloc = allocStats() !== null;
+  const per = (v) => v / n;
+  const kib = (b) => (b / 1024).toFixed(1);
+  const shown = bodyPath.split('/').pop() + (bodies.length > 1 ? ` and ${bodies.length - 1} more` : '');
+  const rows = STEPS.map((s, i) => ({ step: s, lines: per(sum[i].lines), pages: per(sum[i].pages),
+    stack: per(sum[i].stack), data: per(sum[i].data), heap: per(sum[i].heap),
+    allocs: alloc ? per(sum[i].allocs) : null, reallocs: alloc ? per(sum[i].reallocs) : null,
+    alloc_kib: alloc ? per(sum[i].bytes) / 1024 : null }));
+  const all = rows.reduce((a, r) => ({ lines: a.lines + r.lines, pages: a.pages + r.pages,
+    stack: a.stack + r.stack, data: a.data + r.data, heap: a.heap + r.heap,
+    allocs: a.allocs + (r.allocs || 0), reallocs: a.reallocs + (r.reallocs || 0),
+    alloc_kib: a.alloc_kib + (r.alloc_kib || 0) }),
+  { lines: 0, pages: 0, stack: 0, data: 0, heap: 0, allocs: 0, reallocs: 0, alloc_kib: 0 });
+  const tables = passTables();
+  console.log(`${shown} (${body.length} B, ${path}): memory written per request, mean of ${n} ` +
+    `requests (64 B lines, 4 KiB pages${alloc ? '; heap allocations from the alloc-stats build' : ''})`);
+  const pad = (v, w) => String(v).padStart(w);
+  const f1 = (v) => (v === null ? '-' : v.toFixed(1));
+  console.log(`  ${'callback'.padEnd(18)}${pad('lines', 9)}${pad('KiB', 8)}${pad('pages', 8)}` +
+    `${pad('stack', 8)}${pad('data', 7)}${pad('heap', 9)}` +
+    (alloc ? `${pad('allocs', 9)}${pad('reallocs', 10)}${pad('alloc KiB', 11)}` : ''));
+  for (const r of [...rows, { step: 'sum', ...all }]) {
+    console.log(`  ${r.step.padEnd(18)}${pad(f1(r.lines), 9)}${pad(kib(r.lines * LINE), 8)}${pad(f1(r.pages), 8)}` +
+      `${pad(f1(r.stack), 8)}${pad(f1(r.data), 7)}${pad(f1(r.heap), 9)}` +
+      (alloc ? `${pad(f1(r.allocs), 9)}${pad(f1(r.reallocs), 10)}${pad(f1(r.alloc_kib), 11)}` : ''));
+  }
+  console.log(`  ${'request (union)'.padEnd(18)}${pad(f1(per(req.lines)), 9)}${pad(kib(per(req.lines) * LINE), 8)}` +
+    `${pad(f1(per(req.pages)), 8)}${pad(f1(per(req.stack)), 8)}${pad(f1(per(req.data)), 7)}${pad(f1(per(req.heap)), 9)}` + (alloc ? `   heap peak over the request's start: mean ${kib(per(req.peak))} KiB, max ${kib(req.maxPeak)} KiB` : ''));
+  console.log(`  linear memory: ${kib(startSize)} KiB (${startSize / WASM_PAGE} wasm pages) after the warm-up, ` +
+    `${endSize > startSize ? '+' + kib(endSize - startSize) + ' KiB' : 'no growth'} over the measured requests; ` +
+    `static data ${kib(data.bytes)} KiB at ${kib(data.start)} KiB (the stack below it)`);
+  if (tables) {
+    console.log(`  tables the detection pass consults (src/detect/anchors.rs): ` +
+      tables.map(([k, v]) => `${k} ${v} B`).join(', ') +
+      `; ${kib(tables.reduce((a, [, v]) => a + v, 0))} KiB in all`);
+  }
+  if (args.json) {
+    console.log(JSON.stringify({ memory: { body: bodyPath.split('/').pop().replace(/\.json$/, ''),
+      bytes: body.length, requests: n, alloc_stats: alloc, steps: rows, sum: all,
+      request: { lines: per(req.lines), pages: per(req.pages), stack: per(req.stack), data: per(req.data),
+        heap: per(req.heap), heap_peak_kib: alloc ? per(req.peak) / 1024 : null },
+      linear_memory: { start: startSize, end: endSize }, static_data: data.bytes,
+      tables: tables ? Object.fromEntries(tables) : null } }));
+  }
+}
+
+if (args.memory) {
+  memoryRun();
+  process.exit(0);
 }
 
 // Warm-up: V8 compiles with its baseline tier first and tiers hot functions up in the

@@ -26,7 +26,10 @@
 //! The native CLI (`src/bin/cli.rs`) runs the very same core; [`evidence`] renders the policy
 //! as a compliance register and summarises records for auditors. [`version`] names the build.
 
-#![forbid(unsafe_code)]
+// No unsafe code; the one exception is the `alloc-stats` measurement build's counting
+// allocator (`filter/alloc_stats.rs`, never shipped), which must implement `GlobalAlloc`.
+#![cfg_attr(not(feature = "alloc-stats"), forbid(unsafe_code))]
+#![cfg_attr(feature = "alloc-stats", deny(unsafe_code))]
 #![deny(missing_docs)]
 
 pub mod audit;

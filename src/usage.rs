@@ -105,6 +105,21 @@ impl Tail {
         self.push(bytes);
     }
 
+    /// [`Self::push_end`] of a chunk end the caller owns: into an empty tail the chunk's own
+    /// buffer moves (no copy; the state is the one [`Self::push_end`] leaves).
+    fn push_end_owned(&mut self, size: usize, bytes: Vec<u8>) {
+        if bytes.len() < size {
+            self.buf.clear();
+            self.cut = true;
+        }
+        if self.buf.is_empty() && bytes.len() <= TAIL_BYTES {
+            // O(1): a `VecDeque` takes over a `Vec`'s buffer as it is.
+            self.buf = VecDeque::from(bytes);
+        } else {
+            self.push(&bytes);
+        }
+    }
+
     /// The bytes kept, in order.
     fn bytes(&mut self) -> &[u8] {
         self.buf.make_contiguous()
@@ -402,6 +417,16 @@ impl UsageReader {
         }
     }
 
+    /// [`Self::feed_end`] of a chunk end the caller no longer needs: a plain body's first
+    /// chunk is kept without a copy (a JSON reply is usually one chunk, up to [`TAIL_BYTES`]).
+    pub fn feed_end_owned(&mut self, size: usize, end: Vec<u8>) {
+        if self.inflater.is_some() {
+            self.feed_end(size, &end);
+        } else if let Some(t) = self.scan.tail() {
+            t.push_end_owned(size, end);
+        }
+    }
+
     /// The body is over: the usage it reported, if any.
     pub fn finish(&mut self) -> Option<Usage> {
         match &mut self.scan {
@@ -640,6 +665,45 @@ data: \"response\":{\"id\":\"r\",\"output\":[{\"content\":[{\"text\":\"{\\\"usag
         let mut r = UsageReader::new(Some(b"application/json"), Some(b"gzip"));
         assert_eq!(r.wanted(), usize::MAX);
         r.feed_end(10, b"abc");
+        assert!(!r.reads());
+    }
+
+    #[test]
+    fn an_owned_chunk_end_reads_as_a_borrowed_one() {
+        // The adapter hands its chunk ends over by value: same tail, same usage, any cut.
+        let mut long = String::from(r#"{"choices":[{"message":{"content":""#);
+        long.push_str(&"word ".repeat(40_000));
+        long.push_str(r#""}}],"usage":{"prompt_tokens":4,"total_tokens":6}}"#);
+        let docs = [
+            ("application/json", CHAT_JSON.as_bytes()),
+            ("application/json", EMBEDDINGS_JSON.as_bytes()),
+            ("text/event-stream", CHAT_SSE.as_bytes()),
+            ("text/event-stream", RESPONSES_SSE.as_bytes()),
+            ("application/json", long.as_bytes()),
+        ];
+        for (ct, body) in docs {
+            for chunk in [1, 7, 100, TAIL_BYTES - 1, TAIL_BYTES + 1, body.len()] {
+                let mut borrowed = UsageReader::new(Some(ct.as_bytes()), None);
+                let mut owned = UsageReader::new(Some(ct.as_bytes()), None);
+                for c in body.chunks(chunk) {
+                    let end = &c[c.len().saturating_sub(borrowed.wanted())..];
+                    borrowed.feed_end(c.len(), end);
+                    owned.feed_end_owned(c.len(), end.to_vec());
+                    let (Scan::Json(a) | Scan::Sse(a)) = &mut borrowed.scan else {
+                        panic!("{ct} reads");
+                    };
+                    let (Scan::Json(b) | Scan::Sse(b)) = &mut owned.scan else {
+                        panic!("{ct} reads");
+                    };
+                    assert_eq!(a.cut, b.cut, "chunk {chunk}");
+                    assert_eq!(a.bytes(), b.bytes(), "chunk {chunk}");
+                }
+                assert_eq!(borrowed.finish(), owned.finish(), "chunk {chunk}");
+            }
+        }
+        // A compressed body is inflated from the owned bytes as from borrowed ones.
+        let mut r = UsageReader::new(Some(b"application/json"), Some(b"gzip"));
+        r.feed_end_owned(10, b"abc".to_vec());
         assert!(!r.reads());
     }
 

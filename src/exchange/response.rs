@@ -158,6 +158,18 @@ impl Exchange {
         }
     }
 
+    /// [`Self::on_response_body`] with the chunk's bytes handed over: the usage reader keeps
+    /// a plain body's first chunk without copying it.
+    pub fn on_response_body_owned(&mut self, size: usize, chunk: Vec<u8>, end_of_stream: bool) {
+        self.record.response_bytes = self.record.response_bytes.saturating_add(size as u64);
+        if let Some(reader) = self.response.reader.as_mut() {
+            reader.feed_end_owned(size, chunk);
+            if end_of_stream {
+                self.finish_usage();
+            }
+        }
+    }
+
     /// The usage reader's last word, into the record.
     pub(super) fn finish_usage(&mut self) {
         if let Some(mut reader) = self.response.reader.take() {

@@ -172,8 +172,9 @@ impl HttpContext for Http {
         } else {
             Vec::new()
         };
+        // Handed over: the usage reader keeps a plain reply's chunk without copying it.
         self.exchange
-            .on_response_body(body_size, &chunk, end_of_stream);
+            .on_response_body_owned(body_size, chunk, end_of_stream);
         Action::Continue
     }
 

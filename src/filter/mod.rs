@@ -1,6 +1,8 @@
 //! The proxy-wasm adapter: the only module that touches `proxy_wasm`. It reads headers and the
 //! body from the host, calls the core, and turns its decisions into host calls.
 
+#[cfg(feature = "alloc-stats")]
+mod alloc_stats;
 mod host;
 mod http;
 mod metrics;
