@@ -688,6 +688,20 @@ def write_report(path, ctx):
     else:
         w(f"Not run: {ctx.get('core_reason', 'no bench_core binary in this repo yet')}.")
     w("")
+    w("## Settling a rewrite (native, `make bench-settle`)")
+    w("")
+    w("The rescan of a rewrite reads windows around the replacements (`src/pipeline/reach.rs`); "
+      "where values are dense (the with-findings bodies above: one per KiB) the windows would "
+      "cover most of a string and it is read whole. Medians of 15 runs of the core alone, against "
+      "the same body clean.")
+    w("")
+    if ctx.get("settle"):
+        w("```")
+        w(ctx["settle"].rstrip())
+        w("```")
+    else:
+        w(f"Not run: {ctx.get('settle_reason', 'not measured')}.")
+    w("")
     write_restore(w, ctx.get("restore"), ctx.get("restore_reason", "not measured"))
     write_memory(w, ctx.get("memory_vm"), ctx.get("memory_vm_reason", "not measured"))
     w("## Bodies")
@@ -785,6 +799,24 @@ def run_core(args):
         raise BenchError(f"bench_core took longer than {args.core_timeout}s")
     if r.returncode != 0:
         raise BenchError(f"bench_core failed: {r.stderr.strip()[-500:]}")
+    return r.stdout, None
+
+
+def run_settle(args):
+    """`make bench-settle` (devkit settle_cost): settling sparse and dense rewrites, native."""
+    if args.core == "skip":
+        return None, "skipped (`--core skip`)"
+    if not (args.repo / "devkit" / "src" / "bin" / "settle_cost.rs").exists():
+        return None, f"no `settle_cost` binary in {args.repo}"
+    cmd = ["cargo", "run", "--release", "--quiet", "-p", "ocf-devkit", "--bin", "settle_cost"]
+    log(f"running the settle benchmark ({' '.join(cmd)})")
+    try:
+        r = subprocess.run(cmd, cwd=args.repo, capture_output=True, text=True,
+                           timeout=args.core_timeout)
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"settle_cost took longer than {args.core_timeout}s")
+    if r.returncode != 0:
+        raise BenchError(f"settle_cost failed: {r.stderr.strip()[-500:]}")
     return r.stdout, None
 
 
@@ -1185,6 +1217,7 @@ def main(argv):
     kill_children()
 
     core, core_reason = run_core(args)
+    settle, settle_reason = run_settle(args)
     restore, restore_reason = run_restore(args)
     memory_vm, memory_vm_reason = run_memory(args)
     wasm_sizes = {"floor (bench/floor)": FLOOR_WASM.stat().st_size}
@@ -1214,6 +1247,8 @@ def main(argv):
         "wasm_sha": wasm_sha,
         "core": core,
         "core_reason": core_reason,
+        "settle": settle,
+        "settle_reason": settle_reason,
         "restore": restore,
         "restore_reason": restore_reason,
         "memory_vm": memory_vm,
