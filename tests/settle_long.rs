@@ -203,6 +203,24 @@ fn a_replacement_that_joins_a_table_again_gives_every_row_below_its_header() {
     }
 }
 
+#[test]
+fn a_replacement_of_an_encoded_form_brings_far_forms_together() {
+    // The decoded forms of a string (`%2C`, `%40`, `&#64;`, base64) are read as one text, one
+    // form per line. Round one: an email between a header and a row breaks their table (and a
+    // secret's name from its value); replaced, it leaves the decoded text, and the header is
+    // the context of the row's SSN, 20 KB away in the string (found by a second pair of eyes).
+    let p = plain_prose(10_000);
+    for email in ["jane%40example.com", "jane&#64;example.com"] {
+        check_text(&format!("ssn%2Cname {p} {email} {p} 536228351%2Cbob {p}"));
+        check_text(&format!(
+            "{p} ssn%2Cname {p} {email} {p} 536228351%2Cbob {p}"
+        ));
+        check_text(&format!(
+            "name%3Ddb_password {p} {email} {p} value%3DZx9kQ2vL7mPqW3rT {p}"
+        ));
+    }
+}
+
 /// A long text of one kind: a log, code, a delimited table with a header, or prose; values of
 /// every rule (the corpus's samples) spread through it, and rows broken and mended by values
 /// that hold the delimiter.

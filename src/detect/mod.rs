@@ -111,6 +111,15 @@ pub struct Scratch {
     decoded_tmp: Vec<Finding>,
 }
 
+impl Scratch {
+    /// Whether the last [`DetectorSet::scan`] saw a place an encoded form may be (a `%XX`, an
+    /// `&` reference, a base64 run). Its decoded forms were scanned as one text, one per line,
+    /// so what one finds there may read forms far apart in the scanned text.
+    pub fn saw_encoded_forms(&self) -> bool {
+        !self.marks.is_empty()
+    }
+}
+
 /// The compiled, immutable detector set.
 #[derive(Debug)]
 pub struct DetectorSet {

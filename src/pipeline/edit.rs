@@ -122,7 +122,7 @@ fn edit_string(docs: &Docs, plan: &Plan, string: usize, pieces: &[Piece], edited
 
 /// Appends where `pieces` (as [`apply_into`] applies them to `old`) are in the new text, and
 /// returns their range in `out`; None when a replaced value or its replacement holds a line
-/// break or a table delimiter.
+/// break or a table delimiter, or a replacement may read as an encoded form.
 fn seams(
     old: &str,
     pieces: &[Piece],
@@ -136,7 +136,9 @@ fn seams(
         if p.start < last {
             continue;
         }
-        local &= !reshapes(old.get(p.start..p.end).unwrap_or("\n")) && !reshapes(&p.text);
+        local &= !reshapes(old.get(p.start..p.end).unwrap_or("\n"))
+            && !reshapes(&p.text)
+            && !crate::pipeline::reach::may_read_as_encoded(&p.text);
         let start = p.start.checked_add_signed(shift).unwrap_or(0);
         out.push(start..start + p.text.len());
         shift += p.text.len() as isize - (p.end - p.start) as isize;

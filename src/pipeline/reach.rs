@@ -16,13 +16,18 @@
 //! | a customer pattern after its prefix (`custom.rs`) | 256 bytes |
 //! | a table row's header (`table.rs`) | the run of delimited lines: a window takes the whole run |
 //! | a PEM block (`secrets.rs`) | lines: a text holding `-----` is read whole |
+//! | decoded forms (`decode.rs`) | every form of the string: such a string is read whole |
 //!
 //! So a finding that reads a seam lies, with all it reads, within [`SIDE`] bytes of it (a
 //! secret's value of 300 bytes holding the seam, with its name and gap of 192 before it; or
 //! a value starting within 192 bytes after it and running 300), and a window is [`SIDE`]
 //! bytes each side of its seam, widened to whole tokens, whole runs of digit groups and whole
 //! table runs. A replacement that removes or writes a line break or a table delimiter moves
-//! lines and cells: its string is read whole (`edit.rs` tells). The fuzz property "a fresh
+//! lines and cells: its string is read whole (`edit.rs` tells). So is a string that held
+//! encoded forms (`%XX`, `&` references, base64 runs), or gets one from a replacement: their
+//! decoded forms are read as one text, one per line (`detect/decode.rs`), where a form that
+//! goes brings far-apart forms next to each other (a table header and a row, a secret's name
+//! and its value). The fuzz property "a fresh
 //! pass over the output finds nothing to redact" (`fuzz/fuzz_targets/settle.rs`) and
 //! `tests/settle_long.rs` hold the windows to it.
 
@@ -44,6 +49,14 @@ const MAX_TOKEN: usize = 64 * 1024;
 /// Whether byte `b` in a replaced value or its replacement moves lines or table cells.
 pub(crate) fn shapes_lines(b: u8) -> bool {
     matches!(b, b'\n' | b'\r' | b',' | b';' | b'\t' | b'|')
+}
+
+/// Whether a replacement `t` may read as an encoded form (a `%` or `&`, or a run of 12 or
+/// more base64 bytes: `detect/decode.rs`): the decoded forms of a string are read as one text,
+/// so a new one would change what they read far from it.
+pub(crate) fn may_read_as_encoded(t: &str) -> bool {
+    let b64 = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_');
+    t.contains(['%', '&']) || t.as_bytes().split(|c| !b64(c)).any(|run| run.len() >= 12)
 }
 
 /// The windows of `t` around `seams` (sorted, in `t`), `side` bytes each side of each (see
@@ -318,6 +331,21 @@ mod tests {
         let t = format!("{}[X_1]{}", prose(20_000), prose(20_000));
         let w = &windows(&t, &[seam_at(&t, "[X_1]")], side(2000)).unwrap()[0];
         assert!(w.end - w.start >= 4000);
+    }
+
+    #[test]
+    fn a_replacement_that_may_read_as_an_encoded_form_is_told() {
+        for t in [
+            "[EMAIL]",
+            "[PHONE_12]",
+            "**** **** **** 1234",
+            "j***@example.com",
+        ] {
+            assert!(!may_read_as_encoded(t), "{t}");
+        }
+        for t in ["[EMAIL:3f2a9c1b7d40]", "a%b", "x&y", "QUJDREVGR0hJSktM"] {
+            assert!(may_read_as_encoded(t), "{t}");
+        }
     }
 
     #[test]

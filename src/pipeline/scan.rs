@@ -77,6 +77,8 @@ pub(super) struct Scanner<'p> {
     /// A decoded string, a name with its value, or a join.
     text: String,
     findings: Vec<Finding>,
+    /// The strings read on their own whose text held encoded forms (in order).
+    encoded: Vec<usize>,
 }
 
 impl<'p> Scanner<'p> {
@@ -88,6 +90,7 @@ impl<'p> Scanner<'p> {
             scratch: Scratch::default(),
             text: String::new(),
             findings: Vec::new(),
+            encoded: Vec::new(),
         }
     }
 
@@ -189,6 +192,11 @@ impl<'p> Scanner<'p> {
         self.findings.clear();
         self.detectors
             .scan(text, &mut self.scratch, &mut self.findings);
+        if self.scratch.saw_encoded_forms() {
+            if let Err(k) = self.encoded.binary_search(&string) {
+                self.encoded.insert(k, string);
+            }
+        }
         for f in &self.findings {
             out.push(Hit {
                 string,
@@ -239,6 +247,12 @@ impl<'p> Scanner<'p> {
             });
         }
         self.text = text;
+    }
+
+    /// Whether string `i`, read on its own, held encoded forms: their decoded forms were read
+    /// as one text, so a replacement anywhere in the string may change what they read.
+    pub fn read_encoded_forms(&self, i: usize) -> bool {
+        self.encoded.binary_search(&i).is_ok()
     }
 
     /// The detector set it scans with.
