@@ -58,6 +58,14 @@ const INSERTS: &[&str] = &[
     "[",
     "]",
     " 1111",
+    " jane%40example.com ",
+    " jane&#64;example.com ",
+    " ssn%2Cname ",
+    " 536228351%2Cbob ",
+    " name%3Ddb_password ",
+    " value%3DZx9kQ2vL7mPqW3rT ",
+    "%0A",
+    "&#10;",
 ];
 
 fn long_body(r: &mut Rng) -> Vec<u8> {

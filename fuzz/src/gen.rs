@@ -710,6 +710,14 @@ const CONTEXT: &[&str] = &[
     "\nssn_no,name,city\n", "\n536225921,Ann,Leeds\n", ",", "\n",
 ];
 
+/// Encoded forms (percent-encoding, HTML references, base64): a string's decoded forms are
+/// read as one text, one per line, so a replaced form brings far-apart ones together.
+const ENCODED: &[&str] = &[
+    " jane%40example.com ", " jane&#64;example.com ", " amFuZUBleGFtcGxlLmNvbQ== ",
+    " ssn%2Cname ", " 536228351%2Cbob ", " name%3Ddb_password ", " value%3DZx9kQ2vL7mPqW3rT ",
+    "%0A", "&#10;", "%2C", " 4111%201111%201111%201111 ",
+];
+
 /// A chat request whose messages are long texts (64 to 160 KiB of the corpus's chat prose, its
 /// own values included, or a long delimited table) with values, context words and glue
 /// inserted at chosen places: strings whose replacements change what is far from them.
@@ -725,9 +733,10 @@ pub fn long_request(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
         };
         let inserts = u.int_in_range(0..=40u8)?;
         for _ in 0..inserts {
-            let what = match u.int_in_range(0..=2u8)? {
+            let what = match u.int_in_range(0..=3u8)? {
                 0 => *u.choose(SECRETS)?,
                 1 => *u.choose(CONTEXT)?,
+                2 => *u.choose(ENCODED)?,
                 _ => *u.choose(GLUE)?,
             };
             let mut at = (u.arbitrary::<u32>()? as usize) % (text.len() + 1);
