@@ -212,6 +212,29 @@ fn a_replacement_that_joins_a_table_again_gives_every_row_below_its_header() {
 }
 
 #[test]
+fn a_table_with_full_width_delimiters_is_read_whole() {
+    // The detectors read a folded view, where `，` `、` `｜` are `,` `,` `|`: a table the
+    // string's own bytes do not show. Round one: a long email fills the header cell's first
+    // 96 bytes, so `ssn_no` is no context; replaced, the header names the SSN column of rows
+    // far more than a window below (found by a second review).
+    let p = plain_prose(12_000);
+    let email = format!(
+        "{}x@{}.example.com",
+        "janedoe.".repeat(7),
+        "mailserver".repeat(4)
+    );
+    for (head, d) in [
+        ("ssn_no\u{ff0c}name\u{ff0c}city", "\u{ff0c}"),
+        ("ssn_no,name,city", "\u{3001}"),
+        ("ssn_no \u{ff5c} name \u{ff5c} city", " \u{ff5c} "),
+    ] {
+        let mut rows: String = (0..40).map(|k| format!("n/a{d}Ann{k}{d}Leeds\n")).collect();
+        rows.extend((0..20).map(|k| format!("536225921{d}Ann{k}{d}Leeds\n")));
+        check_text(&format!("{p}\n\n{email} {head}\n{rows}\n{p}"));
+    }
+}
+
+#[test]
 fn a_replacement_of_an_encoded_form_brings_far_forms_together() {
     // The decoded forms of a string (`%2C`, `%40`, `&#64;`, base64) are read as one text, one
     // form per line. Round one: an email between a header and a row breaks their table (and a

@@ -109,6 +109,8 @@ pub struct Scratch {
     decoded: decode::Decoded,
     decoded_view: view::View,
     decoded_tmp: Vec<Finding>,
+    /// Whether the last scan read a normalised view of its text.
+    folded: bool,
 }
 
 impl Scratch {
@@ -117,6 +119,12 @@ impl Scratch {
     /// so what one finds there may read forms far apart in the scanned text.
     pub fn saw_encoded_forms(&self) -> bool {
         !self.marks.is_empty()
+    }
+
+    /// Whether the last [`DetectorSet::scan`] read a normalised view of its text (invisible
+    /// characters gone, full-width and other compatibility forms folded: `，` reads as `,`).
+    pub fn read_a_folded_view(&self) -> bool {
+        self.folded
     }
 }
 
@@ -167,9 +175,11 @@ impl DetectorSet {
             decoded,
             decoded_view,
             decoded_tmp,
+            folded: read_folded,
         } = scratch;
         marks.clear();
         let folded = !text.is_ascii() && view.build(text);
+        *read_folded = folded;
         if folded {
             tmp.clear();
             self.engine.scan(view.as_str(), tmp, Some(marks));

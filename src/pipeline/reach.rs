@@ -11,12 +11,14 @@
 //! | a run of digit groups (cards, phones, national ids) | its tokens without a letter: a window never cuts the run |
 //! | a context word before a value (`context_before`, phone, IP, SSN `#`) | 96 bytes, same line |
 //! | a date after its keyword, or before its verb (`dob.rs`) | 40 bytes |
+//! | a provider's key after its name (`secrets.rs` `keyword_key`) | 64 bytes, then its token |
 //! | a secret's name before its value (`assign.rs`, `generic_before`) | name 128, gap 64 |
 //! | a secret's value after its name (`assign.rs`) | 300 bytes |
 //! | a customer pattern after its prefix (`custom.rs`) | 256 bytes |
 //! | a table row's header (`table.rs`) | the run of delimited lines: a window takes the whole run |
 //! | a PEM block (`secrets.rs`) | lines: a text holding `-----` is read whole |
 //! | decoded forms (`decode.rs`) | every form of the string: such a string is read whole |
+//! | a folded view (`view.rs`: full-width and ideographic delimiters) | such a string is read whole |
 //!
 //! So a finding that reads a seam lies, with all it reads, within [`SIDE`] bytes of it (a
 //! secret's value of 300 bytes holding the seam, with its name and gap of 192 before it; or
@@ -27,7 +29,9 @@
 //! encoded forms (`%XX`, `&` references, base64 runs), or gets one from a replacement: their
 //! decoded forms are read as one text, one per line (`detect/decode.rs`), where a form that
 //! goes brings far-apart forms next to each other (a table header and a row, a secret's name
-//! and its value). The fuzz property "a fresh
+//! and its value). And so is a string read through a folded view (`detect/view.rs`): there
+//! `，`, `、` and `｜` are delimiters that the widening, reading the string's own bytes, does not
+//! see (found by a second review). The fuzz property "a fresh
 //! pass over the output finds nothing to redact" (`fuzz/fuzz_targets/settle.rs`) and
 //! `tests/settle_long.rs` hold the windows to it.
 

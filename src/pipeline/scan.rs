@@ -77,7 +77,8 @@ pub(super) struct Scanner<'p> {
     /// A decoded string, a name with its value, or a join.
     text: String,
     findings: Vec<Finding>,
-    /// The strings read on their own whose text held encoded forms (in order).
+    /// The strings read on their own whose text held encoded forms or was read through a
+    /// folded view (in order).
     encoded: Vec<usize>,
 }
 
@@ -192,7 +193,7 @@ impl<'p> Scanner<'p> {
         self.findings.clear();
         self.detectors
             .scan(text, &mut self.scratch, &mut self.findings);
-        if self.scratch.saw_encoded_forms() {
+        if self.scratch.saw_encoded_forms() || self.scratch.read_a_folded_view() {
             if let Err(k) = self.encoded.binary_search(&string) {
                 self.encoded.insert(k, string);
             }
@@ -249,9 +250,10 @@ impl<'p> Scanner<'p> {
         self.text = text;
     }
 
-    /// Whether string `i`, read on its own, held encoded forms: their decoded forms were read
-    /// as one text, so a replacement anywhere in the string may change what they read.
-    pub fn read_encoded_forms(&self, i: usize) -> bool {
+    /// Whether string `i`, read on its own, held encoded forms (their decoded forms were read
+    /// as one text) or was read through a folded view (`，` reads as a delimiter there): a
+    /// replacement anywhere in it may change what is read far from it.
+    pub fn read_encoded_or_folded(&self, i: usize) -> bool {
         self.encoded.binary_search(&i).is_ok()
     }
 

@@ -108,7 +108,7 @@ pub(super) fn is_settled(scanner: &mut Scanner, docs: &Docs, plan: &Plan, edited
         match plan.strings.get(*i).and_then(|s| s.name) {
             Some(n) => scanner.named(text(n), t, (n, *i), true, &mut hits),
             None if blob => {}
-            None if in_runs.binary_search(i).is_err() && !scanner.read_encoded_forms(*i) => {
+            None if in_runs.binary_search(i).is_err() && !scanner.read_encoded_or_folded(*i) => {
                 if let Some(windows) = seams.and_then(|s| reach::windows(t, s, side)) {
                     // Nothing new in the windows around the seams: nothing new anywhere.
                     // Something: read whole, as a window's cut edges may mislead.
