@@ -212,6 +212,30 @@ fn a_replacement_that_joins_a_table_again_gives_every_row_below_its_header() {
 }
 
 #[test]
+fn a_customer_pattern_with_no_prefix_reaches_across_the_string() {
+    // A pattern with no literal prefix runs over the whole text and its match may be as long:
+    // a phone number that kept `Patient … diagnosis` apart is replaced, and the match spans
+    // 800 bytes up to the replacement and past it (found by a third review).
+    let p = plain_prose(15_000);
+    let near = plain_prose(700);
+    let policy = openai_compliance_filter::config::Policy::from_json(
+        br#"{"unknown_endpoints":"inspect","detectors":{"patterns":[
+            {"id":"pd","regex":"[Pp]atient[^0-9]{0,2000}?diagnosis"},
+            {"id":"memo","regex":"[M]EMO [a-z .]{600,2000}\\[EMAIL\\]"}]}}"#,
+    )
+    .unwrap();
+    let ep = properties::endpoint(0);
+    for text in [
+        format!("{p} Patient {near} call 415 555 0132 {near} diagnosis {p}"),
+        format!("{p} MEMO {near} jane.doe@example.com {p}"),
+    ] {
+        let body =
+            serde_json::json!({"model": "gpt-4o", "messages": [{"role": "user", "content": text}]});
+        properties::check_body(&policy, &ep, body.to_string().as_bytes(), true);
+    }
+}
+
+#[test]
 fn a_table_with_full_width_delimiters_is_read_whole() {
     // The detectors read a folded view, where `，` `、` `｜` are `,` `,` `|`: a table the
     // string's own bytes do not show. Round one: a long email fills the header cell's first

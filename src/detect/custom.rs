@@ -429,6 +429,12 @@ impl Patterns {
         }
     }
 
+    /// Whether some pattern has no literal prefix: it is run over the whole text, and a match
+    /// of it may be as long as the text.
+    pub(crate) fn has_unanchored(&self) -> bool {
+        self.list.iter().any(|p| p.prefix.is_none())
+    }
+
     /// Runs the patterns without a literal prefix over the whole text.
     pub(crate) fn scan_unanchored(&self, text: &str, out: &mut Vec<Finding>) {
         for p in self.list.iter().filter(|p| p.prefix.is_none()) {

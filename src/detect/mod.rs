@@ -159,10 +159,15 @@ impl DetectorSet {
         self.engine.keywords.is_some() || self.engine.has_patterns
     }
 
-    /// The longest customer keyword term, in bytes (0 without keyword lists): a match of one
-    /// reads no further (a pattern reads [`custom::PATTERN_WINDOW`] bytes after its prefix).
-    pub fn longest_term(&self) -> usize {
-        self.engine.keywords.as_ref().map_or(0, |k| k.longest())
+    /// How far a customer rule's match may reach, in bytes: the longest keyword term (0
+    /// without keyword lists; a pattern with a literal prefix reads [`custom::PATTERN_WINDOW`]
+    /// bytes after it). None when a pattern has no literal prefix: it runs over the whole text
+    /// and a match of it may be as long.
+    pub fn customer_reach(&self) -> Option<usize> {
+        if self.engine.has_patterns && self.engine.patterns.has_unanchored() {
+            return None;
+        }
+        Some(self.engine.keywords.as_ref().map_or(0, |k| k.longest()))
     }
 
     /// Appends every finding in `text` to `out`.

@@ -15,6 +15,7 @@
 //! | a secret's name before its value (`assign.rs`, `generic_before`) | name 128, gap 64 |
 //! | a secret's value after its name (`assign.rs`) | 300 bytes |
 //! | a customer pattern after its prefix (`custom.rs`) | 256 bytes |
+//! | a customer pattern with no literal prefix | the whole text: changed strings are read whole |
 //! | a table row's header (`table.rs`) | the run of delimited lines: a window takes the whole run |
 //! | a PEM block (`secrets.rs`) | lines: a text holding `-----` is read whole |
 //! | decoded forms (`decode.rs`) | every form of the string: such a string is read whole |

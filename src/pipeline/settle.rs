@@ -94,7 +94,8 @@ pub(super) fn is_settled(scanner: &mut Scanner, docs: &Docs, plan: &Plan, edited
         .flat_map(|j| [j.first, j.second])
         .collect();
     in_runs.sort_unstable();
-    let side = reach::side(scanner.detectors().longest_term());
+    // None: a customer pattern with no prefix may reach across the whole string.
+    let side = scanner.detectors().customer_reach().map(reach::side);
     for (k, (i, t)) in edited.changed.iter().enumerate() {
         let t = t.of(&edited.texts);
         let at = hits.len();
@@ -109,7 +110,10 @@ pub(super) fn is_settled(scanner: &mut Scanner, docs: &Docs, plan: &Plan, edited
             Some(n) => scanner.named(text(n), t, (n, *i), true, &mut hits),
             None if blob => {}
             None if in_runs.binary_search(i).is_err() && !scanner.read_encoded_or_folded(*i) => {
-                if let Some(windows) = seams.and_then(|s| reach::windows(t, s, side)) {
+                if let Some(windows) = seams
+                    .zip(side)
+                    .and_then(|(s, side)| reach::windows(t, s, side))
+                {
                     // Nothing new in the windows around the seams: nothing new anywhere.
                     // Something: read whole, as a window's cut edges may mislead.
                     if !windows
