@@ -32,9 +32,9 @@
 //! goes brings far-apart forms next to each other (a table header and a row, a secret's name
 //! and its value). And so is a string read through a folded view (`detect/view.rs`): there
 //! `，`, `、` and `｜` are delimiters that the widening, reading the string's own bytes, does not
-//! see (found by a second review). The fuzz property "a fresh
-//! pass over the output finds nothing to redact" (`fuzz/fuzz_targets/settle.rs`) and
-//! `tests/settle_long.rs` hold the windows to it.
+//! see (found by a second review). The fuzz property "a fresh pass over the output finds
+//! nothing to redact" (`fuzz/fuzz_targets/settle.rs`) and `tests/settle_long.rs` hold the
+//! windows to it.
 
 use std::ops::Range;
 
@@ -65,9 +65,8 @@ pub(crate) fn may_read_as_encoded(t: &str) -> bool {
 }
 
 /// The windows of `t` around `seams` (sorted, in `t`), `side` bytes each side of each (see
-/// [`side`]) before widening, merged and in order; None when `t`
-/// must be read whole (a PEM marker in reach, a token too long to walk, or windows that
-/// cover most of it anyway).
+/// [`side`]) before widening, merged and in order; None when `t` must be read whole (a PEM
+/// marker in reach, a token too long to walk, or windows that cover most of it anyway).
 pub(super) fn windows(t: &str, seams: &[Range<usize>], side: usize) -> Option<Vec<Range<usize>>> {
     let b = t.as_bytes();
     // `side` bytes each side of each seam, merged; widening only adds, so seams too dense for
