@@ -108,15 +108,13 @@ impl Tail {
     /// [`Self::push_end`] of a chunk end the caller owns: into an empty tail the chunk's own
     /// buffer moves (no copy; the state is the one [`Self::push_end`] leaves).
     fn push_end_owned(&mut self, size: usize, bytes: Vec<u8>) {
-        if bytes.len() < size {
-            self.buf.clear();
-            self.cut = true;
-        }
-        if self.buf.is_empty() && bytes.len() <= TAIL_BYTES {
+        let cut = bytes.len() < size;
+        if (cut || self.buf.is_empty()) && bytes.len() <= TAIL_BYTES {
             // O(1): a `VecDeque` takes over a `Vec`'s buffer as it is.
+            self.cut |= cut;
             self.buf = VecDeque::from(bytes);
         } else {
-            self.push(&bytes);
+            self.push_end(size, &bytes);
         }
     }
 

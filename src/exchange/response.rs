@@ -149,21 +149,25 @@ impl Exchange {
     /// is empty). The response always goes on unchanged: a body that cannot be parsed only
     /// leaves the usage unknown.
     pub fn on_response_body(&mut self, size: usize, chunk: &[u8], end_of_stream: bool) {
-        self.record.response_bytes = self.record.response_bytes.saturating_add(size as u64);
-        if let Some(reader) = self.response.reader.as_mut() {
-            reader.feed_end(size, chunk);
-            if end_of_stream {
-                self.finish_usage();
-            }
-        }
+        self.response_chunk(size, end_of_stream, |r| r.feed_end(size, chunk));
     }
 
     /// [`Self::on_response_body`] with the chunk's bytes handed over: the usage reader keeps
     /// a plain body's first chunk without copying it.
     pub fn on_response_body_owned(&mut self, size: usize, chunk: Vec<u8>, end_of_stream: bool) {
+        self.response_chunk(size, end_of_stream, |r| r.feed_end_owned(size, chunk));
+    }
+
+    /// A response chunk of `size` bytes counted, fed to the usage reader by `feed`.
+    fn response_chunk(
+        &mut self,
+        size: usize,
+        end_of_stream: bool,
+        feed: impl FnOnce(&mut UsageReader),
+    ) {
         self.record.response_bytes = self.record.response_bytes.saturating_add(size as u64);
         if let Some(reader) = self.response.reader.as_mut() {
-            reader.feed_end_owned(size, chunk);
+            feed(reader);
             if end_of_stream {
                 self.finish_usage();
             }
