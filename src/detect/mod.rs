@@ -114,17 +114,12 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// Whether the last [`DetectorSet::scan`] saw a place an encoded form may be (a `%XX`, an
-    /// `&` reference, a base64 run). Its decoded forms were scanned as one text, one per line,
-    /// so what one finds there may read forms far apart in the scanned text.
-    pub fn saw_encoded_forms(&self) -> bool {
-        !self.marks.is_empty()
-    }
-
-    /// Whether the last [`DetectorSet::scan`] read a normalised view of its text (invisible
-    /// characters gone, full-width and other compatibility forms folded: `，` reads as `,`).
-    pub fn read_a_folded_view(&self) -> bool {
-        self.folded
+    /// Whether the last [`DetectorSet::scan`] read text far apart as neighbours, so that a
+    /// change anywhere in its text may change what it finds anywhere else: the decoded forms
+    /// it saw (`%XX`, `&` references, base64 runs) were scanned as one text, one per line; or
+    /// it read a folded view, whose delimiters (`，` as `,`) are not the text's own bytes.
+    pub fn read_far_apart(&self) -> bool {
+        !self.marks.is_empty() || self.folded
     }
 }
 

@@ -10,6 +10,7 @@
 
 use super::assemble::{Docs, Plan};
 use super::choose::{Change, Chosen};
+use super::reach;
 use super::scan::Split;
 use crate::config::{Action, ActionTable};
 use crate::json::{self, escape_into, Limits, Span};
@@ -129,7 +130,7 @@ fn seams(
     out: &mut Vec<std::ops::Range<usize>>,
 ) -> Option<std::ops::Range<usize>> {
     let from = out.len();
-    let reshapes = |t: &str| t.bytes().any(crate::pipeline::reach::shapes_lines);
+    let reshapes = |t: &str| t.bytes().any(reach::shapes_lines);
     let (mut last, mut shift) = (0usize, 0isize);
     let mut local = true;
     for p in pieces {
@@ -138,7 +139,7 @@ fn seams(
         }
         local &= !reshapes(old.get(p.start..p.end).unwrap_or("\n"))
             && !reshapes(&p.text)
-            && !crate::pipeline::reach::may_read_as_encoded(&p.text);
+            && !reach::may_read_as_encoded(&p.text);
         let start = p.start.checked_add_signed(shift).unwrap_or(0);
         out.push(start..start + p.text.len());
         shift += p.text.len() as isize - (p.end - p.start) as isize;

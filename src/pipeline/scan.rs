@@ -77,9 +77,9 @@ pub(super) struct Scanner<'p> {
     /// A decoded string, a name with its value, or a join.
     text: String,
     findings: Vec<Finding>,
-    /// The strings read on their own whose text held encoded forms or was read through a
-    /// folded view (in order).
-    encoded: Vec<usize>,
+    /// The strings read on their own whose scan read text far apart as neighbours
+    /// ([`Scratch::read_far_apart`]), in order.
+    far_apart: Vec<usize>,
 }
 
 impl<'p> Scanner<'p> {
@@ -91,7 +91,7 @@ impl<'p> Scanner<'p> {
             scratch: Scratch::default(),
             text: String::new(),
             findings: Vec::new(),
-            encoded: Vec::new(),
+            far_apart: Vec::new(),
         }
     }
 
@@ -193,9 +193,9 @@ impl<'p> Scanner<'p> {
         self.findings.clear();
         self.detectors
             .scan(text, &mut self.scratch, &mut self.findings);
-        if self.scratch.saw_encoded_forms() || self.scratch.read_a_folded_view() {
-            if let Err(k) = self.encoded.binary_search(&string) {
-                self.encoded.insert(k, string);
+        if self.scratch.read_far_apart() {
+            if let Err(k) = self.far_apart.binary_search(&string) {
+                self.far_apart.insert(k, string);
             }
         }
         for f in &self.findings {
@@ -250,11 +250,11 @@ impl<'p> Scanner<'p> {
         self.text = text;
     }
 
-    /// Whether string `i`, read on its own, held encoded forms (their decoded forms were read
-    /// as one text) or was read through a folded view (`，` reads as a delimiter there): a
-    /// replacement anywhere in it may change what is read far from it.
-    pub fn read_encoded_or_folded(&self, i: usize) -> bool {
-        self.encoded.binary_search(&i).is_ok()
+    /// Whether string `i`, read on its own, read text far apart as neighbours (encoded
+    /// forms, a folded view: [`Scratch::read_far_apart`]): a replacement anywhere in it may
+    /// change what is read far from it.
+    pub fn read_far_apart(&self, i: usize) -> bool {
+        self.far_apart.binary_search(&i).is_ok()
     }
 
     /// The detector set it scans with.

@@ -109,7 +109,7 @@ pub(super) fn is_settled(scanner: &mut Scanner, docs: &Docs, plan: &Plan, edited
         match plan.strings.get(*i).and_then(|s| s.name) {
             Some(n) => scanner.named(text(n), t, (n, *i), true, &mut hits),
             None if blob => {}
-            None if in_runs.binary_search(i).is_err() && !scanner.read_encoded_or_folded(*i) => {
+            None if in_runs.binary_search(i).is_err() && !scanner.read_far_apart(*i) => {
                 if let Some(windows) = seams
                     .zip(side)
                     .and_then(|(s, side)| reach::windows(t, s, side))
