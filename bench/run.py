@@ -790,16 +790,19 @@ def run_core(args):
     if not has:
         return None, f"no `bench_core` binary in {repo}"
     log(f"running the core benchmark ({' '.join(cmd)})")
+    return run_native(args, cmd, "bench_core"), None
+
+
+def run_native(args, cmd, name):
+    """Runs a native benchmark binary (`cmd`, in the repo) and returns what it printed."""
     try:
-        r = subprocess.run(
-            cmd,
-            cwd=repo, capture_output=True, text=True, timeout=args.core_timeout,
-        )
+        r = subprocess.run(cmd, cwd=args.repo, capture_output=True, text=True,
+                           timeout=args.core_timeout)
     except subprocess.TimeoutExpired:
-        raise BenchError(f"bench_core took longer than {args.core_timeout}s")
+        raise BenchError(f"{name} took longer than {args.core_timeout}s")
     if r.returncode != 0:
-        raise BenchError(f"bench_core failed: {r.stderr.strip()[-500:]}")
-    return r.stdout, None
+        raise BenchError(f"{name} failed: {r.stderr.strip()[-500:]}")
+    return r.stdout
 
 
 def run_settle(args):
@@ -810,14 +813,7 @@ def run_settle(args):
         return None, f"no `settle_cost` binary in {args.repo}"
     cmd = ["cargo", "run", "--release", "--quiet", "-p", "ocf-devkit", "--bin", "settle_cost"]
     log(f"running the settle benchmark ({' '.join(cmd)})")
-    try:
-        r = subprocess.run(cmd, cwd=args.repo, capture_output=True, text=True,
-                           timeout=args.core_timeout)
-    except subprocess.TimeoutExpired:
-        raise BenchError(f"settle_cost took longer than {args.core_timeout}s")
-    if r.returncode != 0:
-        raise BenchError(f"settle_cost failed: {r.stderr.strip()[-500:]}")
-    return r.stdout, None
+    return run_native(args, cmd, "settle_cost"), None
 
 
 # ---------------------------------------------------------------- restoration (V8, no Envoy)
